@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * x2sim core: struct x2s_vm around the model's struct kvm, the public API
+ * (src/core/vm.c), WARN bookkeeping and trace lines (src/core/trace.c).
+ */
+#ifndef X2SIM_SRC_CORE_H
+#define X2SIM_SRC_CORE_H
+
+#include <x2sim/kvm.h>
+#include <x2sim/x2sim.h>
+
+/* The model objects behind a public handle (tests and tools use these). */
+struct kvm *x2s_vm_kvm(struct x2s_vm *vm);
+struct kvm_vcpu *x2s_vm_vcpu(struct x2s_vm *vm, unsigned int idx);
+
+/* printf-style trace line to this thread's sink; cheap when none is set. */
+bool x2s_trace_enabled(void);
+void x2s_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* X2SIM_SRC_CORE_H */

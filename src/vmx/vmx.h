@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * x2sim VMX module: the whole contract between src/vmx/ and the rest.
+ *
+ * vmcs.c:   the VMCS field store, addressed by real field encodings.
+ * vmx.c:    exit dispatch the way vmx_vcpu_run()/vmx_handle_exit() do it
+ *           (fastpath hook first, then kvm_vmx_exit_handlers[]), the
+ *           re-enter loop, nested (L2) reflection to L1 through the L1
+ *           MSR bitmap.
+ * x86.c:    the generic x86 parts: kvm_emulate_wrmsr/rdmsr and
+ *           kvm_set_msr_common for the MSRs the model has, instruction
+ *           skip with single-step, exception queueing, event injection at
+ *           entry (NMI first, then the highest deliverable interrupt, else
+ *           an interrupt / NMI window), kvm_vcpu_exit_request, kick.
+ */
+#ifndef X2SIM_SRC_VMX_H
+#define X2SIM_SRC_VMX_H
+
+#include <x2sim/kvm.h>
+
+/* ---- VMCS field encodings (SDM vol. 3, appendix B) ---- */
+#define POSTED_INTR_NV 0x00000002
+#define GUEST_INTR_STATUS 0x00000810
+#define MSR_BITMAP 0x00002004
+#define VIRTUAL_APIC_PAGE_ADDR 0x00002012
+#define APIC_ACCESS_ADDR 0x00002014
+#define POSTED_INTR_DESC_ADDR 0x00002016
+#define GUEST_PHYSICAL_ADDRESS 0x00002400
+#define PIN_BASED_VM_EXEC_CONTROL 0x00004000
+#define CPU_BASED_VM_EXEC_CONTROL 0x00004002
+#define EXCEPTION_BITMAP 0x00004004
+#define VM_EXIT_CONTROLS 0x0000400c
+#define VM_ENTRY_CONTROLS 0x00004012
+#define VM_ENTRY_INTR_INFO_FIELD 0x00004016
+#define VM_ENTRY_EXCEPTION_ERROR_CODE 0x00004018
+#define VM_ENTRY_INSTRUCTION_LEN 0x0000401a
+#define TPR_THRESHOLD 0x0000401c
+#define SECONDARY_VM_EXEC_CONTROL 0x0000401e
+#define VM_INSTRUCTION_ERROR 0x00004400
+#define VM_EXIT_REASON 0x00004402
+#define VM_EXIT_INTR_INFO 0x00004404
+#define VM_EXIT_INTR_ERROR_CODE 0x00004406
+#define IDT_VECTORING_INFO_FIELD 0x00004408
+#define IDT_VECTORING_ERROR_CODE 0x0000440a
+#define VM_EXIT_INSTRUCTION_LEN 0x0000440c
+#define VMX_INSTRUCTION_INFO 0x0000440e
+#define GUEST_INTERRUPTIBILITY_INFO 0x00004824
+#define GUEST_ACTIVITY_STATE 0x00004826
+#define VMX_PREEMPTION_TIMER_VALUE 0x0000482e
+#define EXIT_QUALIFICATION 0x00006400
+#define GUEST_LINEAR_ADDRESS 0x0000640a
+#define GUEST_CR0 0x00006800
+#define GUEST_CR3 0x00006802
+#define GUEST_CR4 0x00006804
+#define GUEST_DR7 0x0000681a
+#define GUEST_RSP 0x0000681c
+#define GUEST_RIP 0x0000681e
+#define GUEST_RFLAGS 0x00006820
+#define GUEST_PENDING_DBG_EXCEPTIONS 0x00006822
+
+/* Interruption-information format (SDM 25.8.3 / 24.9.2) */
+#define INTR_INFO_VECTOR_MASK 0xffu
+#define INTR_INFO_INTR_TYPE_MASK 0x700u
+#define INTR_INFO_DELIVER_CODE_MASK 0x800u
+#define INTR_INFO_VALID_MASK 0x80000000u
+#define INTR_TYPE_EXT_INTR (0u << 8)
+#define INTR_TYPE_NMI_INTR (2u << 8)
+#define INTR_TYPE_HARD_EXCEPTION (3u << 8)
+#define INTR_TYPE_SOFT_INTR (4u << 8)
+#define INTR_TYPE_PRIV_SW_EXCEPTION (5u << 8)
+#define INTR_TYPE_SOFT_EXCEPTION (6u << 8)
+
+/* Interruptibility state */
+#define GUEST_INTR_STATE_STI 0x00000001u
+#define GUEST_INTR_STATE_MOV_SS 0x00000002u
+#define GUEST_INTR_STATE_SMI 0x00000004u
+#define GUEST_INTR_STATE_NMI 0x00000008u
+
+/* Primary processor-based controls used by the model */
+#define CPU_BASED_INTR_WINDOW_EXITING 0x00000004u
+#define CPU_BASED_USE_MSR_BITMAPS 0x10000000u
+#define CPU_BASED_NMI_WINDOW_EXITING 0x00400000u
+
+/* APIC_ACCESS exit qualification (SDM table 28-6) */
+#define APIC_ACCESS_OFFSET 0xfffu
+#define APIC_ACCESS_TYPE 0xf000u
+#define TYPE_LINEAR_APIC_INST_READ (0u << 12)
+#define TYPE_LINEAR_APIC_INST_WRITE (1u << 12)
+
+struct vmcs;
+
+/*
+ * x2sim: the decoded data of an emulated access that KVM would get from
+ * its instruction emulator (APIC_ACCESS) -- x2sim takes it from the
+ * caller instead of decoding guest instructions.
+ */
+struct x2s_mmio_access {
+	u64 data;
+	u8 len;
+	bool valid;
+};
+
+/* The nested VM exit to L1 the model performed, if any. */
+struct x2s_nested_exit {
+	bool happened;
+	u32 exit_reason;
+	u64 exit_qualification;
+};
+
+struct nested_vmx {
+	/* vmcs12's MSR bitmap (4 KiB, SDM 25.6.9); NULL: L1 uses none. */
+	u8 *msr_bitmap;
+	struct x2s_nested_exit last_exit;
+};
+
+/* The fastpath hook: called for every exit, like vmx_exit_handlers_fastpath. */
+typedef fastpath_t (*x2s_fastpath_fn)(struct kvm_vcpu *vcpu);
+
+struct vcpu_vmx {
+	struct kvm_vcpu vcpu;
+	struct vmcs *vmcs;
+	struct pi_desc pi_desc;
+	struct nested_vmx nested;
+	struct x2s_mmio_access mmio;
+	bool emulation_required;
+};
+
+struct kvm_vmx {
+	struct kvm kvm;
+	x2s_fastpath_fn fastpath;
+};
+
+#define x2s_container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+static inline struct vcpu_vmx *to_vmx(struct kvm_vcpu *vcpu)
+{
+	return x2s_container_of(vcpu, struct vcpu_vmx, vcpu);
+}
+
+static inline struct kvm_vmx *to_kvm_vmx(struct kvm *kvm)
+{
+	return x2s_container_of(kvm, struct kvm_vmx, kvm);
+}
+
+/* ---- vmcs.c ---- */
+/* Allocate / free a VMCS holding every field the model knows, all 0. */
+struct vmcs *alloc_vmcs(void);
+void free_vmcs(struct vmcs *vmcs);
+/* True if encoding names a field of the store. */
+bool vmcs_field_valid(unsigned long field);
+/* Reads of unknown fields WARN and return 0; writes WARN and are dropped. */
+u64 vmcs_read(struct kvm_vcpu *vcpu, unsigned long field);
+void vmcs_write(struct kvm_vcpu *vcpu, unsigned long field, u64 value);
+#define vmcs_read16(v, f) ((u16)vmcs_read((v), (f)))
+#define vmcs_read32(v, f) ((u32)vmcs_read((v), (f)))
+#define vmcs_read64(v, f) vmcs_read((v), (f))
+#define vmcs_readl(v, f) ((unsigned long)vmcs_read((v), (f)))
+#define vmcs_write16 vmcs_write
+#define vmcs_write32 vmcs_write
+#define vmcs_write64 vmcs_write
+#define vmcs_writel vmcs_write
+
+/* Name of a basic exit reason ("MSR_WRITE"), NULL when not in the table. */
+const char *vmx_exit_reason_name(u32 basic);
+/* SDM description of a basic exit reason, NULL when not in the table. */
+const char *vmx_exit_reason_desc(u32 basic);
+/* Every basic exit reason in table order, and how many. */
+extern const u16 vmx_exit_reason_list[];
+extern const unsigned int vmx_exit_reason_count;
+
+/* ---- vmx.c / x86.c ---- */
+
+/* Allocate a vCPU with its VMCS in reset state (not its LAPIC). */
+struct vcpu_vmx *vmx_vcpu_create(struct kvm *kvm, int vcpu_id);
+void vmx_vcpu_free(struct vcpu_vmx *vmx);
+
+/*
+ * Handle the exit recorded in the vCPU's VMCS (VM_EXIT_REASON,
+ * EXIT_QUALIFICATION, VM_EXIT_INSTRUCTION_LEN, GUEST_RIP/RFLAGS) with the
+ * GPRs in vcpu->arch.regs: the fastpath hook (if any) first, then the
+ * re-enter loop or the exit handler.  When the guest is to be entered
+ * again, vcpu_enter_guest's pre-entry work (requests, INIT/SIPI, PIR sync,
+ * event injection into VM_ENTRY_INTR_INFO_FIELD) is done too.
+ * *fastpath gets the hook's result (EXIT_FASTPATH_NONE without a hook).
+ * Returns 1 when the vCPU re-enters the guest, 0 when it exits to
+ * userspace (vcpu->run->exit_reason says why; KVM_EXIT_INTERNAL_ERROR for
+ * an unhandled exit reason).
+ */
+int x2s_vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t *fastpath);
+
+/*
+ * The pre-entry half of vcpu_enter_guest(): process requests, accept
+ * INIT/SIPI, sync PIR to IRR, inject NMI / interrupt or request a window.
+ * Returns 1 to enter, 0 to exit to userspace.
+ */
+int x2s_vcpu_prepare_entry(struct kvm_vcpu *vcpu);
+
+/* MSR access as KVM's kvm_set_msr_common / kvm_get_msr_common: 0 or 1 (#GP). */
+int kvm_set_msr_common(struct kvm_vcpu *vcpu, u32 msr, u64 data,
+		       bool host_initiated);
+int kvm_get_msr_common(struct kvm_vcpu *vcpu, u32 msr, u64 *data,
+		       bool host_initiated);
+
+/*
+ * Nested: true when the vCPU is in L2 and L1's MSR bitmap intercepts the
+ * access (write or read) to msr, i.e. KVM reflects the exit to L1.
+ */
+bool nested_vmx_l1_wants_msr_exit(struct kvm_vcpu *vcpu, u32 msr, bool write);
+/* Set / clear L1's intercept of an MSR in the vmcs12 MSR bitmap. */
+int nested_vmx_set_msr_intercept(struct kvm_vcpu *vcpu, u32 msr, bool write,
+				 bool intercept);
+
+#endif /* X2SIM_SRC_VMX_H */
