@@ -1,0 +1,41 @@
+# Thin wrapper around CMake presets: `make demo` and `make check` are the
+# two commands a newcomer needs.  WERROR=ON turns warnings into errors.
+WERROR ?= OFF
+JOBS ?= 2
+CMAKE_ARGS = -DX2SIM_WERROR=$(WERROR)
+
+.PHONY: all deps build demo check check-asan bench install clean
+
+all: build
+
+deps:
+	@sh tools/install-deps.sh
+
+build: deps
+	cmake --preset dev $(CMAKE_ARGS) >/dev/null
+	cmake --build --preset dev -j$(JOBS)
+
+demo: build
+	./build/dev/x2sim demo
+
+check: build
+	ctest --preset dev -j$(JOBS)
+
+check-asan: deps
+	cmake --preset asan $(CMAKE_ARGS) >/dev/null
+	cmake --build --preset asan -j$(JOBS)
+	ctest --preset asan -j$(JOBS)
+
+bench: deps
+	cmake --preset release $(CMAKE_ARGS) >/dev/null
+	cmake --build --preset release -j$(JOBS)
+	./build/release/bench_delivery
+
+PREFIX ?= /usr/local
+install: deps
+	cmake --preset release -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
+	cmake --build --preset release -j$(JOBS)
+	cmake --install build/release
+
+clean:
+	rm -rf build

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x2sim: per-vCPU state snapshots, restore and a readable comparison.
+ *
+ * A state holds everything a guest, L1 or userspace could observe after an
+ * exit (DESIGN.md "A case and its outcome").  Posted interrupts are
+ * normalised into IRR: a vector waiting in the PIR and one already in IRR
+ * are the same observable fact, the next entry delivers both alike.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "lapic/lapic.h"
+#include "vmx/vmx.h"
+
+static void save_pir_into_irr(struct kvm_vcpu *vcpu, u8 *page)
+{
+	const struct pi_desc *pi = &to_vmx(vcpu)->pi_desc;
+
+	for (int i = 0; i < 8; i++) {
+		u32 *irr = (u32 *)(page + APIC_IRR + i * 16);
+
+		*irr |= pi->pir[i];
+	}
+}
+
+int x2s_vcpu_save(struct x2s_vm *vm, unsigned int idx,
+		  struct x2s_vcpu_state *st)
+{
+	struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, idx);
+	struct vcpu_vmx *vmx;
+	struct kvm_lapic *apic;
+
+	if (!vcpu || !st)
+		return -EINVAL;
+	vmx = to_vmx(vcpu);
+	apic = vcpu->arch.apic;
+	memset(st, 0, sizeof(*st));
+	if (apic) {
+		memcpy(st->apic_page, apic->regs, X2S_APIC_PAGE_SIZE);
+		save_pir_into_irr(vcpu, st->apic_page);
+		st->sipi_vector = apic->sipi_vector;
+		st->init_pending =
+			!!(apic->pending_events & BIT(KVM_APIC_INIT));
+		st->sipi_pending =
+			!!(apic->pending_events & BIT(KVM_APIC_SIPI));
+		st->sw_enabled = apic->sw_enabled;
+	}
+	st->apic_base = vcpu->arch.apic_base;
+	for (int r = 0; r <= X2S_REG_RIP; r++)
+		st->regs[r] = vcpu->arch.regs[r];
+	st->regs[X2S_REG_RFLAGS] = vcpu->arch.rflags;
+	st->regs[X2S_REG_INTERRUPTIBILITY] = vcpu->arch.interruptibility;
+	st->requests = vcpu->requests;
+	st->mp_state = vcpu->arch.mp_state;
+	st->nmi_pending = (u8)vcpu->arch.nmi_pending;
+	st->smi_pending = vcpu->arch.smi_pending;
+	st->pv_unhalted = vcpu->arch.pv_unhalted;
+	st->exception_pending =
+		vcpu->arch.exception.pending || vcpu->arch.exception.injected;
+	st->exception_vector = vcpu->arch.exception.vector;
+	st->exception_has_error_code = vcpu->arch.exception.has_error_code;
+	st->exception_error_code = vcpu->arch.exception.error_code;
+	st->entry_intr_info = (u32)vmcs_read(vcpu, VM_ENTRY_INTR_INFO_FIELD);
+	st->entry_exception_error_code =
+		(u32)vmcs_read(vcpu, VM_ENTRY_EXCEPTION_ERROR_CODE);
+	st->run_exit_reason = vcpu->run->exit_reason;
+	st->nested_exit = vmx->nested.last_exit.happened;
+	st->nested_exit_reason = vmx->nested.last_exit.exit_reason;
+	st->guest_mode = vcpu->arch.guest_mode;
+	return 0;
+}
+
+/* Recompute what KVM caches about the page after it was replaced. */
+static void apic_recompute_caches(struct kvm_lapic *apic)
+{
+	int isr_count = 0, highest_isr = -1;
+	bool irr = false;
+
+	for (int i = 0; i < 8; i++) {
+		u32 isr_word = kvm_lapic_get_reg(apic, APIC_ISR + i * 16);
+
+		irr |= kvm_lapic_get_reg(apic, APIC_IRR + i * 16) != 0;
+		isr_count += __builtin_popcount(isr_word);
+		if (isr_word)
+			highest_isr = i * 32 + 31 - __builtin_clz(isr_word);
+	}
+	apic->irr_pending = irr;
+	apic->isr_count = (s16)isr_count;
+	apic->highest_isr_cache = highest_isr;
+	apic->sw_enabled =
+		kvm_lapic_get_reg(apic, APIC_SPIV) & APIC_SPIV_APIC_ENABLED;
+}
+
+int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
+		     const struct x2s_vcpu_state *st)
+{
+	struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, idx);
+	struct vcpu_vmx *vmx;
+	struct kvm_lapic *apic;
+
+	if (!vcpu || !st || st->mp_state > KVM_MP_STATE_SIPI_RECEIVED)
+		return -EINVAL;
+	vmx = to_vmx(vcpu);
+	apic = vcpu->arch.apic;
+	if (apic) {
+		memcpy(apic->regs, st->apic_page, X2S_APIC_PAGE_SIZE);
+		apic->dirty_lines = ~0ULL;
+		memset(&vmx->pi_desc, 0, sizeof(vmx->pi_desc));
+		apic->sipi_vector = st->sipi_vector;
+		apic->pending_events =
+			(st->init_pending ? BIT(KVM_APIC_INIT) : 0) |
+			(st->sipi_pending ? BIT(KVM_APIC_SIPI) : 0);
+		apic->base_address = st->apic_base & MSR_IA32_APICBASE_BASE;
+		apic_recompute_caches(apic);
+	}
+	vcpu->arch.apic_base = st->apic_base;
+	for (int r = 0; r <= X2S_REG_RIP; r++)
+		vcpu->arch.regs[r] = st->regs[r];
+	vcpu->arch.rflags = st->regs[X2S_REG_RFLAGS];
+	vcpu->arch.interruptibility = (u32)st->regs[X2S_REG_INTERRUPTIBILITY];
+	vcpu->requests = st->requests;
+	vcpu->arch.mp_state = st->mp_state;
+	vcpu->arch.nmi_pending = st->nmi_pending;
+	vcpu->arch.smi_pending = st->smi_pending;
+	vcpu->arch.pv_unhalted = st->pv_unhalted;
+	memset(&vcpu->arch.exception, 0, sizeof(vcpu->arch.exception));
+	vcpu->arch.exception.pending = st->exception_pending;
+	vcpu->arch.exception.vector = st->exception_vector;
+	vcpu->arch.exception.has_error_code = st->exception_has_error_code;
+	vcpu->arch.exception.error_code = st->exception_error_code;
+	vmcs_write(vcpu, VM_ENTRY_INTR_INFO_FIELD, st->entry_intr_info);
+	vmcs_write(vcpu, VM_ENTRY_EXCEPTION_ERROR_CODE,
+		   st->entry_exception_error_code);
+	vcpu->run->exit_reason = st->run_exit_reason;
+	vmx->nested.last_exit.happened = st->nested_exit;
+	vmx->nested.last_exit.exit_reason = st->nested_exit_reason;
+	vcpu->arch.guest_mode = st->guest_mode;
+	kvm_apic_map_mark_dirty(vcpu->kvm);
+	return 0;
+}
+
+int x2s_vm_save(struct x2s_vm *vm, struct x2s_vcpu_state *st)
+{
+	unsigned int n = x2s_vm_nr_vcpus(vm);
+
+	if (!vm || !st)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		x2s_vcpu_save(vm, i, &st[i]);
+	return 0;
+}
+
+int x2s_vm_restore(struct x2s_vm *vm, const struct x2s_vcpu_state *st)
+{
+	unsigned int n = x2s_vm_nr_vcpus(vm);
+
+	if (!vm || !st)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		if (st[i].mp_state > KVM_MP_STATE_SIPI_RECEIVED)
+			return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		x2s_vcpu_restore(vm, i, &st[i]);
+	kvm_recalculate_apic_map(x2s_vm_kvm(vm));
+	return 0;
+}
+
+/* ---- comparison ---- */
+
+static const char *const reg_names[X2S_NR_REGS] = {
+	"RAX",
+	"RCX",
+	"RDX",
+	"RBX",
+	"RSP",
+	"RBP",
+	"RSI",
+	"RDI",
+	"R8",
+	"R9",
+	"R10",
+	"R11",
+	"R12",
+	"R13",
+	"R14",
+	"R15",
+	"RIP",
+	"RFLAGS",
+	"interruptibility",
+};
+
+struct page_reg {
+	u16 offset;
+	u16 count; /* consecutive 16-byte slots */
+	const char *name;
+};
+
+static const struct page_reg page_regs[] = {
+	{ APIC_ID, 1, "APIC_ID" },
+	{ APIC_LVR, 1, "APIC_LVR" },
+	{ APIC_TASKPRI, 1, "TPR" },
+	{ APIC_ARBPRI, 1, "APR" },
+	{ APIC_PROCPRI, 1, "PPR" },
+	{ APIC_EOI, 1, "EOI" },
+	{ APIC_RRR, 1, "RRD" },
+	{ APIC_LDR, 1, "LDR" },
+	{ APIC_DFR, 1, "DFR" },
+	{ APIC_SPIV, 1, "SVR" },
+	{ APIC_ISR, 8, "ISR" },
+	{ APIC_TMR, 8, "TMR" },
+	{ APIC_IRR, 8, "IRR" },
+	{ APIC_ESR, 1, "ESR" },
+	{ APIC_LVTCMCI, 1, "LVT_CMCI" },
+	{ APIC_ICR, 1, "ICR" },
+	{ APIC_ICR2, 1, "ICR2" },
+	{ APIC_LVTT, 1, "LVT_TIMER" },
+	{ APIC_LVTTHMR, 1, "LVT_THERMAL" },
+	{ APIC_LVTPC, 1, "LVT_PMI" },
+	{ APIC_LVT0, 1, "LVT_LINT0" },
+	{ APIC_LVT1, 1, "LVT_LINT1" },
+	{ APIC_LVTERR, 1, "LVT_ERROR" },
+	{ APIC_TMICT, 1, "TMICT" },
+	{ APIC_TMCCT, 1, "TMCCT" },
+	{ APIC_TDCR, 1, "TDCR" },
+	{ APIC_SELF_IPI, 1, "SELF_IPI" },
+};
+
+static const char *page_reg_name(unsigned int offset, unsigned int *index)
+{
+	for (size_t i = 0; i < sizeof(page_regs) / sizeof(page_regs[0]); i++) {
+		unsigned int start = page_regs[i].offset;
+
+		if (offset >= start &&
+		    offset < start + page_regs[i].count * 16u) {
+			*index = (offset - start) / 16;
+			return page_regs[i].name;
+		}
+	}
+	*index = 0;
+	return NULL;
+}
+
+/* Vectors set in one 32-bit word of IRR/ISR/TMR, as "+0x31 -0x40". */
+static void print_vector_delta(FILE *out, unsigned int slot, u32 a, u32 b)
+{
+	for (int bit = 0; bit < 32; bit++) {
+		u32 m = 1u << bit;
+
+		if ((a ^ b) & m)
+			fprintf(out, " %c0x%02x", (b & m) ? '+' : '-',
+				slot * 32 + bit);
+	}
+}
+
+static unsigned int diff_page(const u8 *a, const u8 *b, unsigned int cpu,
+			      FILE *out)
+{
+	unsigned int n = 0;
+
+	for (unsigned int off = 0; off < X2S_APIC_PAGE_SIZE; off += 4) {
+		u32 va, vb;
+		unsigned int index;
+		const char *name;
+
+		memcpy(&va, a + off, 4);
+		memcpy(&vb, b + off, 4);
+		if (va == vb)
+			continue;
+		n++;
+		if (!out)
+			continue;
+		name = page_reg_name(off & ~0xfu, &index);
+		fprintf(out, "  vcpu%u ", cpu);
+		if (name && (off & 0xf) == 0 &&
+		    (!strcmp(name, "IRR") || !strcmp(name, "ISR") ||
+		     !strcmp(name, "TMR"))) {
+			fprintf(out, "%s:", name);
+			print_vector_delta(out, index, va, vb);
+			fputc('\n', out);
+			continue;
+		}
+		if (!name)
+			fprintf(out, "page+0x%03x", off);
+		else if (off & 0xf)
+			fprintf(out, "%s+0x%x", name, off & 0xf);
+		else
+			fprintf(out, "%s", name);
+		fprintf(out, ": 0x%08x vs 0x%08x\n", va, vb);
+	}
+	return n;
+}
+
+#define DIFF_FIELD(field, fmt)                                               \
+	do {                                                                 \
+		if (a->field != b->field) {                                  \
+			n++;                                                 \
+			if (out)                                             \
+				fprintf(out,                                 \
+					"  vcpu%u %s: " fmt " vs " fmt "\n", \
+					cpu, #field,                         \
+					(unsigned long long)a->field,        \
+					(unsigned long long)b->field);       \
+		}                                                            \
+	} while (0)
+
+static unsigned int diff_one(const struct x2s_vcpu_state *a,
+			     const struct x2s_vcpu_state *b, unsigned int cpu,
+			     FILE *out)
+{
+	unsigned int n = diff_page(a->apic_page, b->apic_page, cpu, out);
+
+	for (int r = 0; r < X2S_NR_REGS; r++) {
+		if (a->regs[r] == b->regs[r])
+			continue;
+		n++;
+		if (out)
+			fprintf(out, "  vcpu%u %s: 0x%llx vs 0x%llx\n", cpu,
+				reg_names[r], (unsigned long long)a->regs[r],
+				(unsigned long long)b->regs[r]);
+	}
+	DIFF_FIELD(apic_base, "0x%llx");
+	DIFF_FIELD(requests, "0x%llx");
+	DIFF_FIELD(mp_state, "%llu");
+	DIFF_FIELD(sipi_vector, "0x%llx");
+	DIFF_FIELD(init_pending, "%llu");
+	DIFF_FIELD(sipi_pending, "%llu");
+	DIFF_FIELD(nmi_pending, "%llu");
+	DIFF_FIELD(smi_pending, "%llu");
+	DIFF_FIELD(pv_unhalted, "%llu");
+	DIFF_FIELD(exception_pending, "%llu");
+	DIFF_FIELD(exception_vector, "%llu");
+	DIFF_FIELD(exception_has_error_code, "%llu");
+	DIFF_FIELD(exception_error_code, "0x%llx");
+	DIFF_FIELD(entry_intr_info, "0x%llx");
+	DIFF_FIELD(entry_exception_error_code, "0x%llx");
+	DIFF_FIELD(run_exit_reason, "%llu");
+	DIFF_FIELD(nested_exit, "%llu");
+	DIFF_FIELD(nested_exit_reason, "%llu");
+	DIFF_FIELD(guest_mode, "%llu");
+	DIFF_FIELD(sw_enabled, "%llu");
+	return n;
+}
+
+unsigned int x2s_state_diff(const struct x2s_vcpu_state *a,
+			    const struct x2s_vcpu_state *b, unsigned int n,
+			    FILE *out)
+{
+	unsigned int diffs = 0;
+
+	if (!a || !b)
+		return 0;
+	for (unsigned int i = 0; i < n; i++)
+		diffs += diff_one(&a[i], &b[i], i, out);
+	return diffs;
+}

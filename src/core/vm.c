@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x2sim public API: VM creation, per-vCPU settings, exits, state.
+ *
+ * Settings go through the model's own paths (APIC_BASE writes, register
+ * writes, KVM_SET_MP_STATE rules) so that a configured VM is a state KVM
+ * itself could be in.  Every entry point validates its arguments before it
+ * touches anything: -EINVAL means nothing changed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "lapic/lapic.h"
+#include "vmx/vmx.h"
+
+struct x2s_vm {
+	struct kvm_vmx vmx; /* first: struct kvm lives inside */
+	x2s_fastpath_hook user_fastpath;
+	struct x2s_vm_config cfg;
+};
+
+static struct x2s_vm *to_x2s_vm(struct kvm *kvm)
+{
+	return x2s_container_of(to_kvm_vmx(kvm), struct x2s_vm, vmx);
+}
+
+struct kvm *x2s_vm_kvm(struct x2s_vm *vm)
+{
+	return &vm->vmx.kvm;
+}
+
+struct kvm_vcpu *x2s_vm_vcpu(struct x2s_vm *vm, unsigned int idx)
+{
+	if (!vm || idx >= (unsigned int)vm->vmx.kvm.online_vcpus)
+		return NULL;
+	return vm->vmx.kvm.vcpus[idx];
+}
+
+unsigned int x2s_vm_nr_vcpus(const struct x2s_vm *vm)
+{
+	return vm ? (unsigned int)vm->vmx.kvm.online_vcpus : 0;
+}
+
+const char *x2s_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "success";
+	case X2S_GP:
+		return "the guest access faults (#GP)";
+	case -EINVAL:
+		return "invalid argument";
+	case -ENOMEM:
+		return "out of memory";
+	case -EOPNOTSUPP:
+		return "not an access to the APIC";
+	case -ENOENT:
+		return "no such object";
+	}
+	return err < 0 ? strerror(-err) : "unknown result";
+}
+
+void x2s_vm_config_init(struct x2s_vm_config *cfg, unsigned int nr_vcpus)
+{
+	if (!cfg)
+		return;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nr_vcpus = nr_vcpus;
+	cfg->apic_mode = X2S_APIC_MODE_X2APIC;
+	cfg->sw_enabled = true;
+	cfg->lapic_in_kernel = true;
+	cfg->vector_hashing = true;
+}
+
+static bool valid_apic_mode(enum x2s_apic_mode mode)
+{
+	return mode == X2S_APIC_MODE_DISABLED || mode == X2S_APIC_MODE_XAPIC ||
+	       mode == X2S_APIC_MODE_X2APIC;
+}
+
+static u64 apic_base_for_mode(struct kvm_vcpu *vcpu, enum x2s_apic_mode mode)
+{
+	u64 base = vcpu->arch.apic_base &
+		   (MSR_IA32_APICBASE_BASE | MSR_IA32_APICBASE_BSP);
+
+	if (mode == X2S_APIC_MODE_XAPIC)
+		base |= MSR_IA32_APICBASE_ENABLE;
+	else if (mode == X2S_APIC_MODE_X2APIC)
+		base |= MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE;
+	return base;
+}
+
+static void x2s_vm_free(struct x2s_vm *vm)
+{
+	struct kvm *kvm = &vm->vmx.kvm;
+
+	for (int i = 0; i < kvm->online_vcpus; i++) {
+		struct kvm_vcpu *vcpu = kvm->vcpus[i];
+
+		if (lapic_in_kernel(vcpu))
+			kvm_free_lapic(vcpu);
+		vmx_vcpu_free(to_vmx(vcpu));
+	}
+	kvm_free_apic_map(kvm);
+	free(kvm->vcpus);
+	free(vm);
+}
+
+void x2s_vm_destroy(struct x2s_vm *vm)
+{
+	if (vm)
+		x2s_vm_free(vm);
+}
+
+static int vcpu_apply_mode(struct kvm_vcpu *vcpu, enum x2s_apic_mode mode)
+{
+	u64 base = apic_base_for_mode(vcpu, mode);
+
+	if (!lapic_in_kernel(vcpu)) {
+		vcpu->arch.apic_base = base;
+		return 0;
+	}
+	/*
+	 * KVM_SET_MSRS is host-initiated: x2APIC -> xAPIC and disabled ->
+	 * x2APIC are allowed there, EXTD without EN is not.
+	 */
+	return kvm_apic_set_base(vcpu, base, true) ? -EINVAL : 0;
+}
+
+static void vcpu_apply_sw_enable(struct kvm_vcpu *vcpu, bool enabled)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	u32 svr = kvm_lapic_get_reg(apic, APIC_SPIV);
+
+	if (enabled)
+		svr |= APIC_SPIV_APIC_ENABLED;
+	else
+		svr &= ~APIC_SPIV_APIC_ENABLED;
+	kvm_lapic_reg_write(apic, APIC_SPIV, svr);
+}
+
+int x2s_vm_create(const struct x2s_vm_config *cfg, struct x2s_vm **out)
+{
+	struct x2s_vm *vm;
+	struct kvm *kvm;
+
+	if (!cfg || !out || cfg->nr_vcpus < 1 ||
+	    cfg->nr_vcpus > X2S_MAX_VCPUS || !valid_apic_mode(cfg->apic_mode))
+		return -EINVAL;
+	/* Posted interrupts and an APIC mode need an in-kernel LAPIC. */
+	if (!cfg->lapic_in_kernel && cfg->apicv)
+		return -EINVAL;
+
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->cfg = *cfg;
+	kvm = &vm->vmx.kvm;
+	kvm->vcpus = calloc(cfg->nr_vcpus, sizeof(*kvm->vcpus));
+	if (!kvm->vcpus) {
+		free(vm);
+		return -ENOMEM;
+	}
+	kvm->arch.vector_hashing = cfg->vector_hashing;
+	kvm->arch.x2apic_format = cfg->x2apic_format;
+	kvm->arch.x2apic_broadcast_quirk_disabled =
+		cfg->broadcast_quirk_disabled;
+	kvm->arch.x2apic_icr_is_split = cfg->x2apic_icr_is_split;
+	kvm->arch.apicv_enabled = cfg->apicv;
+
+	for (unsigned int i = 0; i < cfg->nr_vcpus; i++) {
+		struct vcpu_vmx *vmx = vmx_vcpu_create(kvm, (int)i);
+
+		if (!vmx)
+			goto nomem;
+		kvm->vcpus[i] = &vmx->vcpu;
+		kvm->online_vcpus++;
+		if (cfg->lapic_in_kernel && kvm_create_lapic(&vmx->vcpu) != 0)
+			goto nomem;
+	}
+
+	for (unsigned int i = 0; i < cfg->nr_vcpus; i++) {
+		struct kvm_vcpu *vcpu = kvm->vcpus[i];
+
+		if (vcpu_apply_mode(vcpu, cfg->apic_mode))
+			goto inval;
+		vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
+		if (!lapic_in_kernel(vcpu))
+			continue;
+		vcpu_apply_sw_enable(vcpu, cfg->sw_enabled);
+		vcpu->arch.apic->apicv_active = cfg->apicv;
+	}
+	kvm_recalculate_apic_map(kvm);
+	*out = vm;
+	return 0;
+
+nomem:
+	x2s_vm_free(vm);
+	return -ENOMEM;
+inval:
+	x2s_vm_free(vm);
+	return -EINVAL;
+}
+
+static struct kvm_vcpu *get_vcpu(struct x2s_vm *vm, unsigned int idx)
+{
+	return x2s_vm_vcpu(vm, idx);
+}
+
+/* The vCPU if it exists and has an in-kernel LAPIC, else NULL. */
+static struct kvm_vcpu *get_apic_vcpu(struct x2s_vm *vm, unsigned int idx)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+
+	return vcpu && lapic_in_kernel(vcpu) ? vcpu : NULL;
+}
+
+int x2s_vcpu_set_apic_mode(struct x2s_vm *vm, unsigned int idx,
+			   enum x2s_apic_mode mode)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+
+	if (!vcpu || !valid_apic_mode(mode))
+		return -EINVAL;
+	return vcpu_apply_mode(vcpu, mode);
+}
+
+int x2s_vcpu_set_sw_enabled(struct x2s_vm *vm, unsigned int idx, bool enabled)
+{
+	struct kvm_vcpu *vcpu = get_apic_vcpu(vm, idx);
+
+	if (!vcpu)
+		return -EINVAL;
+	vcpu_apply_sw_enable(vcpu, enabled);
+	return 0;
+}
+
+/* Write an xAPIC-only register the way the guest would through MMIO. */
+static int set_xapic_reg(struct x2s_vm *vm, unsigned int idx, u32 reg, u32 val)
+{
+	struct kvm_vcpu *vcpu = get_apic_vcpu(vm, idx);
+
+	if (!vcpu || kvm_get_apic_mode(vcpu) != LAPIC_MODE_XAPIC)
+		return -EINVAL;
+	return kvm_lapic_reg_write(vcpu->arch.apic, reg, val) ? -EINVAL : 0;
+}
+
+int x2s_vcpu_set_xapic_id(struct x2s_vm *vm, unsigned int idx, uint8_t id)
+{
+	return set_xapic_reg(vm, idx, APIC_ID, (u32)id << 24);
+}
+
+int x2s_vcpu_set_ldr(struct x2s_vm *vm, unsigned int idx, uint32_t ldr)
+{
+	if (ldr & ~APIC_LDR_MASK)
+		return -EINVAL;
+	return set_xapic_reg(vm, idx, APIC_LDR, ldr);
+}
+
+int x2s_vcpu_set_dfr(struct x2s_vm *vm, unsigned int idx, uint32_t dfr)
+{
+	if (dfr != APIC_DFR_FLAT && dfr != APIC_DFR_CLUSTER)
+		return -EINVAL;
+	return set_xapic_reg(vm, idx, APIC_DFR, dfr);
+}
+
+int x2s_vcpu_set_mp_state(struct x2s_vm *vm, unsigned int idx,
+			  uint32_t mp_state)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+
+	if (!vcpu || mp_state > KVM_MP_STATE_SIPI_RECEIVED)
+		return -EINVAL;
+	/* KVM_SET_MP_STATE: INIT/SIPI states need the in-kernel LAPIC. */
+	if ((mp_state == KVM_MP_STATE_INIT_RECEIVED ||
+	     mp_state == KVM_MP_STATE_SIPI_RECEIVED) &&
+	    !lapic_in_kernel(vcpu))
+		return -EINVAL;
+	if (mp_state == KVM_MP_STATE_SIPI_RECEIVED) {
+		/* As KVM: an INIT-received vCPU with the SIPI still pending. */
+		vcpu->arch.mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		vcpu->arch.apic->pending_events |= 1UL << KVM_APIC_SIPI;
+	} else {
+		vcpu->arch.mp_state = mp_state;
+	}
+	kvm_make_request(KVM_REQ_EVENT, vcpu);
+	return 0;
+}
+
+int x2s_vcpu_set_guest_mode(struct x2s_vm *vm, unsigned int idx, bool l2,
+			    bool l1_intercepts_x2apic)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+
+	if (!vcpu || (!l2 && l1_intercepts_x2apic))
+		return -EINVAL;
+	for (u32 msr = APIC_BASE_MSR; msr <= APIC_BASE_MSR + 0xff; msr++) {
+		if (nested_vmx_set_msr_intercept(vcpu, msr, true,
+						 l1_intercepts_x2apic) ||
+		    nested_vmx_set_msr_intercept(vcpu, msr, false,
+						 l1_intercepts_x2apic))
+			return -ENOMEM;
+	}
+	vcpu->arch.guest_mode = l2;
+	return 0;
+}
+
+int x2s_vcpu_set_guest_debug(struct x2s_vm *vm, unsigned int idx,
+			     uint32_t flags)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+
+	if (!vcpu || (flags & ~(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP)))
+		return -EINVAL;
+	/* KVM_SET_GUEST_DEBUG: without ENABLE every other flag is dropped. */
+	vcpu->guest_debug = (flags & KVM_GUESTDBG_ENABLE) ? flags : 0;
+	return 0;
+}
+
+int x2s_vcpu_set_apicv(struct x2s_vm *vm, unsigned int idx, bool active)
+{
+	struct kvm_vcpu *vcpu = get_apic_vcpu(vm, idx);
+	int max_irr;
+
+	if (!vcpu)
+		return -EINVAL;
+	if (vcpu->arch.apic->apicv_active && !active) {
+		struct pi_desc *pi = &to_vmx(vcpu)->pi_desc;
+
+		kvm_apic_update_irr(vcpu, pi->pir, &max_irr);
+		pi->on = false;
+	}
+	vcpu->arch.apic->apicv_active = active;
+	return 0;
+}
+
+int x2s_vcpu_get_gpr(struct x2s_vm *vm, unsigned int idx, enum x2s_reg reg,
+		     uint64_t *val)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+
+	if (!vcpu || !val || (unsigned int)reg >= X2S_NR_REGS)
+		return -EINVAL;
+	if (reg <= X2S_REG_RIP)
+		*val = vcpu->arch.regs[reg];
+	else if (reg == X2S_REG_RFLAGS)
+		*val = vcpu->arch.rflags;
+	else
+		*val = vcpu->arch.interruptibility;
+	return 0;
+}
+
+int x2s_vcpu_set_gpr(struct x2s_vm *vm, unsigned int idx, enum x2s_reg reg,
+		     uint64_t val)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+
+	if (!vcpu || (unsigned int)reg >= X2S_NR_REGS)
+		return -EINVAL;
+	if (reg <= X2S_REG_RIP) {
+		vcpu->arch.regs[reg] = val;
+	} else if (reg == X2S_REG_RFLAGS) {
+		/* Bit 1 is fixed to 1; bits 63:22 and 15, 5, 3 are reserved. */
+		if (!(val & X86_EFLAGS_FIXED) || (val & 0xffffffffffc08028ULL))
+			return -EINVAL;
+		vcpu->arch.rflags = val;
+	} else {
+		if (val & ~0x1fULL)
+			return -EINVAL;
+		vcpu->arch.interruptibility = (u32)val;
+	}
+	return 0;
+}
+
+int x2s_msr_write(struct x2s_vm *vm, unsigned int idx, uint32_t msr,
+		  uint64_t data, bool host_initiated)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+
+	if (!vcpu)
+		return -EINVAL;
+	return kvm_set_msr_common(vcpu, msr, data, host_initiated) ? X2S_GP : 0;
+}
+
+int x2s_msr_read(struct x2s_vm *vm, unsigned int idx, uint32_t msr,
+		 uint64_t *data, bool host_initiated)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+	u64 val = 0;
+
+	if (!vcpu || !data)
+		return -EINVAL;
+	if (kvm_get_msr_common(vcpu, msr, &val, host_initiated))
+		return X2S_GP;
+	*data = val;
+	return 0;
+}
+
+static bool valid_mmio_len(unsigned int len)
+{
+	return len == 1 || len == 2 || len == 4 || len == 8;
+}
+
+int x2s_mmio_write(struct x2s_vm *vm, unsigned int idx, uint64_t gpa,
+		   unsigned int len, uint64_t data)
+{
+	struct kvm_vcpu *vcpu = get_apic_vcpu(vm, idx);
+
+	if (!vcpu || !valid_mmio_len(len))
+		return -EINVAL;
+	return kvm_lapic_mmio_write(vcpu, gpa, (int)len, &data);
+}
+
+int x2s_mmio_read(struct x2s_vm *vm, unsigned int idx, uint64_t gpa,
+		  unsigned int len, uint64_t *data)
+{
+	struct kvm_vcpu *vcpu = get_apic_vcpu(vm, idx);
+	u64 val = 0;
+	int r;
+
+	if (!vcpu || !data || !valid_mmio_len(len))
+		return -EINVAL;
+	r = kvm_lapic_mmio_read(vcpu, gpa, (int)len, &val);
+	if (!r)
+		*data = val;
+	return r;
+}
+
+int x2s_apic_get_reg(struct x2s_vm *vm, unsigned int idx, uint32_t offset,
+		     uint32_t *val)
+{
+	struct kvm_vcpu *vcpu = get_apic_vcpu(vm, idx);
+
+	if (!vcpu || !val || offset >= X2S_APIC_PAGE_SIZE || (offset & 3))
+		return -EINVAL;
+	*val = kvm_lapic_get_reg(vcpu->arch.apic, (int)offset);
+	return 0;
+}
+
+/* ---- exits ---- */
+
+static fastpath_t x2s_user_fastpath(struct kvm_vcpu *vcpu)
+{
+	struct x2s_vm *vm = to_x2s_vm(vcpu->kvm);
+
+	return (fastpath_t)vm->user_fastpath(vcpu);
+}
+
+int x2s_vm_set_fastpath(struct x2s_vm *vm, x2s_fastpath_hook fn)
+{
+	if (!vm)
+		return -EINVAL;
+	vm->user_fastpath = fn;
+	vm->vmx.fastpath = fn ? x2s_user_fastpath : NULL;
+	return 0;
+}
+
+int x2s_vcpu_exit(struct x2s_vm *vm, unsigned int idx,
+		  const struct x2s_exit *exit, struct x2s_exit_result *res)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+	struct vcpu_vmx *vmx;
+	fastpath_t fastpath = EXIT_FASTPATH_NONE;
+	int r;
+
+	if (!vcpu || !exit || !res)
+		return -EINVAL;
+	if (exit->reason == EXIT_REASON_APIC_ACCESS && exit->mmio_len &&
+	    !valid_mmio_len(exit->mmio_len))
+		return -EINVAL;
+	vmx = to_vmx(vcpu);
+
+	memset(res, 0, sizeof(*res));
+	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+	vmx->nested.last_exit.happened = false;
+	vmcs_write(vcpu, VM_EXIT_REASON, exit->reason);
+	vmcs_write(vcpu, EXIT_QUALIFICATION, exit->qualification);
+	vmcs_write(vcpu, VM_EXIT_INSTRUCTION_LEN, exit->insn_len);
+	vmcs_write(vcpu, VM_EXIT_INTR_INFO, exit->intr_info);
+	vmcs_write(vcpu, VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmx->mmio.data = exit->mmio_data;
+	vmx->mmio.len = exit->mmio_len;
+	vmx->mmio.valid = exit->mmio_len != 0;
+
+	r = x2s_vmx_handle_exit(vcpu, &fastpath);
+
+	res->status = r > 0 ? X2S_STATUS_GUEST : X2S_STATUS_USERSPACE;
+	res->fastpath = (int)fastpath;
+	if (r <= 0) {
+		res->run_exit_reason = vcpu->run->exit_reason;
+		if (vcpu->run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+			res->internal_suberror = vcpu->run->internal.suberror;
+	}
+	res->nested_exit = vmx->nested.last_exit.happened;
+	res->nested_exit_reason = vmx->nested.last_exit.exit_reason;
+	res->entry_intr_info = (u32)vmcs_read(vcpu, VM_ENTRY_INTR_INFO_FIELD);
+	return 0;
+}
+
+int x2s_vcpu_wrmsr_exit(struct x2s_vm *vm, unsigned int idx, uint32_t msr,
+			uint64_t data, struct x2s_exit_result *res)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+	struct x2s_exit exit = {
+		.reason = EXIT_REASON_MSR_WRITE,
+		.insn_len = 2,
+	};
+
+	if (!vcpu || !res)
+		return -EINVAL;
+	vcpu->arch.regs[VCPU_REGS_RCX] = msr;
+	vcpu->arch.regs[VCPU_REGS_RAX] = (u32)data;
+	vcpu->arch.regs[VCPU_REGS_RDX] = data >> 32;
+	return x2s_vcpu_exit(vm, idx, &exit, res);
+}
