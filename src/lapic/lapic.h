@@ -34,11 +34,28 @@ enum lapic_mode {
 
 /* ---- lapic.c ---- */
 
+/* LVR bit 24: the APIC can suppress EOI broadcasts (SVR bit 12 exists). */
+#define APIC_LVR_DIRECTED_EOI (1u << 24)
+
+/*
+ * x2sim: the guest's MAXPHYADDR (CPUID 0x80000008 EAX[7:0]); APIC_BASE
+ * bits from here up are reserved.  46 is a common Intel server value.
+ */
+#define X2S_GUEST_MAXPHYADDR 46
+
+/* x2APIC LDR: cluster (ID[31:4]) in bits 31:16, 1 << ID[3:0] below. */
+static inline u32 kvm_apic_calc_x2apic_ldr(u32 id)
+{
+	return ((id >> 4) << 16) | (1u << (id & 0xf));
+}
+
 /*
  * Allocate vcpu->arch.apic and its page, and put the APIC in KVM's reset
  * state (APIC_BASE = 0xfee00000 | EN, | BSP for vcpu_id 0; xAPIC mode;
  * APIC_ID = vcpu_id << 24; SVR = 0xff, i.e. software-disabled; every LVT
- * masked).  Returns 0 or -ENOMEM.
+ * masked, except LVT0 = ExtINT on the BSP (KVM's LINT0_REENABLED quirk);
+ * 6 LVT entries, no CMCI; apicv_active = kvm->arch.apicv_enabled).
+ * Returns 0 or -ENOMEM.
  */
 int kvm_create_lapic(struct kvm_vcpu *vcpu);
 void kvm_free_lapic(struct kvm_vcpu *vcpu);
@@ -60,8 +77,9 @@ static inline u32 kvm_xapic_id(struct kvm_lapic *apic)
  * APIC_BASE (MSR 0x1b).  kvm_apic_set_base() checks the transition
  * (reserved bits, disabled -> x2APIC, x2APIC -> xAPIC, EXTD without EN)
  * unless host_initiated allows it, and returns 0 or 1 (#GP).  A legal
- * change updates the mode, the x2APIC ID/LDR, the map, and resets the
- * APIC when it is hardware-disabled.
+ * change updates the mode, the xAPIC ID (on enable) or x2APIC ID/LDR (on
+ * entering x2APIC), base_address and the map.  Like KVM, disabling the
+ * APIC does not reset its registers.
  */
 int kvm_apic_set_base(struct kvm_vcpu *vcpu, u64 value, bool host_initiated);
 u64 kvm_get_apic_base(struct kvm_vcpu *vcpu);
@@ -77,9 +95,12 @@ static inline bool kvm_x2apic_msr_in_range(u32 msr)
  * handlers for the x2APIC range: 0 done, 1 #GP.
  *
  * xAPIC MMIO: addr is a guest physical address.  Returns -EOPNOTSUPP when
- * the access is not to this vCPU's enabled xAPIC page (KVM then treats it
- * as ordinary memory), else 0.  Misaligned or non-4-byte writes are
- * ignored as KVM ignores them.
+ * addr is outside [base_address, base_address + 4K) (KVM then treats it as
+ * ordinary memory), else 0.  With the APIC hardware-disabled or in x2APIC
+ * mode the page is a hole (KVM_X86_QUIRK_LAPIC_MMIO_HOLE, on by default):
+ * reads give all-ones, writes are dropped, 0 is returned.  Misaligned or
+ * non-4-byte writes are ignored as KVM ignores them; a read of an
+ * unreadable register leaves *data untouched.
  */
 int kvm_lapic_mmio_write(struct kvm_vcpu *vcpu, gpa_t addr, int len,
 			 const void *data);
@@ -91,31 +112,61 @@ void apic_update_ppr(struct kvm_lapic *apic);
 /* Highest vector in IRR, -1 when none. */
 int kvm_lapic_find_highest_irr(struct kvm_vcpu *vcpu);
 int apic_find_highest_isr(struct kvm_lapic *apic);
-/* Set / clear a vector in a 256-bit register at base (IRR/ISR/TMR). */
+/*
+ * Set / clear / test a vector in a 256-bit register laid out like IRR (32
+ * bits per 16 bytes).  These work on any such bitmap and do not mark
+ * dirty lines: for the register page use x2s_apic_set_vector() /
+ * x2s_apic_clear_vector() with base APIC_IRR / APIC_ISR / APIC_TMR.
+ */
 void kvm_lapic_set_vector(int vec, void *bitmap);
 void kvm_lapic_clear_vector(int vec, void *bitmap);
 bool kvm_lapic_test_vector(int vec, const void *bitmap);
+void x2s_apic_set_vector(struct kvm_lapic *apic, int base, int vec);
+void x2s_apic_clear_vector(struct kvm_lapic *apic, int base, int vec);
+/* KVM's kvm_lapic_set_irr(): IRR bit and irr_pending (no APICv posting). */
 void kvm_apic_set_irr_vector(struct kvm_lapic *apic, int vec);
 /*
- * The highest IRR vector that can be delivered now (above PPR, APIC
- * enabled), -1 when none.  kvm_get_apic_interrupt() acknowledges it:
- * IRR -> ISR, PPR update; returns the vector or -1.
+ * The highest IRR vector whose priority class is above PPR, -1 when none
+ * or when the APIC is hardware-disabled (like KVM, a software-disabled
+ * APIC still offers what is already in IRR).  With APICv, sync the PIR
+ * first (kvm_apic_update_irr).  kvm_apic_ack_interrupt() moves a vector
+ * IRR -> ISR and raises PPR; kvm_get_apic_interrupt() is has + ack and
+ * returns the vector or -1.
  */
 int kvm_apic_has_interrupt(struct kvm_vcpu *vcpu);
+void kvm_apic_ack_interrupt(struct kvm_vcpu *vcpu, int vector);
 int kvm_get_apic_interrupt(struct kvm_vcpu *vcpu);
-/* EOI: clear the highest ISR vector; level-triggered clears TMR state. */
+/*
+ * EOI: clear the highest ISR vector, update PPR, KVM_REQ_EVENT; returns
+ * the vector or -1.  TMR is not touched (KVM forwards level EOIs to the
+ * IOAPIC, which x2sim does not have).
+ */
 int apic_set_eoi(struct kvm_lapic *apic);
 
 /*
- * APICv: move posted-interrupt vectors from the PIR into IRR.  Returns
- * true if any vector moved; *max_irr gets the highest IRR vector or -1.
+ * APICv: move posted-interrupt vectors from the PIR into IRR, zeroing the
+ * PIR (the caller clears pi_desc.on first, as vmx_sync_pir_to_irr does).
+ * As in KVM: returns true iff the highest IRR vector afterwards is one
+ * that was newly set from the PIR; *max_irr gets the highest IRR vector,
+ * but stays -1 when the PIR was empty (even if IRR has bits).
  */
 bool kvm_apic_update_irr(struct kvm_vcpu *vcpu, u32 *pir, int *max_irr);
+/*
+ * Recompute irr_pending / isr_count / highest_isr_cache after
+ * apic->apicv_active changed (KVM calls it on every APICv toggle).
+ */
+void kvm_apic_update_apicv(struct kvm_vcpu *vcpu);
 
 /*
- * Act on pending INIT/SIPI the way KVM does before entry: INIT resets the
- * vCPU (except the BSP flag) and moves it to INIT_RECEIVED; a SIPI in
- * INIT_RECEIVED makes it RUNNABLE at CS = vector << 8, RIP = 0.  Returns 0.
+ * Act on pending INIT/SIPI the way KVM does before entry.  INIT: the APIC
+ * gets kvm_lapic_reset(vcpu, true) (APIC_BASE, xAPIC ID and x2APIC LDR
+ * kept), NMI/SMI/exception/interrupt queues are cleared, GPRs zeroed with
+ * RDX = 0x600, RFLAGS = 2, RIP = 0xfff0; then a vCPU with APIC_BASE.BSP
+ * becomes RUNNABLE, any other INIT_RECEIVED.  A SIPI in INIT_RECEIVED makes
+ * it RUNNABLE with RIP = vector << 12 (x2sim: KVM has CS.base = vector <<
+ * 12 and RIP = 0; the model has no segments); a SIPI in any other state
+ * is discarded.  In guest mode (L2) INIT stays latched and SIPI is
+ * dropped.  Returns 0.
  */
 int kvm_apic_accept_events(struct kvm_vcpu *vcpu);
 static inline bool kvm_apic_has_pending_init_or_sipi(struct kvm_vcpu *vcpu)
@@ -125,6 +176,16 @@ static inline bool kvm_apic_has_pending_init_or_sipi(struct kvm_vcpu *vcpu)
 
 /* SVR write path: software enable changes the map. */
 void apic_set_spiv(struct kvm_lapic *apic, u32 val);
+
+/* LVR from nr_lvt_entries (| directed EOI: x2sim has no in-kernel IOAPIC). */
+void kvm_apic_set_version(struct kvm_vcpu *vcpu);
+/*
+ * x2sim: what KVM_X86_SETUP_MCE with/without MCG_CMCI_P does to the APIC
+ * (kvm_apic_after_set_mcg_cap): 7 LVT entries with CMCI, else 6.
+ */
+void x2s_apic_set_cmci(struct kvm_vcpu *vcpu, bool cmci);
+/* Bit n set: the register at offset n << 4 is readable (RDMSR/MMIO). */
+u64 kvm_lapic_readable_reg_mask(struct kvm_lapic *apic);
 
 /* ---- irq.c ---- */
 
