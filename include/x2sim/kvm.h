@@ -138,6 +138,7 @@ typedef enum exit_fastpath_completion {
 #define APIC_SHORT_MASK_KVM APIC_SHORT_MASK
 #define KVM_APIC_SHORT_MASK 0xc0000
 #define KVM_APIC_DEST_MASK 0x800
+#define APIC_DEST_MASK 0x800
 #define APIC_BUS_CYCLE_NS_DEFAULT 1
 #define X2APIC_BROADCAST 0xFFFFFFFFul
 #define X2APIC_ICR_RESERVED_BITS \
@@ -166,10 +167,12 @@ typedef enum exit_fastpath_completion {
 #define KVM_EXIT_HLT 5
 #define KVM_EXIT_MMIO 6
 #define KVM_EXIT_SHUTDOWN 8
+#define KVM_EXIT_FAIL_ENTRY 9
 #define KVM_EXIT_INTERNAL_ERROR 17
 #define KVM_EXIT_X86_RDMSR 29
 #define KVM_EXIT_X86_WRMSR 30
 
+#define KVM_INTERNAL_ERROR_EMULATION 1
 #define KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON 4
 
 #define KVM_GUESTDBG_ENABLE 0x00000001
@@ -337,6 +340,10 @@ struct kvm_run {
 		struct {
 			struct kvm_debug_exit_arch arch;
 		} debug;
+		struct {
+			u64 hardware_entry_failure_reason;
+			u32 cpu;
+		} fail_entry;
 		struct {
 			u32 suberror;
 			u32 ndata;

@@ -80,13 +80,15 @@
 	X(72, ENQCMD_PASID_FAIL, "ENQCMD PASID translation failure")       \
 	X(73, ENQCMDS_PASID_FAIL, "ENQCMDS PASID translation failure")     \
 	X(74, BUS_LOCK, "Bus lock")                                        \
-	X(75, NOTIFY, "Instruction timeout (notify window)")               \
+	X(75, NOTIFY, "Instruction timeout")                               \
 	X(76, SEAMCALL, "SEAMCALL")                                        \
 	X(77, TDCALL, "TDCALL")                                            \
 	X(78, RDMSRLIST, "RDMSRLIST")                                      \
 	X(79, WRMSRLIST, "WRMSRLIST")                                      \
+	X(80, URDMSR, "URDMSR")                                            \
+	X(81, UWRMSR, "UWRMSR")                                            \
 	X(84, MSR_READ_IMM, "RDMSR with immediate operand")                \
-	X(85, MSR_WRITE_IMM, "WRMSR with immediate operand")
+	X(85, MSR_WRITE_IMM, "WRMSRNS with immediate operand")
 
 enum vmx_exit_reason_basic {
 #define X2S_EXIT_ENUM(nr, name, desc) EXIT_REASON_##name = nr,

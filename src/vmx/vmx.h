@@ -78,8 +78,33 @@
 
 /* Primary processor-based controls used by the model */
 #define CPU_BASED_INTR_WINDOW_EXITING 0x00000004u
-#define CPU_BASED_USE_MSR_BITMAPS 0x10000000u
+#define CPU_BASED_HLT_EXITING 0x00000080u
+#define CPU_BASED_TPR_SHADOW 0x00200000u
 #define CPU_BASED_NMI_WINDOW_EXITING 0x00400000u
+#define CPU_BASED_USE_MSR_BITMAPS 0x10000000u
+#define CPU_BASED_ACTIVATE_SECONDARY_CONTROLS 0x80000000u
+
+/* Pin-based controls */
+#define PIN_BASED_EXT_INTR_MASK 0x00000001u
+#define PIN_BASED_NMI_EXITING 0x00000008u
+#define PIN_BASED_VIRTUAL_NMIS 0x00000020u
+#define PIN_BASED_POSTED_INTR 0x00000080u
+
+/* Secondary controls */
+#define SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES 0x00000001u
+#define SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE 0x00000010u
+#define SECONDARY_EXEC_APIC_REGISTER_VIRT 0x00000100u
+#define SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY 0x00000200u
+
+/* Guest activity state (SDM 25.4.2) */
+#define GUEST_ACTIVITY_ACTIVE 0u
+#define GUEST_ACTIVITY_HLT 1u
+
+/* The vector KVM uses for posted-interrupt notification (irq_vectors.h). */
+#define POSTED_INTR_VECTOR 0xf2
+
+/* VMX_INSTRUCTION_INFO of MSR_READ_IMM / MSR_WRITE_IMM: register, 6:3 */
+#define VMX_INSN_INFO_MSR_IMM_REG(info) (((info) >> 3) & 0xf)
 
 /* APIC_ACCESS exit qualification (SDM table 28-6) */
 #define APIC_ACCESS_OFFSET 0xfffu
@@ -116,6 +141,19 @@ struct nested_vmx {
 /* The fastpath hook: called for every exit, like vmx_exit_handlers_fastpath. */
 typedef fastpath_t (*x2s_fastpath_fn)(struct kvm_vcpu *vcpu);
 
+/* kvm_vcpu.mode (include/linux/kvm_host.h) */
+enum {
+	OUTSIDE_GUEST_MODE,
+	IN_GUEST_MODE,
+	EXITING_GUEST_MODE,
+	READING_SHADOW_PAGE_TABLES,
+};
+
+/* DR6 bits that read as 1 when no debug condition is reported. */
+#define DR6_ACTIVE_LOW 0xffff0ff0UL
+#define DR6_VOLATILE 0x0001e80fUL
+#define DR_TRAP_BITS 0xfUL
+
 struct vcpu_vmx {
 	struct kvm_vcpu vcpu;
 	struct vmcs *vmcs;
@@ -123,6 +161,16 @@ struct vcpu_vmx {
 	struct nested_vmx nested;
 	struct x2s_mmio_access mmio;
 	bool emulation_required;
+	/* The full exit reason of the exit being handled (vmx->exit_reason). */
+	u32 exit_reason;
+	/* x2sim: kvm_vcpu.mode, IN_GUEST_MODE only inside the re-enter loop. */
+	int mode;
+	/* x2sim: KVM's vcpu->arch.dr6, where #DB payloads land. */
+	unsigned long dr6;
+	/* x2sim: apic->lapic_timer.tscdeadline; no timer ever fires. */
+	u64 tsc_deadline;
+	/* kvm_check_and_inject_events asked for an immediate exit. */
+	bool req_immediate_exit;
 };
 
 struct kvm_vmx {
@@ -196,6 +244,53 @@ int x2s_vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t *fastpath);
  */
 int x2s_vcpu_prepare_entry(struct kvm_vcpu *vcpu);
 
+/*
+ * Basic exit reasons with an entry in kvm_vmx_exit_handlers[]; everything
+ * else ends in KVM_EXIT_INTERNAL_ERROR (unexpected exit reason).
+ */
+bool vmx_exit_reason_has_handler(u32 basic);
+
+/*
+ * RFLAGS: kvm_get_rflags() is the guest-visible value (vcpu->arch.rflags,
+ * authoritative in x2sim), vmx_get_rflags() the raw value the hardware
+ * holds, which has TF forced on while userspace single-steps.
+ */
+unsigned long kvm_get_rflags(struct kvm_vcpu *vcpu);
+void kvm_set_rflags(struct kvm_vcpu *vcpu, unsigned long rflags);
+unsigned long vmx_get_rflags(struct kvm_vcpu *vcpu);
+
+/* kvm_queue_exception_p: an exception with a payload (DR6 for #DB). */
+void kvm_queue_exception_p(struct kvm_vcpu *vcpu, unsigned int nr,
+			   unsigned long payload);
+/* HLT as KVM emulates it: skip, then HALTED (or exit to userspace). */
+int kvm_emulate_halt(struct kvm_vcpu *vcpu);
+/* kvm_vcpu_has_events / kvm_arch_vcpu_runnable, the wake-up rules. */
+bool kvm_vcpu_has_events(struct kvm_vcpu *vcpu);
+bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu);
+/* APICv: PIR -> IRR and RVI (GUEST_INTR_STATUS); returns max IRR or -1. */
+int vmx_sync_pir_to_irr(struct kvm_vcpu *vcpu);
+/*
+ * vcpu_enter_guest's "if (kvm_lapic_enabled(vcpu)) sync_pir_to_irr": only
+ * when KVM runs with APICv (the hook is NULL otherwise).
+ */
+void x2s_sync_pir_to_irr(struct kvm_vcpu *vcpu);
+/* MSR_READ_IMM / MSR_WRITE_IMM: msr from the qualification, reg a GPR. */
+int kvm_emulate_rdmsr_imm(struct kvm_vcpu *vcpu, u32 msr, int reg);
+int kvm_emulate_wrmsr_imm(struct kvm_vcpu *vcpu, u32 msr, int reg);
+/*
+ * Mirror the authoritative vcpu->arch RIP, RFLAGS (raw) and
+ * interruptibility into the VMCS guest-state fields.
+ */
+void vmx_sync_guest_state(struct kvm_vcpu *vcpu);
+/*
+ * At a VM exit: the injected event is done (unless IDT-vectoring info says
+ * otherwise) and the entry interruption-information valid bit is cleared.
+ */
+void vmx_complete_interrupts(struct kvm_vcpu *vcpu);
+/* Fill vcpu->run for an exit reason KVM has no handler for. */
+void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu,
+					u64 exit_reason);
+
 /* MSR access as KVM's kvm_set_msr_common / kvm_get_msr_common: 0 or 1 (#GP). */
 int kvm_set_msr_common(struct kvm_vcpu *vcpu, u32 msr, u64 data,
 		       bool host_initiated);
@@ -210,5 +305,17 @@ bool nested_vmx_l1_wants_msr_exit(struct kvm_vcpu *vcpu, u32 msr, bool write);
 /* Set / clear L1's intercept of an MSR in the vmcs12 MSR bitmap. */
 int nested_vmx_set_msr_intercept(struct kvm_vcpu *vcpu, u32 msr, bool write,
 				 bool intercept);
+/*
+ * nested_vmx_reflect_vmexit: called for an exit from L2; true when the
+ * exit was reflected to L1 (a nested VM exit was done), false when L0
+ * handles it.
+ */
+bool nested_vmx_reflect_vmexit(struct kvm_vcpu *vcpu);
+/* Emulate a VM exit from L2 to L1 (leave guest mode, record the exit). */
+void nested_vmx_vmexit(struct kvm_vcpu *vcpu, u32 vm_exit_reason,
+		       u32 exit_intr_info, unsigned long exit_qualification);
+/* Allocate / free the vmcs12 state (the 4 KiB MSR bitmap). */
+int nested_vmx_vcpu_setup(struct vcpu_vmx *vmx);
+void nested_vmx_vcpu_free(struct vcpu_vmx *vmx);
 
 #endif /* X2SIM_SRC_VMX_H */

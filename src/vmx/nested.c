@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Nested VMX, as far as the model needs it: exits from L2 either go to L0
+ * (KVM handles them as for L1) or are reflected to L1 as a nested VM exit.
+ *
+ * x2sim: vmcs12 is reduced to its MSR bitmap.  The rest of L1's controls
+ * are fixed by one rule (see nested_vmx_l1_wants_exit()), and L1's host
+ * state is not modelled: a nested VM exit leaves guest mode and records
+ * the exit, but RIP/RFLAGS keep L2's values.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "vmx/vmx.h"
+
+/* SDM 25.6.9: four 1 KiB bitmaps, read-low, read-high, write-low, write-high. */
+#define MSR_BITMAP_SIZE 4096
+#define MSR_BITMAP_READ_LOW 0
+#define MSR_BITMAP_READ_HIGH 1024
+#define MSR_BITMAP_WRITE_LOW 2048
+#define MSR_BITMAP_WRITE_HIGH 3072
+#define MSR_BITMAP_HIGH_BASE 0xc0000000u
+#define MSR_BITMAP_RANGE 0x2000u
+
+int nested_vmx_vcpu_setup(struct vcpu_vmx *vmx)
+{
+	/* An all-zero bitmap: L1 uses MSR bitmaps and intercepts nothing. */
+	vmx->nested.msr_bitmap = calloc(1, MSR_BITMAP_SIZE);
+	return vmx->nested.msr_bitmap ? 0 : -ENOMEM;
+}
+
+void nested_vmx_vcpu_free(struct vcpu_vmx *vmx)
+{
+	free(vmx->nested.msr_bitmap);
+	vmx->nested.msr_bitmap = NULL;
+}
+
+/*
+ * Byte offset of msr's bit in the bitmap, -1 when the MSR is outside both
+ * ranges the bitmap covers (such accesses always exit).
+ */
+static int msr_bitmap_offset(u32 msr, bool write, u8 *bit)
+{
+	unsigned int base = write ? MSR_BITMAP_WRITE_LOW : MSR_BITMAP_READ_LOW;
+
+	if (msr >= MSR_BITMAP_HIGH_BASE) {
+		msr -= MSR_BITMAP_HIGH_BASE;
+		base += MSR_BITMAP_READ_HIGH;
+	}
+	if (msr >= MSR_BITMAP_RANGE)
+		return -1;
+	*bit = (u8)(1u << (msr & 7));
+	return (int)(base + msr / 8);
+}
+
+/*
+ * nested_vmx_exit_handled_msr(): without MSR bitmaps every RDMSR/WRMSR
+ * exits; with them, MSRs outside 0-0x1fff and 0xc0000000-0xc0001fff
+ * always exit (SDM 26.1.3) and the rest follow their bit.
+ */
+static bool nested_vmx_exit_handled_msr(struct kvm_vcpu *vcpu, u32 msr,
+					bool write)
+{
+	const u8 *bitmap = to_vmx(vcpu)->nested.msr_bitmap;
+	int off;
+	u8 bit;
+
+	if (!bitmap)
+		return true;
+	off = msr_bitmap_offset(msr, write, &bit);
+	if (off < 0)
+		return true;
+	return bitmap[off] & bit;
+}
+
+bool nested_vmx_l1_wants_msr_exit(struct kvm_vcpu *vcpu, u32 msr, bool write)
+{
+	if (!is_guest_mode(vcpu))
+		return false;
+	return nested_vmx_exit_handled_msr(vcpu, msr, write);
+}
+
+int nested_vmx_set_msr_intercept(struct kvm_vcpu *vcpu, u32 msr, bool write,
+				 bool intercept)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	int off;
+	u8 bit;
+
+	off = msr_bitmap_offset(msr, write, &bit);
+	if (off < 0)
+		/* Out of range: intercepted whatever the bitmap says. */
+		return intercept ? 0 : -EINVAL;
+	if (!vmx->nested.msr_bitmap && nested_vmx_vcpu_setup(vmx))
+		return -ENOMEM;
+	if (intercept)
+		vmx->nested.msr_bitmap[off] |= bit;
+	else
+		vmx->nested.msr_bitmap[off] &= (u8)~bit;
+	return 0;
+}
+
+/* Exits KVM keeps for itself whatever L1 asked for. */
+static bool nested_vmx_l0_wants_exit(struct kvm_vcpu *vcpu, u16 basic)
+{
+	switch (basic) {
+	case EXIT_REASON_EXCEPTION_NMI:
+		/*
+		 * x2sim: KVM keeps NMIs and some #PF/#DB/#BP and reflects
+		 * the rest per vmcs12's exception bitmap; the model has no
+		 * exception bitmap and keeps them all.
+		 */
+		return true;
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_MCE_DURING_VMENTRY:
+	case EXIT_REASON_EPT_VIOLATION:
+	case EXIT_REASON_EPT_MISCONFIG:
+	case EXIT_REASON_PREEMPTION_TIMER:
+	case EXIT_REASON_PML_FULL:
+	case EXIT_REASON_VMFUNC:
+	case EXIT_REASON_BUS_LOCK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * x2sim: the model's L1 intercepts every exit it can, except the interrupt
+ * and NMI windows (those are L0's, opened to inject into L2) and whatever
+ * the MSR bitmap lets through.  KVM asks vmcs12's controls instead.
+ */
+static bool nested_vmx_l1_wants_exit(struct kvm_vcpu *vcpu, u16 basic)
+{
+	switch (basic) {
+	case EXIT_REASON_MSR_READ:
+	case EXIT_REASON_MSR_WRITE:
+		return nested_vmx_exit_handled_msr(vcpu, (u32)kvm_rcx_read(vcpu),
+						   basic == EXIT_REASON_MSR_WRITE);
+	case EXIT_REASON_MSR_READ_IMM:
+	case EXIT_REASON_MSR_WRITE_IMM:
+		return nested_vmx_exit_handled_msr(
+			vcpu, (u32)vmcs_read(vcpu, EXIT_QUALIFICATION),
+			basic == EXIT_REASON_MSR_WRITE_IMM);
+	case EXIT_REASON_INTERRUPT_WINDOW:
+	case EXIT_REASON_NMI_WINDOW:
+		return false;
+	case EXIT_REASON_NOTIFY:
+		/* KVM never exposes the notify VM exit to L1. */
+		return false;
+	case EXIT_REASON_SEAMCALL:
+	case EXIT_REASON_TDCALL:
+		/* Not virtualized for L1; L1 cannot expect them. */
+		return false;
+	default:
+		return true;
+	}
+}
+
+void nested_vmx_vmexit(struct kvm_vcpu *vcpu, u32 vm_exit_reason,
+		       u32 exit_intr_info, unsigned long exit_qualification)
+{
+	struct nested_vmx *nested = &to_vmx(vcpu)->nested;
+
+	nested->last_exit.happened = true;
+	nested->last_exit.exit_reason = vm_exit_reason;
+	nested->last_exit.exit_qualification = exit_qualification;
+	/* leave_guest_mode() */
+	vcpu->arch.guest_mode = false;
+	/*
+	 * x2sim: KVM now loads L1's host state from vmcs12 (RIP, RSP,
+	 * RFLAGS = 2, ...); the model has none and keeps L2's registers,
+	 * which also shows that L2's instruction was not skipped.
+	 */
+	(void)exit_intr_info;
+}
+
+bool nested_vmx_reflect_vmexit(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	u16 basic = (u16)vmx->exit_reason;
+
+	/* If L0 wants the exit, that trumps whatever L1 wants. */
+	if (nested_vmx_l0_wants_exit(vcpu, basic))
+		return false;
+	if (!nested_vmx_l1_wants_exit(vcpu, basic))
+		return false;
+	nested_vmx_vmexit(vcpu, vmx->exit_reason,
+			  (u32)vmcs_read(vcpu, VM_EXIT_INTR_INFO),
+			  vmcs_readl(vcpu, EXIT_QUALIFICATION));
+	return true;
+}

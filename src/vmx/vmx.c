@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VMX exit handling as KVM's vmx.c does it after a VM exit: the fastpath
+ * (vmx_exit_handlers_fastpath, here a hook), the re-enter loop of
+ * vcpu_enter_guest(), then vmx_handle_exit(): nested reflection,
+ * "fastpath handled", unexpected reasons, kvm_vmx_exit_handlers[].
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "lapic/lapic.h"
+#include "vmx/vmx.h"
+
+/* x2sim: the CPUID.1 signature KVM puts in RDX at reset with no CPUID set. */
+#define X2S_RESET_RDX 0x600
+#define X2S_RESET_RIP 0xfff0
+
+union vmx_exit_reason vmx_get_exit_reason(struct kvm_vcpu *vcpu)
+{
+	union vmx_exit_reason reason;
+
+	reason.full = to_vmx(vcpu)->exit_reason;
+	return reason;
+}
+
+static unsigned long vmx_get_exit_qual(struct kvm_vcpu *vcpu)
+{
+	return vmcs_readl(vcpu, EXIT_QUALIFICATION);
+}
+
+static int vmx_get_msr_imm_reg(struct kvm_vcpu *vcpu)
+{
+	return (int)VMX_INSN_INFO_MSR_IMM_REG(
+		vmcs_read32(vcpu, VMX_INSTRUCTION_INFO));
+}
+
+/* ---- vCPU creation ---- */
+
+static void vmx_vcpu_reset(struct vcpu_vmx *vmx)
+{
+	struct kvm_vcpu *vcpu = &vmx->vcpu;
+
+	/* kvm_vcpu_reset(init_event = false) for the state the model has. */
+	for (int i = 0; i < NR_VCPU_REGS; i++)
+		vcpu->arch.regs[i] = 0;
+	vcpu->arch.regs[VCPU_REGS_RDX] = X2S_RESET_RDX;
+	vcpu->arch.regs[VCPU_REGS_RIP] = X2S_RESET_RIP;
+	vcpu->arch.rflags = X86_EFLAGS_FIXED;
+	vcpu->arch.interruptibility = 0;
+	vcpu->arch.apic_base = APIC_DEFAULT_PHYS_BASE |
+			       MSR_IA32_APICBASE_ENABLE |
+			       (vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	/*
+	 * x2sim: KVM makes APs UNINITIALIZED when the LAPIC is in-kernel;
+	 * the model creates every vCPU runnable and lets the caller choose.
+	 */
+	vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
+	vmx->dr6 = DR6_ACTIVE_LOW;
+	vmx->mode = OUTSIDE_GUEST_MODE;
+
+	/* The vmcs01 controls KVM's setup_vmcs_config() ends up with. */
+	vmcs_write32(vcpu, PIN_BASED_VM_EXEC_CONTROL,
+		     PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
+			     PIN_BASED_VIRTUAL_NMIS);
+	vmcs_write32(vcpu, CPU_BASED_VM_EXEC_CONTROL,
+		     CPU_BASED_HLT_EXITING | CPU_BASED_USE_MSR_BITMAPS |
+			     CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+	vmcs_write16(vcpu, POSTED_INTR_NV, POSTED_INTR_VECTOR);
+	vmcs_write32(vcpu, GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmx_sync_guest_state(vcpu);
+}
+
+struct vcpu_vmx *vmx_vcpu_create(struct kvm *kvm, int vcpu_id)
+{
+	struct vcpu_vmx *vmx = calloc(1, sizeof(*vmx));
+
+	if (!vmx)
+		return NULL;
+	vmx->vmcs = alloc_vmcs();
+	vmx->vcpu.run = calloc(1, sizeof(*vmx->vcpu.run));
+	if (!vmx->vmcs || !vmx->vcpu.run || nested_vmx_vcpu_setup(vmx)) {
+		vmx_vcpu_free(vmx);
+		return NULL;
+	}
+	vmx->vcpu.kvm = kvm;
+	vmx->vcpu.vcpu_id = vcpu_id;
+	/* x2sim: vCPUs are created in order, so index == id. */
+	vmx->vcpu.vcpu_idx = vcpu_id;
+	vmx_vcpu_reset(vmx);
+	return vmx;
+}
+
+void vmx_vcpu_free(struct vcpu_vmx *vmx)
+{
+	if (!vmx)
+		return;
+	nested_vmx_vcpu_free(vmx);
+	free(vmx->vcpu.run);
+	free_vmcs(vmx->vmcs);
+	free(vmx);
+}
+
+/* ---- exit handlers ---- */
+
+static int handle_external_interrupt(struct kvm_vcpu *vcpu)
+{
+	/* The host handled the interrupt already (handle_exit_irqoff). */
+	return 1;
+}
+
+static int handle_triple_fault(struct kvm_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static void exec_controls_clearbit(struct kvm_vcpu *vcpu, u32 bits)
+{
+	vmcs_write32(vcpu, CPU_BASED_VM_EXEC_CONTROL,
+		     vmcs_read32(vcpu, CPU_BASED_VM_EXEC_CONTROL) & ~bits);
+}
+
+static int handle_interrupt_window(struct kvm_vcpu *vcpu)
+{
+	exec_controls_clearbit(vcpu, CPU_BASED_INTR_WINDOW_EXITING);
+	kvm_make_request(KVM_REQ_EVENT, vcpu);
+	return 1;
+}
+
+static int handle_nmi_window(struct kvm_vcpu *vcpu)
+{
+	exec_controls_clearbit(vcpu, CPU_BASED_NMI_WINDOW_EXITING);
+	kvm_make_request(KVM_REQ_EVENT, vcpu);
+	return 1;
+}
+
+static int handle_halt(struct kvm_vcpu *vcpu)
+{
+	return kvm_emulate_halt(vcpu);
+}
+
+static int handle_rdmsr(struct kvm_vcpu *vcpu)
+{
+	return kvm_emulate_rdmsr(vcpu);
+}
+
+static int handle_wrmsr(struct kvm_vcpu *vcpu)
+{
+	return kvm_emulate_wrmsr(vcpu);
+}
+
+/*
+ * x2sim: the guest's CPUID is taken to enumerate MSR_IMM, as an exit with
+ * these reasons means the guest executed the instruction.
+ */
+static int handle_rdmsr_imm(struct kvm_vcpu *vcpu)
+{
+	return kvm_emulate_rdmsr_imm(vcpu, (u32)vmx_get_exit_qual(vcpu),
+				     vmx_get_msr_imm_reg(vcpu));
+}
+
+static int handle_wrmsr_imm(struct kvm_vcpu *vcpu)
+{
+	return kvm_emulate_wrmsr_imm(vcpu, (u32)vmx_get_exit_qual(vcpu),
+				     vmx_get_msr_imm_reg(vcpu));
+}
+
+static int handle_preemption_timer(struct kvm_vcpu *vcpu)
+{
+	/*
+	 * x2sim: KVM handles this exit in its own fastpath unless L2 runs
+	 * and then expires the emulated LAPIC timer; the model has no timer
+	 * and no built-in fastpath, so the exit only ends the run.
+	 */
+	return 1;
+}
+
+static int prepare_emulation_failure_exit(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->internal.ndata = 0;
+	return 0;
+}
+
+/*
+ * x2sim: KVM emulates the faulting instruction; the model takes the access
+ * the emulator would decode from to_vmx(vcpu)->mmio instead: a read lands
+ * in RAX, a write stores mmio.data.  Then RIP moves past the instruction
+ * by VM_EXIT_INSTRUCTION_LEN, with the same single-step handling as
+ * the emulator's completion.
+ */
+static int x2s_emulate_apic_access(struct kvm_vcpu *vcpu, u32 type,
+				   u32 offset)
+{
+	struct x2s_mmio_access *mmio = &to_vmx(vcpu)->mmio;
+	gpa_t gpa;
+	u64 val = 0;
+	int r;
+
+	if (!mmio->valid || !lapic_in_kernel(vcpu))
+		return prepare_emulation_failure_exit(vcpu);
+	gpa = vcpu->arch.apic->base_address + offset;
+	if (type == TYPE_LINEAR_APIC_INST_WRITE) {
+		val = mmio->data;
+		r = kvm_lapic_mmio_write(vcpu, gpa, mmio->len, &val);
+	} else if (type == TYPE_LINEAR_APIC_INST_READ) {
+		r = kvm_lapic_mmio_read(vcpu, gpa, mmio->len, &val);
+		if (!r) {
+			unsigned long rax = kvm_rax_read(vcpu);
+
+			/* MOV r32 zero-extends; 8- and 16-bit loads merge. */
+			if (mmio->len >= 4)
+				rax = mmio->len == 4 ? (u32)val : val;
+			else if (mmio->len == 2)
+				rax = (rax & ~0xffffUL) | (u16)val;
+			else
+				rax = (rax & ~0xffUL) | (u8)val;
+			kvm_rax_write(vcpu, rax);
+		}
+	} else {
+		/* Fetches and event-delivery accesses: nothing to emulate. */
+		return prepare_emulation_failure_exit(vcpu);
+	}
+	if (r == -EOPNOTSUPP) {
+		/*
+		 * Not the enabled xAPIC page: KVM completes the access in
+		 * userspace (x2sim: no MMIO data in kvm_run; RIP stays).
+		 */
+		vcpu->run->exit_reason = KVM_EXIT_MMIO;
+		return 0;
+	}
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+static int handle_apic_access(struct kvm_vcpu *vcpu)
+{
+	unsigned long qual = vmx_get_exit_qual(vcpu);
+	u32 access_type = qual & APIC_ACCESS_TYPE;
+	u32 offset = qual & APIC_ACCESS_OFFSET;
+
+	/*
+	 * fasteoi (on by default): an EOI write's value does not matter,
+	 * so skip the emulator for it.
+	 */
+	if (access_type == TYPE_LINEAR_APIC_INST_WRITE && offset == APIC_EOI &&
+	    lapic_in_kernel(vcpu)) {
+		kvm_lapic_reg_write(vcpu->arch.apic, APIC_EOI, 0);
+		return kvm_skip_emulated_instruction(vcpu);
+	}
+	return x2s_emulate_apic_access(vcpu, access_type, offset);
+}
+
+/*
+ * x2sim: the handlers of the exits the model produces; every other basic
+ * reason ends as an unexpected exit (KVM_EXIT_INTERNAL_ERROR), where KVM
+ * has a handler that needs state the model does not have.
+ */
+static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
+	[EXIT_REASON_NMI_WINDOW] = handle_nmi_window,
+	[EXIT_REASON_HLT] = handle_halt,
+	[EXIT_REASON_MSR_READ] = handle_rdmsr,
+	[EXIT_REASON_MSR_WRITE] = handle_wrmsr,
+	[EXIT_REASON_APIC_ACCESS] = handle_apic_access,
+	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
+	[EXIT_REASON_MSR_READ_IMM] = handle_rdmsr_imm,
+	[EXIT_REASON_MSR_WRITE_IMM] = handle_wrmsr_imm,
+};
+
+static const unsigned int kvm_vmx_max_exit_handlers =
+	sizeof(kvm_vmx_exit_handlers) / sizeof(kvm_vmx_exit_handlers[0]);
+
+bool vmx_exit_reason_has_handler(u32 basic)
+{
+	return basic < kvm_vmx_max_exit_handlers &&
+	       kvm_vmx_exit_handlers[basic];
+}
+
+void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu, u64 exit_reason)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+	run->internal.ndata = 2;
+	run->internal.data[0] = exit_reason;
+	/* x2sim: last_vmentry_cpu; there is no physical CPU. */
+	run->internal.data[1] = 0;
+}
+
+static int __vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath)
+{
+	union vmx_exit_reason exit_reason = vmx_get_exit_reason(vcpu);
+	u16 basic = (u16)exit_reason.basic;
+
+	if (is_guest_mode(vcpu)) {
+		/* PML is never on for L2: something is badly wrong. */
+		if (WARN_ON_ONCE(basic == EXIT_REASON_PML_FULL))
+			goto unexpected_vmexit;
+		if (nested_vmx_reflect_vmexit(vcpu))
+			return 1;
+	}
+
+	if (exit_reason.failed_vmentry) {
+		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason =
+			exit_reason.full;
+		vcpu->run->fail_entry.cpu = 0;
+		return 0;
+	}
+
+	if (exit_fastpath != EXIT_FASTPATH_NONE)
+		return 1;
+
+	if (!vmx_exit_reason_has_handler(basic))
+		goto unexpected_vmexit;
+	return kvm_vmx_exit_handlers[basic](vcpu);
+
+unexpected_vmexit:
+	kvm_prepare_unexpected_reason_exit(vcpu, exit_reason.full);
+	return 0;
+}
+
+/*
+ * vmx_vcpu_run()'s tail: a failed VM entry never reaches the fastpath;
+ * otherwise the hook sees every exit and does its own reason and
+ * guest-mode checks, as vmx_exit_handlers_fastpath() does.
+ */
+static fastpath_t vmx_exit_handlers_fastpath(struct kvm_vcpu *vcpu)
+{
+	x2s_fastpath_fn fn = to_kvm_vmx(vcpu->kvm)->fastpath;
+
+	if (vmx_get_exit_reason(vcpu).failed_vmentry || !fn)
+		return EXIT_FASTPATH_NONE;
+	return fn(vcpu);
+}
+
+int x2s_vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t *fastpath)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	fastpath_t exit_fastpath;
+	int r;
+
+	/* What the CPU leaves behind at a VM exit. */
+	vmx->exit_reason = vmcs_read32(vcpu, VM_EXIT_REASON);
+	vmx_sync_guest_state(vcpu);
+	vmx_complete_interrupts(vcpu);
+	vmx->req_immediate_exit = false;
+
+	/*
+	 * vcpu_enter_guest(): vcpu->mode stays IN_GUEST_MODE until the loop
+	 * is left, so a kick meanwhile (e.g. a self-IPI from the fastpath)
+	 * makes kvm_vcpu_exit_request() true.
+	 */
+	vmx->mode = IN_GUEST_MODE;
+	exit_fastpath = vmx_exit_handlers_fastpath(vcpu);
+	*fastpath = exit_fastpath;
+	if (exit_fastpath == EXIT_FASTPATH_REENTER_GUEST) {
+		x2s_sync_pir_to_irr(vcpu);
+		if (!kvm_vcpu_exit_request(vcpu)) {
+			/*
+			 * Straight back into the guest, without the
+			 * pre-entry work.  x2sim: the next exit is a new
+			 * call, so the loop ends here.
+			 */
+			vmx->mode = OUTSIDE_GUEST_MODE;
+			vmx_sync_guest_state(vcpu);
+			return 1;
+		}
+		exit_fastpath = EXIT_FASTPATH_EXIT_HANDLED;
+	}
+	vmx->mode = OUTSIDE_GUEST_MODE;
+
+	if (unlikely(exit_fastpath == EXIT_FASTPATH_EXIT_USERSPACE)) {
+		vmx_sync_guest_state(vcpu);
+		return 0;
+	}
+
+	r = __vmx_handle_exit(vcpu, exit_fastpath);
+	if (r <= 0) {
+		vmx_sync_guest_state(vcpu);
+		return 0;
+	}
+	return x2s_vcpu_prepare_entry(vcpu);
+}
