@@ -564,7 +564,7 @@ static int kvm_apic_loop_select(struct kvm *kvm, struct kvm_lapic *src,
 				unsigned long *receivers)
 {
 	struct kvm_vcpu *vcpu, *lowest = NULL;
-	unsigned long i, hashed[VCPU_BITMAP_LONGS];
+	unsigned long i, lowest_idx = 0, hashed[VCPU_BITMAP_LONGS];
 	unsigned int dest_vcpus = 0;
 	int n = 0;
 
@@ -590,8 +590,10 @@ static int kvm_apic_loop_select(struct kvm *kvm, struct kvm_lapic *src,
 		} else if (kvm_apic_sw_enabled(vcpu->arch.apic)) {
 			if (!kvm_vector_hashing_enabled_for(kvm)) {
 				if (!lowest ||
-				    kvm_apic_compare_prio(vcpu, lowest) < 0)
+				    kvm_apic_compare_prio(vcpu, lowest) < 0) {
 					lowest = vcpu;
+					lowest_idx = i;
+				}
 			} else {
 				vcpu_bitmap_set(hashed, (unsigned int)i);
 				dest_vcpus++;
@@ -600,14 +602,13 @@ static int kvm_apic_loop_select(struct kvm *kvm, struct kvm_lapic *src,
 	}
 
 	if (dest_vcpus) {
-		int idx = kvm_vector_to_index(irq->vector, dest_vcpus, hashed,
-					      KVM_MAX_VCPUS);
-
-		lowest = kvm_get_vcpu(kvm, idx);
+		lowest_idx = (unsigned long)kvm_vector_to_index(
+			irq->vector, dest_vcpus, hashed, KVM_MAX_VCPUS);
+		lowest = kvm_get_vcpu(kvm, (int)lowest_idx);
 	}
 
 	if (lowest) {
-		vcpu_bitmap_set(receivers, (unsigned int)lowest->vcpu_idx);
+		vcpu_bitmap_set(receivers, (unsigned int)lowest_idx);
 		n++;
 	}
 	return n;
