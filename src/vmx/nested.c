@@ -135,8 +135,9 @@ static bool nested_vmx_l1_wants_exit(struct kvm_vcpu *vcpu, u16 basic)
 	switch (basic) {
 	case EXIT_REASON_MSR_READ:
 	case EXIT_REASON_MSR_WRITE:
-		return nested_vmx_exit_handled_msr(vcpu, (u32)kvm_rcx_read(vcpu),
-						   basic == EXIT_REASON_MSR_WRITE);
+		return nested_vmx_exit_handled_msr(
+			vcpu, (u32)kvm_rcx_read(vcpu),
+			basic == EXIT_REASON_MSR_WRITE);
 	case EXIT_REASON_MSR_READ_IMM:
 	case EXIT_REASON_MSR_WRITE_IMM:
 		return nested_vmx_exit_handled_msr(

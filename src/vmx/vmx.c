@@ -192,8 +192,7 @@ static int prepare_emulation_failure_exit(struct kvm_vcpu *vcpu)
  * by VM_EXIT_INSTRUCTION_LEN, with the same single-step handling as
  * the emulator's completion.
  */
-static int x2s_emulate_apic_access(struct kvm_vcpu *vcpu, u32 type,
-				   u32 offset)
+static int x2s_emulate_apic_access(struct kvm_vcpu *vcpu, u32 type, u32 offset)
 {
 	struct x2s_mmio_access *mmio = &to_vmx(vcpu)->mmio;
 	gpa_t gpa;

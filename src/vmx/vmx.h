@@ -179,7 +179,7 @@ struct kvm_vmx {
 };
 
 #define x2s_container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+	((type *)((char *)(ptr)-offsetof(type, member)))
 
 static inline struct vcpu_vmx *to_vmx(struct kvm_vcpu *vcpu)
 {
@@ -288,8 +288,7 @@ void vmx_sync_guest_state(struct kvm_vcpu *vcpu);
  */
 void vmx_complete_interrupts(struct kvm_vcpu *vcpu);
 /* Fill vcpu->run for an exit reason KVM has no handler for. */
-void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu,
-					u64 exit_reason);
+void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu, u64 exit_reason);
 
 /* MSR access as KVM's kvm_set_msr_common / kvm_get_msr_common: 0 or 1 (#GP). */
 int kvm_set_msr_common(struct kvm_vcpu *vcpu, u32 msr, u64 data,

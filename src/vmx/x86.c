@@ -398,8 +398,7 @@ int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu)
 
 int kvm_emulate_wrmsr_imm(struct kvm_vcpu *vcpu, u32 msr, int reg)
 {
-	return __kvm_emulate_wrmsr(vcpu, msr,
-				   kvm_register_read_raw(vcpu, reg));
+	return __kvm_emulate_wrmsr(vcpu, msr, kvm_register_read_raw(vcpu, reg));
 }
 
 int kvm_emulate_rdmsr_imm(struct kvm_vcpu *vcpu, u32 msr, int reg)
@@ -655,8 +654,8 @@ int vmx_sync_pir_to_irr(struct kvm_vcpu *vcpu)
 
 	if (vmx->pi_desc.on) {
 		vmx->pi_desc.on = false;
-		got_posted_interrupt = kvm_apic_update_irr(
-			vcpu, vmx->pi_desc.pir, &max_irr);
+		got_posted_interrupt =
+			kvm_apic_update_irr(vcpu, vmx->pi_desc.pir, &max_irr);
 	} else {
 		max_irr = kvm_lapic_find_highest_irr(vcpu);
 	}
@@ -942,6 +941,13 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 		vmx_cancel_injection(vcpu);
 	}
 	WARN_ON_ONCE(tries == X2S_MAX_ENTRY_RETRIES);
+
+	/*
+	 * The event that had to wait is looked at again right after the
+	 * forced exit.  x2sim: the immediate exit itself is only recorded.
+	 */
+	if (req_immediate_exit)
+		kvm_make_request(KVM_REQ_EVENT, vcpu);
 
 	/*
 	 * x2sim: the guest now runs until the next exit, which is delivered

@@ -1,0 +1,950 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VMX model: VMCS store, exit-reason table, exit dispatch, instruction
+ * skip and single-step, exception/NMI/IRQ injection, nested reflection,
+ * the fastpath hook protocol and APICv PIR sync.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "lapic/lapic.h"
+#include "vmx/vmx.h"
+
+#define ICR_MSR (APIC_BASE_MSR + (APIC_ICR >> 4))
+#define GUEST_RIP_START 0x1000UL
+#define INTR_INFO_GP                                       \
+	(INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | \
+	 INTR_INFO_DELIVER_CODE_MASK | GP_VECTOR)
+#define INTR_INFO_DB \
+	(INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | DB_VECTOR)
+#define INTR_INFO_NMI (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR | NMI_VECTOR)
+
+static struct kvm_vcpu *vcpu_of(struct x2s_vm *vm, unsigned int i)
+{
+	return x2s_vm_vcpu(vm, i);
+}
+
+static u64 rip_of(struct x2s_vm *vm, unsigned int i)
+{
+	return vcpu_of(vm, i)->arch.regs[VCPU_REGS_RIP];
+}
+
+static void set_guest(struct x2s_vm *vm, unsigned int i, u64 rflags,
+		      u32 intr_state)
+{
+	assert_ok(x2s_vcpu_set_gpr(vm, i, X2S_REG_RIP, GUEST_RIP_START));
+	assert_ok(x2s_vcpu_set_gpr(vm, i, X2S_REG_RFLAGS, rflags));
+	assert_ok(
+		x2s_vcpu_set_gpr(vm, i, X2S_REG_INTERRUPTIBILITY, intr_state));
+}
+
+static u32 entry_info(struct x2s_vm *vm, unsigned int i)
+{
+	return (u32)vmcs_read(vcpu_of(vm, i), VM_ENTRY_INTR_INFO_FIELD);
+}
+
+static u32 exec_controls(struct x2s_vm *vm, unsigned int i)
+{
+	return (u32)vmcs_read(vcpu_of(vm, i), CPU_BASED_VM_EXEC_CONTROL);
+}
+
+static void do_exit(struct x2s_vm *vm, unsigned int i, u32 reason, u32 insn_len,
+		    struct x2s_exit_result *res)
+{
+	struct x2s_exit exit = { .reason = reason, .insn_len = insn_len };
+
+	assert_ok(x2s_vcpu_exit(vm, i, &exit, res));
+}
+
+/* ---- VMCS ---- */
+
+static void test_vmcs_fields_by_encoding(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+
+	vmcs_write(vcpu, GUEST_RIP, 0xffffffff81000000ULL);
+	assert_int_equal(vmcs_read(vcpu, GUEST_RIP), 0xffffffff81000000ULL);
+	/* 16- and 32-bit fields keep their width. */
+	vmcs_write(vcpu, GUEST_INTR_STATUS, 0x12345);
+	assert_int_equal(vmcs_read(vcpu, GUEST_INTR_STATUS), 0x2345);
+	vmcs_write(vcpu, VM_EXIT_REASON, 0x1234567890ULL);
+	assert_int_equal(vmcs_read(vcpu, VM_EXIT_REASON), 0x34567890);
+	/* The "high" encoding of a 64-bit field is its upper half. */
+	vmcs_write(vcpu, MSR_BITMAP, 0x1111222233334444ULL);
+	assert_int_equal(vmcs_read(vcpu, MSR_BITMAP + 1), 0x11112222);
+	vmcs_write(vcpu, MSR_BITMAP + 1, 0xaaaa);
+	assert_int_equal(vmcs_read(vcpu, MSR_BITMAP), 0x0000aaaa33334444ULL);
+	assert_true(vmcs_field_valid(VM_ENTRY_INTR_INFO_FIELD));
+	assert_false(vmcs_field_valid(GUEST_RIP + 1));
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_vmcs_unknown_field_warns(void **state)
+{
+	static const unsigned long bad[] = {
+		0x6c00,	    /* HOST_CR0: a real field the store lacks */
+		0x4401,	    /* high access of a 32-bit field */
+		0x1000,	    /* reserved bit 12 */
+		0x80004402, /* bits above 15 */
+	};
+
+	struct x2s_vm *vm = test_vm_new(1);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		x2s_warn_reset();
+		assert_false(vmcs_field_valid(bad[i]));
+		assert_int_equal(vmcs_read(vcpu, bad[i]), 0);
+		assert_int_equal(x2s_warn_count(), 1);
+		vmcs_write(vcpu, bad[i], 1);
+		assert_int_equal(x2s_warn_count(), 2);
+	}
+	x2s_warn_reset();
+	x2s_vm_destroy(vm);
+}
+
+/* ---- exit reasons ---- */
+
+static void test_exit_reason_table_unique(void **state)
+{
+	assert_true(vmx_exit_reason_count > 60);
+	for (unsigned int i = 0; i < vmx_exit_reason_count; i++) {
+		u16 nr = vmx_exit_reason_list[i];
+
+		assert_true(nr < X2S_VMX_EXIT_REASON_LIMIT);
+		assert_non_null(vmx_exit_reason_name(nr));
+		assert_non_null(vmx_exit_reason_desc(nr));
+		if (i)
+			assert_true(vmx_exit_reason_list[i - 1] < nr);
+		for (unsigned int j = 0; j < i; j++)
+			assert_string_not_equal(
+				vmx_exit_reason_name(nr),
+				vmx_exit_reason_name(vmx_exit_reason_list[j]));
+	}
+}
+
+static void test_exit_reason_numbers_match_sdm(void **state)
+{
+	static const struct {
+		u32 nr;
+		const char *name;
+	} sdm[] = {
+		{ 0, "EXCEPTION_NMI" },
+		{ 1, "EXTERNAL_INTERRUPT" },
+		{ 7, "INTERRUPT_WINDOW" },
+		{ 8, "NMI_WINDOW" },
+		{ 12, "HLT" },
+		{ 31, "MSR_READ" },
+		{ 32, "MSR_WRITE" },
+		{ 33, "INVALID_STATE" },
+		{ 44, "APIC_ACCESS" },
+		{ 52, "PREEMPTION_TIMER" },
+		{ 56, "APIC_WRITE" },
+		{ 74, "BUS_LOCK" },
+		{ 75, "NOTIFY" },
+		{ 77, "TDCALL" },
+		{ 84, "MSR_READ_IMM" },
+		{ 85, "MSR_WRITE_IMM" },
+	};
+	static const u32 reserved[] = { 35, 38, 42, 71, 82, 83, 86, 0xffff };
+
+	for (unsigned int i = 0; i < sizeof(sdm) / sizeof(sdm[0]); i++)
+		assert_string_equal(vmx_exit_reason_name(sdm[i].nr),
+				    sdm[i].name);
+	for (unsigned int i = 0; i < sizeof(reserved) / sizeof(reserved[0]);
+	     i++)
+		assert_null(vmx_exit_reason_name(reserved[i]));
+	assert_int_equal(EXIT_REASON_MSR_READ_IMM, 84);
+	assert_int_equal(EXIT_REASON_MSR_WRITE_IMM, 85);
+	assert_int_equal(EXIT_REASON_BUS_LOCK, 74);
+	assert_int_equal(EXIT_REASON_NOTIFY, 75);
+}
+
+/* One exit on a fresh VM must end in a handler or a clean internal error. */
+static void check_exit_dispatch(u32 reason)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	do_exit(vm, 0, reason, 2, &res);
+	if (!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY) &&
+	    !vmx_exit_reason_has_handler(reason & 0xffff)) {
+		assert_int_equal(res.status, X2S_STATUS_USERSPACE);
+		assert_int_equal(res.run_exit_reason, KVM_EXIT_INTERNAL_ERROR);
+		assert_int_equal(res.internal_suberror,
+				 KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+		assert_int_equal(vcpu->run->internal.ndata, 2);
+		assert_int_equal(vcpu->run->internal.data[0], reason);
+		assert_int_equal(rip_of(vm, 0), GUEST_RIP_START);
+	}
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_every_exit_reason_dispatches_cleanly(void **state)
+{
+	static const u32 extra[] = {
+		35, 71, 82, 86, 1000, 0xffff, 0x04000000 | EXIT_REASON_CPUID
+	};
+
+	for (unsigned int i = 0; i < vmx_exit_reason_count; i++)
+		check_exit_dispatch(vmx_exit_reason_list[i]);
+	for (unsigned int i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		check_exit_dispatch(extra[i]);
+}
+
+static int hook_calls;
+static fastpath_t hook_result;
+
+static int test_hook(struct kvm_vcpu *vcpu)
+{
+	hook_calls++;
+	return hook_result;
+}
+
+static void test_failed_vmentry_exits_with_fail_entry(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+	struct x2s_exit_result res;
+	u32 reason =
+		VMX_EXIT_REASONS_FAILED_VMENTRY | EXIT_REASON_INVALID_STATE;
+
+	hook_calls = 0;
+	hook_result = EXIT_FASTPATH_EXIT_HANDLED;
+	assert_ok(x2s_vm_set_fastpath(vm, test_hook));
+	do_exit(vm, 0, reason, 0, &res);
+	/* vmx_vcpu_run() returns before the fastpath on a failed entry. */
+	assert_int_equal(hook_calls, 0);
+	assert_int_equal(res.status, X2S_STATUS_USERSPACE);
+	assert_int_equal(res.run_exit_reason, KVM_EXIT_FAIL_ENTRY);
+	assert_int_equal(vcpu->run->fail_entry.hardware_entry_failure_reason,
+			 reason);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+/* ---- WRMSR / RDMSR ---- */
+
+static void test_wrmsr_icr_delivers_and_skips(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	assert_ok(
+		x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, (1ULL << 32) | 0x40, &res));
+	assert_int_equal(res.status, X2S_STATUS_GUEST);
+	assert_int_equal(res.fastpath, EXIT_FASTPATH_NONE);
+	assert_true(test_irr(vm, 1, 0x40));
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 2);
+	assert_int_equal(res.entry_intr_info, 0);
+	assert_false(vcpu_of(vm, 0)->arch.exception.pending);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void check_gp_no_skip(struct x2s_vm *vm, struct x2s_exit_result *res)
+{
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+
+	assert_int_equal(res->status, X2S_STATUS_GUEST);
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START);
+	assert_int_equal(res->entry_intr_info, INTR_INFO_GP);
+	assert_int_equal(vmcs_read(vcpu, VM_ENTRY_EXCEPTION_ERROR_CODE), 0);
+	assert_true(vcpu->arch.exception.injected);
+	assert_int_equal(vcpu->arch.exception.vector, GP_VECTOR);
+	assert_int_equal(vcpu->arch.exception.error_code, 0);
+	/* #GP is a fault: RF is set in the RFLAGS image pushed for it. */
+	assert_true(vcpu->arch.rflags & X86_EFLAGS_RF);
+}
+
+static void test_wrmsr_icr_reserved_bit_injects_gp(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR,
+				      (1ULL << 32) | (1u << 13) | 0x40, &res));
+	check_gp_no_skip(vm, &res);
+	assert_int_equal(test_irr_count(vm, 1), 0);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_x2apic_msr_in_xapic_mode_injects_gp(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct x2s_exit_result res;
+
+	assert_ok(x2s_vcpu_set_apic_mode(vm, 0, X2S_APIC_MODE_XAPIC));
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	assert_ok(
+		x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, (1ULL << 32) | 0x40, &res));
+	check_gp_no_skip(vm, &res);
+	assert_int_equal(test_irr_count(vm, 1), 0);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_wrmsr_unknown_msr_injects_gp(void **state)
+{
+	static const u32 msrs[] = { 0x0,	0x10,  0x1a0,
+				    0xc0000080, 0x900, 0xffffffff };
+
+	for (unsigned int i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
+		struct x2s_vm *vm = test_vm_new(1);
+		struct x2s_exit_result res;
+
+		set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+		assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, msrs[i], 0, &res));
+		check_gp_no_skip(vm, &res);
+		assert_no_warn();
+		x2s_vm_destroy(vm);
+	}
+}
+
+static void test_rdmsr_icr_returns_edx_eax(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+	struct x2s_exit_result res;
+	u64 icr = (1ULL << 32) | APIC_DM_NMI;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, icr, &res));
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 2);
+	vcpu->arch.regs[VCPU_REGS_RCX] = ICR_MSR;
+	vcpu->arch.regs[VCPU_REGS_RAX] = 0xdeadbeefdeadbeefULL;
+	vcpu->arch.regs[VCPU_REGS_RDX] = 0xdeadbeefdeadbeefULL;
+	do_exit(vm, 0, EXIT_REASON_MSR_READ, 2, &res);
+	assert_int_equal(res.status, X2S_STATUS_GUEST);
+	assert_int_equal(vcpu->arch.regs[VCPU_REGS_RAX], (u32)icr);
+	assert_int_equal(vcpu->arch.regs[VCPU_REGS_RDX], icr >> 32);
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 4);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_skip_clears_interrupt_shadow(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED,
+		  GUEST_INTR_STATE_STI | GUEST_INTR_STATE_NMI);
+	assert_ok(
+		x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, (1ULL << 32) | 0x40, &res));
+	/* STI/MOV SS blocking ends; NMI blocking is not a shadow. */
+	assert_int_equal(vcpu_of(vm, 0)->arch.interruptibility,
+			 GUEST_INTR_STATE_NMI);
+	x2s_vm_destroy(vm);
+}
+
+/* ---- HLT ---- */
+
+static void test_hlt_halts_with_in_kernel_lapic(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
+	do_exit(vm, 0, EXIT_REASON_HLT, 1, &res);
+	assert_int_equal(res.status, X2S_STATUS_GUEST);
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 1);
+	assert_int_equal(vcpu_of(vm, 0)->arch.mp_state, KVM_MP_STATE_HALTED);
+	assert_int_equal(res.entry_intr_info, 0);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_hlt_with_deliverable_irq_stays_runnable(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
+	kvm_apic_set_irr_vector(test_apic(vm, 0), 0x50);
+	kvm_make_request(KVM_REQ_EVENT, vcpu_of(vm, 0));
+	do_exit(vm, 0, EXIT_REASON_HLT, 1, &res);
+	assert_int_equal(vcpu_of(vm, 0)->arch.mp_state, KVM_MP_STATE_RUNNABLE);
+	assert_int_equal(res.entry_intr_info,
+			 INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | 0x50);
+	assert_true(test_isr(vm, 0, 0x50));
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_halted_vcpu_wakes_on_irq(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct x2s_exit_result res;
+
+	/* vCPU 1 halts with IF=1, then vCPU 1's next entry finds an IRQ. */
+	set_guest(vm, 1, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
+	do_exit(vm, 1, EXIT_REASON_HLT, 1, &res);
+	assert_int_equal(vcpu_of(vm, 1)->arch.mp_state, KVM_MP_STATE_HALTED);
+	/* Still nothing to do: it stays halted, nothing injected. */
+	assert_int_equal(x2s_vcpu_prepare_entry(vcpu_of(vm, 1)), 1);
+	assert_int_equal(vcpu_of(vm, 1)->arch.mp_state, KVM_MP_STATE_HALTED);
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	assert_ok(
+		x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, (1ULL << 32) | 0x61, &res));
+	assert_int_equal(x2s_vcpu_prepare_entry(vcpu_of(vm, 1)), 1);
+	assert_int_equal(vcpu_of(vm, 1)->arch.mp_state, KVM_MP_STATE_RUNNABLE);
+	assert_int_equal(entry_info(vm, 1),
+			 INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | 0x61);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_hlt_without_lapic_exits_to_userspace(void **state)
+{
+	struct x2s_vm_config cfg;
+	struct x2s_vm *vm;
+	struct x2s_exit_result res;
+
+	x2s_vm_config_init(&cfg, 1);
+	cfg.lapic_in_kernel = false;
+	vm = test_vm_new_cfg(&cfg);
+	set_guest(vm, 0, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
+	do_exit(vm, 0, EXIT_REASON_HLT, 1, &res);
+	assert_int_equal(res.status, X2S_STATUS_USERSPACE);
+	assert_int_equal(res.run_exit_reason, KVM_EXIT_HLT);
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 1);
+	assert_int_equal(vcpu_of(vm, 0)->arch.mp_state, KVM_MP_STATE_RUNNABLE);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+/* ---- single-step ---- */
+
+static void test_userspace_singlestep_exits_debug_after_skip(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	assert_ok(x2s_vcpu_set_guest_debug(
+		vm, 0, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP));
+	assert_ok(
+		x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, (1ULL << 32) | 0x40, &res));
+	assert_int_equal(res.status, X2S_STATUS_USERSPACE);
+	assert_int_equal(res.run_exit_reason, KVM_EXIT_DEBUG);
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 2);
+	assert_int_equal(vcpu->run->debug.arch.pc, GUEST_RIP_START + 2);
+	assert_int_equal(vcpu->run->debug.arch.dr6, DR6_BS | DR6_ACTIVE_LOW);
+	assert_int_equal(vcpu->run->debug.arch.exception, DB_VECTOR);
+	/* The write itself happened; the guest saw no #DB. */
+	assert_true(test_irr(vm, 1, 0x40));
+	assert_false(vcpu->arch.exception.pending);
+	/* The guest-visible RFLAGS never shows the forced TF. */
+	assert_false(vcpu->arch.rflags & X86_EFLAGS_TF);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_guest_tf_queues_db(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED | X86_EFLAGS_TF, 0);
+	assert_ok(
+		x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, (1ULL << 32) | 0x40, &res));
+	assert_int_equal(res.status, X2S_STATUS_GUEST);
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 2);
+	assert_int_equal(res.entry_intr_info, INTR_INFO_DB);
+	assert_int_equal(vcpu->arch.exception.vector, DB_VECTOR);
+	assert_true(to_vmx(vcpu)->dr6 & DR6_BS);
+	/* #DB is a trap: RF untouched. */
+	assert_false(vcpu->arch.rflags & X86_EFLAGS_RF);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+/* ---- injection ---- */
+
+static void test_nmi_injected_before_irq(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
+	vcpu->arch.nmi_pending = 1;
+	kvm_make_request(KVM_REQ_NMI, vcpu);
+	kvm_apic_set_irr_vector(test_apic(vm, 0), 0x50);
+	kvm_make_request(KVM_REQ_EVENT, vcpu);
+	do_exit(vm, 0, EXIT_REASON_EXTERNAL_INTERRUPT, 0, &res);
+	assert_int_equal(res.status, X2S_STATUS_GUEST);
+	assert_int_equal(res.entry_intr_info, INTR_INFO_NMI);
+	assert_true(vcpu->arch.nmi_injected);
+	assert_int_equal(vcpu->arch.nmi_pending, 0);
+	/* The IRQ waits; KVM asks for an immediate exit to inject it. */
+	assert_true(test_irr(vm, 0, 0x50));
+	assert_true(to_vmx(vcpu)->req_immediate_exit);
+
+	/* The next exit completes the NMI; now the IRQ goes in. */
+	do_exit(vm, 0, EXIT_REASON_EXTERNAL_INTERRUPT, 0, &res);
+	assert_int_equal(res.entry_intr_info,
+			 INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | 0x50);
+	assert_false(test_irr(vm, 0, 0x50));
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_blocked_nmi_requests_nmi_window(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED, GUEST_INTR_STATE_NMI);
+	vcpu->arch.nmi_pending = 1;
+	kvm_make_request(KVM_REQ_NMI, vcpu);
+	do_exit(vm, 0, EXIT_REASON_EXTERNAL_INTERRUPT, 0, &res);
+	assert_int_equal(res.entry_intr_info, 0);
+	assert_int_equal(vcpu->arch.nmi_pending, 1);
+	assert_true(exec_controls(vm, 0) & CPU_BASED_NMI_WINDOW_EXITING);
+
+	/* NMI-window exit once the guest unblocks NMIs (IRET). */
+	vcpu->arch.interruptibility = 0;
+	do_exit(vm, 0, EXIT_REASON_NMI_WINDOW, 0, &res);
+	assert_false(exec_controls(vm, 0) & CPU_BASED_NMI_WINDOW_EXITING);
+	assert_int_equal(res.entry_intr_info, INTR_INFO_NMI);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_irq_blocked_requests_interrupt_window(void **state)
+{
+	static const struct {
+		u64 rflags;
+		u32 intr_state;
+		bool injected;
+	} cases[] = {
+		{ X86_EFLAGS_FIXED, 0, false },
+		{ X86_EFLAGS_FIXED | X86_EFLAGS_IF, GUEST_INTR_STATE_STI,
+		  false },
+		{ X86_EFLAGS_FIXED | X86_EFLAGS_IF, GUEST_INTR_STATE_MOV_SS,
+		  false },
+		{ X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0, true },
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct x2s_vm *vm = test_vm_new(1);
+		struct x2s_exit_result res;
+
+		set_guest(vm, 0, cases[i].rflags, cases[i].intr_state);
+		kvm_apic_set_irr_vector(test_apic(vm, 0), 0x70);
+		kvm_make_request(KVM_REQ_EVENT, vcpu_of(vm, 0));
+		do_exit(vm, 0, EXIT_REASON_EXTERNAL_INTERRUPT, 0, &res);
+		if (cases[i].injected) {
+			assert_int_equal(res.entry_intr_info,
+					 INTR_INFO_VALID_MASK |
+						 INTR_TYPE_EXT_INTR | 0x70);
+			assert_false(exec_controls(vm, 0) &
+				     CPU_BASED_INTR_WINDOW_EXITING);
+		} else {
+			assert_int_equal(res.entry_intr_info, 0);
+			assert_true(test_irr(vm, 0, 0x70));
+			assert_true(exec_controls(vm, 0) &
+				    CPU_BASED_INTR_WINDOW_EXITING);
+		}
+		assert_no_warn();
+		x2s_vm_destroy(vm);
+	}
+}
+
+static void test_interrupt_window_exit_injects(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	kvm_apic_set_irr_vector(test_apic(vm, 0), 0x70);
+	kvm_make_request(KVM_REQ_EVENT, vcpu_of(vm, 0));
+	do_exit(vm, 0, EXIT_REASON_EXTERNAL_INTERRUPT, 0, &res);
+	assert_true(exec_controls(vm, 0) & CPU_BASED_INTR_WINDOW_EXITING);
+	/* The guest executes STI; the window opens after the shadow. */
+	assert_ok(x2s_vcpu_set_gpr(vm, 0, X2S_REG_RFLAGS,
+				   X86_EFLAGS_FIXED | X86_EFLAGS_IF));
+	do_exit(vm, 0, EXIT_REASON_INTERRUPT_WINDOW, 0, &res);
+	assert_false(exec_controls(vm, 0) & CPU_BASED_INTR_WINDOW_EXITING);
+	assert_int_equal(res.entry_intr_info,
+			 INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | 0x70);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_self_ipi_injected_at_reentry(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, APIC_DEST_SELF | 0x33,
+				      &res));
+	assert_int_equal(res.entry_intr_info,
+			 INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | 0x33);
+	assert_true(test_isr(vm, 0, 0x33));
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+/* ---- nested ---- */
+
+static void test_l2_wrmsr_intercepted_by_l1_exits_to_l1(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct x2s_exit_result res;
+
+	assert_ok(x2s_vcpu_set_guest_mode(vm, 0, true, true));
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	assert_ok(
+		x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, (1ULL << 32) | 0x40, &res));
+	assert_int_equal(res.status, X2S_STATUS_GUEST);
+	assert_true(res.nested_exit);
+	assert_int_equal(res.nested_exit_reason, EXIT_REASON_MSR_WRITE);
+	assert_int_equal(test_irr_count(vm, 1), 0);
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START);
+	assert_false(is_guest_mode(vcpu_of(vm, 0)));
+	assert_int_equal(res.entry_intr_info, 0);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_l2_rdmsr_intercepted_by_l1_exits_to_l1(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+	struct x2s_exit_result res;
+
+	assert_ok(x2s_vcpu_set_guest_mode(vm, 0, true, true));
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	vcpu->arch.regs[VCPU_REGS_RCX] = ICR_MSR;
+	do_exit(vm, 0, EXIT_REASON_MSR_READ, 2, &res);
+	assert_true(res.nested_exit);
+	assert_int_equal(res.nested_exit_reason, EXIT_REASON_MSR_READ);
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START);
+	x2s_vm_destroy(vm);
+}
+
+static void test_l2_wrmsr_without_intercept_is_emulated(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct x2s_exit_result res;
+
+	assert_ok(x2s_vcpu_set_guest_mode(vm, 0, true, false));
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	assert_ok(
+		x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, (1ULL << 32) | 0x40, &res));
+	assert_int_equal(res.status, X2S_STATUS_GUEST);
+	assert_false(res.nested_exit);
+	assert_true(test_irr(vm, 1, 0x40));
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 2);
+	assert_true(is_guest_mode(vcpu_of(vm, 0)));
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_nested_msr_bitmap_layout(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+	const u8 *bitmap = to_vmx(vcpu)->nested.msr_bitmap;
+
+	vcpu->arch.guest_mode = true;
+	assert_ok(nested_vmx_set_msr_intercept(vcpu, 0x10, false, true));
+	assert_int_equal(bitmap[0x10 / 8], 1u << (0x10 % 8));
+	assert_ok(nested_vmx_set_msr_intercept(vcpu, 0x1fff, true, true));
+	assert_int_equal(bitmap[2048 + 0x1fff / 8], 0x80);
+	assert_ok(nested_vmx_set_msr_intercept(vcpu, 0xc0000081, false, true));
+	assert_int_equal(bitmap[1024 + 0x81 / 8], 1u << (0x81 % 8));
+	assert_ok(nested_vmx_set_msr_intercept(vcpu, 0xc0000082, true, true));
+	assert_int_equal(bitmap[3072 + 0x82 / 8], 1u << (0x82 % 8));
+
+	assert_true(nested_vmx_l1_wants_msr_exit(vcpu, 0x10, false));
+	assert_false(nested_vmx_l1_wants_msr_exit(vcpu, 0x10, true));
+	assert_true(nested_vmx_l1_wants_msr_exit(vcpu, 0xc0000082, true));
+	assert_false(nested_vmx_l1_wants_msr_exit(vcpu, 0xc0000082, false));
+	/* Outside both ranges: always an exit, and cannot be cleared. */
+	assert_true(nested_vmx_l1_wants_msr_exit(vcpu, 0x2000, false));
+	assert_true(nested_vmx_l1_wants_msr_exit(vcpu, 0xbfffffff, true));
+	assert_true(nested_vmx_l1_wants_msr_exit(vcpu, 0xc0002000, true));
+	assert_int_not_equal(
+		nested_vmx_set_msr_intercept(vcpu, 0x2000, true, false), 0);
+	assert_ok(nested_vmx_set_msr_intercept(vcpu, 0x10, false, false));
+	assert_false(nested_vmx_l1_wants_msr_exit(vcpu, 0x10, false));
+	/* L1 itself is never reflected anywhere. */
+	vcpu->arch.guest_mode = false;
+	assert_false(nested_vmx_l1_wants_msr_exit(vcpu, 0x2000, false));
+	x2s_vm_destroy(vm);
+}
+
+/* ---- fastpath hook ---- */
+
+static void test_fastpath_hook_results(void **state)
+{
+	static const struct {
+		fastpath_t ret;
+		/*
+		 * A KVM_REQ_EVENT is pending (as the delivery of the IRQ
+		 * waiting in IRR would have left it).
+		 */
+		bool request;
+		int status;
+		bool handler_ran;
+		bool injected;
+	} cases[] = {
+		{ EXIT_FASTPATH_NONE, true, X2S_STATUS_GUEST, true, true },
+		{ EXIT_FASTPATH_NONE, false, X2S_STATUS_GUEST, true, false },
+		{ EXIT_FASTPATH_REENTER_GUEST, false, X2S_STATUS_GUEST, false,
+		  false },
+		{ EXIT_FASTPATH_REENTER_GUEST, true, X2S_STATUS_GUEST, false,
+		  true },
+		{ EXIT_FASTPATH_EXIT_HANDLED, true, X2S_STATUS_GUEST, false,
+		  true },
+		{ EXIT_FASTPATH_EXIT_USERSPACE, true, X2S_STATUS_USERSPACE,
+		  false, false },
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct x2s_vm *vm = test_vm_new(2);
+		struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+		struct x2s_exit_result res;
+
+		assert_ok(x2s_vm_set_fastpath(vm, test_hook));
+		hook_calls = 0;
+		hook_result = cases[i].ret;
+		set_guest(vm, 0, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
+		/* An IRQ waiting in IRR shows whether pre-entry work ran. */
+		kvm_apic_set_irr_vector(test_apic(vm, 0), 0x50);
+		if (cases[i].request)
+			kvm_make_request(KVM_REQ_EVENT, vcpu);
+		assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR,
+					      (1ULL << 32) | 0x40, &res));
+		assert_int_equal(hook_calls, 1);
+		assert_int_equal(res.fastpath, cases[i].ret);
+		assert_int_equal(res.status, cases[i].status);
+		assert_int_equal(test_irr(vm, 1, 0x40), cases[i].handler_ran);
+		assert_int_equal(rip_of(vm, 0),
+				 GUEST_RIP_START +
+					 (cases[i].handler_ran ? 2 : 0));
+		if (cases[i].injected)
+			assert_int_equal(res.entry_intr_info,
+					 INTR_INFO_VALID_MASK |
+						 INTR_TYPE_EXT_INTR | 0x50);
+		else
+			assert_int_equal(res.entry_intr_info, 0);
+		assert_no_warn();
+		x2s_vm_destroy(vm);
+	}
+}
+
+static void test_fastpath_hook_sees_every_exit(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct x2s_exit_result res;
+
+	assert_ok(x2s_vm_set_fastpath(vm, test_hook));
+	hook_calls = 0;
+	hook_result = EXIT_FASTPATH_NONE;
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	do_exit(vm, 0, EXIT_REASON_EXTERNAL_INTERRUPT, 0, &res);
+	do_exit(vm, 0, EXIT_REASON_CPUID, 2, &res);
+	assert_ok(x2s_vcpu_set_guest_mode(vm, 0, true, true));
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, 0, &res));
+	assert_int_equal(hook_calls, 3);
+	x2s_vm_destroy(vm);
+}
+
+/* ---- APICv ---- */
+
+static void test_apicv_pir_synced_to_irr_and_rvi(void **state)
+{
+	struct x2s_vm_config cfg;
+	struct x2s_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct x2s_exit_result res;
+
+	x2s_vm_config_init(&cfg, 1);
+	cfg.apicv = true;
+	vm = test_vm_new_cfg(&cfg);
+	vcpu = vcpu_of(vm, 0);
+	set_guest(vm, 0, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
+	to_vmx(vcpu)->pi_desc.pir[0x45 / 32] |= 1u << (0x45 % 32);
+	to_vmx(vcpu)->pi_desc.on = true;
+	do_exit(vm, 0, EXIT_REASON_EXTERNAL_INTERRUPT, 0, &res);
+	assert_true(test_irr(vm, 0, 0x45));
+	assert_false(to_vmx(vcpu)->pi_desc.on);
+	assert_int_equal(to_vmx(vcpu)->pi_desc.pir[0x45 / 32], 0);
+	/* Virtual interrupt delivery, not injection. */
+	assert_int_equal(vmcs_read(vcpu, GUEST_INTR_STATUS) & 0xff, 0x45);
+	assert_int_equal(res.entry_intr_info, 0);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_apicv_self_ipi_via_reenter_lands_in_rvi(void **state)
+{
+	struct x2s_vm_config cfg;
+	struct x2s_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct x2s_exit_result res;
+
+	x2s_vm_config_init(&cfg, 1);
+	cfg.apicv = true;
+	vm = test_vm_new_cfg(&cfg);
+	vcpu = vcpu_of(vm, 0);
+	set_guest(vm, 0, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, APIC_DEST_SELF | 0x46,
+				      &res));
+	assert_true(test_irr(vm, 0, 0x46));
+	assert_int_equal(vmcs_read(vcpu, GUEST_INTR_STATUS) & 0xff, 0x46);
+	assert_int_equal(res.entry_intr_info, 0);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+/* ---- APIC access ---- */
+
+static void apic_access(struct x2s_vm *vm, unsigned int i, u32 type, u32 offset,
+			u64 data, struct x2s_exit_result *res)
+{
+	struct x2s_exit exit = {
+		.reason = EXIT_REASON_APIC_ACCESS,
+		.qualification = type | offset,
+		.insn_len = 6,
+		.mmio_data = data,
+		.mmio_len = 4,
+	};
+
+	assert_ok(x2s_vcpu_exit(vm, i, &exit, res));
+}
+
+static void test_apic_access_icr_write_xapic(void **state)
+{
+	struct x2s_vm_config cfg;
+	struct x2s_vm *vm;
+	struct x2s_exit_result res;
+
+	x2s_vm_config_init(&cfg, 2);
+	cfg.apic_mode = X2S_APIC_MODE_XAPIC;
+	vm = test_vm_new_cfg(&cfg);
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	apic_access(vm, 0, TYPE_LINEAR_APIC_INST_WRITE, APIC_ICR2, 1u << 24,
+		    &res);
+	assert_int_equal(res.status, X2S_STATUS_GUEST);
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 6);
+	apic_access(vm, 0, TYPE_LINEAR_APIC_INST_WRITE, APIC_ICR, 0x41, &res);
+	assert_int_equal(res.status, X2S_STATUS_GUEST);
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 12);
+	assert_true(test_irr(vm, 1, 0x41));
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_apic_access_read_lands_in_rax(void **state)
+{
+	struct x2s_vm_config cfg;
+	struct x2s_vm *vm;
+	struct x2s_exit_result res;
+	u32 id;
+
+	x2s_vm_config_init(&cfg, 2);
+	cfg.apic_mode = X2S_APIC_MODE_XAPIC;
+	vm = test_vm_new_cfg(&cfg);
+	set_guest(vm, 1, X86_EFLAGS_FIXED, 0);
+	vcpu_of(vm, 1)->arch.regs[VCPU_REGS_RAX] = ~0UL;
+	apic_access(vm, 1, TYPE_LINEAR_APIC_INST_READ, APIC_ID, 0, &res);
+	assert_ok(x2s_apic_get_reg(vm, 1, APIC_ID, &id));
+	assert_int_equal(id, 1u << 24);
+	/* A 32-bit load zero-extends into RAX. */
+	assert_int_equal(vcpu_of(vm, 1)->arch.regs[VCPU_REGS_RAX], id);
+	assert_int_equal(rip_of(vm, 1), GUEST_RIP_START + 6);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_apic_access_eoi_fast_path(void **state)
+{
+	struct x2s_vm_config cfg;
+	struct x2s_vm *vm;
+	struct x2s_exit_result res;
+
+	x2s_vm_config_init(&cfg, 1);
+	cfg.apic_mode = X2S_APIC_MODE_XAPIC;
+	vm = test_vm_new_cfg(&cfg);
+	set_guest(vm, 0, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
+	kvm_apic_set_irr_vector(test_apic(vm, 0), 0x50);
+	kvm_make_request(KVM_REQ_EVENT, vcpu_of(vm, 0));
+	do_exit(vm, 0, EXIT_REASON_EXTERNAL_INTERRUPT, 0, &res);
+	assert_true(test_isr(vm, 0, 0x50));
+	/* No decoded access needed: fasteoi skips the emulator for EOI. */
+	{
+		struct x2s_exit exit = {
+			.reason = EXIT_REASON_APIC_ACCESS,
+			.qualification = TYPE_LINEAR_APIC_INST_WRITE | APIC_EOI,
+			.insn_len = 6,
+		};
+
+		assert_ok(x2s_vcpu_exit(vm, 0, &exit, &res));
+	}
+	assert_false(test_isr(vm, 0, 0x50));
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 6);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vmcs_fields_by_encoding),
+		cmocka_unit_test(test_vmcs_unknown_field_warns),
+		cmocka_unit_test(test_exit_reason_table_unique),
+		cmocka_unit_test(test_exit_reason_numbers_match_sdm),
+		cmocka_unit_test(test_every_exit_reason_dispatches_cleanly),
+		cmocka_unit_test(test_failed_vmentry_exits_with_fail_entry),
+		cmocka_unit_test(test_wrmsr_icr_delivers_and_skips),
+		cmocka_unit_test(test_wrmsr_icr_reserved_bit_injects_gp),
+		cmocka_unit_test(test_x2apic_msr_in_xapic_mode_injects_gp),
+		cmocka_unit_test(test_wrmsr_unknown_msr_injects_gp),
+		cmocka_unit_test(test_rdmsr_icr_returns_edx_eax),
+		cmocka_unit_test(test_skip_clears_interrupt_shadow),
+		cmocka_unit_test(test_hlt_halts_with_in_kernel_lapic),
+		cmocka_unit_test(test_hlt_with_deliverable_irq_stays_runnable),
+		cmocka_unit_test(test_halted_vcpu_wakes_on_irq),
+		cmocka_unit_test(test_hlt_without_lapic_exits_to_userspace),
+		cmocka_unit_test(
+			test_userspace_singlestep_exits_debug_after_skip),
+		cmocka_unit_test(test_guest_tf_queues_db),
+		cmocka_unit_test(test_nmi_injected_before_irq),
+		cmocka_unit_test(test_blocked_nmi_requests_nmi_window),
+		cmocka_unit_test(test_irq_blocked_requests_interrupt_window),
+		cmocka_unit_test(test_interrupt_window_exit_injects),
+		cmocka_unit_test(test_self_ipi_injected_at_reentry),
+		cmocka_unit_test(test_l2_wrmsr_intercepted_by_l1_exits_to_l1),
+		cmocka_unit_test(test_l2_rdmsr_intercepted_by_l1_exits_to_l1),
+		cmocka_unit_test(test_l2_wrmsr_without_intercept_is_emulated),
+		cmocka_unit_test(test_nested_msr_bitmap_layout),
+		cmocka_unit_test(test_fastpath_hook_results),
+		cmocka_unit_test(test_fastpath_hook_sees_every_exit),
+		cmocka_unit_test(test_apicv_pir_synced_to_irr_and_rvi),
+		cmocka_unit_test(test_apicv_self_ipi_via_reenter_lands_in_rvi),
+		cmocka_unit_test(test_apic_access_icr_write_xapic),
+		cmocka_unit_test(test_apic_access_read_lands_in_rax),
+		cmocka_unit_test(test_apic_access_eoi_fast_path),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
