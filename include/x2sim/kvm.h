@@ -634,6 +634,32 @@ X2S_API bool kvm_apic_match_dest(struct kvm_vcpu *vcpu,
 				 unsigned int dest, int dest_mode);
 
 /* x86.c / vmx.c */
+
+/* The exit reason of the exit being handled (vmx.h). */
+union vmx_exit_reason {
+	struct {
+		u32 basic : 16;
+		u32 reserved16 : 1;
+		u32 reserved17 : 1;
+		u32 reserved18 : 1;
+		u32 reserved19 : 1;
+		u32 reserved20 : 1;
+		u32 reserved21 : 1;
+		u32 reserved22 : 1;
+		u32 reserved23 : 1;
+		u32 reserved24 : 1;
+		u32 reserved25 : 1;
+		u32 bus_lock_detected : 1;
+		u32 enclave_mode : 1;
+		u32 smi_pending_mtf : 1;
+		u32 smi_from_vmx_root : 1;
+		u32 reserved30 : 1;
+		u32 failed_vmentry : 1;
+	};
+	u32 full;
+};
+X2S_API union vmx_exit_reason vmx_get_exit_reason(struct kvm_vcpu *vcpu);
+
 X2S_API int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu);
 X2S_API bool kvm_vcpu_exit_request(struct kvm_vcpu *vcpu);
 X2S_API void kvm_vcpu_kick(struct kvm_vcpu *vcpu);

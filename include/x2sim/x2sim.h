@@ -120,18 +120,22 @@ X2S_API int x2s_vcpu_set_gpr(struct x2s_vm *vm, unsigned int vcpu,
 			     enum x2s_reg reg, uint64_t val);
 
 /*
- * MSR access as the guest (host_initiated false: KVM's rules, 1 = #GP is
- * returned as -EPERM... see x2s_msr_write) or as userspace via
- * KVM_SET_MSRS (host_initiated true).
- * Returns 0 on success, X2S_GP (a positive 1) when the access faults, or
- * -EINVAL for bad arguments.
+ * MSR access as the guest would make it (host_initiated false) or as
+ * userspace does through KVM_SET_MSRS / KVM_GET_MSRS (true): KVM's
+ * kvm_set_msr_common / kvm_get_msr_common.  Returns 0, X2S_GP (a positive
+ * 1) when the access faults, or -EINVAL for bad arguments.
  */
 #define X2S_GP 1
 X2S_API int x2s_msr_write(struct x2s_vm *vm, unsigned int vcpu, uint32_t msr,
 			  uint64_t data, bool host_initiated);
 X2S_API int x2s_msr_read(struct x2s_vm *vm, unsigned int vcpu, uint32_t msr,
 			 uint64_t *data, bool host_initiated);
-/* xAPIC MMIO at a guest physical address; -EOPNOTSUPP: not the APIC page. */
+/*
+ * xAPIC MMIO at a guest physical address; -EOPNOTSUPP: outside the 4 KiB
+ * APIC window.  In the window with the APIC disabled or in x2APIC mode
+ * the page is a hole (reads all-ones, writes dropped), as KVM's default
+ * LAPIC_MMIO_HOLE quirk makes it.
+ */
 X2S_API int x2s_mmio_write(struct x2s_vm *vm, unsigned int vcpu,
 			   uint64_t gpa, unsigned int len, uint64_t data);
 X2S_API int x2s_mmio_read(struct x2s_vm *vm, unsigned int vcpu, uint64_t gpa,

@@ -72,25 +72,14 @@ int x2s_vcpu_save(struct x2s_vm *vm, unsigned int idx,
 	return 0;
 }
 
-/* Recompute what KVM caches about the page after it was replaced. */
-static void apic_recompute_caches(struct kvm_lapic *apic)
+/* Recompute what KVM caches about the page, as kvm_apic_set_state does. */
+static void apic_recompute_caches(struct kvm_vcpu *vcpu)
 {
-	int isr_count = 0, highest_isr = -1;
-	bool irr = false;
+	struct kvm_lapic *apic = vcpu->arch.apic;
 
-	for (int i = 0; i < 8; i++) {
-		u32 isr_word = kvm_lapic_get_reg(apic, APIC_ISR + i * 16);
-
-		irr |= kvm_lapic_get_reg(apic, APIC_IRR + i * 16) != 0;
-		isr_count += __builtin_popcount(isr_word);
-		if (isr_word)
-			highest_isr = i * 32 + 31 - __builtin_clz(isr_word);
-	}
-	apic->irr_pending = irr;
-	apic->isr_count = (s16)isr_count;
-	apic->highest_isr_cache = highest_isr;
 	apic->sw_enabled =
 		kvm_lapic_get_reg(apic, APIC_SPIV) & APIC_SPIV_APIC_ENABLED;
+	kvm_apic_update_apicv(vcpu);
 }
 
 int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
@@ -113,7 +102,7 @@ int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
 			(st->init_pending ? BIT(KVM_APIC_INIT) : 0) |
 			(st->sipi_pending ? BIT(KVM_APIC_SIPI) : 0);
 		apic->base_address = st->apic_base & MSR_IA32_APICBASE_BASE;
-		apic_recompute_caches(apic);
+		apic_recompute_caches(vcpu);
 	}
 	vcpu->arch.apic_base = st->apic_base;
 	for (int r = 0; r <= X2S_REG_RIP; r++)

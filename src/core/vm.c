@@ -134,6 +134,9 @@ static void vcpu_apply_sw_enable(struct kvm_vcpu *vcpu, bool enabled)
 	struct kvm_lapic *apic = vcpu->arch.apic;
 	u32 svr = kvm_lapic_get_reg(apic, APIC_SPIV);
 
+	/* Leave the reset state alone when nothing changes. */
+	if (!!(svr & APIC_SPIV_APIC_ENABLED) == enabled)
+		return;
 	if (enabled)
 		svr |= APIC_SPIV_APIC_ENABLED;
 	else
@@ -333,6 +336,7 @@ int x2s_vcpu_set_apicv(struct x2s_vm *vm, unsigned int idx, bool active)
 		pi->on = false;
 	}
 	vcpu->arch.apic->apicv_active = active;
+	kvm_apic_update_apicv(vcpu);
 	return 0;
 }
 
