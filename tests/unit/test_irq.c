@@ -20,12 +20,12 @@ static struct x2s_vm *vm_mode(unsigned int n, enum x2s_apic_mode mode)
 	return test_vm_new_cfg(&cfg);
 }
 
-static struct kvm *K(struct x2s_vm *vm)
+static struct kvm *kvm_of(struct x2s_vm *vm)
 {
 	return x2s_vm_kvm(vm);
 }
 
-static struct kvm_vcpu *V(struct x2s_vm *vm, unsigned int i)
+static struct kvm_vcpu *vcpu_of(struct x2s_vm *vm, unsigned int i)
 {
 	return x2s_vm_vcpu(vm, i);
 }
@@ -42,7 +42,7 @@ static int send(struct x2s_vm *vm, unsigned int from, u32 icr_low, u32 dest)
 	u32 high = apic_x2apic_mode(apic) ? dest : dest << 24;
 
 	kvm_icr_to_lapic_irq(apic, icr_low, high, &irq);
-	return kvm_irq_delivery_to_apic(K(vm), apic, &irq, NULL);
+	return kvm_irq_delivery_to_apic(kvm_of(vm), apic, &irq, NULL);
 }
 
 static bool map_handles(struct x2s_vm *vm, unsigned int from, u32 icr_low,
@@ -54,7 +54,7 @@ static bool map_handles(struct x2s_vm *vm, unsigned int from, u32 icr_low,
 	unsigned long recv[KVM_MAX_VCPUS / BITS_PER_LONG];
 
 	kvm_icr_to_lapic_irq(apic, icr_low, high, &irq);
-	*r = x2s_apic_map_receivers(K(vm), apic, &irq, recv);
+	*r = x2s_apic_map_receivers(kvm_of(vm), apic, &irq, recv);
 	return *r >= 0;
 }
 
@@ -74,7 +74,7 @@ static unsigned int nmi_set(struct x2s_vm *vm)
 	unsigned int m = 0;
 
 	for (unsigned int i = 0; i < x2s_vm_nr_vcpus(vm) && i < 32; i++)
-		if (V(vm, i)->arch.nmi_pending)
+		if (vcpu_of(vm, i)->arch.nmi_pending)
 			m |= 1u << i;
 	return m;
 }
@@ -128,7 +128,7 @@ static const struct {
 static void check_effect(struct x2s_vm *vm, unsigned int i, enum effect eff,
 			 bool got, const char *what)
 {
-	struct kvm_vcpu *vcpu = V(vm, i);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, i);
 	struct kvm_lapic *apic = vcpu->arch.apic;
 	bool irr = test_irr(vm, i, VEC);
 	bool nmi = vcpu->arch.nmi_pending != 0;
@@ -175,7 +175,7 @@ static void test_delivery_table(void **state)
 				char what[96];
 
 				for (unsigned int i = 0; i < n; i++)
-					V(vm, i)->requests = 0;
+					vcpu_of(vm, i)->requests = 0;
 				snprintf(what, sizeof(what),
 					 "dm %#x sh %#x n %u %s", modes[m].dm,
 					 receivers[r].shorthand, n,
@@ -204,7 +204,7 @@ static void test_fixed_dropped_by_sw_disabled_apic(void **state)
 	/* Lowest priority to one sw-disabled physical target: map path. */
 	assert_int_equal(send(vm, 0, APIC_DM_LOWEST | VEC, 1), 0);
 	assert_int_equal(test_irr_count(vm, 1), 0);
-	assert_int_equal(V(vm, 1)->arch.apic_arb_prio, 1);
+	assert_int_equal(vcpu_of(vm, 1)->arch.apic_arb_prio, 1);
 	x2s_vm_destroy(vm);
 }
 
@@ -214,8 +214,8 @@ static void test_nmi_reaches_sw_disabled_apic(void **state)
 
 	assert_ok(x2s_vcpu_set_sw_enabled(vm, 1, false));
 	assert_int_equal(send(vm, 0, APIC_DM_NMI, 1), 1);
-	assert_int_equal(V(vm, 1)->arch.nmi_pending, 1);
-	assert_true(kvm_test_request(KVM_REQ_NMI, V(vm, 1)));
+	assert_int_equal(vcpu_of(vm, 1)->arch.nmi_pending, 1);
+	assert_true(kvm_test_request(KVM_REQ_NMI, vcpu_of(vm, 1)));
 	/* INIT and SIPI, too. */
 	assert_int_equal(send(vm, 0, APIC_DM_INIT | APIC_INT_ASSERT, 1), 1);
 	assert_int_equal(send(vm, 0, APIC_DM_STARTUP | 0x9a, 1), 1);
@@ -236,7 +236,7 @@ static void test_hw_disabled_apic_receives_nothing(void **state)
 	assert_int_equal(send(vm, 0, APIC_DM_NMI, X2APIC_BROADCAST), 2);
 	assert_int_equal(send(vm, 0, APIC_DM_NMI | APIC_DEST_ALLINC, 0), 2);
 	assert_int_equal(nmi_set(vm), 0x5);
-	assert_int_equal(V(vm, 1)->arch.nmi_pending, 0);
+	assert_int_equal(vcpu_of(vm, 1)->arch.nmi_pending, 0);
 	assert_int_equal(test_apic(vm, 1)->pending_events, 0);
 	x2s_vm_destroy(vm);
 }
@@ -262,14 +262,14 @@ static void test_destination_above_max_handled_by_map(void **state)
 	int r = 123;
 
 	/* max_apic_id is 255 for small VMs. */
-	assert_int_equal(K(vm)->arch.apic_map->max_apic_id, 255);
+	assert_int_equal(kvm_of(vm)->arch.apic_map->max_apic_id, 255);
 	kvm_icr_to_lapic_irq(test_apic(vm, 0), APIC_DM_NMI, 256, &irq);
-	assert_true(kvm_irq_delivery_to_apic_fast(K(vm), test_apic(vm, 0), &irq,
-						  &r, NULL));
+	assert_true(kvm_irq_delivery_to_apic_fast(kvm_of(vm), test_apic(vm, 0),
+						  &irq, &r, NULL));
 	assert_int_equal(r, 0);
 	kvm_icr_to_lapic_irq(test_apic(vm, 0), APIC_DM_NMI, 0xFFFFFFFE, &irq);
-	assert_true(kvm_irq_delivery_to_apic_fast(K(vm), test_apic(vm, 0), &irq,
-						  &r, NULL));
+	assert_true(kvm_irq_delivery_to_apic_fast(kvm_of(vm), test_apic(vm, 0),
+						  &irq, &r, NULL));
 	assert_int_equal(r, 0);
 	assert_int_equal(nmi_set(vm), 0);
 	x2s_vm_destroy(vm);
@@ -283,14 +283,14 @@ static void test_map_declines(void **state)
 
 	/* All-incl / all-excl shorthands and broadcast go to the loop. */
 	kvm_icr_to_lapic_irq(test_apic(vm, 0), APIC_DEST_ALLINC | VEC, 0, &irq);
-	assert_false(kvm_irq_delivery_to_apic_fast(K(vm), test_apic(vm, 0),
+	assert_false(kvm_irq_delivery_to_apic_fast(kvm_of(vm), test_apic(vm, 0),
 						   &irq, &r, NULL));
 	assert_int_equal(r, -1);
 	kvm_icr_to_lapic_irq(test_apic(vm, 0), APIC_DEST_ALLBUT | VEC, 0, &irq);
-	assert_false(kvm_irq_delivery_to_apic_fast(K(vm), test_apic(vm, 0),
+	assert_false(kvm_irq_delivery_to_apic_fast(kvm_of(vm), test_apic(vm, 0),
 						   &irq, &r, NULL));
 	kvm_icr_to_lapic_irq(test_apic(vm, 0), VEC, X2APIC_BROADCAST, &irq);
-	assert_false(kvm_irq_delivery_to_apic_fast(K(vm), test_apic(vm, 0),
+	assert_false(kvm_irq_delivery_to_apic_fast(kvm_of(vm), test_apic(vm, 0),
 						   &irq, &r, NULL));
 	/* Nothing was delivered by declining. */
 	assert_int_equal(irr_set(vm, VEC), 0);
@@ -347,14 +347,14 @@ static void test_init_deassert_ignored_sipi_twice(void **state)
 	struct kvm_lapic *apic = test_apic(vm, 1);
 	u32 deassert = APIC_DM_INIT | APIC_INT_LEVELTRIG;
 
-	V(vm, 1)->requests = 0;
+	vcpu_of(vm, 1)->requests = 0;
 	assert_int_equal(send(vm, 0, deassert, 1), 0);
 	assert_int_equal(apic->pending_events, 0);
-	assert_int_equal(V(vm, 1)->requests, 0);
+	assert_int_equal(vcpu_of(vm, 1)->requests, 0);
 
 	assert_int_equal(send(vm, 0, APIC_DM_INIT | APIC_INT_ASSERT, 1), 1);
 	assert_int_equal(apic->pending_events, 1UL << KVM_APIC_INIT);
-	assert_true(kvm_test_request(KVM_REQ_EVENT, V(vm, 1)));
+	assert_true(kvm_test_request(KVM_REQ_EVENT, vcpu_of(vm, 1)));
 
 	/* De-assert after assert: still ignored, INIT stays pending. */
 	assert_int_equal(send(vm, 0, deassert | APIC_DEST_ALLBUT, 0), 0);
@@ -409,13 +409,13 @@ static void test_lowest_priority_arbitration_without_hashing(void **state)
 		u32 icr = path ? APIC_DEST_ALLINC : APIC_DEST_LOGICAL;
 
 		for (unsigned int i = 0; i < 4; i++)
-			V(vm, i)->arch.apic_arb_prio = prio[i];
+			vcpu_of(vm, i)->arch.apic_arb_prio = prio[i];
 		/* Lowest counter wins, the first of equals; the winner's
 		 * counter goes up, so vCPU 3 is next, then 1 again. */
 		assert_int_equal(send(vm, 0, APIC_DM_LOWEST | icr | 0x50, 0xF),
 				 1);
 		assert_int_equal(irr_set(vm, 0x50), 0x2);
-		assert_int_equal(V(vm, 1)->arch.apic_arb_prio, 4);
+		assert_int_equal(vcpu_of(vm, 1)->arch.apic_arb_prio, 4);
 		assert_int_equal(send(vm, 0, APIC_DM_LOWEST | icr | 0x51, 0xF),
 				 1);
 		assert_int_equal(irr_set(vm, 0x51), 0x8);
@@ -439,7 +439,7 @@ static void test_lowest_priority_phys_0xff_becomes_fixed(void **state)
 	assert_int_equal(send(vm, 0, APIC_DM_LOWEST | VEC, 0xFF), 3);
 	assert_int_equal(irr_set(vm, VEC), 0x7);
 	for (unsigned int i = 0; i < 3; i++)
-		assert_int_equal(V(vm, i)->arch.apic_arb_prio, 0);
+		assert_int_equal(vcpu_of(vm, i)->arch.apic_arb_prio, 0);
 	x2s_vm_destroy(vm);
 }
 
@@ -488,7 +488,7 @@ static void test_xapic_logical_flat(void **state)
 		assert_ok(x2s_vcpu_set_dfr(vm, i, APIC_DFR_FLAT));
 		assert_ok(x2s_vcpu_set_ldr(vm, i, (1u << i) << 24));
 	}
-	assert_int_equal(K(vm)->arch.apic_map->logical_mode,
+	assert_int_equal(kvm_of(vm)->arch.apic_map->logical_mode,
 			 KVM_APIC_MODE_XAPIC_FLAT);
 	assert_int_equal(send(vm, 0, APIC_DEST_LOGICAL | VEC, 0x05), 2);
 	assert_int_equal(irr_set(vm, VEC), 0x5);
@@ -508,7 +508,7 @@ static void test_xapic_logical_cluster(void **state)
 		assert_ok(x2s_vcpu_set_dfr(vm, i, APIC_DFR_CLUSTER));
 		assert_ok(x2s_vcpu_set_ldr(vm, i, ldr[i] << 24));
 	}
-	assert_int_equal(K(vm)->arch.apic_map->logical_mode,
+	assert_int_equal(kvm_of(vm)->arch.apic_map->logical_mode,
 			 KVM_APIC_MODE_XAPIC_CLUSTER);
 	assert_int_equal(send(vm, 0, APIC_DEST_LOGICAL | VEC, 0x13), 2);
 	assert_int_equal(irr_set(vm, VEC), 0x3);
@@ -527,7 +527,7 @@ static void test_xapic_logical_id_aliases_disable_logical_map(void **state)
 	assert_ok(x2s_vcpu_set_ldr(vm, 0, 0x01u << 24));
 	assert_ok(x2s_vcpu_set_ldr(vm, 1, 0x01u << 24));
 	assert_ok(x2s_vcpu_set_ldr(vm, 2, 0x06u << 24)); /* two bits */
-	assert_int_equal(K(vm)->arch.apic_map->logical_mode,
+	assert_int_equal(kvm_of(vm)->arch.apic_map->logical_mode,
 			 KVM_APIC_MODE_MAP_DISABLED);
 	assert_false(map_handles(vm, 0, APIC_DEST_LOGICAL | VEC, 0x1, &r));
 	/* The loop delivers to every alias. */
@@ -542,7 +542,7 @@ static void test_x2apic_cluster_ipi(void **state)
 {
 	struct x2s_vm *vm = test_vm_new(20);
 
-	assert_int_equal(K(vm)->arch.apic_map->logical_mode,
+	assert_int_equal(kvm_of(vm)->arch.apic_map->logical_mode,
 			 KVM_APIC_MODE_X2APIC);
 	assert_int_equal(send(vm, 0, APIC_DEST_LOGICAL | VEC, 0x10003), 2);
 	assert_true(test_irr(vm, 16, VEC) && test_irr(vm, 17, VEC));
@@ -564,7 +564,7 @@ static void test_mixed_mode_physical(void **state)
 
 	assert_ok(x2s_vcpu_set_apic_mode(vm, 2, X2S_APIC_MODE_XAPIC));
 	assert_ok(x2s_vcpu_set_xapic_id(vm, 2, 9));
-	assert_non_null(K(vm)->arch.apic_map);
+	assert_non_null(kvm_of(vm)->arch.apic_map);
 	/* x2APIC sender -> xAPIC target by its xAPIC ID, and back. */
 	assert_int_equal(send(vm, 0, VEC, 9), 1);
 	assert_int_equal(irr_set(vm, VEC), 0x4);
@@ -608,7 +608,7 @@ static void test_mixed_mode_logical_uses_loop(void **state)
 	assert_ok(x2s_vcpu_set_apic_mode(vm, 2, X2S_APIC_MODE_XAPIC));
 	assert_ok(x2s_vcpu_set_xapic_id(vm, 2, 9));
 	assert_ok(x2s_vcpu_set_ldr(vm, 2, 0x02u << 24));
-	assert_int_equal(K(vm)->arch.apic_map->logical_mode,
+	assert_int_equal(kvm_of(vm)->arch.apic_map->logical_mode,
 			 KVM_APIC_MODE_MAP_DISABLED);
 	assert_false(map_handles(vm, 0, APIC_DEST_LOGICAL | VEC, 0x2, &r));
 	/* mda 2: x2APIC vCPU 1 (cluster 0 bit 1) and xAPIC vCPU 2 (flat). */
@@ -624,13 +624,13 @@ static void test_aliased_xapic_ids_disable_map(void **state)
 
 	assert_ok(x2s_vcpu_set_xapic_id(vm, 1, 5));
 	assert_ok(x2s_vcpu_set_xapic_id(vm, 2, 5));
-	assert_null(K(vm)->arch.apic_map);
+	assert_null(kvm_of(vm)->arch.apic_map);
 	assert_false(map_handles(vm, 0, VEC, 5, &r));
 	assert_int_equal(send(vm, 0, VEC, 5), 2);
 	assert_int_equal(irr_set(vm, VEC), 0x6);
 	/* Un-aliasing brings the map back. */
 	assert_ok(x2s_vcpu_set_xapic_id(vm, 2, 6));
-	assert_non_null(K(vm)->arch.apic_map);
+	assert_non_null(kvm_of(vm)->arch.apic_map);
 	x2s_vm_destroy(vm);
 }
 
@@ -645,7 +645,7 @@ static void test_aliased_xapic_ids_with_x2apic_format(void **state)
 	vm = test_vm_new_cfg(&cfg);
 	assert_ok(x2s_vcpu_set_xapic_id(vm, 1, 5));
 	assert_ok(x2s_vcpu_set_xapic_id(vm, 2, 5));
-	assert_non_null(K(vm)->arch.apic_map);
+	assert_non_null(kvm_of(vm)->arch.apic_map);
 	/* The map keeps the first vCPU with the ID and KVM uses it. */
 	assert_int_equal(send(vm, 0, VEC, 5), 1);
 	assert_int_equal(irr_set(vm, VEC), 0x2);
@@ -661,7 +661,7 @@ static void test_logical_ipi_with_all_apics_sw_disabled(void **state)
 	x2s_vm_config_init(&cfg, 4);
 	cfg.sw_enabled = false;
 	vm = test_vm_new_cfg(&cfg);
-	assert_int_equal(K(vm)->arch.apic_map->logical_mode,
+	assert_int_equal(kvm_of(vm)->arch.apic_map->logical_mode,
 			 KVM_APIC_MODE_SW_DISABLED);
 	/* The map handles logical IPIs and finds nobody, NMI included. */
 	assert_true(
@@ -685,10 +685,10 @@ static void test_hotplug_hack_with_x2apic_format(void **state)
 	vm = test_vm_new_cfg(&cfg);
 	/* A "hotplugged" vCPU 300 still in xAPIC mode (xAPIC ID 300 & 0xff). */
 	assert_ok(x2s_vcpu_set_apic_mode(vm, 300, X2S_APIC_MODE_XAPIC));
-	assert_non_null(K(vm)->arch.apic_map);
+	assert_non_null(kvm_of(vm)->arch.apic_map);
 	assert_int_equal(send(vm, 0, APIC_DM_NMI, 300), 1);
-	assert_int_equal(V(vm, 300)->arch.nmi_pending, 1);
-	assert_int_equal(kvm_apic_match_dest(V(vm, 300), test_apic(vm, 0),
+	assert_int_equal(vcpu_of(vm, 300)->arch.nmi_pending, 1);
+	assert_int_equal(kvm_apic_match_dest(vcpu_of(vm, 300), test_apic(vm, 0),
 					     APIC_DEST_NOSHORT, 300,
 					     APIC_DEST_PHYSICAL),
 			 true);
@@ -730,13 +730,13 @@ static void test_apicv_posts_to_pir(void **state)
 	x2s_vm_config_init(&cfg, 2);
 	cfg.apicv = true;
 	vm = test_vm_new_cfg(&cfg);
-	pi = &to_vmx(V(vm, 1))->pi_desc;
-	V(vm, 1)->requests = 0;
+	pi = &to_vmx(vcpu_of(vm, 1))->pi_desc;
+	vcpu_of(vm, 1)->requests = 0;
 	assert_int_equal(send(vm, 0, VEC, 1), 1);
 	assert_true(pi->pir[VEC / 32] & (1u << (VEC % 32)));
 	assert_true(pi->on);
 	assert_false(test_irr(vm, 1, VEC));
-	assert_false(kvm_test_request(KVM_REQ_EVENT, V(vm, 1)));
+	assert_false(kvm_test_request(KVM_REQ_EVENT, vcpu_of(vm, 1)));
 	/* A second post of the same vector changes nothing. */
 	assert_int_equal(send(vm, 0, VEC, 1), 1);
 	assert_int_equal(pi->pir[VEC / 32], 1u << (VEC % 32));
@@ -752,9 +752,9 @@ static void test_dest_map_records_receivers(void **state)
 	memset(&dm, 0, sizeof(dm));
 	kvm_icr_to_lapic_irq(test_apic(vm, 0), APIC_DEST_LOGICAL | VEC, 0xA,
 			     &irq);
-	assert_int_equal(
-		kvm_irq_delivery_to_apic(K(vm), test_apic(vm, 0), &irq, &dm),
-		2);
+	assert_int_equal(kvm_irq_delivery_to_apic(kvm_of(vm), test_apic(vm, 0),
+						  &irq, &dm),
+			 2);
 	assert_int_equal(dm.map[0], 0xA);
 	assert_int_equal(dm.vectors[1], VEC);
 	assert_int_equal(dm.vectors[3], VEC);
@@ -793,7 +793,7 @@ static void test_4096_vcpus_physical_and_broadcast(void **state)
 	struct x2s_vm *vm = test_vm_new(4096);
 	unsigned int n = 0;
 
-	assert_int_equal(K(vm)->arch.apic_map->max_apic_id, 4095);
+	assert_int_equal(kvm_of(vm)->arch.apic_map->max_apic_id, 4095);
 	assert_int_equal(send(vm, 7, VEC, 4095), 1);
 	for (unsigned int i = 0; i < 4096; i++)
 		n += test_irr(vm, i, VEC);

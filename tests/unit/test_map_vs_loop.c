@@ -678,10 +678,12 @@ static void test_receiver_helpers_have_no_side_effects(void **state)
 		const struct config *c = &configs[ci];
 		struct x2s_vm *vm;
 		struct x2s_vcpu_state *before, *after;
-		struct tally *t = calloc(1, sizeof(*t));
+		struct tally *t;
 
 		if (c->nr_vcpus > 8) /* the big one adds nothing here */
 			continue;
+		t = calloc(1, sizeof(*t));
+		assert_non_null(t);
 		vm = c->build();
 		before = calloc(c->nr_vcpus, sizeof(*before));
 		after = calloc(c->nr_vcpus, sizeof(*after));
