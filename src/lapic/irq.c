@@ -24,15 +24,8 @@
 #include "lapic/lapic.h"
 #include "vmx/vmx.h"
 
-#ifndef APIC_BROADCAST
 #define APIC_BROADCAST 0xFF
-#endif
-#ifndef APIC_DEST_MASK
-#define APIC_DEST_MASK 0x800
-#endif
-#ifndef GET_APIC_LOGICAL_ID
 #define GET_APIC_LOGICAL_ID(x) (((x) >> 24) & 0xFF)
-#endif
 
 #define VCPU_BITMAP_LONGS (KVM_MAX_VCPUS / BITS_PER_LONG)
 
