@@ -168,6 +168,9 @@ void nested_vmx_vmexit(struct kvm_vcpu *vcpu, u32 vm_exit_reason,
 	nested->last_exit.exit_qualification = exit_qualification;
 	/* leave_guest_mode() */
 	vcpu->arch.guest_mode = false;
+	/* L1 runs again even if L2 had halted. */
+	vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
+	vcpu->arch.pv_unhalted = false;
 	/*
 	 * x2sim: KVM now loads L1's host state from vmcs12 (RIP, RSP,
 	 * RFLAGS = 2, ...); the model has none and keeps L2's registers,
