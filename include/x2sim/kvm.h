@@ -440,8 +440,8 @@ X2S_API void __x2s_warn(const char *file, int line, const char *cond);
 
 X2S_API void trace_kvm_msr_write(u32 ecx, u64 data);
 X2S_API void trace_kvm_msr_read(u32 ecx, u64 data);
-X2S_API void trace_kvm_apic_write(u32 reg, u32 val);
-X2S_API void trace_kvm_apic_read(u32 reg, u32 val);
+X2S_API void trace_kvm_apic_write(u32 reg, u64 val);
+X2S_API void trace_kvm_apic_read(u32 reg, u64 val);
 X2S_API void trace_kvm_apic_ipi(u32 icr_low, u32 dest_id);
 
 /* ---- register access (kvm_cache_regs.h) ---- */

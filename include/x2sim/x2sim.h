@@ -195,31 +195,42 @@ X2S_API int x2s_vcpu_wrmsr_exit(struct x2s_vm *vm, unsigned int vcpu,
 /* ---- state: everything observable, per vCPU ---- */
 
 struct x2s_vcpu_state {
-	/* Register page; PIR merged into IRR; ICR as the guest reads it. */
+	/* Register page; PIR merged into IRR; ICR as stored. */
 	uint8_t apic_page[X2S_APIC_PAGE_SIZE];
 	uint64_t apic_base;
 	uint64_t regs[X2S_NR_REGS];
 	uint64_t requests;
+	uint64_t tsc_deadline;
 	uint32_t mp_state;
 	uint32_t sipi_vector;
+	/* What the next VM entry injects, and the windows it asks for. */
+	uint32_t entry_intr_info;
+	uint32_t entry_exception_error_code;
+	uint32_t window_exiting; /* CPU_BASED_{INTR,NMI}_WINDOW_EXITING bits */
+	uint16_t guest_intr_status; /* APICv RVI (7:0) and SVI (15:8) */
+	uint8_t req_immediate_exit;
+	uint8_t sw_enabled;
+	/* Pending events. */
 	uint8_t init_pending;
 	uint8_t sipi_pending;
 	uint8_t nmi_pending;
 	uint8_t smi_pending;
 	uint8_t pv_unhalted;
+	uint8_t nmi_injected;
+	uint8_t interrupt_injected;
+	uint8_t interrupt_vector;
+	/* The queued exception. */
 	uint8_t exception_pending;
+	uint8_t exception_injected;
 	uint8_t exception_vector;
 	uint8_t exception_has_error_code;
 	uint32_t exception_error_code;
-	uint32_t entry_intr_info;
-	uint32_t entry_exception_error_code;
+	/* What userspace and L1 see. */
 	uint32_t run_exit_reason;
+	uint32_t nested_exit_reason;
 	uint8_t nested_exit;
 	uint8_t guest_mode;
-	uint8_t sw_enabled;
-	uint8_t pad0;
-	uint32_t nested_exit_reason;
-	uint32_t pad1;
+	uint8_t pad[6];
 };
 
 /* Snapshot / restore one vCPU; states are memcmp-comparable. */

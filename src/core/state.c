@@ -14,6 +14,9 @@
 #include "lapic/lapic.h"
 #include "vmx/vmx.h"
 
+#define WINDOW_EXITING_BITS \
+	(CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_NMI_WINDOW_EXITING)
+
 static void save_pir_into_irr(struct kvm_vcpu *vcpu, u8 *page)
 {
 	const struct pi_desc *pi = &to_vmx(vcpu)->pi_desc;
@@ -53,18 +56,26 @@ int x2s_vcpu_save(struct x2s_vm *vm, unsigned int idx,
 	st->regs[X2S_REG_RFLAGS] = vcpu->arch.rflags;
 	st->regs[X2S_REG_INTERRUPTIBILITY] = vcpu->arch.interruptibility;
 	st->requests = vcpu->requests;
+	st->tsc_deadline = vmx->tsc_deadline;
 	st->mp_state = vcpu->arch.mp_state;
-	st->nmi_pending = (u8)vcpu->arch.nmi_pending;
-	st->smi_pending = vcpu->arch.smi_pending;
-	st->pv_unhalted = vcpu->arch.pv_unhalted;
-	st->exception_pending =
-		vcpu->arch.exception.pending || vcpu->arch.exception.injected;
-	st->exception_vector = vcpu->arch.exception.vector;
-	st->exception_has_error_code = vcpu->arch.exception.has_error_code;
-	st->exception_error_code = vcpu->arch.exception.error_code;
 	st->entry_intr_info = (u32)vmcs_read(vcpu, VM_ENTRY_INTR_INFO_FIELD);
 	st->entry_exception_error_code =
 		(u32)vmcs_read(vcpu, VM_ENTRY_EXCEPTION_ERROR_CODE);
+	st->window_exiting = (u32)vmcs_read(vcpu, CPU_BASED_VM_EXEC_CONTROL) &
+			     WINDOW_EXITING_BITS;
+	st->guest_intr_status = (u16)vmcs_read(vcpu, GUEST_INTR_STATUS);
+	st->req_immediate_exit = vmx->req_immediate_exit;
+	st->nmi_pending = (u8)vcpu->arch.nmi_pending;
+	st->smi_pending = vcpu->arch.smi_pending;
+	st->pv_unhalted = vcpu->arch.pv_unhalted;
+	st->nmi_injected = vcpu->arch.nmi_injected;
+	st->interrupt_injected = vcpu->arch.interrupt.injected;
+	st->interrupt_vector = vcpu->arch.interrupt.nr;
+	st->exception_pending = vcpu->arch.exception.pending;
+	st->exception_injected = vcpu->arch.exception.injected;
+	st->exception_vector = vcpu->arch.exception.vector;
+	st->exception_has_error_code = vcpu->arch.exception.has_error_code;
+	st->exception_error_code = vcpu->arch.exception.error_code;
 	st->run_exit_reason = vcpu->run->exit_reason;
 	st->nested_exit = vmx->nested.last_exit.happened;
 	st->nested_exit_reason = vmx->nested.last_exit.exit_reason;
@@ -110,18 +121,29 @@ int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
 	vcpu->arch.rflags = st->regs[X2S_REG_RFLAGS];
 	vcpu->arch.interruptibility = (u32)st->regs[X2S_REG_INTERRUPTIBILITY];
 	vcpu->requests = st->requests;
+	vmx->tsc_deadline = st->tsc_deadline;
 	vcpu->arch.mp_state = st->mp_state;
-	vcpu->arch.nmi_pending = st->nmi_pending;
-	vcpu->arch.smi_pending = st->smi_pending;
-	vcpu->arch.pv_unhalted = st->pv_unhalted;
-	memset(&vcpu->arch.exception, 0, sizeof(vcpu->arch.exception));
-	vcpu->arch.exception.pending = st->exception_pending;
-	vcpu->arch.exception.vector = st->exception_vector;
-	vcpu->arch.exception.has_error_code = st->exception_has_error_code;
-	vcpu->arch.exception.error_code = st->exception_error_code;
 	vmcs_write(vcpu, VM_ENTRY_INTR_INFO_FIELD, st->entry_intr_info);
 	vmcs_write(vcpu, VM_ENTRY_EXCEPTION_ERROR_CODE,
 		   st->entry_exception_error_code);
+	vmcs_write(vcpu, CPU_BASED_VM_EXEC_CONTROL,
+		   (vmcs_read(vcpu, CPU_BASED_VM_EXEC_CONTROL) &
+		    ~(u64)WINDOW_EXITING_BITS) |
+			   st->window_exiting);
+	vmcs_write(vcpu, GUEST_INTR_STATUS, st->guest_intr_status);
+	vmx->req_immediate_exit = st->req_immediate_exit;
+	vcpu->arch.nmi_pending = st->nmi_pending;
+	vcpu->arch.smi_pending = st->smi_pending;
+	vcpu->arch.pv_unhalted = st->pv_unhalted;
+	vcpu->arch.nmi_injected = st->nmi_injected;
+	vcpu->arch.interrupt.injected = st->interrupt_injected;
+	vcpu->arch.interrupt.nr = st->interrupt_vector;
+	memset(&vcpu->arch.exception, 0, sizeof(vcpu->arch.exception));
+	vcpu->arch.exception.pending = st->exception_pending;
+	vcpu->arch.exception.injected = st->exception_injected;
+	vcpu->arch.exception.vector = st->exception_vector;
+	vcpu->arch.exception.has_error_code = st->exception_has_error_code;
+	vcpu->arch.exception.error_code = st->exception_error_code;
 	vcpu->run->exit_reason = st->run_exit_reason;
 	vmx->nested.last_exit.happened = st->nested_exit;
 	vmx->nested.last_exit.exit_reason = st->nested_exit_reason;
@@ -311,24 +333,32 @@ static unsigned int diff_one(const struct x2s_vcpu_state *a,
 	}
 	DIFF_FIELD(apic_base, "0x%llx");
 	DIFF_FIELD(requests, "0x%llx");
+	DIFF_FIELD(tsc_deadline, "0x%llx");
 	DIFF_FIELD(mp_state, "%llu");
 	DIFF_FIELD(sipi_vector, "0x%llx");
+	DIFF_FIELD(entry_intr_info, "0x%llx");
+	DIFF_FIELD(entry_exception_error_code, "0x%llx");
+	DIFF_FIELD(window_exiting, "0x%llx");
+	DIFF_FIELD(guest_intr_status, "0x%llx");
+	DIFF_FIELD(req_immediate_exit, "%llu");
+	DIFF_FIELD(sw_enabled, "%llu");
 	DIFF_FIELD(init_pending, "%llu");
 	DIFF_FIELD(sipi_pending, "%llu");
 	DIFF_FIELD(nmi_pending, "%llu");
 	DIFF_FIELD(smi_pending, "%llu");
 	DIFF_FIELD(pv_unhalted, "%llu");
+	DIFF_FIELD(nmi_injected, "%llu");
+	DIFF_FIELD(interrupt_injected, "%llu");
+	DIFF_FIELD(interrupt_vector, "0x%llx");
 	DIFF_FIELD(exception_pending, "%llu");
+	DIFF_FIELD(exception_injected, "%llu");
 	DIFF_FIELD(exception_vector, "%llu");
 	DIFF_FIELD(exception_has_error_code, "%llu");
 	DIFF_FIELD(exception_error_code, "0x%llx");
-	DIFF_FIELD(entry_intr_info, "0x%llx");
-	DIFF_FIELD(entry_exception_error_code, "0x%llx");
 	DIFF_FIELD(run_exit_reason, "%llu");
-	DIFF_FIELD(nested_exit, "%llu");
 	DIFF_FIELD(nested_exit_reason, "%llu");
+	DIFF_FIELD(nested_exit, "%llu");
 	DIFF_FIELD(guest_mode, "%llu");
-	DIFF_FIELD(sw_enabled, "%llu");
 	return n;
 }
 

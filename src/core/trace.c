@@ -139,18 +139,18 @@ static const char *apic_reg_name(u32 reg)
 	return "UNKNOWN";
 }
 
-void trace_kvm_apic_write(u32 reg, u32 val)
+void trace_kvm_apic_write(u32 reg, u64 val)
 {
 	if (trace_fn)
-		x2s_trace("kvm_apic: apic_write %s = 0x%x", apic_reg_name(reg),
-			  val);
+		x2s_trace("kvm_apic: apic_write %s = 0x%llx",
+			  apic_reg_name(reg), (unsigned long long)val);
 }
 
-void trace_kvm_apic_read(u32 reg, u32 val)
+void trace_kvm_apic_read(u32 reg, u64 val)
 {
 	if (trace_fn)
-		x2s_trace("kvm_apic: apic_read %s = 0x%x", apic_reg_name(reg),
-			  val);
+		x2s_trace("kvm_apic: apic_read %s = 0x%llx", apic_reg_name(reg),
+			  (unsigned long long)val);
 }
 
 void trace_kvm_apic_ipi(u32 icr_low, u32 dest_id)

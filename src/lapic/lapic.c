@@ -818,7 +818,7 @@ static int __kvm_x2apic_icr_write(struct kvm_lapic *apic, u64 data, bool fast)
 	} else {
 		kvm_lapic_set_reg64(apic, APIC_ICR, data);
 	}
-	trace_kvm_apic_write(APIC_ICR, (u32)data);
+	trace_kvm_apic_write(APIC_ICR, data);
 	return 0;
 }
 
