@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * x2sim fastpath module: the shipped fastpath variants and their registry.
+ *
+ * Each variant is one file of kernel-style C that includes only
+ * <x2sim/kvm.h>.  Its entry point has the shape of
+ * vmx_exit_handlers_fastpath(): it is called after every VM exit and does
+ * its own gating (exit reason, guest mode) the way its KVM version did.
+ */
+#ifndef X2SIM_SRC_FASTPATH_H
+#define X2SIM_SRC_FASTPATH_H
+
+#include <x2sim/kvm.h>
+
+typedef fastpath_t (*x2s_fastpath_fn)(struct kvm_vcpu *vcpu);
+
+struct x2s_fastpath_variant {
+	const char *name;
+	const char *description;
+	x2s_fastpath_fn fn;
+};
+
+fastpath_t x2s_fastpath_v1_posted(struct kvm_vcpu *vcpu);
+fastpath_t x2s_fastpath_v5_6_merged(struct kvm_vcpu *vcpu);
+fastpath_t x2s_fastpath_single_target(struct kvm_vcpu *vcpu);
+fastpath_t x2s_fastpath_upstream(struct kvm_vcpu *vcpu);
+
+extern const struct x2s_fastpath_variant x2s_fastpath_variants[];
+extern const unsigned int x2s_fastpath_nr_variants;
+
+/* The variant called name, or NULL. */
+const struct x2s_fastpath_variant *x2s_fastpath_find(const char *name);
+
+#endif /* X2SIM_SRC_FASTPATH_H */

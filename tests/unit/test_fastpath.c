@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The shipped fastpath variants, one exit at a time: what each takes, what
+ * it leaves to the slow path, and the known historical defects showing up
+ * where they should.  The exhaustive comparison is the verifier's job.
+ */
+#include <string.h>
+
+#include "helpers.h"
+#include "fastpath/fastpath.h"
+#include "vmx/vmx.h"
+
+static void install(struct x2s_vm *vm, const char *name)
+{
+	const struct x2s_fastpath_variant *v = x2s_fastpath_find(name);
+
+	assert_non_null(v);
+	to_kvm_vmx(x2s_vm_kvm(vm))->fastpath = v->fn;
+}
+
+static int wrmsr(struct x2s_vm *vm, unsigned int cpu, u32 msr, u64 data)
+{
+	struct x2s_exit_result res;
+
+	assert_ok(x2s_vcpu_set_gpr(vm, cpu, X2S_REG_RIP, 0x1000));
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, cpu, msr, data, &res));
+	return res.fastpath;
+}
+
+static void test_registry_lists_four_variants(void **state)
+{
+	static const char *const names[] = { "v1-posted", "v5.6-merged",
+					     "single-target", "upstream" };
+
+	assert_int_equal(x2s_fastpath_nr_variants, 4);
+	for (unsigned int i = 0; i < 4; i++) {
+		assert_string_equal(x2s_fastpath_variants[i].name, names[i]);
+		assert_non_null(x2s_fastpath_variants[i].description);
+		assert_ptr_equal(x2s_fastpath_find(names[i]),
+				 &x2s_fastpath_variants[i]);
+	}
+	assert_null(x2s_fastpath_find("nope"));
+}
+
+/* A physical fixed IPI: every variant takes it and delivers it. */
+static void test_every_variant_takes_physical_fixed(void **state)
+{
+	static const struct {
+		const char *name;
+		int fastpath;
+		bool warns; /* 32-bit xAPIC ICR path in x2APIC mode */
+	} rows[] = {
+		{ "v1-posted", EXIT_FASTPATH_EXIT_HANDLED, true },
+		{ "v5.6-merged", EXIT_FASTPATH_EXIT_HANDLED, true },
+		{ "single-target", EXIT_FASTPATH_REENTER_GUEST, false },
+		{ "upstream", EXIT_FASTPATH_REENTER_GUEST, false },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct x2s_vm *vm = test_vm_new(2);
+		uint64_t rip;
+
+		install(vm, rows[i].name);
+		assert_int_equal(wrmsr(vm, 0, 0x830, (1ULL << 32) | 0x31),
+				 rows[i].fastpath);
+		assert_true(test_irr(vm, 1, 0x31));
+		assert_ok(x2s_vcpu_get_gpr(vm, 0, X2S_REG_RIP, &rip));
+		assert_int_equal(rip, 0x1002);
+		assert_int_equal(x2s_warn_count() != 0, rows[i].warns);
+		x2s_vm_destroy(vm);
+	}
+}
+
+/* The seed's u32 index arithmetic takes MSR 0x10000830 for the ICR. */
+static void test_v1_posted_aliases_msr_index(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+
+	install(vm, "v1-posted");
+	assert_int_equal(wrmsr(vm, 0, 0x10000830, (1ULL << 32) | 0x31),
+			 EXIT_FASTPATH_EXIT_HANDLED);
+	assert_true(test_irr(vm, 1, 0x31));
+	x2s_vm_destroy(vm);
+
+	vm = test_vm_new(2);
+	install(vm, "upstream");
+	assert_int_equal(wrmsr(vm, 0, 0x10000830, (1ULL << 32) | 0x31),
+			 EXIT_FASTPATH_NONE);
+	assert_false(test_irr(vm, 1, 0x31));
+	x2s_vm_destroy(vm);
+}
+
+/* Reserved bits: the fixed variants leave the #GP to the slow path. */
+static void test_reserved_bits_declined_by_fixed_variants(void **state)
+{
+	static const char *const names[] = { "single-target", "upstream" };
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct x2s_vm *vm = test_vm_new(2);
+		struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, 0);
+
+		install(vm, names[i]);
+		assert_int_equal(
+			wrmsr(vm, 0, 0x830, (1ULL << 32) | (1u << 13) | 0x31),
+			EXIT_FASTPATH_NONE);
+		assert_false(test_irr(vm, 1, 0x31));
+		assert_true(vcpu->arch.exception.pending ||
+			    vcpu->arch.exception.injected);
+		assert_int_equal(vcpu->arch.exception.vector, GP_VECTOR);
+		assert_no_warn();
+		x2s_vm_destroy(vm);
+	}
+}
+
+/* upstream declines what the optimized map cannot deliver alone. */
+static void test_upstream_declines_broadcast_and_shorthand(void **state)
+{
+	static const u64 icrs[] = {
+		(X2APIC_BROADCAST << 32) | 0x31,
+		APIC_DEST_ALLINC | 0x31,
+		APIC_DEST_ALLBUT | 0x31,
+	};
+
+	for (unsigned int i = 0; i < 3; i++) {
+		struct x2s_vm *vm = test_vm_new(2);
+
+		install(vm, "upstream");
+		assert_int_equal(wrmsr(vm, 0, 0x830, icrs[i]),
+				 EXIT_FASTPATH_NONE);
+		/* ... and the slow path delivered it. */
+		assert_true(test_irr(vm, 1, 0x31));
+		assert_no_warn();
+		x2s_vm_destroy(vm);
+	}
+}
+
+/* Nobody takes an exit in L2. */
+static void test_no_variant_runs_in_guest_mode(void **state)
+{
+	for (unsigned int i = 0; i < x2s_fastpath_nr_variants; i++) {
+		struct x2s_vm *vm = test_vm_new(2);
+
+		install(vm, x2s_fastpath_variants[i].name);
+		assert_ok(x2s_vcpu_set_guest_mode(vm, 0, true, false));
+		assert_int_equal(wrmsr(vm, 0, 0x830, (1ULL << 32) | 0x31),
+				 EXIT_FASTPATH_NONE);
+		x2s_vm_destroy(vm);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry_lists_four_variants),
+		cmocka_unit_test(test_every_variant_takes_physical_fixed),
+		cmocka_unit_test(test_v1_posted_aliases_msr_index),
+		cmocka_unit_test(test_reserved_bits_declined_by_fixed_variants),
+		cmocka_unit_test(
+			test_upstream_declines_broadcast_and_shorthand),
+		cmocka_unit_test(test_no_variant_runs_in_guest_mode),
+	};
+
+	return cmocka_run_group_tests_name("fastpath", tests, NULL, NULL);
+}
