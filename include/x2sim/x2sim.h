@@ -165,8 +165,9 @@ typedef int (*x2s_fastpath_hook)(struct kvm_vcpu *vcpu);
 X2S_API int x2s_vm_set_fastpath(struct x2s_vm *vm, x2s_fastpath_hook fn);
 
 enum x2s_exit_status {
-	X2S_STATUS_GUEST = 1,     /* the vCPU re-entered the guest */
 	X2S_STATUS_USERSPACE = 0, /* exit to userspace, see run_exit_reason */
+	X2S_STATUS_GUEST = 1,     /* the vCPU (re-)entered the guest */
+	X2S_STATUS_BLOCKED = 2,   /* halted / waiting for INIT or SIPI */
 };
 
 struct x2s_exit_result {
@@ -177,6 +178,7 @@ struct x2s_exit_result {
 	bool nested_exit;        /* reflected to L1 */
 	uint32_t nested_exit_reason;
 	uint32_t entry_intr_info; /* VM_ENTRY_INTR_INFO_FIELD at re-entry */
+	uint32_t entry_exception_error_code; /* with an exception above */
 };
 
 /*
@@ -187,6 +189,16 @@ struct x2s_exit_result {
 X2S_API int x2s_vcpu_exit(struct x2s_vm *vm, unsigned int vcpu,
 			  const struct x2s_exit *exit,
 			  struct x2s_exit_result *res);
+/*
+ * Bring a vCPU to its next VM entry without an exit, as vcpu_run() does
+ * for a vCPU that is halted, waiting for INIT/SIPI or just woken: process
+ * requests and INIT/SIPI, wake a halted vCPU that has an event, inject.
+ * res->status is X2S_STATUS_GUEST when the vCPU entered (entry_intr_info
+ * says what was injected), X2S_STATUS_BLOCKED when it stays halted or
+ * waiting, X2S_STATUS_USERSPACE when it exits to userspace.
+ */
+X2S_API int x2s_vcpu_enter(struct x2s_vm *vm, unsigned int vcpu,
+			   struct x2s_exit_result *res);
 /* Convenience: WRMSR exit with ECX = msr, EDX:EAX = data, length 2. */
 X2S_API int x2s_vcpu_wrmsr_exit(struct x2s_vm *vm, unsigned int vcpu,
 				uint32_t msr, uint64_t data,

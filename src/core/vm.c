@@ -461,6 +461,29 @@ int x2s_vm_set_fastpath(struct x2s_vm *vm, x2s_fastpath_hook fn)
 	return 0;
 }
 
+/* r: 1 the vCPU goes (back) into the guest, 0 userspace (KVM's rule). */
+static void fill_result(struct kvm_vcpu *vcpu, int r,
+			struct x2s_exit_result *res)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	if (r <= 0) {
+		res->status = X2S_STATUS_USERSPACE;
+		res->run_exit_reason = vcpu->run->exit_reason;
+		if (vcpu->run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+			res->internal_suberror = vcpu->run->internal.suberror;
+	} else if (vcpu->arch.mp_state != KVM_MP_STATE_RUNNABLE) {
+		res->status = X2S_STATUS_BLOCKED;
+	} else {
+		res->status = X2S_STATUS_GUEST;
+	}
+	res->nested_exit = vmx->nested.last_exit.happened;
+	res->nested_exit_reason = vmx->nested.last_exit.exit_reason;
+	res->entry_intr_info = (u32)vmcs_read(vcpu, VM_ENTRY_INTR_INFO_FIELD);
+	res->entry_exception_error_code =
+		(u32)vmcs_read(vcpu, VM_ENTRY_EXCEPTION_ERROR_CODE);
+}
+
 int x2s_vcpu_exit(struct x2s_vm *vm, unsigned int idx,
 		  const struct x2s_exit *exit, struct x2s_exit_result *res)
 {
@@ -489,17 +512,24 @@ int x2s_vcpu_exit(struct x2s_vm *vm, unsigned int idx,
 	vmx->mmio.valid = exit->mmio_len != 0;
 
 	r = x2s_vmx_handle_exit(vcpu, &fastpath);
-
-	res->status = r > 0 ? X2S_STATUS_GUEST : X2S_STATUS_USERSPACE;
+	fill_result(vcpu, r, res);
 	res->fastpath = (int)fastpath;
-	if (r <= 0) {
-		res->run_exit_reason = vcpu->run->exit_reason;
-		if (vcpu->run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
-			res->internal_suberror = vcpu->run->internal.suberror;
-	}
-	res->nested_exit = vmx->nested.last_exit.happened;
-	res->nested_exit_reason = vmx->nested.last_exit.exit_reason;
-	res->entry_intr_info = (u32)vmcs_read(vcpu, VM_ENTRY_INTR_INFO_FIELD);
+	return 0;
+}
+
+int x2s_vcpu_enter(struct x2s_vm *vm, unsigned int idx,
+		   struct x2s_exit_result *res)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+	int r;
+
+	if (!vcpu || !res)
+		return -EINVAL;
+	memset(res, 0, sizeof(*res));
+	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+	to_vmx(vcpu)->nested.last_exit.happened = false;
+	r = x2s_vcpu_prepare_entry(vcpu);
+	fill_result(vcpu, r, res);
 	return 0;
 }
 

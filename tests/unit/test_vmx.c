@@ -356,7 +356,8 @@ static void test_hlt_halts_with_in_kernel_lapic(void **state)
 
 	set_guest(vm, 0, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
 	do_exit(vm, 0, EXIT_REASON_HLT, 1, &res);
-	assert_int_equal(res.status, X2S_STATUS_GUEST);
+	/* Nothing to wake up for: the vCPU blocks in the kernel. */
+	assert_int_equal(res.status, X2S_STATUS_BLOCKED);
 	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 1);
 	assert_int_equal(vcpu_of(vm, 0)->arch.mp_state, KVM_MP_STATE_HALTED);
 	assert_int_equal(res.entry_intr_info, 0);
@@ -391,15 +392,18 @@ static void test_halted_vcpu_wakes_on_irq(void **state)
 	do_exit(vm, 1, EXIT_REASON_HLT, 1, &res);
 	assert_int_equal(vcpu_of(vm, 1)->arch.mp_state, KVM_MP_STATE_HALTED);
 	/* Still nothing to do: it stays halted, nothing injected. */
-	assert_int_equal(x2s_vcpu_prepare_entry(vcpu_of(vm, 1)), 1);
+	assert_ok(x2s_vcpu_enter(vm, 1, &res));
+	assert_int_equal(res.status, X2S_STATUS_BLOCKED);
 	assert_int_equal(vcpu_of(vm, 1)->arch.mp_state, KVM_MP_STATE_HALTED);
 	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
 	assert_ok(
 		x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, (1ULL << 32) | 0x61, &res));
-	assert_int_equal(x2s_vcpu_prepare_entry(vcpu_of(vm, 1)), 1);
+	assert_ok(x2s_vcpu_enter(vm, 1, &res));
+	assert_int_equal(res.status, X2S_STATUS_GUEST);
 	assert_int_equal(vcpu_of(vm, 1)->arch.mp_state, KVM_MP_STATE_RUNNABLE);
-	assert_int_equal(entry_info(vm, 1),
+	assert_int_equal(res.entry_intr_info,
 			 INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | 0x61);
+	assert_int_equal(entry_info(vm, 1), res.entry_intr_info);
 	assert_no_warn();
 	x2s_vm_destroy(vm);
 }
