@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x2sim: VM descriptions, checked for contradictions and turned into VMs
+ * through the public API (so a description can only describe a state the
+ * model itself can reach).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "verify/verify.h"
+
+/* Where every vCPU's RIP starts: the WRMSR of a case sits here. */
+#define X2S_DESC_RIP 0x1000
+
+void x2s_vm_desc_init(struct x2s_vm_desc *d, const char *name,
+		      unsigned int nr_vcpus)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name ? name : "");
+	d->nr_vcpus = nr_vcpus;
+	d->lapic_in_kernel = true;
+	d->vector_hashing = true;
+	for (unsigned int i = 0; i < X2S_DESC_MAX_VCPUS; i++) {
+		struct x2s_vcpu_desc *v = &d->vcpu[i];
+
+		v->apic_mode = X2S_APIC_MODE_X2APIC;
+		v->sw_enabled = true;
+		v->xapic_id = -1;
+		v->ldr = -1;
+		v->dfr = -1;
+		v->mp_state = KVM_MP_STATE_RUNNABLE;
+		v->rflags_if = true;
+	}
+}
+
+static int why_fail(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int why_fail(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && len) {
+		va_start(ap, fmt);
+		vsnprintf(why, len, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int x2s_vm_desc_check(const struct x2s_vm_desc *d, char *why, size_t len)
+{
+	if (!d)
+		return why_fail(why, len, "no description");
+	if (d->nr_vcpus < 1 || d->nr_vcpus > X2S_DESC_MAX_VCPUS)
+		return why_fail(why, len, "vcpus must be 1 to %d, not %u",
+				X2S_DESC_MAX_VCPUS, d->nr_vcpus);
+	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+		const struct x2s_vcpu_desc *v = &d->vcpu[i];
+		bool xapic = v->apic_mode == X2S_APIC_MODE_XAPIC;
+
+		if (v->apic_mode != X2S_APIC_MODE_DISABLED && !xapic &&
+		    v->apic_mode != X2S_APIC_MODE_X2APIC)
+			return why_fail(why, len, "vcpu %u: bad APIC mode", i);
+		if (v->xapic_id < -1 || v->xapic_id > 255)
+			return why_fail(why, len,
+					"vcpu %u: xapic_id must be 0 to 255",
+					i);
+		if (v->ldr < -1 || v->ldr > 0xffffffffLL ||
+		    (v->ldr > 0 && (v->ldr & 0x00ffffff)))
+			return why_fail(
+				why, len,
+				"vcpu %u: ldr must have bits 23:0 clear", i);
+		if (v->dfr != -1 && v->dfr != APIC_DFR_FLAT &&
+		    v->dfr != APIC_DFR_CLUSTER)
+			return why_fail(
+				why, len,
+				"vcpu %u: dfr must be 0xffffffff (flat) or 0x0fffffff (cluster)",
+				i);
+		if (!xapic &&
+		    (v->xapic_id != -1 || v->ldr != -1 || v->dfr != -1))
+			return why_fail(
+				why, len,
+				"vcpu %u: xapic_id, ldr and dfr need xAPIC mode",
+				i);
+		if (v->mp_state > KVM_MP_STATE_SIPI_RECEIVED)
+			return why_fail(why, len, "vcpu %u: bad mp_state %u", i,
+					v->mp_state);
+		if (v->l1_intercept && !v->guest_mode)
+			return why_fail(
+				why, len,
+				"vcpu %u: l1_intercept needs guest_mode", i);
+		if (!d->lapic_in_kernel &&
+		    (v->apicv || v->mp_state == KVM_MP_STATE_INIT_RECEIVED ||
+		     v->mp_state == KVM_MP_STATE_SIPI_RECEIVED))
+			return why_fail(
+				why, len,
+				"vcpu %u: APICv and INIT/SIPI states need the in-kernel LAPIC",
+				i);
+	}
+	return 0;
+}
+
+static int desc_apply_vcpu(struct x2s_vm *vm, unsigned int i,
+			   const struct x2s_vcpu_desc *v, bool lapic)
+{
+	uint64_t rflags = X86_EFLAGS_FIXED;
+	int r;
+
+	r = x2s_vcpu_set_apic_mode(vm, i, v->apic_mode);
+	if (!r && lapic && v->xapic_id >= 0)
+		r = x2s_vcpu_set_xapic_id(vm, i, (uint8_t)v->xapic_id);
+	if (!r && lapic && v->dfr >= 0)
+		r = x2s_vcpu_set_dfr(vm, i, (uint32_t)v->dfr);
+	if (!r && lapic && v->ldr >= 0)
+		r = x2s_vcpu_set_ldr(vm, i, (uint32_t)v->ldr);
+	if (!r && lapic)
+		r = x2s_vcpu_set_sw_enabled(vm, i, v->sw_enabled);
+	if (!r)
+		r = x2s_vcpu_set_mp_state(vm, i, v->mp_state);
+	if (!r && v->guest_mode)
+		r = x2s_vcpu_set_guest_mode(vm, i, true, v->l1_intercept);
+	if (!r && v->singlestep)
+		r = x2s_vcpu_set_guest_debug(
+			vm, i, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP);
+	if (v->rflags_tf)
+		rflags |= X86_EFLAGS_TF;
+	if (v->rflags_if)
+		rflags |= X86_EFLAGS_IF;
+	if (!r)
+		r = x2s_vcpu_set_gpr(vm, i, X2S_REG_RFLAGS, rflags);
+	if (!r)
+		r = x2s_vcpu_set_gpr(vm, i, X2S_REG_RIP, X2S_DESC_RIP);
+	if (!r && lapic)
+		r = x2s_vcpu_set_apicv(vm, i, v->apicv);
+	return r;
+}
+
+int x2s_vm_desc_create(const struct x2s_vm_desc *d, struct x2s_vm **out)
+{
+	struct x2s_vm_config cfg;
+	struct x2s_vm *vm;
+	bool apicv = false;
+	int r;
+
+	if (!out || x2s_vm_desc_check(d, NULL, 0))
+		return -EINVAL;
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		apicv |= d->vcpu[i].apicv;
+
+	x2s_vm_config_init(&cfg, d->nr_vcpus);
+	cfg.lapic_in_kernel = d->lapic_in_kernel;
+	cfg.vector_hashing = d->vector_hashing;
+	cfg.x2apic_format = d->x2apic_format;
+	cfg.broadcast_quirk_disabled = d->broadcast_quirk_disabled;
+	cfg.x2apic_icr_is_split = d->x2apic_icr_is_split;
+	cfg.apicv = apicv;
+	r = x2s_vm_create(&cfg, &vm);
+	if (r)
+		return r;
+	for (unsigned int i = 0; i < d->nr_vcpus && !r; i++)
+		r = desc_apply_vcpu(vm, i, &d->vcpu[i], d->lapic_in_kernel);
+	if (r) {
+		x2s_vm_destroy(vm);
+		return r;
+	}
+	*out = vm;
+	return 0;
+}
