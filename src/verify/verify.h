@@ -5,7 +5,7 @@
  * desc.c:     VM descriptions (struct x2s_vm_desc) and building a VM from one.
  * json.c:     a small strict JSON reader/writer used by the formats below.
  * config.c:   the VM description JSON format (docs/config-format.md) and the
- *             named configurations (configs/*.json, built into the binary).
+ *             named configurations (the JSON files in configs/, built into the binary).
  * casefile.c: case files: one case (description, sender, ECX, EDX:EAX),
  *             written by `verify --save`, read by `replay` and the tests.
  * engine.c:   the differential engine: enumerate cases, run the fastpath
