@@ -101,4 +101,60 @@ int x2s_case_write(FILE *f, const struct x2s_case *c, const char *comment);
 int x2s_case_load(const char *path, struct x2s_case *c, char *err,
 		  size_t errlen);
 
+/* ---- the differential engine (engine.c) ---- */
+
+/*
+ * The verdict on one case (DESIGN.md "differential rule"):
+ * DECLINED   the fastpath returned EXIT_FASTPATH_NONE and changed nothing;
+ * EQUAL      it handled the exit and the outcome equals the slow path's;
+ * MISMATCH   it handled the exit and some outcome differs;
+ * DIRTY_NONE it returned NONE but changed state first (the slow path then
+ *            runs on top of that: a mismatch in KVM too);
+ * WARN       a WARN_ON_ONCE fired in the model while the fastpath ran.
+ */
+enum x2s_verdict {
+	X2S_VERDICT_DECLINED,
+	X2S_VERDICT_EQUAL,
+	X2S_VERDICT_MISMATCH,
+	X2S_VERDICT_DIRTY_NONE,
+	X2S_VERDICT_WARN,
+};
+
+const char *x2s_verdict_name(enum x2s_verdict v);
+/* "NONE", "REENTER_GUEST", ... */
+const char *x2s_fastpath_result_name(int fastpath);
+
+/* Contracts a fastpath can be held to (DESIGN.md). */
+enum x2s_contract {
+	X2S_CONTRACT_NONE,
+	/* handled cases: exactly one target, no shorthand, no broadcast */
+	X2S_CONTRACT_SINGLE_TARGET,
+};
+
+/* Everything known about one case after running it both ways. */
+struct x2s_case_result {
+	enum x2s_verdict verdict;
+	int fastpath; /* fastpath_t the fastpath returned */
+	bool contract_violation;
+	unsigned int nr_vcpus;
+	struct x2s_exit_result fast; /* the exit with the fastpath */
+	struct x2s_exit_result slow; /* the exit without it */
+	char warn[160];		     /* the first WARN, "" when none */
+};
+
+/*
+ * Run one case: build its VM, deliver the exit with fn as the fastpath
+ * hook and again without it from the same state, and compare every vCPU's
+ * outcome.  fast_states / slow_states (each nr_vcpus long, may be NULL)
+ * receive the two outcomes; diff (may be NULL) gets the readable diff.
+ * Returns 0 or -errno (-EINVAL for a bad case).
+ */
+int x2s_verify_case(const struct x2s_case *c, x2s_fastpath_fn fn,
+		    enum x2s_contract contract, struct x2s_case_result *res,
+		    struct x2s_vcpu_state *fast_states,
+		    struct x2s_vcpu_state *slow_states, FILE *diff);
+
+/* Print an ICR value field by field ("vector 0x31, delivery mode Fixed..."). */
+void x2s_icr_decode(FILE *f, uint64_t icr, const char *indent);
+
 #endif /* X2SIM_SRC_VERIFY_H */
