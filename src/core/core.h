@@ -13,6 +13,13 @@
 struct kvm *x2s_vm_kvm(struct x2s_vm *vm);
 struct kvm_vcpu *x2s_vm_vcpu(struct x2s_vm *vm, unsigned int idx);
 
+/*
+ * Put an exit into a vCPU as the CPU leaves it (VMCS exit fields, the
+ * decoded MMIO access) and clear what the previous exit left for
+ * userspace; the GPRs are the caller's.
+ */
+void x2s_vcpu_load_exit(struct kvm_vcpu *vcpu, const struct x2s_exit *exit);
+
 /* printf-style trace line to this thread's sink; cheap when none is set. */
 bool x2s_trace_enabled(void);
 void x2s_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -461,6 +461,22 @@ int x2s_vm_set_fastpath(struct x2s_vm *vm, x2s_fastpath_hook fn)
 	return 0;
 }
 
+void x2s_vcpu_load_exit(struct kvm_vcpu *vcpu, const struct x2s_exit *exit)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+	vmx->nested.last_exit.happened = false;
+	vmcs_write(vcpu, VM_EXIT_REASON, exit->reason);
+	vmcs_write(vcpu, EXIT_QUALIFICATION, exit->qualification);
+	vmcs_write(vcpu, VM_EXIT_INSTRUCTION_LEN, exit->insn_len);
+	vmcs_write(vcpu, VM_EXIT_INTR_INFO, exit->intr_info);
+	vmcs_write(vcpu, VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmx->mmio.data = exit->mmio_data;
+	vmx->mmio.len = exit->mmio_len;
+	vmx->mmio.valid = exit->mmio_len != 0;
+}
+
 /* r: 1 the vCPU goes (back) into the guest, 0 userspace (KVM's rule). */
 static void fill_result(struct kvm_vcpu *vcpu, int r,
 			struct x2s_exit_result *res)
@@ -488,7 +504,6 @@ int x2s_vcpu_exit(struct x2s_vm *vm, unsigned int idx,
 		  const struct x2s_exit *exit, struct x2s_exit_result *res)
 {
 	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
-	struct vcpu_vmx *vmx;
 	fastpath_t fastpath = EXIT_FASTPATH_NONE;
 	int r;
 
@@ -497,20 +512,8 @@ int x2s_vcpu_exit(struct x2s_vm *vm, unsigned int idx,
 	if (exit->reason == EXIT_REASON_APIC_ACCESS && exit->mmio_len &&
 	    !valid_mmio_len(exit->mmio_len))
 		return -EINVAL;
-	vmx = to_vmx(vcpu);
-
 	memset(res, 0, sizeof(*res));
-	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
-	vmx->nested.last_exit.happened = false;
-	vmcs_write(vcpu, VM_EXIT_REASON, exit->reason);
-	vmcs_write(vcpu, EXIT_QUALIFICATION, exit->qualification);
-	vmcs_write(vcpu, VM_EXIT_INSTRUCTION_LEN, exit->insn_len);
-	vmcs_write(vcpu, VM_EXIT_INTR_INFO, exit->intr_info);
-	vmcs_write(vcpu, VM_ENTRY_INTR_INFO_FIELD, 0);
-	vmx->mmio.data = exit->mmio_data;
-	vmx->mmio.len = exit->mmio_len;
-	vmx->mmio.valid = exit->mmio_len != 0;
-
+	x2s_vcpu_load_exit(vcpu, exit);
 	r = x2s_vmx_handle_exit(vcpu, &fastpath);
 	fill_result(vcpu, r, res);
 	res->fastpath = (int)fastpath;

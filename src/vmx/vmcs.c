@@ -87,6 +87,11 @@ struct vmcs {
 
 _Static_assert(VMCS_NR_SLOTS < 255, "slot numbers must fit in u8");
 
+size_t vmcs_size(void)
+{
+	return sizeof(struct vmcs);
+}
+
 struct vmcs *alloc_vmcs(void)
 {
 	return calloc(1, sizeof(struct vmcs));

@@ -339,11 +339,9 @@ static fastpath_t vmx_exit_handlers_fastpath(struct kvm_vcpu *vcpu)
 	return fn(vcpu);
 }
 
-int x2s_vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t *fastpath)
+void x2s_vmx_exit_begin(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
-	fastpath_t exit_fastpath;
-	int r;
 
 	/* What the CPU leaves behind at a VM exit. */
 	vmx->exit_reason = vmcs_read32(vcpu, VM_EXIT_REASON);
@@ -357,8 +355,13 @@ int x2s_vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t *fastpath)
 	 * makes kvm_vcpu_exit_request() true.
 	 */
 	vmx->mode = IN_GUEST_MODE;
-	exit_fastpath = vmx_exit_handlers_fastpath(vcpu);
-	*fastpath = exit_fastpath;
+}
+
+int x2s_vmx_exit_finish(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	int r;
+
 	if (exit_fastpath == EXIT_FASTPATH_REENTER_GUEST) {
 		x2s_sync_pir_to_irr(vcpu);
 		if (!kvm_vcpu_exit_request(vcpu)) {
@@ -386,4 +389,14 @@ int x2s_vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t *fastpath)
 		return 0;
 	}
 	return x2s_vcpu_prepare_entry(vcpu);
+}
+
+int x2s_vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t *fastpath)
+{
+	fastpath_t exit_fastpath;
+
+	x2s_vmx_exit_begin(vcpu);
+	exit_fastpath = vmx_exit_handlers_fastpath(vcpu);
+	*fastpath = exit_fastpath;
+	return x2s_vmx_exit_finish(vcpu, exit_fastpath);
 }

@@ -194,6 +194,8 @@ static inline struct kvm_vmx *to_kvm_vmx(struct kvm *kvm)
 /* ---- vmcs.c ---- */
 /* Allocate / free a VMCS holding every field the model knows, all 0. */
 struct vmcs *alloc_vmcs(void);
+/* sizeof(struct vmcs), for snapshots of the whole store. */
+size_t vmcs_size(void);
 void free_vmcs(struct vmcs *vmcs);
 /* True if encoding names a field of the store. */
 bool vmcs_field_valid(unsigned long field);
@@ -236,6 +238,13 @@ void vmx_vcpu_free(struct vcpu_vmx *vmx);
  * an unhandled exit reason).
  */
 int x2s_vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t *fastpath);
+/*
+ * The two halves of x2s_vmx_handle_exit() around the fastpath call, for
+ * the verifier: begin is what the CPU and vmx_vcpu_run() do before the
+ * fastpath runs; finish is everything after it, given its result.
+ */
+void x2s_vmx_exit_begin(struct kvm_vcpu *vcpu);
+int x2s_vmx_exit_finish(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath);
 
 /*
  * The pre-entry half of vcpu_enter_guest(): process requests, accept
