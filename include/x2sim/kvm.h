@@ -29,6 +29,22 @@ extern "C" {
 #define X2S_API __attribute__((visibility("default")))
 #endif
 
+/*
+ * The ABI stamp: every object that includes this header carries the
+ * version of the structures below it was compiled against, so a plugin
+ * loader can refuse a mismatched .so before calling into it.  Weak, so
+ * that every translation unit may define it; default visibility, so that
+ * dlsym() finds it in a shared object built with -fvisibility=hidden.
+ */
+#ifdef __cplusplus
+#define X2SIM_KVM_ABI_LINKAGE extern
+#else
+#define X2SIM_KVM_ABI_LINKAGE
+#endif
+X2SIM_KVM_ABI_LINKAGE const unsigned int x2sim_kvm_abi_version
+	__attribute__((weak, used, visibility("default"))) =
+		X2SIM_KVM_ABI_VERSION;
+
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
