@@ -242,7 +242,8 @@ struct x2s_vcpu_state {
 	uint32_t nested_exit_reason;
 	uint8_t nested_exit;
 	uint8_t guest_mode;
-	uint8_t pad[6];
+	uint8_t pad[2];
+	uint32_t arb_prio; /* lowest-priority arbitration counter */
 };
 
 /* Snapshot / restore one vCPU; states are memcmp-comparable. */

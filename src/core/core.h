@@ -20,6 +20,16 @@ struct kvm_vcpu *x2s_vm_vcpu(struct x2s_vm *vm, unsigned int idx);
  */
 void x2s_vcpu_load_exit(struct kvm_vcpu *vcpu, const struct x2s_exit *exit);
 
+/*
+ * The part of struct x2s_vcpu_state after the register page, filled from
+ * a vCPU (x2s_vcpu_save is the page plus this); padding is zeroed so the
+ * region compares with memcmp.
+ */
+#define X2S_STATE_SMALL_OFF offsetof(struct x2s_vcpu_state, apic_base)
+#define X2S_STATE_SMALL_LEN \
+	(sizeof(struct x2s_vcpu_state) - X2S_STATE_SMALL_OFF)
+void x2s_vcpu_save_small(struct kvm_vcpu *vcpu, struct x2s_vcpu_state *st);
+
 /* printf-style trace line to this thread's sink; cheap when none is set. */
 bool x2s_trace_enabled(void);
 void x2s_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

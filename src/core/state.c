@@ -28,21 +28,13 @@ static void save_pir_into_irr(struct kvm_vcpu *vcpu, u8 *page)
 	}
 }
 
-int x2s_vcpu_save(struct x2s_vm *vm, unsigned int idx,
-		  struct x2s_vcpu_state *st)
+void x2s_vcpu_save_small(struct kvm_vcpu *vcpu, struct x2s_vcpu_state *st)
 {
-	struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, idx);
-	struct vcpu_vmx *vmx;
-	struct kvm_lapic *apic;
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	struct kvm_lapic *apic = vcpu->arch.apic;
 
-	if (!vcpu || !st)
-		return -EINVAL;
-	vmx = to_vmx(vcpu);
-	apic = vcpu->arch.apic;
-	memset(st, 0, sizeof(*st));
+	memset(&st->apic_base, 0, X2S_STATE_SMALL_LEN);
 	if (apic) {
-		memcpy(st->apic_page, apic->regs, X2S_APIC_PAGE_SIZE);
-		save_pir_into_irr(vcpu, st->apic_page);
 		st->sipi_vector = apic->sipi_vector;
 		st->init_pending =
 			!!(apic->pending_events & BIT(KVM_APIC_INIT));
@@ -80,6 +72,23 @@ int x2s_vcpu_save(struct x2s_vm *vm, unsigned int idx,
 	st->nested_exit = vmx->nested.last_exit.happened;
 	st->nested_exit_reason = vmx->nested.last_exit.exit_reason;
 	st->guest_mode = vcpu->arch.guest_mode;
+	st->arb_prio = (u32)vcpu->arch.apic_arb_prio;
+}
+
+int x2s_vcpu_save(struct x2s_vm *vm, unsigned int idx,
+		  struct x2s_vcpu_state *st)
+{
+	struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, idx);
+
+	if (!vcpu || !st)
+		return -EINVAL;
+	memset(st->apic_page, 0, sizeof(st->apic_page));
+	if (vcpu->arch.apic) {
+		memcpy(st->apic_page, vcpu->arch.apic->regs,
+		       X2S_APIC_PAGE_SIZE);
+		save_pir_into_irr(vcpu, st->apic_page);
+	}
+	x2s_vcpu_save_small(vcpu, st);
 	return 0;
 }
 
@@ -148,6 +157,7 @@ int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
 	vmx->nested.last_exit.happened = st->nested_exit;
 	vmx->nested.last_exit.exit_reason = st->nested_exit_reason;
 	vcpu->arch.guest_mode = st->guest_mode;
+	vcpu->arch.apic_arb_prio = (int)st->arb_prio;
 	kvm_apic_map_mark_dirty(vcpu->kvm);
 	return 0;
 }
@@ -359,6 +369,7 @@ static unsigned int diff_one(const struct x2s_vcpu_state *a,
 	DIFF_FIELD(nested_exit_reason, "%llu");
 	DIFF_FIELD(nested_exit, "%llu");
 	DIFF_FIELD(guest_mode, "%llu");
+	DIFF_FIELD(arb_prio, "%llu");
 	return n;
 }
 
