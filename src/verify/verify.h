@@ -89,11 +89,15 @@ void x2s_vm_desc_write(FILE *f, const struct x2s_vm_desc *d, int indent);
 
 /* ---- one case ---- */
 
+#define X2S_CASE_FASTPATH_LEN 256
+
 struct x2s_case {
 	struct x2s_vm_desc config;
 	uint32_t sender;
 	uint32_t ecx;
 	uint64_t data; /* EDX:EAX */
+	/* The fastpath it was found with: variant name, plugin path or "". */
+	char fastpath[X2S_CASE_FASTPATH_LEN];
 };
 
 /* Case files (casefile.c): JSON {"config": {...}, "sender", "ecx", "data"}. */
@@ -153,6 +157,72 @@ int x2s_verify_case(const struct x2s_case *c, x2s_fastpath_fn fn,
 		    enum x2s_contract contract, struct x2s_case_result *res,
 		    struct x2s_vcpu_state *fast_states,
 		    struct x2s_vcpu_state *slow_states, FILE *diff);
+
+/* ---- sweeps ---- */
+
+enum x2s_sweep_kind {
+	X2S_SWEEP_ICR = 1, /* 2^20 ICR[19:0] + 12 reserved bits, x dests */
+	X2S_SWEEP_MSR = 2, /* every ECX with one fixed-IPI data value */
+	X2S_SWEEP_ALL = 3,
+};
+
+struct x2s_sweep_opts {
+	const struct x2s_vm_desc *configs;
+	unsigned int nr_configs;
+	unsigned int sweep; /* X2S_SWEEP_* bits */
+	/*
+	 * Reduced ICR sweep: every value of ICR bits 19:8 with the vectors
+	 * 0x00, 0x0f, 0x31 and 0xff only (for quick runs and make check).
+	 */
+	bool reduced;
+	x2s_fastpath_fn fn;
+	enum x2s_contract contract;
+	unsigned int threads;	       /* >= 1 */
+	unsigned int shard, nr_shards; /* shard 1..nr_shards */
+	void (*progress)(void *opaque, uint64_t done, uint64_t total);
+	void *opaque;
+};
+
+/* One class of findings: mismatches (or violations) that look alike. */
+struct x2s_finding {
+	enum x2s_verdict verdict;
+	bool violation; /* a contract violation, outcome equal */
+	int fastpath;
+	uint64_t signature; /* what differs, see x2s_signature_format */
+	uint64_t count;
+	unsigned int config_index;
+	struct x2s_case example; /* the minimal case of the class */
+	char warn[160];
+};
+
+/* Handled cases per delivery mode x dest mode x shorthand x targets. */
+#define X2S_PROFILE_TARGETS 4 /* 0, 1, 2, 3 or more */
+struct x2s_sweep_report {
+	uint64_t cases, handled, declined;
+	uint64_t mismatches; /* MISMATCH + DIRTY_NONE + WARN */
+	uint64_t warns, dirty_none;
+	uint64_t violations;
+	double seconds;
+	uint64_t total[8][2][4];
+	uint64_t profile[8][2][4][X2S_PROFILE_TARGETS];
+	struct x2s_finding *findings; /* sorted; x2s_sweep_report_free */
+	unsigned int nr_findings;
+	uint64_t findings_dropped; /* cases of classes beyond the table */
+};
+
+/* Cases in the selected shard; 0 when the options are invalid. */
+uint64_t x2s_sweep_count(const struct x2s_sweep_opts *o);
+/* Call fn for every case of the shard, in order (for tests). */
+int x2s_sweep_enumerate(const struct x2s_sweep_opts *o,
+			void (*fn)(void *opaque, unsigned int config,
+				   unsigned int sender, uint32_t ecx,
+				   uint64_t data),
+			void *opaque);
+/* Run the sweep: 0, or -EINVAL for bad options, -ENOMEM. */
+int x2s_sweep_run(const struct x2s_sweep_opts *o, struct x2s_sweep_report *r);
+void x2s_sweep_report_free(struct x2s_sweep_report *r);
+/* "sender: RIP ICR; others: IRR" */
+void x2s_signature_format(uint64_t sig, char *buf, size_t len);
 
 /* Print an ICR value field by field ("vector 0x31, delivery mode Fixed..."). */
 void x2s_icr_decode(FILE *f, uint64_t icr, const char *indent);
