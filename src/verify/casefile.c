@@ -55,9 +55,10 @@ static int case_from_json(const struct json_value *root, const char *file,
 	int r;
 
 	if (root->type != JSON_OBJECT)
-		return x2s_format_fail(err, errlen, file, root->line, root->col,
-				       "a case file must hold an object, not %s",
-				       json_type_name(root->type));
+		return x2s_format_fail(
+			err, errlen, file, root->line, root->col,
+			"a case file must hold an object, not %s",
+			json_type_name(root->type));
 	for (unsigned int i = 0; i < root->obj.n; i++) {
 		bool known = false;
 
@@ -86,11 +87,11 @@ static int case_from_json(const struct json_value *root, const char *file,
 	if (r)
 		return r;
 	if (x != X2S_CASE_VERSION)
-		return x2s_format_fail(err, errlen, file, m->val.line,
-				       m->val.col,
-				       "case-file version %" PRIu64
-				       " is not supported (this x2sim reads %d)",
-				       x, X2S_CASE_VERSION);
+		return x2s_format_fail(
+			err, errlen, file, m->val.line, m->val.col,
+			"case-file version %" PRIu64
+			" is not supported (this x2sim reads %d)",
+			x, X2S_CASE_VERSION);
 
 	m = json_member_find(root, "comment");
 	if (m && m->val.type != JSON_STRING)
@@ -123,11 +124,11 @@ static int case_from_json(const struct json_value *root, const char *file,
 	if (r)
 		return r;
 	if (x >= c->config.nr_vcpus)
-		return x2s_format_fail(err, errlen, file, m->val.line,
-				       m->val.col,
-				       "sender %" PRIu64
-				       " out of range (the configuration has %u vCPUs)",
-				       x, c->config.nr_vcpus);
+		return x2s_format_fail(
+			err, errlen, file, m->val.line, m->val.col,
+			"sender %" PRIu64
+			" out of range (the configuration has %u vCPUs)",
+			x, c->config.nr_vcpus);
 	c->sender = (uint32_t)x;
 
 	m = json_member_find(root, "ecx");

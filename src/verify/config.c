@@ -142,10 +142,9 @@ int x2s_json_u64(const struct json_value *v, const char *what, uint64_t max,
 				"%s: \"%s\" is not a number (write an integer or a \"0x...\" hex string)",
 				what, s);
 		if (!digits)
-			return x2s_format_fail(err, errlen, file, v->line,
-					       v->col,
-					       "%s: \"0x\" has no hex digits",
-					       what);
+			return x2s_format_fail(
+				err, errlen, file, v->line, v->col,
+				"%s: \"0x\" has no hex digits", what);
 		for (size_t i = 0; i < digits; i++) {
 			int d = hexval(s[2 + i]);
 
@@ -168,8 +167,8 @@ int x2s_json_u64(const struct json_value *v, const char *what, uint64_t max,
 	}
 	if (x > max)
 		return x2s_format_fail(err, errlen, file, v->line, v->col,
-				       "%s must be 0 to %" PRIu64
-				       " (0x%" PRIx64 "), not %" PRIu64,
+				       "%s must be 0 to %" PRIu64 " (0x%" PRIx64
+				       "), not %" PRIu64,
 				       what, max, max, x);
 	*out = x;
 	return 0;
@@ -195,12 +194,18 @@ enum vcpu_field {
 
 /* Key names in the canonical (writing) order. */
 static const char *const vcpu_field_keys[NR_VCPU_FIELDS] = {
-	[VF_APIC_MODE] = "apic_mode",	  [VF_SW_ENABLED] = "sw_enabled",
-	[VF_XAPIC_ID] = "xapic_id",	  [VF_LDR] = "ldr",
-	[VF_DFR] = "dfr",		  [VF_MP_STATE] = "mp_state",
-	[VF_GUEST_MODE] = "guest_mode",	  [VF_L1_INTERCEPT] = "l1_intercept",
-	[VF_SINGLESTEP] = "singlestep",	  [VF_RFLAGS_TF] = "rflags_tf",
-	[VF_RFLAGS_IF] = "rflags_if",	  [VF_APICV] = "apicv",
+	[VF_APIC_MODE] = "apic_mode",
+	[VF_SW_ENABLED] = "sw_enabled",
+	[VF_XAPIC_ID] = "xapic_id",
+	[VF_LDR] = "ldr",
+	[VF_DFR] = "dfr",
+	[VF_MP_STATE] = "mp_state",
+	[VF_GUEST_MODE] = "guest_mode",
+	[VF_L1_INTERCEPT] = "l1_intercept",
+	[VF_SINGLESTEP] = "singlestep",
+	[VF_RFLAGS_TF] = "rflags_tf",
+	[VF_RFLAGS_IF] = "rflags_if",
+	[VF_APICV] = "apicv",
 };
 
 static const char *const apic_mode_names[] = {
@@ -219,8 +224,7 @@ static const char *const mp_state_names[] = {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static int64_t vcpu_field_get(const struct x2s_vcpu_desc *v,
-			      enum vcpu_field k)
+static int64_t vcpu_field_get(const struct x2s_vcpu_desc *v, enum vcpu_field k)
 {
 	switch (k) {
 	case VF_APIC_MODE:
@@ -333,7 +337,7 @@ struct desc_parser {
 	size_t errlen;
 };
 
-#define desc_fail(dp, v, ...)                                            \
+#define desc_fail(dp, v, ...)                                           \
 	x2s_format_fail((dp)->err, (dp)->errlen, (dp)->file, (v)->line, \
 			(v)->col, __VA_ARGS__)
 
@@ -426,9 +430,9 @@ static int desc_vcpu_value(struct desc_parser *dp, const struct json_value *v,
 	}
 }
 
-static int desc_unknown_key(struct desc_parser *dp,
-			    const struct json_member *m, const char *where,
-			    const char *const *keys, size_t n)
+static int desc_unknown_key(struct desc_parser *dp, const struct json_member *m,
+			    const char *where, const char *const *keys,
+			    size_t n)
 {
 	char list[320] = "";
 
@@ -490,8 +494,8 @@ static bool desc_name_ok(const char *s)
 }
 
 static const char *const desc_keys[] = {
-	"name", "description", "vcpus", "lapic_in_kernel",
-	"knobs", "defaults", "vcpu",
+	"name",	 "description", "vcpus", "lapic_in_kernel",
+	"knobs", "defaults",	"vcpu",
 };
 
 static int desc_from_json(struct desc_parser *dp, const struct json_value *v,
@@ -518,7 +522,8 @@ static int desc_from_json(struct desc_parser *dp, const struct json_value *v,
 	if (!name)
 		return desc_fail(dp, v, "configuration without \"name\"");
 	if (name->val.type != JSON_STRING)
-		return desc_fail(dp, &name->val, "\"name\" must be a string, not %s",
+		return desc_fail(dp, &name->val,
+				 "\"name\" must be a string, not %s",
 				 json_type_name(name->val.type));
 	if (name->val.str.len >= X2S_DESC_NAME_LEN ||
 	    !desc_name_ok(name->val.str.s))
@@ -528,7 +533,8 @@ static int desc_from_json(struct desc_parser *dp, const struct json_value *v,
 			X2S_DESC_NAME_LEN - 1);
 	vcpus = json_member_find(v, "vcpus");
 	if (!vcpus)
-		return desc_fail(dp, v, "configuration \"%s\" without \"vcpus\"",
+		return desc_fail(dp, v,
+				 "configuration \"%s\" without \"vcpus\"",
 				 name->val.str.s);
 	r = x2s_json_u64(&vcpus->val, "vcpus", UINT64_MAX, &n, dp->file,
 			 dp->err, dp->errlen);
@@ -542,13 +548,15 @@ static int desc_from_json(struct desc_parser *dp, const struct json_value *v,
 	text = json_member_find(v, "description");
 	if (text) {
 		if (text->val.type != JSON_STRING)
-			return desc_fail(dp, &text->val,
-					 "\"description\" must be a string, not %s",
-					 json_type_name(text->val.type));
+			return desc_fail(
+				dp, &text->val,
+				"\"description\" must be a string, not %s",
+				json_type_name(text->val.type));
 		if (text->val.str.len >= X2S_DESC_TEXT_LEN)
-			return desc_fail(dp, &text->val,
-					 "\"description\" is longer than %d bytes",
-					 X2S_DESC_TEXT_LEN - 1);
+			return desc_fail(
+				dp, &text->val,
+				"\"description\" is longer than %d bytes",
+				X2S_DESC_TEXT_LEN - 1);
 		for (size_t i = 0; i < text->val.str.len; i++)
 			if ((unsigned char)text->val.str.s[i] < 0x20)
 				return desc_fail(
@@ -614,8 +622,8 @@ static int desc_from_json(struct desc_parser *dp, const struct json_value *v,
 					json_type_name(e->type));
 			id = json_member_find(e, "id");
 			if (!id)
-				return desc_fail(dp, e,
-						 "\"vcpu\" entry without \"id\"");
+				return desc_fail(
+					dp, e, "\"vcpu\" entry without \"id\"");
 			r = x2s_json_u64(&id->val, "id", UINT64_MAX, &c,
 					 dp->file, dp->err, dp->errlen);
 			if (r)
@@ -719,9 +727,10 @@ static int desc_parse_text(const char *file, const char *text, size_t len,
 			goto out;
 		for (unsigned int j = 0; j < n; j++) {
 			if (!strcmp(out[j].name, out[n].name)) {
-				r = desc_fail(&dp, &list->arr.v[i],
-					      "a second configuration named \"%s\"",
-					      out[n].name);
+				r = desc_fail(
+					&dp, &list->arr.v[i],
+					"a second configuration named \"%s\"",
+					out[n].name);
 				goto out;
 			}
 		}
@@ -929,11 +938,21 @@ void x2s_vm_desc_write(FILE *f, const struct x2s_vm_desc *d, int indent)
 
 /* The fixed order is the engine's configuration index: append only. */
 static const char *const named_order[] = {
-	"x2apic-1",	      "x2apic-2",	  "x2apic-4",
-	"sw-disabled-target", "hw-disabled-target", "wait-for-sipi",
-	"mixed-modes",	      "aliased-xapic-ids", "l2-no-intercept",
-	"l2-intercept",	      "singlestep",	  "guest-tf",
-	"apicv",	      "no-vector-hashing", "split-icr",
+	"x2apic-1",
+	"x2apic-2",
+	"x2apic-4",
+	"sw-disabled-target",
+	"hw-disabled-target",
+	"wait-for-sipi",
+	"mixed-modes",
+	"aliased-xapic-ids",
+	"l2-no-intercept",
+	"l2-intercept",
+	"singlestep",
+	"guest-tf",
+	"apicv",
+	"no-vector-hashing",
+	"split-icr",
 	"x2apic-api",
 };
 
@@ -963,10 +982,9 @@ static void named_load(void)
 				file);
 			abort();
 		}
-		snprintf(file, sizeof(file), "configs/%s.json",
-			 named_order[i]);
-		r = desc_parse_text(file, ef->data, ef->len, &named_descs[i],
-				    1, err, sizeof(err));
+		snprintf(file, sizeof(file), "configs/%s.json", named_order[i]);
+		r = desc_parse_text(file, ef->data, ef->len, &named_descs[i], 1,
+				    err, sizeof(err));
 		if (r != 1 || strcmp(named_descs[i].name, named_order[i])) {
 			fprintf(stderr,
 				"x2sim: built-in configuration %s: %s\n", file,

@@ -169,8 +169,8 @@ static int json_hex4(struct json_parser *ps, unsigned int *out)
 		else if (c >= 'A' && c <= 'F')
 			d = (unsigned int)(c - 'A' + 10);
 		else
-			return json_fail(ps,
-					 "\\u must be followed by 4 hex digits");
+			return json_fail(
+				ps, "\\u must be followed by 4 hex digits");
 		u = u << 4 | d;
 		json_advance(ps);
 	}
@@ -268,14 +268,16 @@ static int json_parse_string(struct json_parser *ps, char **out, size_t *outlen)
 			break;
 		}
 		if (c < 0x20) {
-			r = json_fail(ps,
-				      "control character 0x%02x in string (escape it)",
-				      c);
+			r = json_fail(
+				ps,
+				"control character 0x%02x in string (escape it)",
+				c);
 			goto fail;
 		}
 		if (c >= 0x80) {
-			size_t l = json_utf8_len((const unsigned char *)ps->p,
-						 (const unsigned char *)ps->end);
+			size_t l =
+				json_utf8_len((const unsigned char *)ps->p,
+					      (const unsigned char *)ps->end);
 
 			if (!l) {
 				r = json_fail(ps, "invalid UTF-8 in string");
@@ -421,9 +423,9 @@ static int json_parse_array(struct json_parser *ps, struct json_value *v)
 			return 0;
 		}
 		if (*ps->p != ',')
-			return json_fail(ps, "expected ',' or ']', found %s",
-					 json_char_name(*ps->p, cb,
-							sizeof(cb)));
+			return json_fail(
+				ps, "expected ',' or ']', found %s",
+				json_char_name(*ps->p, cb, sizeof(cb)));
 		json_advance(ps);
 	}
 }
@@ -451,9 +453,9 @@ static int json_parse_object(struct json_parser *ps, struct json_value *v)
 		if (*ps->p == '}')
 			return json_fail(ps, "trailing comma in object");
 		if (*ps->p != '"')
-			return json_fail(ps, "expected a string key, found %s",
-					 json_char_name(*ps->p, cb,
-							sizeof(cb)));
+			return json_fail(
+				ps, "expected a string key, found %s",
+				json_char_name(*ps->p, cb, sizeof(cb)));
 		if (v->obj.n == cap) {
 			unsigned int ncap = cap ? cap * 2 : 8;
 			struct json_member *nm =
@@ -500,9 +502,9 @@ static int json_parse_object(struct json_parser *ps, struct json_value *v)
 			return 0;
 		}
 		if (*ps->p != ',')
-			return json_fail(ps, "expected ',' or '}', found %s",
-					 json_char_name(*ps->p, cb,
-							sizeof(cb)));
+			return json_fail(
+				ps, "expected ',' or '}', found %s",
+				json_char_name(*ps->p, cb, sizeof(cb)));
 		json_advance(ps);
 	}
 }
@@ -517,7 +519,8 @@ static int json_parse_value(struct json_parser *ps, struct json_value *v)
 	v->line = ps->line;
 	v->col = ps->col;
 	if (ps->p >= ps->end)
-		return json_fail(ps, "unexpected end of input (expected a value)");
+		return json_fail(ps,
+				 "unexpected end of input (expected a value)");
 	if (++ps->nr_values > JSON_MAX_VALUES)
 		return json_fail(ps, "more than %u values", JSON_MAX_VALUES);
 
