@@ -24,6 +24,7 @@ struct cli_command {
 };
 
 int cmd_demo(int argc, char **argv);
+int cmd_fastpaths(int argc, char **argv);
 
 /* One line "x2sim CMD: message" on stderr; returns EXIT_USAGE. */
 int cli_error(const char *cmd, const char *fmt, ...)

@@ -17,6 +17,8 @@ static int cmd_version(int argc, char **argv);
 static const struct cli_command commands[] = {
 	{ "demo", "IPIs of every kind through KVM's slow path, traced",
 	  cmd_demo },
+	{ "fastpaths", "the shipped fastpath variants, one line each",
+	  cmd_fastpaths },
 	{ "version", "the version and the kvm.h ABI version", cmd_version },
 };
 
