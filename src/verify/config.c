@@ -818,6 +818,10 @@ static void desc_write_indent(FILE *f, int indent)
 }
 
 /*
+ * Layout for embedding: the opening brace goes where the caller left the
+ * stream, every later line starts with indent spaces, and nothing follows
+ * the closing brace (the caller adds "," or a newline).
+ *
  * Canonical form: keys in a fixed order, only what differs from
  * x2s_vm_desc_init.  A vCPU field equal on every vCPU (of two or more)
  * goes to "defaults"; the rest is listed per vCPU, in id order.
