@@ -201,8 +201,10 @@ struct engine {
 	size_t vmcs_bytes;
 	struct kvm_apic_map *map;
 	struct vcpu_base *base;
-	struct vcpu_raw pre_raw; /* the sender after exit begin */
-	unsigned long *targets;	 /* KVM_MAX_VCPUS bits */
+	struct x2s_vcpu_state pre; /* the sender after the exit began */
+	/* A vCPU left with a declined case's exit loaded, or -1. */
+	int loaded;
+	unsigned long *targets; /* KVM_MAX_VCPUS bits */
 };
 
 static void raw_save(struct engine *e, struct kvm_vcpu *vcpu,
@@ -229,18 +231,6 @@ static void raw_restore(struct engine *e, struct kvm_vcpu *vcpu,
 	memcpy(vmx->vmcs, raw->vmcs, e->vmcs_bytes);
 }
 
-static bool raw_equal(struct engine *e, struct kvm_vcpu *vcpu,
-		      const struct vcpu_raw *raw)
-{
-	struct vcpu_vmx *vmx = to_vmx(vcpu);
-
-	return !memcmp(vmx, &raw->vmx, sizeof(*vmx)) &&
-	       (!vcpu->arch.apic ||
-		!memcmp(vcpu->arch.apic, &raw->apic, sizeof(raw->apic))) &&
-	       !memcmp(vcpu->run, &raw->run, sizeof(raw->run)) &&
-	       !memcmp(vmx->vmcs, raw->vmcs, e->vmcs_bytes);
-}
-
 static void engine_free(struct engine *e)
 {
 	if (!e)
@@ -264,6 +254,7 @@ static struct engine *engine_new(const struct x2s_vm_desc *d)
 	}
 	e->kvm = x2s_vm_kvm(e->vm);
 	e->nr = d->nr_vcpus;
+	e->loaded = -1;
 	e->base = aligned_alloc(64, sizeof(*e->base) * e->nr);
 	e->targets = calloc(KVM_MAX_VCPUS / BITS_PER_LONG, sizeof(long));
 	if (!e->base || !e->targets) {
@@ -311,6 +302,7 @@ static void engine_restore(struct engine *e)
 {
 	for (unsigned int i = 0; i < e->nr; i++)
 		engine_restore_vcpu(e, i);
+	e->loaded = -1;
 	/* A case that moved an APIC in the map (e.g. an APIC_BASE write). */
 	if (e->kvm->arch.apic_map != e->map || e->kvm->arch.apic_map_dirty) {
 		kvm_apic_map_mark_dirty(e->kvm);
@@ -355,50 +347,44 @@ static void engine_load(struct engine *e, unsigned int s, u32 ecx, u64 data)
 	x2s_vcpu_load_exit(vcpu, &wrmsr);
 }
 
-/* What changed since the case started; ref is the sender's start. */
+/*
+ * What a fastpath that returned NONE changed.  The sender is compared by
+ * its observable state with pre (taken after the exit began); every other
+ * vCPU by its page lines and, when a byte of its vCPU or LAPIC structure
+ * moved, by its observable state.  x2sim: another vCPU's VMCS and kvm_run
+ * are not compared: only that vCPU's own exits touch them.
+ */
 static u64 engine_changed(struct engine *e, unsigned int s,
-			  const struct vcpu_raw *sender_ref)
+			  const struct x2s_vcpu_state *pre)
 {
 	u64 sig = 0;
 
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 		struct vcpu_base *b = &e->base[i];
-		const struct vcpu_raw *ref = i == s ? sender_ref : &b->raw;
 		struct kvm_lapic *apic = vcpu->arch.apic;
+		u64 lines = apic ? apic->dirty_lines : 0;
 
-		if (apic && apic->dirty_lines) {
-			u64 lines = apic->dirty_lines;
+		while (lines) {
+			unsigned int l = __builtin_ctzll(lines);
 
-			while (lines) {
-				unsigned int l = __builtin_ctzll(lines);
-
-				sig |= line_diff((u8 *)apic->regs + l * 64,
-						 b->page + l * 64, l, i == s);
-				lines &= lines - 1;
-			}
+			sig |= line_diff((u8 *)apic->regs + l * 64,
+					 b->page + l * 64, l, i == s);
+			lines &= lines - 1;
 		}
-		if (apic && memcmp(&to_vmx(vcpu)->pi_desc, &ref->vmx.pi_desc,
+		if (apic && memcmp(&to_vmx(vcpu)->pi_desc, &b->raw.vmx.pi_desc,
 				   sizeof(struct pi_desc)))
 			sig |= SIG(SIG_IRR, i == s);
-		if (raw_equal(e, vcpu, ref))
+		if (i == s) {
+			x2s_vcpu_save_small(vcpu, &b->cur);
+			sig |= small_diff(pre, &b->cur, true);
 			continue;
-		/*
-		 * Some byte moved; compare what is observable.  The
-		 * reference's small state is computed by putting it back
-		 * for a moment.
-		 */
-		{
-			struct vcpu_raw now;
-			struct x2s_vcpu_state *then = &b->cur;
-
-			raw_save(e, vcpu, &now);
-			raw_restore(e, vcpu, ref);
-			x2s_vcpu_save_small(vcpu, then);
-			raw_restore(e, vcpu, &now);
-			x2s_vcpu_save_small(vcpu, &b->fast);
-			sig |= small_diff(then, &b->fast, i == s);
 		}
+		if (!memcmp(to_vmx(vcpu), &b->raw.vmx, sizeof(b->raw.vmx)) &&
+		    (!apic || !memcmp(apic, &b->raw.apic, sizeof(*apic))))
+			continue;
+		x2s_vcpu_save_small(vcpu, &b->cur);
+		sig |= small_diff(&b->small, &b->cur, false);
 	}
 	return sig;
 }
@@ -523,23 +509,32 @@ static void engine_case(struct engine *e, unsigned int s, u32 ecx, u64 data,
 	o->warn[0] = '\0';
 	x2s_warn_reset();
 
+	if (e->loaded >= 0 && e->loaded != (int)s)
+		engine_restore_vcpu(e, (unsigned int)e->loaded);
+	e->loaded = -1;
 	engine_load(e, s, ecx, data);
 	x2s_vmx_exit_begin(vcpu);
-	raw_save(e, vcpu, &e->pre_raw);
+	x2s_vcpu_save_small(vcpu, &e->pre);
 	fp = fn ? fn(vcpu) : EXIT_FASTPATH_NONE;
 	o->fastpath = fp;
 
 	if (fp == EXIT_FASTPATH_NONE) {
-		o->sig = engine_changed(e, s, &e->pre_raw);
+		o->sig = engine_changed(e, s, &e->pre);
 		note_warn(o, "");
 		if (o->warn[0])
 			o->verdict = X2S_VERDICT_WARN;
 		else if (o->sig)
 			o->verdict = X2S_VERDICT_DIRTY_NONE;
+		/*
+		 * A clean decline left only what loading and beginning the
+		 * next exit of the same sender overwrite anyway (exit
+		 * fields, RCX/RAX/RDX, vcpu->mode): restored only when
+		 * another vCPU sends next.
+		 */
 		if (o->verdict != X2S_VERDICT_DECLINED)
 			engine_restore(e);
 		else
-			engine_restore_vcpu(e, s);
+			e->loaded = (int)s;
 		return;
 	}
 
@@ -626,6 +621,7 @@ int x2s_verify_case(const struct x2s_case *c, x2s_fastpath_fn fn,
 	if (!e)
 		return -ENOMEM;
 	engine_case(e, c->sender, c->ecx, c->data, fn, contract, &o);
+	engine_restore(e);
 
 	memset(res, 0, sizeof(*res));
 	res->verdict = o.verdict;
