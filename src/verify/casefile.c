@@ -14,11 +14,39 @@
 
 #define X2S_CASE_VERSION 1
 
+/*
+ * A case file that x2s_case_load would refuse is worse than none: the
+ * counterexample it was meant to keep is lost.  So the description must
+ * read back (name and description text included) before anything is
+ * written.
+ */
+static bool case_config_reads_back(const struct x2s_vm_desc *d)
+{
+	struct x2s_vm_desc back;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	int r;
+
+	m = open_memstream(&buf, &len);
+	if (!m)
+		return false;
+	x2s_vm_desc_write(m, d, 0);
+	if (fclose(m)) {
+		free(buf);
+		return false;
+	}
+	r = x2s_vm_desc_parse(buf, &back, 1, NULL, 0);
+	free(buf);
+	return r == 1;
+}
+
 int x2s_case_write(FILE *f, const struct x2s_case *c, const char *comment)
 {
 	if (!f || !c || x2s_vm_desc_check(&c->config, NULL, 0) ||
 	    c->sender >= c->config.nr_vcpus ||
-	    memchr(c->fastpath, 0, sizeof(c->fastpath)) == NULL)
+	    memchr(c->fastpath, 0, sizeof(c->fastpath)) == NULL ||
+	    !case_config_reads_back(&c->config))
 		return -EINVAL;
 
 	fprintf(f, "{\n  \"x2sim_case\": %d,\n", X2S_CASE_VERSION);

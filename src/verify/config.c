@@ -832,6 +832,7 @@ void x2s_vm_desc_write(FILE *f, const struct x2s_vm_desc *d, int indent)
 	bool in_defaults[NR_VCPU_FIELDS] = { false };
 	unsigned int nr = d->nr_vcpus;
 	bool any, first_vcpu = true;
+	char name[X2S_DESC_NAME_LEN + 1], text[X2S_DESC_TEXT_LEN + 1];
 
 	if (nr > X2S_DESC_MAX_VCPUS)
 		nr = X2S_DESC_MAX_VCPUS;
@@ -839,13 +840,17 @@ void x2s_vm_desc_write(FILE *f, const struct x2s_vm_desc *d, int indent)
 
 	fputs("{", f);
 	desc_write_indent(f, indent + 2);
+	/* Bounded copies: the struct's strings may lack their NUL. */
+	snprintf(name, sizeof(name), "%.*s", (int)sizeof(d->name), d->name);
+	snprintf(text, sizeof(text), "%.*s", (int)sizeof(d->description),
+		 d->description);
 	fputs("\"name\": ", f);
-	json_write_string(f, d->name);
-	if (d->description[0]) {
+	json_write_string(f, name);
+	if (text[0]) {
 		fputs(",", f);
 		desc_write_indent(f, indent + 2);
 		fputs("\"description\": ", f);
-		json_write_string(f, d->description);
+		json_write_string(f, text);
 	}
 	fputs(",", f);
 	desc_write_indent(f, indent + 2);

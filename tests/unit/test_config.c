@@ -711,6 +711,18 @@ static void test_case_write_rejects_bad_cases(void **state)
 	c.sender = 0;
 	c.config.vcpu[0].xapic_id = 4;
 	assert_int_equal(x2s_case_write(f, &c, NULL), -EINVAL);
+	/* Names and texts the reader would refuse are not written either. */
+	c.config = *x2s_named_config_find("x2apic-2");
+	snprintf(c.config.name, sizeof(c.config.name), "has space");
+	assert_int_equal(x2s_case_write(f, &c, NULL), -EINVAL);
+	c.config = *x2s_named_config_find("x2apic-2");
+	snprintf(c.config.description, sizeof(c.config.description), "a\nb");
+	assert_int_equal(x2s_case_write(f, &c, NULL), -EINVAL);
+	c.config = *x2s_named_config_find("x2apic-2");
+	memset(c.fastpath, 'x', sizeof(c.fastpath));
+	assert_int_equal(x2s_case_write(f, &c, NULL), -EINVAL);
+	c.fastpath[0] = 0;
+	assert_int_equal(x2s_case_write(f, &c, NULL), 0);
 	fclose(f);
 }
 
