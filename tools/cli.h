@@ -23,6 +23,7 @@ struct cli_command {
 	int (*run)(int argc, char **argv);
 };
 
+int cmd_decode(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_fastpaths(int argc, char **argv);
 

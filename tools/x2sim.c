@@ -15,6 +15,8 @@
 static int cmd_version(int argc, char **argv);
 
 static const struct cli_command commands[] = {
+	{ "decode", "an ICR value by field, and what each fastpath decides",
+	  cmd_decode },
 	{ "demo", "IPIs of every kind through KVM's slow path, traced",
 	  cmd_demo },
 	{ "fastpaths", "the shipped fastpath variants, one line each",
