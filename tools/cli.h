@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fastpath/fastpath.h"
+
 #define EXIT_CHECK 1
 #define EXIT_USAGE 2
 
@@ -26,6 +28,26 @@ struct cli_command {
 int cmd_decode(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_fastpaths(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_case(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+
+/* Shared by verify, case and replay (cmd_case.c). */
+struct x2s_vm_desc;
+struct x2s_case;
+struct x2s_case_result;
+/*
+ * name (a shipped variant, "none", default "upstream") or plugin path ->
+ * the hook and a label; 0 or EXIT_USAGE after printing the error.
+ */
+int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
+			x2s_fastpath_fn *fn, const char **label);
+/* A named configuration or a JSON file with one description. */
+int cli_load_config(const char *cmd, const char *arg, struct x2s_vm_desc *d);
+/* Run and print one case decoded, both outcomes and the diff. */
+int cli_print_case(FILE *out, const struct x2s_case *c, x2s_fastpath_fn fn,
+		   const char *label, int contract,
+		   struct x2s_case_result *res);
 
 /* One line "x2sim CMD: message" on stderr; returns EXIT_USAGE. */
 int cli_error(const char *cmd, const char *fmt, ...)

@@ -21,6 +21,10 @@ static const struct cli_command commands[] = {
 	  cmd_demo },
 	{ "fastpaths", "the shipped fastpath variants, one line each",
 	  cmd_fastpaths },
+	{ "verify", "exhaustive fast-vs-slow verification of fastpaths",
+	  cmd_verify },
+	{ "case", "one WRMSR exit both ways: outcomes and verdict", cmd_case },
+	{ "replay", "rerun a saved counterexample", cmd_replay },
 	{ "version", "the version and the kvm.h ABI version", cmd_version },
 };
 

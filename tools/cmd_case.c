@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x2sim case / replay: one WRMSR exit, with the fastpath and without it,
+ * both outcomes of every vCPU and the verdict.  Also the helpers verify
+ * shares: choosing a fastpath and printing one decoded case.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fastpath/plugin.h"
+#include "verify/json.h"
+#include "verify/verify.h"
+
+int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
+			x2s_fastpath_fn *fn, const char **label)
+{
+	char err[512];
+
+	if (name && plugin)
+		return cli_error(cmd,
+				 "--fastpath and --plugin exclude each other");
+	if (plugin) {
+		if (x2s_plugin_load(plugin, fn, err, sizeof(err)))
+			return cli_error(cmd, "%s", err);
+		*label = plugin;
+		return 0;
+	}
+	if (!name)
+		name = "upstream";
+	if (!strcmp(name, "none")) {
+		*fn = NULL;
+		*label = "none";
+		return 0;
+	}
+	{
+		const struct x2s_fastpath_variant *v = x2s_fastpath_find(name);
+
+		if (!v)
+			return cli_error(
+				cmd, "no fastpath '%s' (see 'x2sim fastpaths')",
+				name);
+		*fn = v->fn;
+		*label = v->name;
+	}
+	return 0;
+}
+
+int cli_load_config(const char *cmd, const char *arg, struct x2s_vm_desc *d)
+{
+	const struct x2s_vm_desc *named = x2s_named_config_find(arg);
+	char err[512];
+	int r;
+
+	if (named) {
+		*d = *named;
+		return 0;
+	}
+	r = x2s_vm_desc_load(arg, d, 1, err, sizeof(err));
+	if (r < 0)
+		return cli_error(cmd, "%s", err);
+	return 0;
+}
+
+static void print_vcpu_line(FILE *out, unsigned int i,
+			    const struct x2s_vcpu_state *st, bool sender)
+{
+	int vectors = 0;
+
+	fprintf(out, "    vcpu%u%s: RIP 0x%llx mp_state %u", i,
+		sender ? " (sender)" : "",
+		(unsigned long long)st->regs[X2S_REG_RIP], st->mp_state);
+	for (int vec = 0; vec < 256; vec++) {
+		u32 w;
+
+		memcpy(&w, st->apic_page + APIC_IRR + (vec / 32) * 16, 4);
+		if (w & (1u << (vec % 32))) {
+			fprintf(out, "%s0x%02x", vectors++ ? "," : " IRR ",
+				vec);
+		}
+	}
+	if (st->nmi_pending)
+		fprintf(out, " NMI");
+	if (st->init_pending)
+		fprintf(out, " INIT");
+	if (st->sipi_pending)
+		fprintf(out, " SIPI(0x%02x)", st->sipi_vector);
+	if (st->exception_pending || st->exception_injected)
+		fprintf(out, " exception %u(%u)", st->exception_vector,
+			st->exception_error_code);
+	if (st->entry_intr_info >> 31)
+		fprintf(out, " inject 0x%08x", st->entry_intr_info);
+	if (st->run_exit_reason)
+		fprintf(out, " userspace-exit %u", st->run_exit_reason);
+	if (st->nested_exit)
+		fprintf(out, " nested-exit %u", st->nested_exit_reason);
+	fputc('\n', out);
+}
+
+int cli_print_case(FILE *out, const struct x2s_case *c, x2s_fastpath_fn fn,
+		   const char *label, int contract, struct x2s_case_result *res)
+{
+	unsigned int n = c->config.nr_vcpus;
+	struct x2s_vcpu_state *fs = calloc(n, sizeof(*fs));
+	struct x2s_vcpu_state *ss = calloc(n, sizeof(*ss));
+	int r;
+
+	if (!fs || !ss) {
+		free(fs);
+		free(ss);
+		return -ENOMEM;
+	}
+	fprintf(out, "  configuration %s (%u vCPUs)%s%s\n", c->config.name, n,
+		c->config.description[0] ? ": " : "", c->config.description);
+	fprintf(out, "  sender vcpu%u, WRMSR ECX 0x%x, EDX:EAX 0x%016llx\n",
+		c->sender, c->ecx, (unsigned long long)c->data);
+	x2s_icr_decode(out, c->data, "    ");
+	fprintf(out, "  fastpath %s\n", label);
+	r = x2s_verify_case(c, fn, (enum x2s_contract)contract, res, fs, ss,
+			    NULL);
+	if (r) {
+		free(fs);
+		free(ss);
+		return r;
+	}
+	fprintf(out, "  fastpath returned %s; verdict: %s%s\n",
+		x2s_fastpath_result_name(res->fastpath),
+		x2s_verdict_name(res->verdict),
+		res->contract_violation ? " (contract violated)" : "");
+	if (res->warn[0])
+		fprintf(out, "  %s\n", res->warn);
+	fprintf(out, "  with the fastpath:\n");
+	for (unsigned int i = 0; i < n; i++)
+		print_vcpu_line(out, i, &fs[i], i == c->sender);
+	fprintf(out, "  slow path:\n");
+	for (unsigned int i = 0; i < n; i++)
+		print_vcpu_line(out, i, &ss[i], i == c->sender);
+	if (res->verdict != X2S_VERDICT_DECLINED &&
+	    res->verdict != X2S_VERDICT_EQUAL) {
+		fprintf(out, "  differences (fast vs slow):\n");
+		if (!x2s_state_diff(fs, ss, n, out))
+			fprintf(out, "    none in the final state (the "
+				     "difference is the WARN or the exit "
+				     "status)\n");
+	}
+	free(fs);
+	free(ss);
+	return 0;
+}
+
+/* "MSR=VALUE" */
+static bool parse_wrmsr(const char *arg, u32 *msr, u64 *data)
+{
+	char *copy = strdup(arg), *eq;
+	u64 m;
+	bool ok = false;
+
+	if (!copy)
+		return false;
+	eq = strchr(copy, '=');
+	if (!eq) {
+		cli_error("case", "--wrmsr wants MSR=VALUE, not '%s'", arg);
+	} else {
+		*eq = '\0';
+		ok = cli_parse_u64("case", "--wrmsr MSR", copy, 0, UINT32_MAX,
+				   &m) &&
+		     cli_parse_u64("case", "--wrmsr VALUE", eq + 1, 0,
+				   UINT64_MAX, data);
+		*msr = (u32)m;
+	}
+	free(copy);
+	return ok;
+}
+
+static void case_json(FILE *f, const struct x2s_case *c, const char *label,
+		      const struct x2s_case_result *res)
+{
+	fprintf(f, "{\n  \"fastpath\": ");
+	json_write_string(f, label);
+	fprintf(f, ",\n  \"fastpath_result\": \"%s\",\n",
+		x2s_fastpath_result_name(res->fastpath));
+	fprintf(f, "  \"verdict\": ");
+	json_write_string(f, x2s_verdict_name(res->verdict));
+	fprintf(f, ",\n  \"contract_violation\": %s,\n  \"warn\": ",
+		res->contract_violation ? "true" : "false");
+	json_write_string(f, res->warn);
+	fprintf(f, ",\n  \"case\": ");
+	x2s_case_write(f, c, NULL);
+	fprintf(f, "}\n");
+}
+
+static void case_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: x2sim case --config NAME|FILE --sender N --wrmsr MSR=VALUE\n"
+		"                  [--fastpath NAME|none | --plugin FILE] [--json]\n"
+		"  one WRMSR exit of vCPU N, with the fastpath (default upstream)\n"
+		"  and without it; prints both outcomes and the verdict.\n"
+		"  exit status: 0 equal or declined, 1 mismatch, 2 usage error\n");
+}
+
+int cmd_case(int argc, char **argv)
+{
+	const char *config = NULL, *name = NULL, *plugin = NULL, *label;
+	bool json = false, have_wrmsr = false, have_sender = false;
+	struct x2s_case c;
+	struct x2s_case_result res;
+	x2s_fastpath_fn fn;
+	u64 sender = 0;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--help")) {
+			case_usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--json")) {
+			json = true;
+			continue;
+		}
+		if (!v)
+			return cli_error("case",
+					 "%s needs a value (or unknown option)",
+					 a);
+		if (!strcmp(a, "--config"))
+			config = v;
+		else if (!strcmp(a, "--sender")) {
+			if (!cli_parse_u64("case", "--sender", v, 0,
+					   X2S_DESC_MAX_VCPUS - 1, &sender))
+				return EXIT_USAGE;
+			have_sender = true;
+		} else if (!strcmp(a, "--wrmsr")) {
+			if (!parse_wrmsr(v, &c.ecx, &c.data))
+				return EXIT_USAGE;
+			have_wrmsr = true;
+		} else if (!strcmp(a, "--fastpath"))
+			name = v;
+		else if (!strcmp(a, "--plugin"))
+			plugin = v;
+		else
+			return cli_error("case", "unknown option '%s'", a);
+		i++;
+	}
+	if (!config || !have_wrmsr || !have_sender) {
+		case_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (cli_load_config("case", config, &c.config))
+		return EXIT_USAGE;
+	if (sender >= c.config.nr_vcpus)
+		return cli_error("case", "--sender %llu: %s has %u vCPUs",
+				 (unsigned long long)sender, c.config.name,
+				 c.config.nr_vcpus);
+	c.sender = (u32)sender;
+	if (cli_select_fastpath("case", name, plugin, &fn, &label))
+		return EXIT_USAGE;
+	snprintf(c.fastpath, sizeof(c.fastpath), "%s", label);
+	if (json) {
+		r = x2s_verify_case(&c, fn, X2S_CONTRACT_NONE, &res, NULL, NULL,
+				    NULL);
+		if (!r)
+			case_json(stdout, &c, label, &res);
+	} else {
+		r = cli_print_case(stdout, &c, fn, label, X2S_CONTRACT_NONE,
+				   &res);
+	}
+	if (r)
+		return cli_error("case", "%s", strerror(-r));
+	return res.verdict == X2S_VERDICT_DECLINED ||
+			       res.verdict == X2S_VERDICT_EQUAL ?
+		       0 :
+		       EXIT_CHECK;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	const char *file = NULL, *name = NULL, *plugin = NULL, *label;
+	struct x2s_case c;
+	struct x2s_case_result res;
+	x2s_fastpath_fn fn;
+	char err[512];
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			printf("usage: x2sim replay FILE [--fastpath NAME|none | --plugin F]\n"
+			       "  rerun a saved case (x2sim verify --save) with the fastpath it\n"
+			       "  names, or the one given; exit 1 if it still mismatches\n");
+			return 0;
+		} else if (!strcmp(argv[i], "--fastpath") && i + 1 < argc) {
+			name = argv[++i];
+		} else if (!strcmp(argv[i], "--plugin") && i + 1 < argc) {
+			plugin = argv[++i];
+		} else if (argv[i][0] == '-') {
+			return cli_error("replay", "unknown option '%s'",
+					 argv[i]);
+		} else if (file) {
+			return cli_error("replay", "one case file at a time");
+		} else {
+			file = argv[i];
+		}
+	}
+	if (!file)
+		return cli_error("replay", "no case file given");
+	r = x2s_case_load(file, &c, err, sizeof(err));
+	if (r)
+		return cli_error("replay", "%s", err);
+	if (!name && !plugin && c.fastpath[0]) {
+		if (x2s_fastpath_find(c.fastpath) ||
+		    !strcmp(c.fastpath, "none"))
+			name = c.fastpath;
+		else
+			plugin = c.fastpath;
+	}
+	if (cli_select_fastpath("replay", name, plugin, &fn, &label))
+		return EXIT_USAGE;
+	printf("replay %s\n", file);
+	r = cli_print_case(stdout, &c, fn, label, X2S_CONTRACT_NONE, &res);
+	if (r)
+		return cli_error("replay", "%s", strerror(-r));
+	return res.verdict == X2S_VERDICT_DECLINED ||
+			       res.verdict == X2S_VERDICT_EQUAL ?
+		       0 :
+		       EXIT_CHECK;
+}
