@@ -4,8 +4,9 @@
  *
  * Every way a path can be wrong is told apart before dlopen() sees it, so
  * that the user gets one precise sentence instead of the loader's generic
- * "invalid ELF header", and nothing of the plugin runs before its ABI
- * stamp has been checked.
+ * "invalid ELF header", and the fastpath is not handed out before the ABI
+ * stamp has been checked.  (dlopen() itself runs the object's ELF
+ * constructors; a fastpath plugin has no business having any.)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
