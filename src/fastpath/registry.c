@@ -14,8 +14,8 @@ const struct x2s_fastpath_variant x2s_fastpath_variants[] = {
 	  "result ignored",
 	  x2s_fastpath_v5_6_merged },
 	{ "single-target",
-	  "the seed's intent with later fixes: one physical fixed target, "
-	  "reserved bits declined, 64-bit ICR, skip honoured",
+	  "the seed's intent with later fixes: one physical fixed target "
+	  "through kvm_x2apic_icr_write (5.8-6.x form), skip honoured",
 	  x2s_fastpath_single_target },
 	{ "upstream",
 	  "Linux 6.18 handle_fastpath_wrmsr: kvm_x2apic_icr_write_fast through "
