@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * x2sim guest module: static ELF64 x86-64 guest images (loader.c) run on
+ * one Unicorn engine per vCPU (runner.c), every WRMSR / RDMSR / HLT and
+ * xAPIC MMIO access turned into a VM exit that the model handles.
+ *
+ * The guest ABI (where vCPUs start, the memory map, what is intercepted)
+ * is described in docs/guest-abi.md.  Unicorn and libelf are used only
+ * here and in tools/.
+ */
+#ifndef X2SIM_SRC_GUEST_H
+#define X2SIM_SRC_GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <x2sim/x2sim.h>
+
+#include "fastpath/fastpath.h"
+
+/* ---- the memory map of docs/guest-abi.md ---- */
+#define X2S_GUEST_GDT_BASE 0x1000ULL
+#define X2S_GUEST_IMAGE_MIN 0x10000ULL	  /* 64 KiB: SIPI vector 0x10 */
+#define X2S_GUEST_IMAGE_MAX 0x40000000ULL /* 1 GiB, exclusive */
+#define X2S_GUEST_STACK_BASE 0x40000000ULL
+#define X2S_GUEST_STACK_SIZE 0x10000ULL /* 64 KiB per vCPU */
+#define X2S_GUEST_APIC_BASE 0xfee00000ULL
+#define X2S_GUEST_CS 0x08
+#define X2S_GUEST_DS 0x10
+#define X2S_GUEST_MAX_VCPUS 64
+
+/* ---- loader.c ---- */
+
+struct x2s_guest_segment {
+	uint64_t vaddr;
+	uint64_t memsz;
+	uint64_t filesz;
+	bool exec;
+	bool write;
+	const uint8_t *data; /* filesz bytes inside the image's copy */
+};
+
+struct x2s_guest_image;
+
+/*
+ * Load a static ELF64 x86-64 executable from a file or a buffer (the
+ * buffer is copied).  On error returns -errno-like code (-ENOEXEC for any
+ * malformed image, -ENOENT / -EIO for the file) and writes one line
+ * saying what is wrong to err.
+ */
+int x2s_guest_image_load(const char *path, struct x2s_guest_image **out,
+			 char *err, size_t errlen);
+int x2s_guest_image_load_mem(const void *buf, size_t len,
+			     struct x2s_guest_image **out, char *err,
+			     size_t errlen);
+void x2s_guest_image_free(struct x2s_guest_image *img);
+uint64_t x2s_guest_image_entry(const struct x2s_guest_image *img);
+unsigned int x2s_guest_image_nr_segments(const struct x2s_guest_image *img);
+const struct x2s_guest_segment *
+x2s_guest_image_segment(const struct x2s_guest_image *img, unsigned int i);
+/* A symbol of the image's symbol table: false when there is none. */
+bool x2s_guest_image_symbol(const struct x2s_guest_image *img, const char *name,
+			    uint64_t *addr, uint64_t *size);
+
+/* ---- runner.c ---- */
+
+struct x2s_guest_config {
+	unsigned int nr_vcpus;	  /* 1 .. X2S_GUEST_MAX_VCPUS */
+	x2s_fastpath_fn fastpath; /* NULL: no fastpath */
+	bool ap_wait_sipi;	  /* vCPUs 1.. wait for INIT + SIPI */
+	uint64_t max_insns;	  /* guest instruction budget, 0: default */
+	uint64_t timeout_ms;	  /* host time budget, 0: default */
+	uint64_t slice; /* instructions per scheduling turn, 0: default */
+	/* KVM-style trace lines (kvm_exit, kvm_entry, ... and the model's). */
+	x2s_trace_fn trace;
+	void *trace_opaque;
+};
+
+#define X2S_GUEST_DEFAULT_MAX_INSNS 200000000ULL
+#define X2S_GUEST_DEFAULT_TIMEOUT_MS 60000ULL
+#define X2S_GUEST_DEFAULT_SLICE 1000ULL
+
+/* Exit statistics: host nanoseconds from the exit to the next entry. */
+struct x2s_exit_stat {
+	uint64_t count;
+	uint64_t total_ns;
+	uint64_t min_ns;
+	uint64_t max_ns;
+	double sumsq_ns; /* for the +- of perf kvm stat */
+};
+
+#define X2S_GUEST_NR_REASONS 80
+
+struct x2s_guest_stats {
+	struct x2s_exit_stat reason[X2S_GUEST_NR_REASONS];
+	/* The MSR_WRITE exits a fastpath handled (also counted above). */
+	struct x2s_exit_stat msr_write_fastpath;
+	uint64_t exits;
+	uint64_t insns;	 /* guest instructions, all vCPUs */
+	uint64_t run_ns; /* host time of x2s_guest_run() */
+	uint64_t injected_irqs, injected_nmis, injected_exceptions;
+	/*
+	 * IPI latency: from a WRMSR(ICR) or ICR MMIO write exit to the
+	 * next interrupt or NMI delivered to another vCPU's IDT handler.
+	 */
+	uint64_t ipi_count;
+	uint64_t ipi_ns_total, ipi_ns_min, ipi_ns_max;
+	uint64_t ipi_insns_total, ipi_insns_min, ipi_insns_max;
+	/* Resident memory Unicorn took for the engines, per vCPU. */
+	uint64_t engine_bytes_per_vcpu;
+	unsigned int warns;
+	const char *first_warn;
+};
+
+struct x2s_guest;
+
+/*
+ * Create the VM (default configuration of nr_vcpus, x2APIC) and one
+ * Unicorn engine per vCPU with the image mapped.  0 or -errno with err.
+ */
+int x2s_guest_create(const struct x2s_guest_image *img,
+		     const struct x2s_guest_config *cfg, struct x2s_guest **out,
+		     char *err, size_t errlen);
+void x2s_guest_destroy(struct x2s_guest *g);
+
+/*
+ * Run until every vCPU is finished (halted with RFLAGS.IF = 0, or never
+ * started), or the guest fails.  Returns 0 when it finished, 1 when it
+ * failed (x2s_guest_error() names vCPU, RIP and reason), -errno on an
+ * internal error.
+ */
+int x2s_guest_run(struct x2s_guest *g);
+const char *x2s_guest_error(const struct x2s_guest *g);
+const struct x2s_guest_stats *x2s_guest_get_stats(const struct x2s_guest *g);
+struct x2s_vm *x2s_guest_vm(struct x2s_guest *g);
+/* Guest memory (image segments and stacks): 0 or -EFAULT. */
+int x2s_guest_read(const struct x2s_guest *g, uint64_t addr, void *buf,
+		   size_t len);
+/* Before x2s_guest_run(): patch guest memory (e.g. a round count). */
+int x2s_guest_write(struct x2s_guest *g, uint64_t addr, const void *buf,
+		    size_t len);
+
+#endif /* X2SIM_SRC_GUEST_H */

@@ -1,0 +1,1254 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The guest runner: one Unicorn engine per vCPU over shared guest memory,
+ * scheduled round-robin with an instruction budget.  Instructions that
+ * VMX would make exit (WRMSR, RDMSR, HLT, accesses to the APIC-access
+ * page) become VM exits handled by the model; what the model says to
+ * inject at the next entry is delivered the way the CPU does it.
+ *
+ * Unicorn 2.0.1 has no MSR hook and walks every code hook for every
+ * instrumented instruction, so there is a single code hook over all
+ * instructions: it counts instructions (the budget and the scheduling
+ * quantum) and dispatches on a per-byte table of the instruction sites
+ * found by scanning the executable segments.  A table entry that is not
+ * really an instruction start (an 0xf4 inside an immediate) is never
+ * reached as one, so the linear scan needs no decoder.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <unicorn/unicorn.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
+
+#include "core/core.h"
+#include "guest/guest.h"
+#include "vmx/vmx.h"
+
+enum site_kind {
+	SITE_NONE,
+	SITE_WRMSR,
+	SITE_RDMSR,
+	SITE_HLT,
+	SITE_STI,
+	SITE_POPF,
+	SITE_IRET,
+};
+
+enum vcpu_run_state {
+	VS_RUNNING,
+	VS_HALTED,    /* HLT exit left the vCPU halted */
+	VS_WAIT_SIPI, /* uninitialized or INIT received */
+};
+
+enum stop_kind {
+	STOP_NONE,
+	STOP_HLT,   /* stopped before a HLT: do the exit */
+	STOP_APPLY, /* an exit was handled in a hook; apply its entry */
+	STOP_FAULT, /* the CPU raised an exception */
+	STOP_FAIL,  /* the guest failed; message set */
+};
+
+#define MSR_X2APIC_ICR 0x830
+#define APIC_ICR_LOW 0x300
+#define WINDOW_BITS \
+	(CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_NMI_WINDOW_EXITING)
+#define MAX_CHAINED_EXITS 16
+
+struct guest_vcpu {
+	struct x2s_guest *g;
+	unsigned int idx;
+	uc_engine *uc;
+	struct kvm_vcpu *vcpu;
+	enum vcpu_run_state state;
+	bool started;
+	uint64_t insns;
+	uint64_t limit;
+	enum stop_kind stop;
+	uint64_t stop_rip;
+	int fault_vector;
+	/* The exit being handled: what its entry has to apply. */
+	struct x2s_exit_result res;
+	uint32_t exit_basic;
+	bool exit_fastpath;
+	bool exit_mmio;
+	bool exit_pending_stat;
+	uint64_t exit_t0;
+	/* Interruptibility the runner tracks (the CPU's, not KVM's). */
+	bool nmi_blocked;
+	uint64_t shadow_insns;
+	uint64_t shadow_rip;
+	unsigned long seen_kicks;
+};
+
+struct x2s_guest {
+	struct x2s_vm *vm;
+	struct x2s_guest_config cfg;
+	unsigned int nr_vcpus;
+	struct guest_vcpu *vcpus;
+	/* Guest memory, shared by every engine. */
+	uint8_t *image;
+	uint64_t image_lo, image_size;
+	uint8_t *sites; /* enum site_kind per image byte */
+	uint8_t *stacks;
+	uint64_t stacks_size;
+	uint8_t *gdt;
+	/* Run state. */
+	struct guest_vcpu *current;
+	bool failed;
+	char error[512];
+	uint64_t max_insns;
+	uint64_t deadline_ns;
+	bool ipi_armed;
+	unsigned int ipi_sender;
+	uint64_t ipi_t0, ipi_insns0;
+	uint64_t rss_before;
+	struct x2s_guest_stats stats;
+};
+
+/*
+ * Exit timing reads the TSC (two vDSO clock reads per exit cost more than
+ * the exit itself); ticks become nanoseconds at the end of the run, scaled
+ * by the run's own TSC / CLOCK_MONOTONIC ratio.
+ */
+static inline uint64_t now_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __rdtsc();
+#else
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+#endif
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rss_bytes(void)
+{
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static uint64_t total_insns(const struct x2s_guest *g)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < g->nr_vcpus; i++)
+		n += g->vcpus[i].insns;
+	return n;
+}
+
+static uint64_t reg_get(struct guest_vcpu *v, int reg)
+{
+	uint64_t val = 0;
+
+	uc_reg_read(v->uc, reg, &val);
+	return val;
+}
+
+static void reg_set(struct guest_vcpu *v, int reg, uint64_t val)
+{
+	uc_reg_write(v->uc, reg, &val);
+}
+
+static void guest_fail(struct guest_vcpu *v, uint64_t rip, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void guest_fail(struct guest_vcpu *v, uint64_t rip, const char *fmt, ...)
+{
+	struct x2s_guest *g = v->g;
+	char msg[384];
+	va_list ap;
+
+	if (g->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(g->error, sizeof(g->error), "vcpu %u: rip 0x%llx: %s", v->idx,
+		 (unsigned long long)rip, msg);
+	g->failed = true;
+}
+
+/* ---- trace ---- */
+
+static void runner_trace_sink(void *opaque, const char *line)
+{
+	struct x2s_guest *g = opaque;
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "vcpu%-3u %s",
+		 g->current ? g->current->idx : 0, line);
+	g->cfg.trace(g->cfg.trace_opaque, buf);
+}
+
+#define rtrace(g, ...)                          \
+	do {                                    \
+		if ((g)->cfg.trace)             \
+			x2s_trace(__VA_ARGS__); \
+	} while (0)
+
+/* ---- statistics ---- */
+
+static void stat_add(struct x2s_exit_stat *s, uint64_t ns)
+{
+	if (!s->count || ns < s->min_ns)
+		s->min_ns = ns;
+	if (ns > s->max_ns)
+		s->max_ns = ns;
+	s->count++;
+	s->total_ns += ns;
+	s->sumsq_ns += (double)ns * (double)ns;
+}
+
+/* The exit's time ends at the entry that follows it (perf kvm stat). */
+static void record_entry(struct guest_vcpu *v, uint64_t rip)
+{
+	struct x2s_guest *g = v->g;
+	uint64_t ns;
+
+	if (!v->exit_pending_stat)
+		return;
+	v->exit_pending_stat = false;
+	ns = now_ticks() - v->exit_t0;
+	if (v->exit_basic < X2S_GUEST_NR_REASONS)
+		stat_add(&g->stats.reason[v->exit_basic], ns);
+	if (v->exit_fastpath)
+		stat_add(&g->stats.msr_write_fastpath, ns);
+	rtrace(g, "kvm_entry: vcpu %u, rip 0x%llx", v->idx,
+	       (unsigned long long)rip);
+}
+
+/* ---- VM exits ---- */
+
+static uint32_t vcpu_interruptibility(struct guest_vcpu *v)
+{
+	uint32_t st = 0;
+
+	if (v->shadow_insns == v->insns && v->shadow_rip &&
+	    v->shadow_rip == v->vcpu->arch.regs[VCPU_REGS_RIP])
+		st |= GUEST_INTR_STATE_STI;
+	if (v->nmi_blocked)
+		st |= GUEST_INTR_STATE_NMI;
+	return st;
+}
+
+/*
+ * One VM exit with the guest state of the engine: the registers KVM
+ * reads go to the model, x2s_vcpu_exit() runs the fastpath and KVM's
+ * handler, v->res says what the next entry does.
+ */
+static int vcpu_exit(struct guest_vcpu *v, struct x2s_exit *exit, uint64_t rip)
+{
+	struct x2s_guest *g = v->g;
+	struct kvm_vcpu *vcpu = v->vcpu;
+	uint64_t rflags = reg_get(v, UC_X86_REG_RFLAGS);
+	uint32_t basic = exit->reason & 0xffff;
+	int r;
+
+	v->exit_t0 = now_ticks();
+	vcpu->arch.regs[VCPU_REGS_RAX] = reg_get(v, UC_X86_REG_RAX);
+	vcpu->arch.regs[VCPU_REGS_RCX] = reg_get(v, UC_X86_REG_RCX);
+	vcpu->arch.regs[VCPU_REGS_RDX] = reg_get(v, UC_X86_REG_RDX);
+	vcpu->arch.regs[VCPU_REGS_RIP] = rip;
+	vcpu->arch.rflags = rflags;
+	vcpu->arch.interruptibility = vcpu_interruptibility(v);
+
+	if (g->cfg.trace) {
+		const char *name = vmx_exit_reason_name(basic);
+
+		x2s_trace("kvm_exit: vcpu %u reason %s rip 0x%llx info1 "
+			  "0x%016llx info2 0x%016llx intr_info 0x%08x "
+			  "error_code 0x%08x",
+			  v->idx, name ? name : "UNKNOWN",
+			  (unsigned long long)rip,
+			  (unsigned long long)exit->qualification, 0ULL,
+			  exit->intr_info, 0u);
+	}
+	r = x2s_vcpu_exit(g->vm, v->idx, exit, &v->res);
+	if (r)
+		return r;
+	g->stats.exits++;
+	v->exit_basic = basic;
+	v->exit_fastpath = basic == EXIT_REASON_MSR_WRITE &&
+			   v->res.fastpath != EXIT_FASTPATH_NONE;
+	v->exit_pending_stat = true;
+	/* The re-entry that follows sees every kick sent so far. */
+	v->seen_kicks = vcpu->arch.kicks;
+	return 0;
+}
+
+static void ipi_sent(struct guest_vcpu *v)
+{
+	struct x2s_guest *g = v->g;
+
+	g->ipi_armed = true;
+	g->ipi_sender = v->idx;
+	g->ipi_t0 = v->exit_t0;
+	g->ipi_insns0 = total_insns(g);
+}
+
+static void ipi_received(struct guest_vcpu *v)
+{
+	struct x2s_guest *g = v->g;
+	struct x2s_guest_stats *s = &g->stats;
+	uint64_t ns, insns;
+
+	if (!g->ipi_armed || g->ipi_sender == v->idx)
+		return;
+	g->ipi_armed = false;
+	ns = now_ticks() - g->ipi_t0;
+	insns = total_insns(g) - g->ipi_insns0;
+	if (!s->ipi_count || ns < s->ipi_ns_min)
+		s->ipi_ns_min = ns;
+	if (!s->ipi_count || insns < s->ipi_insns_min)
+		s->ipi_insns_min = insns;
+	if (ns > s->ipi_ns_max)
+		s->ipi_ns_max = ns;
+	if (insns > s->ipi_insns_max)
+		s->ipi_insns_max = insns;
+	s->ipi_count++;
+	s->ipi_ns_total += ns;
+	s->ipi_insns_total += insns;
+}
+
+/*
+ * Guest memory is the runner's own buffers, mapped into every engine:
+ * the runner reads and writes it directly (uc_mem_write() would walk
+ * QEMU's translated-code invalidation for every store).
+ */
+static uint8_t *guest_ptr(const struct x2s_guest *g, uint64_t addr, size_t len)
+{
+	if (addr >= g->image_lo && len <= g->image_size &&
+	    addr - g->image_lo <= g->image_size - len)
+		return g->image + (addr - g->image_lo);
+	if (addr >= X2S_GUEST_STACK_BASE && len <= g->stacks_size &&
+	    addr - X2S_GUEST_STACK_BASE <= g->stacks_size - len)
+		return g->stacks + (addr - X2S_GUEST_STACK_BASE);
+	return NULL;
+}
+
+/* ---- event delivery, as the CPU does it in 64-bit mode ---- */
+
+enum deliver_result { DELIVERED, BAD_GATE, NO_STACK };
+
+static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
+					  bool has_error, uint32_t error,
+					  const char **why)
+{
+	uc_x86_mmr idtr = { 0 };
+	uint8_t gate[16], *dst;
+	const uint8_t *src;
+	uint64_t frame[6], rsp, rflags, handler;
+	unsigned int type, n = 0;
+	uint16_t sel;
+
+	uc_reg_read(v->uc, UC_X86_REG_IDTR, &idtr);
+	if ((uint32_t)vector * 16 + 15 > idtr.limit) {
+		*why = "beyond the IDT limit";
+		return BAD_GATE;
+	}
+	src = guest_ptr(v->g, idtr.base + (uint64_t)vector * 16, 16);
+	if (!src) {
+		*why = "IDT not in guest memory";
+		return BAD_GATE;
+	}
+	memcpy(gate, src, 16);
+	type = gate[5] & 0x1f;
+	if (!(gate[5] & 0x80)) {
+		*why = "gate not present";
+		return BAD_GATE;
+	}
+	if (type != 0x0e && type != 0x0f) {
+		*why = "not an interrupt or trap gate";
+		return BAD_GATE;
+	}
+	sel = (uint16_t)(gate[2] | gate[3] << 8);
+	if ((sel & ~3u) != X2S_GUEST_CS) {
+		*why = "gate selector is not the runner's code segment";
+		return BAD_GATE;
+	}
+	/* x2sim: no TSS, so no interrupt stack table. */
+	if (gate[4] & 7) {
+		*why = "gate uses the IST, which the runner has no TSS for";
+		return BAD_GATE;
+	}
+	handler = (uint64_t)gate[0] | (uint64_t)gate[1] << 8 |
+		  (uint64_t)gate[6] << 16 | (uint64_t)gate[7] << 24 |
+		  (uint64_t)gate[8] << 32 | (uint64_t)gate[9] << 40 |
+		  (uint64_t)gate[10] << 48 | (uint64_t)gate[11] << 56;
+
+	rsp = reg_get(v, UC_X86_REG_RSP);
+	rflags = reg_get(v, UC_X86_REG_RFLAGS);
+	/* 64-bit delivery aligns the stack, then SS, RSP, RFLAGS, CS, RIP. */
+	if (has_error)
+		frame[n++] = error;
+	frame[n++] = reg_get(v, UC_X86_REG_RIP);
+	frame[n++] = reg_get(v, UC_X86_REG_CS);
+	frame[n++] = rflags;
+	frame[n++] = rsp;
+	frame[n++] = reg_get(v, UC_X86_REG_SS);
+	rsp = (rsp & ~0xfULL) - n * 8;
+	dst = guest_ptr(v->g, rsp, n * 8);
+	if (!dst) {
+		*why = "stack not in guest memory";
+		return NO_STACK;
+	}
+	/* frame[] is in address order: error code (or RIP) lowest. */
+	memcpy(dst, frame, n * 8);
+	rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_RF | (1UL << 14) | (1UL << 17));
+	if (type == 0x0e)
+		rflags &= ~X86_EFLAGS_IF;
+	reg_set(v, UC_X86_REG_RSP, rsp);
+	reg_set(v, UC_X86_REG_RFLAGS, rflags);
+	reg_set(v, UC_X86_REG_RIP, handler);
+	return DELIVERED;
+}
+
+/*
+ * Deliver an event; a bad gate raises #GP with the IDT error code, a bad
+ * #GP gate #DF, a bad #DF gate is a triple fault (an exit KVM turns into
+ * KVM_EXIT_SHUTDOWN).  Returns false when the guest failed.
+ */
+static bool deliver_event(struct guest_vcpu *v, uint8_t vector, bool ext,
+			  bool has_error, uint32_t error)
+{
+	uint64_t rip = reg_get(v, UC_X86_REG_RIP);
+	uint8_t first = vector;
+	const char *why = "";
+
+	for (int depth = 0; depth < 3; depth++) {
+		enum deliver_result r;
+
+		r = deliver_vector(v, vector, has_error, error, &why);
+		if (r == DELIVERED)
+			return true;
+		if (r == NO_STACK) {
+			guest_fail(v, rip, "delivering vector 0x%x: %s", vector,
+				   why);
+			return false;
+		}
+		if (depth == 0) {
+			error = (uint32_t)vector << 3 | 2 | (ext ? 1 : 0);
+			vector = GP_VECTOR;
+		} else {
+			error = 0;
+			vector = DF_VECTOR;
+		}
+		has_error = true;
+	}
+
+	{
+		struct x2s_exit exit = { .reason = EXIT_REASON_TRIPLE_FAULT };
+
+		v->vcpu->arch.regs[VCPU_REGS_RIP] = rip;
+		if (!vcpu_exit(v, &exit, rip) &&
+		    v->res.status == X2S_STATUS_USERSPACE)
+			v->exit_pending_stat = false;
+	}
+	guest_fail(v, rip,
+		   "triple fault (KVM_EXIT_SHUTDOWN): vector 0x%x could not "
+		   "be delivered (%s), nor #GP, nor #DF",
+		   first, why);
+	return false;
+}
+
+static bool inject(struct guest_vcpu *v, uint32_t info, uint32_t error)
+{
+	struct x2s_guest *g = v->g;
+	uint8_t vector = info & INTR_INFO_VECTOR_MASK;
+	uint32_t type = info & INTR_INFO_INTR_TYPE_MASK;
+
+	if (!(info & INTR_INFO_VALID_MASK))
+		return true;
+	switch (type) {
+	case INTR_TYPE_EXT_INTR:
+		rtrace(g, "kvm_inj_virq: IRQ 0x%x", vector);
+		g->stats.injected_irqs++;
+		ipi_received(v);
+		return deliver_event(v, vector, true, false, 0);
+	case INTR_TYPE_NMI_INTR:
+		/* x2sim: KVM has no trace point for NMI injection. */
+		rtrace(g, "kvm_inj_nmi: vcpu %u", v->idx);
+		g->stats.injected_nmis++;
+		ipi_received(v);
+		v->nmi_blocked = true;
+		return deliver_event(v, NMI_VECTOR, true, false, 0);
+	case INTR_TYPE_HARD_EXCEPTION:
+		if (info & INTR_INFO_DELIVER_CODE_MASK)
+			rtrace(g, "kvm_inj_exception: vector %u (0x%x)", vector,
+			       error);
+		else
+			rtrace(g, "kvm_inj_exception: vector %u", vector);
+		g->stats.injected_exceptions++;
+		return deliver_event(v, vector, false,
+				     info & INTR_INFO_DELIVER_CODE_MASK, error);
+	default:
+		guest_fail(v, reg_get(v, UC_X86_REG_RIP),
+			   "model asked to inject event type %u, which the "
+			   "runner does not deliver",
+			   type >> 8);
+		return false;
+	}
+}
+
+/*
+ * The entry after v->res: registers back into the engine, park or
+ * inject.  keep_rip: the engine already completed the instruction (an
+ * MMIO access), its RIP is the right one.
+ */
+static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
+{
+	struct kvm_vcpu *vcpu = v->vcpu;
+	uint64_t rip;
+
+	if (v->res.status == X2S_STATUS_USERSPACE) {
+		guest_fail(v, vcpu->arch.regs[VCPU_REGS_RIP],
+			   "exit to userspace (KVM_EXIT_%s, reason %u) after "
+			   "exit %s",
+			   v->res.run_exit_reason == KVM_EXIT_INTERNAL_ERROR ?
+				   "INTERNAL_ERROR" :
+			   v->res.run_exit_reason == KVM_EXIT_SHUTDOWN ?
+				   "SHUTDOWN" :
+			   v->res.run_exit_reason == KVM_EXIT_DEBUG ? "DEBUG" :
+								      "other",
+			   v->res.run_exit_reason,
+			   vmx_exit_reason_name(v->exit_basic) ?
+				   vmx_exit_reason_name(v->exit_basic) :
+				   "?");
+		return false;
+	}
+	if (!keep_rip) {
+		reg_set(v, UC_X86_REG_RIP, vcpu->arch.regs[VCPU_REGS_RIP]);
+		reg_set(v, UC_X86_REG_RFLAGS, vcpu->arch.rflags);
+		if (v->exit_basic == EXIT_REASON_MSR_READ) {
+			reg_set(v, UC_X86_REG_RAX,
+				vcpu->arch.regs[VCPU_REGS_RAX]);
+			reg_set(v, UC_X86_REG_RDX,
+				vcpu->arch.regs[VCPU_REGS_RDX]);
+		}
+	}
+	if (v->res.status == X2S_STATUS_BLOCKED) {
+		v->state = vcpu->arch.mp_state == KVM_MP_STATE_HALTED ?
+				   VS_HALTED :
+				   VS_WAIT_SIPI;
+		return true;
+	}
+	if (!inject(v, v->res.entry_intr_info,
+		    v->res.entry_exception_error_code))
+		return false;
+	rip = reg_get(v, UC_X86_REG_RIP);
+	record_entry(v, rip);
+	return true;
+}
+
+/*
+ * Exits the CPU takes right at entry: an open interrupt / NMI window the
+ * model asked for, or the kick another vCPU's IPI sent (the host IPI
+ * behind kvm_vcpu_kick() arrives as an external-interrupt exit).
+ */
+static bool entry_exits(struct guest_vcpu *v)
+{
+	struct kvm_vcpu *vcpu = v->vcpu;
+
+	for (int n = 0; n < MAX_CHAINED_EXITS && v->state == VS_RUNNING; n++) {
+		uint32_t ctrl =
+			(uint32_t)vmcs_read(vcpu, CPU_BASED_VM_EXEC_CONTROL);
+		uint64_t rip = reg_get(v, UC_X86_REG_RIP);
+		uint64_t rflags = reg_get(v, UC_X86_REG_RFLAGS);
+		struct x2s_exit exit = { 0 };
+		bool shadow;
+
+		vcpu->arch.regs[VCPU_REGS_RIP] = rip;
+		shadow = vcpu_interruptibility(v) & GUEST_INTR_STATE_STI;
+		if ((ctrl & CPU_BASED_NMI_WINDOW_EXITING) && !v->nmi_blocked &&
+		    !shadow)
+			exit.reason = EXIT_REASON_NMI_WINDOW;
+		else if ((ctrl & CPU_BASED_INTR_WINDOW_EXITING) &&
+			 (rflags & X86_EFLAGS_IF) && !shadow)
+			exit.reason = EXIT_REASON_INTERRUPT_WINDOW;
+		else if (vcpu->arch.kicks != v->seen_kicks)
+			exit.reason = EXIT_REASON_EXTERNAL_INTERRUPT;
+		else
+			return true;
+		if (exit.reason == EXIT_REASON_EXTERNAL_INTERRUPT)
+			/* x2sim: the host's reschedule vector (0xfd). */
+			exit.intr_info = INTR_INFO_VALID_MASK | 0xfd;
+		if (vcpu_exit(v, &exit, rip)) {
+			guest_fail(v, rip, "the model rejected an exit");
+			return false;
+		}
+		if (!apply_entry(v, false))
+			return false;
+	}
+	return true;
+}
+
+/* ---- Unicorn hooks ---- */
+
+static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
+{
+	struct x2s_exit exit = {
+		.reason = write ? EXIT_REASON_MSR_WRITE : EXIT_REASON_MSR_READ,
+		.insn_len = 2,
+	};
+	struct kvm_vcpu *vcpu = v->vcpu;
+
+	if (vcpu_exit(v, &exit, addr)) {
+		guest_fail(v, addr, "the model rejected an MSR exit");
+		v->stop = STOP_FAIL;
+		uc_emu_stop(v->uc);
+		return;
+	}
+	if (write && (u32)vcpu->arch.regs[VCPU_REGS_RCX] == MSR_X2APIC_ICR)
+		ipi_sent(v);
+	/*
+	 * The common case stays inside the engine: back into the guest at
+	 * the next instruction with nothing to inject and no window open.
+	 */
+	if (v->res.status == X2S_STATUS_GUEST &&
+	    !(v->res.entry_intr_info & INTR_INFO_VALID_MASK) &&
+	    !(vmcs_read(vcpu, CPU_BASED_VM_EXEC_CONTROL) & WINDOW_BITS)) {
+		if (!write) {
+			reg_set(v, UC_X86_REG_RAX,
+				vcpu->arch.regs[VCPU_REGS_RAX]);
+			reg_set(v, UC_X86_REG_RDX,
+				vcpu->arch.regs[VCPU_REGS_RDX]);
+		}
+		record_entry(v, vcpu->arch.regs[VCPU_REGS_RIP]);
+		/* Writing RIP in a code hook resumes there (Unicorn 2). */
+		reg_set(v, UC_X86_REG_RIP, vcpu->arch.regs[VCPU_REGS_RIP]);
+		return;
+	}
+	v->stop = STOP_APPLY;
+	v->exit_mmio = false;
+	uc_emu_stop(v->uc);
+}
+
+static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+	struct guest_vcpu *v = opaque;
+	struct x2s_guest *g = v->g;
+	uint64_t off = addr - g->image_lo;
+	uint32_t ctrl;
+
+	if (v->stop != STOP_NONE)
+		return;
+	if (v->insns >= v->limit) {
+		uc_emu_stop(uc);
+		return;
+	}
+	v->insns++;
+	if (off >= g->image_size)
+		return;
+	switch (g->sites[off]) {
+	case SITE_NONE:
+		return;
+	case SITE_WRMSR:
+		hook_msr(v, addr, true);
+		return;
+	case SITE_RDMSR:
+		hook_msr(v, addr, false);
+		return;
+	case SITE_HLT:
+		v->stop = STOP_HLT;
+		v->stop_rip = addr;
+		uc_emu_stop(uc);
+		return;
+	case SITE_IRET:
+		/* IRET ends NMI blocking (SDM 26.1.3 / 6.7.1). */
+		v->nmi_blocked = false;
+		break;
+	case SITE_STI:
+		if (!(reg_get(v, UC_X86_REG_RFLAGS) & X86_EFLAGS_IF)) {
+			v->shadow_insns = v->insns;
+			v->shadow_rip = addr + size;
+		}
+		break;
+	default:
+		break;
+	}
+	/*
+	 * STI / POPF / IRET can open a window the model waits for: stop
+	 * after this one instruction so the window exit comes right then.
+	 */
+	ctrl = (uint32_t)vmcs_read(v->vcpu, CPU_BASED_VM_EXEC_CONTROL);
+	if (ctrl & WINDOW_BITS)
+		v->limit = v->insns;
+}
+
+static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
+{
+	struct guest_vcpu *v = opaque;
+
+	if (v->stop == STOP_NONE) {
+		v->stop = STOP_FAULT;
+		v->fault_vector = (int)intno;
+	}
+	uc_emu_stop(uc);
+}
+
+static uint64_t hook_mmio(struct guest_vcpu *v, uint64_t offset,
+			  unsigned int size, bool write, uint64_t value)
+{
+	struct x2s_exit exit = {
+		.reason = EXIT_REASON_APIC_ACCESS,
+		.qualification = (offset & APIC_ACCESS_OFFSET) |
+				 (write ? TYPE_LINEAR_APIC_INST_WRITE :
+					  TYPE_LINEAR_APIC_INST_READ),
+		/*
+		 * x2sim: Unicorn completes the access itself, so the model
+		 * must not move RIP (length 0); the read value is what the
+		 * model's emulation loads into RAX.
+		 */
+		.insn_len = 0,
+		.mmio_data = value,
+		.mmio_len = (uint8_t)size,
+	};
+	struct kvm_vcpu *vcpu = v->vcpu;
+	uint64_t rip = reg_get(v, UC_X86_REG_RIP);
+	uint64_t rax;
+
+	if (v->stop != STOP_NONE)
+		return 0;
+	if (size != 1 && size != 2 && size != 4 && size != 8) {
+		guest_fail(v, rip, "APIC page access of %u bytes", size);
+		v->stop = STOP_FAIL;
+		uc_emu_stop(v->uc);
+		return 0;
+	}
+	if (vcpu_exit(v, &exit, rip)) {
+		guest_fail(v, rip, "the model rejected an APIC_ACCESS exit");
+		v->stop = STOP_FAIL;
+		uc_emu_stop(v->uc);
+		return 0;
+	}
+	rax = vcpu->arch.regs[VCPU_REGS_RAX];
+	if (write && (offset & 0xff0) == APIC_ICR_LOW)
+		ipi_sent(v);
+	if (v->res.status == X2S_STATUS_GUEST &&
+	    !(v->res.entry_intr_info & INTR_INFO_VALID_MASK) &&
+	    !(vmcs_read(vcpu, CPU_BASED_VM_EXEC_CONTROL) & WINDOW_BITS)) {
+		record_entry(v, rip);
+		return rax;
+	}
+	/* The rest of the translation block may run before the stop. */
+	v->stop = STOP_APPLY;
+	v->exit_mmio = true;
+	uc_emu_stop(v->uc);
+	return rax;
+}
+
+static uint64_t hook_mmio_read(uc_engine *uc, uint64_t offset, unsigned size,
+			       void *opaque)
+{
+	return hook_mmio(opaque, offset, size, false, 0);
+}
+
+static void hook_mmio_write(uc_engine *uc, uint64_t offset, unsigned size,
+			    uint64_t value, void *opaque)
+{
+	hook_mmio(opaque, offset, size, true, value);
+}
+
+/* ---- set-up ---- */
+
+static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
+{
+	uint8_t *kind = g->sites + (s->vaddr - g->image_lo);
+	const uint8_t *p = s->data;
+
+	for (uint64_t i = 0; i < s->filesz; i++) {
+		uint8_t next = i + 1 < s->filesz ? p[i + 1] : 0;
+
+		if (p[i] == 0x0f && next == 0x30)
+			kind[i] = SITE_WRMSR;
+		else if (p[i] == 0x0f && next == 0x32)
+			kind[i] = SITE_RDMSR;
+		else if (p[i] == 0xf4)
+			kind[i] = SITE_HLT;
+		else if (p[i] == 0xfb)
+			kind[i] = SITE_STI;
+		else if (p[i] == 0x9d)
+			kind[i] = SITE_POPF;
+		else if ((p[i] == 0x48 && next == 0xcf) || p[i] == 0xcf)
+			kind[i] = SITE_IRET;
+	}
+}
+
+static int map_memory(struct x2s_guest *g, const struct x2s_guest_image *img,
+		      char *err, size_t errlen)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	unsigned int n = x2s_guest_image_nr_segments(img);
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct x2s_guest_segment *s =
+			x2s_guest_image_segment(img, i);
+
+		if (s->vaddr < lo)
+			lo = s->vaddr;
+		if (s->vaddr + s->memsz > hi)
+			hi = s->vaddr + s->memsz;
+	}
+	lo &= ~0xfffULL;
+	hi = (hi + 0xfff) & ~0xfffULL;
+	if (hi - lo > (256ULL << 20)) {
+		snprintf(err, errlen,
+			 "image spans 0x%llx bytes; at most 256 MiB supported",
+			 (unsigned long long)(hi - lo));
+		return -E2BIG;
+	}
+	g->image_lo = lo;
+	g->image_size = hi - lo;
+	g->image = mmap(NULL, g->image_size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g->sites = calloc(g->image_size, 1);
+	g->stacks_size = X2S_GUEST_STACK_SIZE * g->nr_vcpus;
+	g->stacks = mmap(NULL, g->stacks_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g->gdt = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->image == MAP_FAILED || g->stacks == MAP_FAILED ||
+	    g->gdt == MAP_FAILED || !g->sites) {
+		snprintf(err, errlen, "out of memory for guest memory");
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		const struct x2s_guest_segment *s =
+			x2s_guest_image_segment(img, i);
+
+		memcpy(g->image + (s->vaddr - lo), s->data, s->filesz);
+		if (s->exec)
+			scan_sites(g, s);
+	}
+	{
+		/* Null, 64-bit code (0x08), flat data (0x10). */
+		static const uint64_t gdt[3] = { 0, 0x00af9b000000ffffULL,
+						 0x00cf93000000ffffULL };
+
+		memcpy(g->gdt, gdt, sizeof(gdt));
+	}
+	return 0;
+}
+
+static void vcpu_reset_regs(struct guest_vcpu *v, uint64_t rip)
+{
+	uc_x86_mmr gdtr = { .base = X2S_GUEST_GDT_BASE, .limit = 23 };
+	uc_x86_mmr idtr = { 0 };
+	uint64_t stack_top =
+		X2S_GUEST_STACK_BASE + X2S_GUEST_STACK_SIZE * (v->idx + 1);
+	static const int gprs[] = {
+		UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
+		UC_X86_REG_RSI, UC_X86_REG_RBP, UC_X86_REG_R8,	UC_X86_REG_R9,
+		UC_X86_REG_R10, UC_X86_REG_R11, UC_X86_REG_R12, UC_X86_REG_R13,
+		UC_X86_REG_R14, UC_X86_REG_R15,
+	};
+
+	uc_reg_write(v->uc, UC_X86_REG_GDTR, &gdtr);
+	uc_reg_write(v->uc, UC_X86_REG_IDTR, &idtr);
+	reg_set(v, UC_X86_REG_CS, X2S_GUEST_CS);
+	reg_set(v, UC_X86_REG_SS, X2S_GUEST_DS);
+	reg_set(v, UC_X86_REG_DS, X2S_GUEST_DS);
+	reg_set(v, UC_X86_REG_ES, X2S_GUEST_DS);
+	for (unsigned int i = 0; i < sizeof(gprs) / sizeof(gprs[0]); i++)
+		reg_set(v, gprs[i], 0);
+	reg_set(v, UC_X86_REG_RDI, v->idx);
+	reg_set(v, UC_X86_REG_RSI, v->g->nr_vcpus);
+	reg_set(v, UC_X86_REG_RSP, stack_top);
+	reg_set(v, UC_X86_REG_RFLAGS, X86_EFLAGS_FIXED);
+	reg_set(v, UC_X86_REG_RIP, rip);
+	v->nmi_blocked = false;
+	v->shadow_rip = 0;
+	v->started = true;
+}
+
+static int vcpu_engine_create(struct x2s_guest *g, struct guest_vcpu *v,
+			      char *err, size_t errlen)
+{
+	uc_hook h;
+	uc_err e;
+
+	e = uc_open(UC_ARCH_X86, UC_MODE_64, &v->uc);
+	if (!e)
+		e = uc_mem_map_ptr(v->uc, g->image_lo, g->image_size,
+				   UC_PROT_ALL, g->image);
+	if (!e)
+		e = uc_mem_map_ptr(v->uc, X2S_GUEST_STACK_BASE, g->stacks_size,
+				   UC_PROT_READ | UC_PROT_WRITE, g->stacks);
+	if (!e)
+		e = uc_mem_map_ptr(v->uc, X2S_GUEST_GDT_BASE, 0x1000,
+				   UC_PROT_READ | UC_PROT_WRITE, g->gdt);
+	if (!e)
+		e = uc_mmio_map(v->uc, X2S_GUEST_APIC_BASE, 0x1000,
+				hook_mmio_read, v, hook_mmio_write, v);
+	if (!e)
+		e = uc_hook_add(v->uc, &h, UC_HOOK_CODE, hook_code, v, 1, 0);
+	if (!e)
+		e = uc_hook_add(v->uc, &h, UC_HOOK_INTR, hook_intr, v, 1, 0);
+	if (e) {
+		snprintf(err, errlen, "unicorn: vcpu %u: %s", v->idx,
+			 uc_strerror(e));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int x2s_guest_create(const struct x2s_guest_image *img,
+		     const struct x2s_guest_config *cfg, struct x2s_guest **out,
+		     char *err, size_t errlen)
+{
+	struct x2s_vm_config vmcfg;
+	struct x2s_guest *g;
+	int r;
+
+	if (!img || !cfg || !out)
+		return -EINVAL;
+	*out = NULL;
+	if (!cfg->nr_vcpus || cfg->nr_vcpus > X2S_GUEST_MAX_VCPUS) {
+		snprintf(err, errlen, "vcpus must be 1..%d",
+			 X2S_GUEST_MAX_VCPUS);
+		return -EINVAL;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->cfg = *cfg;
+	g->nr_vcpus = cfg->nr_vcpus;
+	if (!g->cfg.max_insns)
+		g->cfg.max_insns = X2S_GUEST_DEFAULT_MAX_INSNS;
+	if (!g->cfg.timeout_ms)
+		g->cfg.timeout_ms = X2S_GUEST_DEFAULT_TIMEOUT_MS;
+	if (!g->cfg.slice)
+		g->cfg.slice = X2S_GUEST_DEFAULT_SLICE;
+	g->image = MAP_FAILED;
+	g->stacks = MAP_FAILED;
+	g->gdt = MAP_FAILED;
+
+	x2s_vm_config_init(&vmcfg, g->nr_vcpus);
+	r = x2s_vm_create(&vmcfg, &g->vm);
+	if (r) {
+		snprintf(err, errlen, "cannot create the VM: %s",
+			 x2s_strerror(r));
+		goto fail;
+	}
+	/* --fastpath NAME installs the variant as KVM's own hook. */
+	to_kvm_vmx(x2s_vm_kvm(g->vm))->fastpath = cfg->fastpath;
+
+	r = map_memory(g, img, err, errlen);
+	if (r)
+		goto fail;
+	g->vcpus = calloc(g->nr_vcpus, sizeof(*g->vcpus));
+	if (!g->vcpus) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	g->rss_before = rss_bytes();
+	for (unsigned int i = 0; i < g->nr_vcpus; i++) {
+		struct guest_vcpu *v = &g->vcpus[i];
+
+		v->g = g;
+		v->idx = i;
+		v->vcpu = x2s_vm_vcpu(g->vm, i);
+		r = vcpu_engine_create(g, v, err, errlen);
+		if (r)
+			goto fail;
+		if (i && cfg->ap_wait_sipi) {
+			/* APs wait for INIT, then SIPI (KVM's UNINITIALIZED). */
+			x2s_vcpu_set_mp_state(g->vm, i,
+					      KVM_MP_STATE_UNINITIALIZED);
+			v->state = VS_WAIT_SIPI;
+		} else {
+			vcpu_reset_regs(v, x2s_guest_image_entry(img));
+			v->state = VS_RUNNING;
+		}
+	}
+	*out = g;
+	return 0;
+fail:
+	x2s_guest_destroy(g);
+	return r;
+}
+
+void x2s_guest_destroy(struct x2s_guest *g)
+{
+	if (!g)
+		return;
+	for (unsigned int i = 0; g->vcpus && i < g->nr_vcpus; i++)
+		if (g->vcpus[i].uc)
+			uc_close(g->vcpus[i].uc);
+	free(g->vcpus);
+	if (g->image != MAP_FAILED)
+		munmap(g->image, g->image_size);
+	if (g->stacks != MAP_FAILED)
+		munmap(g->stacks, g->stacks_size);
+	if (g->gdt != MAP_FAILED)
+		munmap(g->gdt, 0x1000);
+	free(g->sites);
+	if (g->vm)
+		x2s_vm_destroy(g->vm);
+	free(g);
+}
+
+/* ---- scheduling ---- */
+
+static const char *vector_name(int vector)
+{
+	static const char *const names[] = {
+		"#DE", "#DB",  "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+		"#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF",
+	};
+
+	if (vector >= 0 && vector < (int)(sizeof(names) / sizeof(names[0])))
+		return names[vector];
+	return "interrupt";
+}
+
+/* One scheduling turn of a running vCPU: at most cfg.slice instructions. */
+static void run_turn(struct guest_vcpu *v)
+{
+	struct x2s_guest *g = v->g;
+	uint64_t used = total_insns(g), rip;
+	uc_err e;
+
+	if (!entry_exits(v) || v->state != VS_RUNNING)
+		return;
+	if (used >= g->cfg.max_insns) {
+		guest_fail(v, reg_get(v, UC_X86_REG_RIP),
+			   "instruction budget of %llu exhausted (a guest "
+			   "that never stops?)",
+			   (unsigned long long)g->cfg.max_insns);
+		return;
+	}
+	if (v->limit <= v->insns)
+		v->limit = v->insns + g->cfg.slice;
+	/* In an STI shadow with a window open: one step, then the exit. */
+	v->vcpu->arch.regs[VCPU_REGS_RIP] = reg_get(v, UC_X86_REG_RIP);
+	if ((vcpu_interruptibility(v) & GUEST_INTR_STATE_STI) &&
+	    (vmcs_read(v->vcpu, CPU_BASED_VM_EXEC_CONTROL) & WINDOW_BITS))
+		v->limit = v->insns + 1;
+	if (v->limit - v->insns > g->cfg.max_insns - used)
+		v->limit = v->insns + (g->cfg.max_insns - used);
+	v->stop = STOP_NONE;
+	rip = reg_get(v, UC_X86_REG_RIP);
+	e = uc_emu_start(v->uc, rip, 0, 0, 0);
+	rip = reg_get(v, UC_X86_REG_RIP);
+	switch (v->stop) {
+	case STOP_FAIL:
+		return;
+	case STOP_FAULT:
+		guest_fail(v, rip,
+			   "the guest raised %s (vector %d); x2sim does not "
+			   "deliver exceptions the guest code itself raises",
+			   vector_name(v->fault_vector), v->fault_vector);
+		return;
+	case STOP_HLT: {
+		struct x2s_exit exit = {
+			.reason = EXIT_REASON_HLT,
+			.insn_len = 1,
+		};
+
+		if (vcpu_exit(v, &exit, v->stop_rip)) {
+			guest_fail(v, v->stop_rip, "the model rejected HLT");
+			return;
+		}
+		apply_entry(v, false);
+		return;
+	}
+	case STOP_APPLY:
+		apply_entry(v, v->exit_mmio);
+		return;
+	case STOP_NONE:
+		break;
+	}
+	if (e != UC_ERR_OK)
+		guest_fail(v, rip, "guest fault: %s%s", uc_strerror(e),
+			   e == UC_ERR_INSN_INVALID ? " (#UD)" : "");
+}
+
+/* A halted or waiting vCPU: KVM's vcpu_run() would block it or enter. */
+static bool try_wake(struct guest_vcpu *v)
+{
+	struct x2s_guest *g = v->g;
+	struct kvm_vcpu *vcpu = v->vcpu;
+	bool was_waiting = v->state == VS_WAIT_SIPI;
+	uint64_t rip;
+	int r;
+
+	r = x2s_vcpu_enter(g->vm, v->idx, &v->res);
+	if (r) {
+		guest_fail(v, vcpu->arch.regs[VCPU_REGS_RIP],
+			   "the model could not enter: %s", x2s_strerror(r));
+		return false;
+	}
+	if (v->res.status == X2S_STATUS_BLOCKED) {
+		v->state = vcpu->arch.mp_state == KVM_MP_STATE_HALTED ?
+				   VS_HALTED :
+				   VS_WAIT_SIPI;
+		return false;
+	}
+	if (v->res.status == X2S_STATUS_USERSPACE) {
+		apply_entry(v, false);
+		return false;
+	}
+	rip = vcpu->arch.regs[VCPU_REGS_RIP];
+	if (was_waiting) {
+		/*
+		 * x2sim: SIPI starts the AP at vector << 12 already in 64-bit
+		 * mode with the entry ABI, not in real mode.
+		 */
+		vcpu_reset_regs(v, rip);
+		vcpu->arch.rflags = X86_EFLAGS_FIXED;
+		v->exit_pending_stat = false;
+	} else {
+		reg_set(v, UC_X86_REG_RIP, rip);
+		reg_set(v, UC_X86_REG_RFLAGS, vcpu->arch.rflags);
+	}
+	v->state = VS_RUNNING;
+	v->seen_kicks = vcpu->arch.kicks;
+	if (!inject(v, v->res.entry_intr_info,
+		    v->res.entry_exception_error_code))
+		return false;
+	record_entry(v, reg_get(v, UC_X86_REG_RIP));
+	return true;
+}
+
+static void scale_stat(struct x2s_exit_stat *s, double f)
+{
+	s->total_ns = (uint64_t)(s->total_ns * f);
+	s->min_ns = (uint64_t)(s->min_ns * f);
+	s->max_ns = (uint64_t)(s->max_ns * f);
+	s->sumsq_ns *= f * f;
+}
+
+static void finish_stats(struct x2s_guest *g, uint64_t t0, uint64_t tsc0)
+{
+	struct x2s_guest_stats *st = &g->stats;
+	uint64_t rss = rss_bytes();
+	uint64_t ticks = now_ticks() - tsc0;
+	double f;
+
+	g->stats.run_ns = now_ns() - t0;
+	f = ticks ? (double)g->stats.run_ns / (double)ticks : 1.0;
+	for (unsigned int i = 0; i < X2S_GUEST_NR_REASONS; i++)
+		scale_stat(&st->reason[i], f);
+	scale_stat(&st->msr_write_fastpath, f);
+	st->ipi_ns_total = (uint64_t)(st->ipi_ns_total * f);
+	st->ipi_ns_min = (uint64_t)(st->ipi_ns_min * f);
+	st->ipi_ns_max = (uint64_t)(st->ipi_ns_max * f);
+	g->stats.insns = total_insns(g);
+	g->stats.engine_bytes_per_vcpu =
+		rss > g->rss_before ? (rss - g->rss_before) / g->nr_vcpus : 0;
+	g->stats.warns = x2s_warn_count();
+	g->stats.first_warn = x2s_warn_first();
+}
+
+int x2s_guest_run(struct x2s_guest *g)
+{
+	uint64_t t0 = now_ns(), tsc0 = now_ticks();
+	uint64_t deadline = t0 + g->cfg.timeout_ms * 1000000ULL;
+
+	if (!g)
+		return -EINVAL;
+	x2s_warn_reset();
+	if (g->cfg.trace)
+		x2s_set_trace(runner_trace_sink, g);
+	for (;;) {
+		bool ran = false;
+
+		for (unsigned int i = 0; i < g->nr_vcpus && !g->failed; i++) {
+			struct guest_vcpu *v = &g->vcpus[i];
+
+			g->current = v;
+			if (v->state != VS_RUNNING && !try_wake(v))
+				continue;
+			if (g->failed)
+				break;
+			run_turn(v);
+			ran = true;
+		}
+		if (g->failed || !ran)
+			break;
+		if (now_ns() > deadline) {
+			struct guest_vcpu *v = g->current;
+
+			guest_fail(v, reg_get(v, UC_X86_REG_RIP),
+				   "time budget of %llu ms exhausted",
+				   (unsigned long long)g->cfg.timeout_ms);
+			break;
+		}
+	}
+	/* Nothing can run: every halted vCPU must have finished (IF = 0). */
+	for (unsigned int i = 0; i < g->nr_vcpus && !g->failed; i++) {
+		struct guest_vcpu *v = &g->vcpus[i];
+
+		if (v->state == VS_HALTED &&
+		    (v->vcpu->arch.rflags & X86_EFLAGS_IF))
+			guest_fail(v, v->vcpu->arch.regs[VCPU_REGS_RIP],
+				   "halted with interrupts enabled and nothing "
+				   "left that could wake it (deadlock)");
+	}
+	g->current = NULL;
+	if (g->cfg.trace)
+		x2s_set_trace(NULL, NULL);
+	finish_stats(g, t0, tsc0);
+	return g->failed ? 1 : 0;
+}
+
+const char *x2s_guest_error(const struct x2s_guest *g)
+{
+	return g->failed ? g->error : NULL;
+}
+
+const struct x2s_guest_stats *x2s_guest_get_stats(const struct x2s_guest *g)
+{
+	return &g->stats;
+}
+
+struct x2s_vm *x2s_guest_vm(struct x2s_guest *g)
+{
+	return g->vm;
+}
+
+int x2s_guest_write(struct x2s_guest *g, uint64_t addr, const void *buf,
+		    size_t len)
+{
+	uint8_t *p = guest_ptr(g, addr, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(p, buf, len);
+	return 0;
+}
+
+int x2s_guest_read(const struct x2s_guest *g, uint64_t addr, void *buf,
+		   size_t len)
+{
+	const uint8_t *p = guest_ptr(g, addr, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
