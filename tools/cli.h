@@ -31,6 +31,8 @@ int cmd_fastpaths(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_case(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Shared by verify, case and replay (cmd_case.c). */
 struct x2s_vm_desc;

@@ -25,6 +25,10 @@ static const struct cli_command commands[] = {
 	  cmd_verify },
 	{ "case", "one WRMSR exit both ways: outcomes and verdict", cmd_case },
 	{ "replay", "rerun a saved counterexample", cmd_replay },
+	{ "run", "run a guest image on Unicorn, exits through the model",
+	  cmd_run },
+	{ "bench", "bench ipi: guest IPI ping-pong, fastpath off and on",
+	  cmd_bench },
 	{ "version", "the version and the kvm.h ABI version", cmd_version },
 };
 

@@ -94,8 +94,9 @@ struct x2s_exit_stat {
 
 struct x2s_guest_stats {
 	struct x2s_exit_stat reason[X2S_GUEST_NR_REASONS];
-	/* The MSR_WRITE exits a fastpath handled (also counted above). */
+	/* MSR_WRITE exits a fastpath handled / KVM's handler took. */
 	struct x2s_exit_stat msr_write_fastpath;
+	struct x2s_exit_stat msr_write_slow;
 	uint64_t exits;
 	uint64_t insns;	 /* guest instructions, all vCPUs */
 	uint64_t run_ns; /* host time of x2s_guest_run() */

@@ -236,6 +236,8 @@ static void record_entry(struct guest_vcpu *v, uint64_t rip)
 		stat_add(&g->stats.reason[v->exit_basic], ns);
 	if (v->exit_fastpath)
 		stat_add(&g->stats.msr_write_fastpath, ns);
+	else if (v->exit_basic == EXIT_REASON_MSR_WRITE)
+		stat_add(&g->stats.msr_write_slow, ns);
 	rtrace(g, "kvm_entry: vcpu %u, rip 0x%llx", v->idx,
 	       (unsigned long long)rip);
 }
@@ -1154,6 +1156,7 @@ static void finish_stats(struct x2s_guest *g, uint64_t t0, uint64_t tsc0)
 	for (unsigned int i = 0; i < X2S_GUEST_NR_REASONS; i++)
 		scale_stat(&st->reason[i], f);
 	scale_stat(&st->msr_write_fastpath, f);
+	scale_stat(&st->msr_write_slow, f);
 	st->ipi_ns_total = (uint64_t)(st->ipi_ns_total * f);
 	st->ipi_ns_min = (uint64_t)(st->ipi_ns_min * f);
 	st->ipi_ns_max = (uint64_t)(st->ipi_ns_max * f);

@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x2sim run: a guest image on Unicorn, one engine per vCPU, every WRMSR /
+ * RDMSR / HLT / APIC-page access a VM exit through the model, with an
+ * optional fastpath; exit table, trace, memory dumps, JSON.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <x2sim/kvm.h>
+#include <x2sim/x2sim.h>
+
+#include "cli.h"
+#include "fastpath/plugin.h"
+#include "guest_cli.h"
+#include "vmx/vmx.h"
+
+#define CMD "run"
+#define MAX_DUMPS 16
+
+struct dump_req {
+	const char *arg;
+	char symbol[128];
+	uint64_t addr;
+	uint64_t len;
+};
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: x2sim run IMAGE.elf --vcpus N [--fastpath NAME|none | "
+		"--plugin F]\n"
+		"                 [--ap-wait-sipi] [--stat] [--trace] "
+		"[--dump SYMBOL[:LEN]]...\n"
+		"                 [--json FILE] [--max-insns N] "
+		"[--timeout-ms N] [--slice N]\n"
+		"Runs a static ELF64 guest (docs/guest-abi.md).  Exit status 0 "
+		"when every vCPU\nfinished (HLT with IF=0), 1 when the guest "
+		"failed, 2 on usage or input errors.\n");
+}
+
+/* ---- shared report helpers (guest_cli.h) ---- */
+
+void guest_json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+struct stat_row {
+	const char *name;
+	const struct x2s_exit_stat *s;
+};
+
+static void print_row(FILE *out, const char *name,
+		      const struct x2s_exit_stat *s, uint64_t samples,
+		      uint64_t total_ns)
+{
+	double avg = s->count ? (double)s->total_ns / s->count : 0;
+	double var = 0, rel = 0;
+
+	if (s->count > 1) {
+		var = s->sumsq_ns / s->count - avg * avg;
+		if (var < 0)
+			var = 0;
+		/* perf's +-: standard error of the mean, relative. */
+		rel = avg ? 100.0 * sqrt(var / (s->count - 1)) / avg : 0;
+	}
+	fprintf(out,
+		"%20s %10" PRIu64 " %8.2f%% %8.2f%% %9.2fus %9.2fus "
+		"%9.2fus ( +- %6.2f%% )\n",
+		name, s->count, samples ? 100.0 * s->count / samples : 0.0,
+		total_ns ? 100.0 * s->total_ns / total_ns : 0.0,
+		s->min_ns / 1000.0, s->max_ns / 1000.0, avg / 1000.0, rel);
+}
+
+void guest_print_stat_header(FILE *out)
+{
+	fprintf(out, "%20s %10s %9s %9s %11s %11s %11s\n\n", "VM-EXIT",
+		"Samples", "Samples%", "Time%", "Min Time", "Max Time",
+		"Avg time");
+}
+
+void guest_print_msr_rows(FILE *out, const char *label,
+			  const struct x2s_guest_stats *st)
+{
+	const struct x2s_exit_stat *all = &st->reason[EXIT_REASON_MSR_WRITE];
+	uint64_t samples = 0, total = 0;
+	char name[64];
+
+	for (unsigned int i = 0; i < X2S_GUEST_NR_REASONS; i++) {
+		samples += st->reason[i].count;
+		total += st->reason[i].total_ns;
+	}
+	snprintf(name, sizeof(name), "%s MSR_WRITE", label);
+	print_row(out, name, all, samples, total);
+	snprintf(name, sizeof(name), "%s  fastpath", label);
+	print_row(out, name, &st->msr_write_fastpath, samples, total);
+	snprintf(name, sizeof(name), "%s  slow", label);
+	print_row(out, name, &st->msr_write_slow, samples, total);
+}
+
+void guest_print_stat(FILE *out, const struct x2s_guest_stats *st)
+{
+	struct stat_row rows[X2S_GUEST_NR_REASONS + 2];
+	uint64_t samples = 0, total = 0;
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < X2S_GUEST_NR_REASONS; i++) {
+		samples += st->reason[i].count;
+		total += st->reason[i].total_ns;
+	}
+	for (unsigned int i = 0; i < X2S_GUEST_NR_REASONS; i++) {
+		const char *name = vmx_exit_reason_name(i);
+
+		if (!st->reason[i].count)
+			continue;
+		if (i == EXIT_REASON_MSR_WRITE) {
+			rows[n].name = "MSR_WRITE(fastpath)";
+			rows[n].s = &st->msr_write_fastpath;
+			n++;
+			rows[n].name = "MSR_WRITE(slow)";
+			rows[n].s = &st->msr_write_slow;
+			n++;
+			continue;
+		}
+		rows[n].name = name ? name : "UNKNOWN";
+		rows[n].s = &st->reason[i];
+		n++;
+	}
+	/* perf sorts by samples, most first; ties by name for stability. */
+	for (unsigned int i = 1; i < n; i++) {
+		for (unsigned int j = i; j > 0; j--) {
+			struct stat_row t;
+
+			if (rows[j].s->count < rows[j - 1].s->count ||
+			    (rows[j].s->count == rows[j - 1].s->count &&
+			     strcmp(rows[j].name, rows[j - 1].name) >= 0))
+				break;
+			t = rows[j];
+			rows[j] = rows[j - 1];
+			rows[j - 1] = t;
+		}
+	}
+	fprintf(out, "\nAnalyze events for all VMs, all VCPUs:\n\n");
+	guest_print_stat_header(out);
+	for (unsigned int i = 0; i < n; i++)
+		print_row(out, rows[i].name, rows[i].s, samples, total);
+	fprintf(out,
+		"\nTotal Samples:%" PRIu64 ", Total events handled "
+		"time:%.2fus.\n",
+		samples, total / 1000.0);
+	fprintf(out,
+		"(x2sim: host time of the simulator from the exit to the next "
+		"entry, not KVM's)\n");
+}
+
+static void json_stat(FILE *out, const char *name,
+		      const struct x2s_exit_stat *s)
+{
+	fprintf(out, "{\"reason\":");
+	guest_json_str(out, name);
+	fprintf(out,
+		",\"samples\":%" PRIu64 ",\"total_ns\":%" PRIu64
+		",\"min_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
+		",\"avg_ns\":%.1f}",
+		s->count, s->total_ns, s->min_ns, s->max_ns,
+		s->count ? (double)s->total_ns / s->count : 0.0);
+}
+
+void guest_json_exits(FILE *out, const struct x2s_guest_stats *st)
+{
+	bool first = true;
+
+	fputc('[', out);
+	for (unsigned int i = 0; i < X2S_GUEST_NR_REASONS; i++) {
+		const char *name = vmx_exit_reason_name(i);
+
+		if (!st->reason[i].count)
+			continue;
+		if (!first)
+			fputc(',', out);
+		first = false;
+		json_stat(out, name ? name : "UNKNOWN", &st->reason[i]);
+		if (i == EXIT_REASON_MSR_WRITE) {
+			fputc(',', out);
+			json_stat(out, "MSR_WRITE(fastpath)",
+				  &st->msr_write_fastpath);
+			fputc(',', out);
+			json_stat(out, "MSR_WRITE(slow)", &st->msr_write_slow);
+		}
+	}
+	fputc(']', out);
+}
+
+int guest_pick_fastpath(const char *cmd, const char *name, const char *plugin,
+			x2s_fastpath_fn *fn)
+{
+	*fn = NULL;
+	if (name && plugin)
+		return cli_error(cmd, "--fastpath and --plugin exclude each "
+				      "other");
+	if (plugin) {
+		char err[256];
+		int r = x2s_plugin_load(plugin, fn, err, sizeof(err));
+
+		if (r)
+			return cli_error(cmd, "--plugin %s: %s", plugin, err);
+		return 0;
+	}
+	if (name && strcmp(name, "none")) {
+		const struct x2s_fastpath_variant *fv = x2s_fastpath_find(name);
+
+		if (!fv) {
+			fprintf(stderr,
+				"x2sim %s: unknown fastpath '%s'; "
+				"known:",
+				cmd, name);
+			for (unsigned int i = 0; i < x2s_fastpath_nr_variants;
+			     i++)
+				fprintf(stderr, " %s",
+					x2s_fastpath_variants[i].name);
+			fprintf(stderr, " none\n");
+			return EXIT_USAGE;
+		}
+		*fn = fv->fn;
+	}
+	return 0;
+}
+
+/* ---- run ---- */
+
+static void trace_line(void *opaque, const char *line)
+{
+	(void)opaque;
+	printf("%s\n", line);
+}
+
+static int parse_dump(const struct x2s_guest_image *img, struct dump_req *d)
+{
+	const char *colon = strchr(d->arg, ':');
+	size_t n = colon ? (size_t)(colon - d->arg) : strlen(d->arg);
+	uint64_t size = 0;
+
+	if (!n || n >= sizeof(d->symbol))
+		return cli_error(CMD, "--dump %s: bad symbol", d->arg);
+	memcpy(d->symbol, d->arg, n);
+	d->symbol[n] = 0;
+	if (!x2s_guest_image_symbol(img, d->symbol, &d->addr, &size))
+		return cli_error(CMD, "--dump: no symbol '%s' in the image",
+				 d->symbol);
+	if (colon) {
+		if (!cli_parse_u64(CMD, "--dump length", colon + 1, 1, 1 << 20,
+				   &d->len))
+			return EXIT_USAGE;
+	} else {
+		d->len = size ? size : 8;
+		if (d->len > (1 << 20))
+			d->len = 1 << 20;
+	}
+	return 0;
+}
+
+static void print_dump(FILE *out, struct x2s_guest *g, const struct dump_req *d)
+{
+	uint8_t buf[16];
+
+	fprintf(out, "%s @ 0x%" PRIx64 " (%" PRIu64 " bytes):\n", d->symbol,
+		d->addr, d->len);
+	for (uint64_t off = 0; off < d->len; off += 16) {
+		uint64_t n = d->len - off < 16 ? d->len - off : 16;
+
+		if (x2s_guest_read(g, d->addr + off, buf, n)) {
+			fprintf(out, "  0x%" PRIx64 ": <not guest memory>\n",
+				d->addr + off);
+			return;
+		}
+		fprintf(out, "  0x%" PRIx64 ":", d->addr + off);
+		if (!(n % 8)) {
+			for (uint64_t i = 0; i < n; i += 8) {
+				uint64_t w;
+
+				memcpy(&w, buf + i, 8);
+				fprintf(out, " %" PRIu64, w);
+			}
+		} else {
+			for (uint64_t i = 0; i < n; i++)
+				fprintf(out, " %02x", buf[i]);
+		}
+		fputc('\n', out);
+	}
+}
+
+static void json_dump(FILE *out, struct x2s_guest *g, const struct dump_req *d)
+{
+	uint8_t b;
+
+	guest_json_str(out, d->symbol);
+	fprintf(out, ":{\"addr\":%" PRIu64 ",\"hex\":\"", d->addr);
+	for (uint64_t i = 0; i < d->len; i++)
+		if (!x2s_guest_read(g, d->addr + i, &b, 1))
+			fprintf(out, "%02x", b);
+	fprintf(out, "\"}");
+}
+
+static int write_json(const char *path, const char *image, const char *fastpath,
+		      unsigned int nr_vcpus, struct x2s_guest *g, int result,
+		      struct dump_req *dumps, unsigned int nr_dumps)
+{
+	const struct x2s_guest_stats *st = x2s_guest_get_stats(g);
+	struct cli_atomic_file af;
+	FILE *f;
+	int r;
+
+	r = cli_atomic_open(&af, path);
+	if (r)
+		return cli_error(CMD, "--json %s: %s", path, strerror(-r));
+	f = af.f;
+	fprintf(f, "{\"image\":");
+	guest_json_str(f, image);
+	fprintf(f, ",\"vcpus\":%u,\"fastpath\":", nr_vcpus);
+	guest_json_str(f, fastpath);
+	fprintf(f, ",\"result\":\"%s\",\"error\":",
+		result ? "failed" : "finished");
+	if (result)
+		guest_json_str(f, x2s_guest_error(g));
+	else
+		fprintf(f, "null");
+	fprintf(f,
+		",\"insns\":%" PRIu64 ",\"exits_total\":%" PRIu64
+		",\"run_ns\":%" PRIu64 ",\"injected\":{\"irq\":%" PRIu64
+		",\"nmi\":%" PRIu64 ",\"exception\":%" PRIu64 "}",
+		st->insns, st->exits, st->run_ns, st->injected_irqs,
+		st->injected_nmis, st->injected_exceptions);
+	fprintf(f,
+		",\"ipi_latency\":{\"count\":%" PRIu64 ",\"avg_ns\":%.1f"
+		",\"min_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
+		",\"avg_insns\":%.1f}",
+		st->ipi_count,
+		st->ipi_count ? (double)st->ipi_ns_total / st->ipi_count : 0,
+		st->ipi_ns_min, st->ipi_ns_max,
+		st->ipi_count ? (double)st->ipi_insns_total / st->ipi_count :
+				0);
+	fprintf(f, ",\"engine_bytes_per_vcpu\":%" PRIu64 ",\"warns\":%u",
+		st->engine_bytes_per_vcpu, st->warns);
+	fprintf(f, ",\"first_warn\":");
+	if (st->first_warn)
+		guest_json_str(f, st->first_warn);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"exits\":");
+	guest_json_exits(f, st);
+	fprintf(f, ",\"dumps\":{");
+	for (unsigned int i = 0; i < nr_dumps; i++) {
+		if (i)
+			fputc(',', f);
+		json_dump(f, g, &dumps[i]);
+	}
+	fprintf(f, "}}\n");
+	r = cli_atomic_commit(&af, !ferror(f));
+	if (r)
+		return cli_error(CMD, "--json %s: %s", path, strerror(-r));
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct x2s_guest_config cfg = { 0 };
+	struct dump_req dumps[MAX_DUMPS];
+	unsigned int nr_dumps = 0;
+	const char *image = NULL, *fastpath = NULL, *plugin = NULL;
+	const char *json = NULL;
+	bool stat = false, trace = false, have_vcpus = false;
+	struct x2s_guest_image *img = NULL;
+	struct x2s_guest *g = NULL;
+	char err[512];
+	uint64_t val;
+	int r, ret;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			run_usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--stat")) {
+			stat = true;
+		} else if (!strcmp(a, "--trace")) {
+			trace = true;
+		} else if (!strcmp(a, "--ap-wait-sipi")) {
+			cfg.ap_wait_sipi = true;
+		} else if (a[0] == '-' && a[1] == '-' && !next) {
+			return cli_error(CMD, "%s needs a value", a);
+		} else if (!strcmp(a, "--vcpus")) {
+			if (!cli_parse_u64(CMD, "--vcpus", next, 1,
+					   X2S_GUEST_MAX_VCPUS, &val))
+				return EXIT_USAGE;
+			cfg.nr_vcpus = (unsigned int)val;
+			have_vcpus = true;
+			i++;
+		} else if (!strcmp(a, "--fastpath")) {
+			fastpath = next;
+			i++;
+		} else if (!strcmp(a, "--plugin")) {
+			plugin = next;
+			i++;
+		} else if (!strcmp(a, "--dump")) {
+			if (nr_dumps == MAX_DUMPS)
+				return cli_error(CMD, "at most %d --dump",
+						 MAX_DUMPS);
+			dumps[nr_dumps++].arg = next;
+			i++;
+		} else if (!strcmp(a, "--json")) {
+			json = next;
+			i++;
+		} else if (!strcmp(a, "--max-insns")) {
+			if (!cli_parse_u64(CMD, "--max-insns", next, 1,
+					   UINT64_MAX / 2, &cfg.max_insns))
+				return EXIT_USAGE;
+			i++;
+		} else if (!strcmp(a, "--timeout-ms")) {
+			if (!cli_parse_u64(CMD, "--timeout-ms", next, 1,
+					   86400000, &cfg.timeout_ms))
+				return EXIT_USAGE;
+			i++;
+		} else if (!strcmp(a, "--slice")) {
+			if (!cli_parse_u64(CMD, "--slice", next, 1, 1u << 30,
+					   &cfg.slice))
+				return EXIT_USAGE;
+			i++;
+		} else if (a[0] == '-') {
+			return cli_error(CMD,
+					 "unknown option '%s' (see "
+					 "'x2sim run --help')",
+					 a);
+		} else if (!image) {
+			image = a;
+		} else {
+			return cli_error(CMD, "more than one image ('%s')", a);
+		}
+	}
+	if (!image)
+		return cli_error(CMD, "no IMAGE.elf (see 'x2sim run --help')");
+	if (!have_vcpus)
+		return cli_error(CMD, "--vcpus N is required");
+	r = guest_pick_fastpath(CMD, fastpath, plugin, &cfg.fastpath);
+	if (r)
+		return r;
+
+	r = x2s_guest_image_load(image, &img, err, sizeof(err));
+	if (r)
+		return cli_error(CMD, "%s: %s", image, err);
+	for (unsigned int i = 0; i < nr_dumps; i++) {
+		r = parse_dump(img, &dumps[i]);
+		if (r) {
+			x2s_guest_image_free(img);
+			return r;
+		}
+	}
+	if (trace) {
+		cfg.trace = trace_line;
+		cfg.trace_opaque = NULL;
+	}
+	r = x2s_guest_create(img, &cfg, &g, err, sizeof(err));
+	if (r) {
+		x2s_guest_image_free(img);
+		return cli_error(CMD, "%s", err);
+	}
+	r = x2s_guest_run(g);
+	ret = 0;
+	if (r < 0) {
+		fprintf(stderr, "x2sim run: internal error %d\n", r);
+		ret = EXIT_CHECK;
+	} else if (r) {
+		fprintf(stderr, "x2sim run: guest failed: %s\n",
+			x2s_guest_error(g));
+		ret = EXIT_CHECK;
+	} else {
+		const struct x2s_guest_stats *st = x2s_guest_get_stats(g);
+
+		printf("x2sim run: %s finished: %u vCPUs, %" PRIu64
+		       " exits, %" PRIu64 " guest instructions, %.3f ms "
+		       "host time, fastpath %s\n",
+		       image, cfg.nr_vcpus, st->exits, st->insns,
+		       st->run_ns / 1e6,
+		       plugin	? plugin :
+		       fastpath ? fastpath :
+				  "none");
+	}
+	{
+		const struct x2s_guest_stats *st = x2s_guest_get_stats(g);
+
+		if (st->warns)
+			printf("x2sim run: the model reached WARN_ON_ONCE "
+			       "%u time(s), first: %s (a finding about the "
+			       "fastpath, not a runner failure)\n",
+			       st->warns,
+			       st->first_warn ? st->first_warn : "?");
+		if (stat)
+			guest_print_stat(stdout, st);
+	}
+	for (unsigned int i = 0; i < nr_dumps; i++)
+		print_dump(stdout, g, &dumps[i]);
+	if (json && write_json(json, image,
+			       plugin	? plugin :
+			       fastpath ? fastpath :
+					  "none",
+			       cfg.nr_vcpus, g, r != 0, dumps, nr_dumps))
+		ret = ret ? ret : EXIT_USAGE;
+	x2s_guest_destroy(g);
+	x2s_guest_image_free(img);
+	return ret;
+}

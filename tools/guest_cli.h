@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared by `x2sim run` and `x2sim bench ipi`: the perf-kvm-stat style
+ * exit table and JSON pieces of a guest run.
+ */
+#ifndef X2SIM_TOOLS_GUEST_CLI_H
+#define X2SIM_TOOLS_GUEST_CLI_H
+
+#include <stdio.h>
+
+#include "guest/guest.h"
+
+/* The table of `perf kvm stat report`, MSR_WRITE split fastpath / slow. */
+void guest_print_stat(FILE *out, const struct x2s_guest_stats *st);
+/* One MSR_WRITE row pair (fastpath, slow) with a label, same layout. */
+void guest_print_stat_header(FILE *out);
+void guest_print_msr_rows(FILE *out, const char *label,
+			  const struct x2s_guest_stats *st);
+/* The exits as a JSON array value. */
+void guest_json_exits(FILE *out, const struct x2s_guest_stats *st);
+/* A JSON string literal. */
+void guest_json_str(FILE *out, const char *s);
+/* Resolve --fastpath NAME|none and --plugin F into a hook; 0 or EXIT_USAGE. */
+int guest_pick_fastpath(const char *cmd, const char *name, const char *plugin,
+			x2s_fastpath_fn *fn);
+
+#endif
