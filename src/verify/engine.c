@@ -201,7 +201,7 @@ struct engine {
 	size_t vmcs_bytes;
 	struct kvm_apic_map *map;
 	struct vcpu_base *base;
-	struct x2s_vcpu_state pre; /* the sender after the exit began */
+	struct vcpu_raw pre; /* the sender after the exit began */
 	/* A vCPU left with a declined case's exit loaded, or -1. */
 	int loaded;
 	unsigned long *targets; /* KVM_MAX_VCPUS bits */
@@ -229,6 +229,18 @@ static void raw_restore(struct engine *e, struct kvm_vcpu *vcpu,
 		*vcpu->arch.apic = raw->apic;
 	*vcpu->run = raw->run;
 	memcpy(vmx->vmcs, raw->vmcs, e->vmcs_bytes);
+}
+
+static bool raw_equal(struct engine *e, struct kvm_vcpu *vcpu,
+		      const struct vcpu_raw *raw)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	return !memcmp(vmx, &raw->vmx, sizeof(*vmx)) &&
+	       (!vcpu->arch.apic ||
+		!memcmp(vcpu->arch.apic, &raw->apic, sizeof(raw->apic))) &&
+	       !memcmp(vcpu->run, &raw->run, sizeof(raw->run)) &&
+	       !memcmp(vmx->vmcs, raw->vmcs, e->vmcs_bytes);
 }
 
 static void engine_free(struct engine *e)
@@ -348,14 +360,14 @@ static void engine_load(struct engine *e, unsigned int s, u32 ecx, u64 data)
 }
 
 /*
- * What a fastpath that returned NONE changed.  The sender is compared by
- * its observable state with pre (taken after the exit began); every other
- * vCPU by its page lines and, when a byte of its vCPU or LAPIC structure
- * moved, by its observable state.  x2sim: another vCPU's VMCS and kvm_run
- * are not compared: only that vCPU's own exits touch them.
+ * What a fastpath that returned NONE changed.  Every vCPU is compared by
+ * its page lines and, when a byte of its state moved, by its observable
+ * state; the sender against pre (taken after the exit began), the others
+ * against the base.  x2sim: another vCPU's VMCS and kvm_run are not
+ * compared: only that vCPU's own exits touch them.
  */
 static u64 engine_changed(struct engine *e, unsigned int s,
-			  const struct x2s_vcpu_state *pre)
+			  const struct vcpu_raw *pre)
 {
 	u64 sig = 0;
 
@@ -364,6 +376,7 @@ static u64 engine_changed(struct engine *e, unsigned int s,
 		struct vcpu_base *b = &e->base[i];
 		struct kvm_lapic *apic = vcpu->arch.apic;
 		u64 lines = apic ? apic->dirty_lines : 0;
+		const struct x2s_vcpu_state *then = &b->small;
 
 		while (lines) {
 			unsigned int l = __builtin_ctzll(lines);
@@ -372,19 +385,29 @@ static u64 engine_changed(struct engine *e, unsigned int s,
 					 b->page + l * 64, l, i == s);
 			lines &= lines - 1;
 		}
-		if (apic && memcmp(&to_vmx(vcpu)->pi_desc, &b->raw.vmx.pi_desc,
-				   sizeof(struct pi_desc)))
-			sig |= SIG(SIG_IRR, i == s);
 		if (i == s) {
-			x2s_vcpu_save_small(vcpu, &b->cur);
-			sig |= small_diff(pre, &b->cur, true);
+			struct vcpu_raw now;
+
+			if (raw_equal(e, vcpu, pre))
+				continue;
+			/* The observable state before: put pre back a moment. */
+			raw_save(e, vcpu, &now);
+			raw_restore(e, vcpu, pre);
+			x2s_vcpu_save_small(vcpu, &b->fast);
+			raw_restore(e, vcpu, &now);
+			then = &b->fast;
+		} else if (!memcmp(to_vmx(vcpu), &b->raw.vmx,
+				   sizeof(b->raw.vmx)) &&
+			   (!apic ||
+			    !memcmp(apic, &b->raw.apic, sizeof(*apic)))) {
 			continue;
 		}
-		if (!memcmp(to_vmx(vcpu), &b->raw.vmx, sizeof(b->raw.vmx)) &&
-		    (!apic || !memcmp(apic, &b->raw.apic, sizeof(*apic))))
-			continue;
+		if (memcmp(&to_vmx(vcpu)->pi_desc,
+			   i == s ? &pre->vmx.pi_desc : &b->raw.vmx.pi_desc,
+			   sizeof(struct pi_desc)))
+			sig |= SIG(SIG_IRR, i == s);
 		x2s_vcpu_save_small(vcpu, &b->cur);
-		sig |= small_diff(&b->small, &b->cur, false);
+		sig |= small_diff(then, &b->cur, i == s);
 	}
 	return sig;
 }
@@ -514,7 +537,7 @@ static void engine_case(struct engine *e, unsigned int s, u32 ecx, u64 data,
 	e->loaded = -1;
 	engine_load(e, s, ecx, data);
 	x2s_vmx_exit_begin(vcpu);
-	x2s_vcpu_save_small(vcpu, &e->pre);
+	raw_save(e, vcpu, &e->pre);
 	fp = fn ? fn(vcpu) : EXIT_FASTPATH_NONE;
 	o->fastpath = fp;
 

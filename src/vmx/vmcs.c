@@ -13,12 +13,6 @@
 
 #include "vmx/vmx.h"
 
-#define VMCS_FIELD_WIDTH(f) (((f) >> 13) & 3)
-#define VMCS_FIELD_WIDTH_16 0
-#define VMCS_FIELD_WIDTH_64 1
-#define VMCS_FIELD_WIDTH_32 2
-#define VMCS_FIELD_WIDTH_NATURAL 3
-
 #define VMCS_KEY_INDEX_BITS 6
 #define VMCS_KEY(f)                                       \
 	((((f) >> 13 & 3) << (VMCS_KEY_INDEX_BITS + 3)) | \
@@ -26,63 +20,11 @@
 	 (((f) >> 1 & ((1u << VMCS_KEY_INDEX_BITS) - 1)) << 1) | ((f)&1))
 #define VMCS_NR_KEYS (1u << (VMCS_KEY_INDEX_BITS + 5))
 
-/* Every field of the store; the 64-bit ones also answer at encoding + 1. */
-#define VMCS_FIELDS(X)                   \
-	X(POSTED_INTR_NV)                \
-	X(GUEST_INTR_STATUS)             \
-	X(MSR_BITMAP)                    \
-	X(VIRTUAL_APIC_PAGE_ADDR)        \
-	X(APIC_ACCESS_ADDR)              \
-	X(POSTED_INTR_DESC_ADDR)         \
-	X(GUEST_PHYSICAL_ADDRESS)        \
-	X(PIN_BASED_VM_EXEC_CONTROL)     \
-	X(CPU_BASED_VM_EXEC_CONTROL)     \
-	X(EXCEPTION_BITMAP)              \
-	X(VM_EXIT_CONTROLS)              \
-	X(VM_ENTRY_CONTROLS)             \
-	X(VM_ENTRY_INTR_INFO_FIELD)      \
-	X(VM_ENTRY_EXCEPTION_ERROR_CODE) \
-	X(VM_ENTRY_INSTRUCTION_LEN)      \
-	X(TPR_THRESHOLD)                 \
-	X(SECONDARY_VM_EXEC_CONTROL)     \
-	X(VM_INSTRUCTION_ERROR)          \
-	X(VM_EXIT_REASON)                \
-	X(VM_EXIT_INTR_INFO)             \
-	X(VM_EXIT_INTR_ERROR_CODE)       \
-	X(IDT_VECTORING_INFO_FIELD)      \
-	X(IDT_VECTORING_ERROR_CODE)      \
-	X(VM_EXIT_INSTRUCTION_LEN)       \
-	X(VMX_INSTRUCTION_INFO)          \
-	X(GUEST_INTERRUPTIBILITY_INFO)   \
-	X(GUEST_ACTIVITY_STATE)          \
-	X(VMX_PREEMPTION_TIMER_VALUE)    \
-	X(EXIT_QUALIFICATION)            \
-	X(GUEST_LINEAR_ADDRESS)          \
-	X(GUEST_CR0)                     \
-	X(GUEST_CR3)                     \
-	X(GUEST_CR4)                     \
-	X(GUEST_DR7)                     \
-	X(GUEST_RSP)                     \
-	X(GUEST_RIP)                     \
-	X(GUEST_RFLAGS)                  \
-	X(GUEST_PENDING_DBG_EXCEPTIONS)
-
-enum vmcs_slot {
-#define VMCS_SLOT_ENUM(f) VMCS_SLOT_##f,
-	VMCS_FIELDS(VMCS_SLOT_ENUM)
-#undef VMCS_SLOT_ENUM
-		VMCS_NR_SLOTS
-};
-
 /* Key -> slot + 1; 0 means "no such field". */
 static const u8 vmcs_key_to_slot[VMCS_NR_KEYS] = {
 #define VMCS_KEY_ENTRY(f) [VMCS_KEY(f)] = VMCS_SLOT_##f + 1,
 	VMCS_FIELDS(VMCS_KEY_ENTRY)
 #undef VMCS_KEY_ENTRY
-};
-
-struct vmcs {
-	u64 fields[VMCS_NR_SLOTS];
 };
 
 _Static_assert(VMCS_NR_SLOTS < 255, "slot numbers must fit in u8");
@@ -146,7 +88,7 @@ static u64 vmcs_field_mask(unsigned long field)
 	}
 }
 
-u64 vmcs_read(struct kvm_vcpu *vcpu, unsigned long field)
+u64 __vmcs_read(struct kvm_vcpu *vcpu, unsigned long field)
 {
 	struct vmcs *vmcs = to_vmx(vcpu)->vmcs;
 	bool high;
@@ -159,7 +101,7 @@ u64 vmcs_read(struct kvm_vcpu *vcpu, unsigned long field)
 	return vmcs->fields[slot];
 }
 
-void vmcs_write(struct kvm_vcpu *vcpu, unsigned long field, u64 value)
+void __vmcs_write(struct kvm_vcpu *vcpu, unsigned long field, u64 value)
 {
 	struct vmcs *vmcs = to_vmx(vcpu)->vmcs;
 	bool high;

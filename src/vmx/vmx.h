@@ -199,9 +199,119 @@ size_t vmcs_size(void);
 void free_vmcs(struct vmcs *vmcs);
 /* True if encoding names a field of the store. */
 bool vmcs_field_valid(unsigned long field);
-/* Reads of unknown fields WARN and return 0; writes WARN and are dropped. */
-u64 vmcs_read(struct kvm_vcpu *vcpu, unsigned long field);
-void vmcs_write(struct kvm_vcpu *vcpu, unsigned long field, u64 value);
+
+/* Every field of the store; the 64-bit ones also answer at encoding + 1. */
+#define VMCS_FIELDS(X)                   \
+	X(POSTED_INTR_NV)                \
+	X(GUEST_INTR_STATUS)             \
+	X(MSR_BITMAP)                    \
+	X(VIRTUAL_APIC_PAGE_ADDR)        \
+	X(APIC_ACCESS_ADDR)              \
+	X(POSTED_INTR_DESC_ADDR)         \
+	X(GUEST_PHYSICAL_ADDRESS)        \
+	X(PIN_BASED_VM_EXEC_CONTROL)     \
+	X(CPU_BASED_VM_EXEC_CONTROL)     \
+	X(EXCEPTION_BITMAP)              \
+	X(VM_EXIT_CONTROLS)              \
+	X(VM_ENTRY_CONTROLS)             \
+	X(VM_ENTRY_INTR_INFO_FIELD)      \
+	X(VM_ENTRY_EXCEPTION_ERROR_CODE) \
+	X(VM_ENTRY_INSTRUCTION_LEN)      \
+	X(TPR_THRESHOLD)                 \
+	X(SECONDARY_VM_EXEC_CONTROL)     \
+	X(VM_INSTRUCTION_ERROR)          \
+	X(VM_EXIT_REASON)                \
+	X(VM_EXIT_INTR_INFO)             \
+	X(VM_EXIT_INTR_ERROR_CODE)       \
+	X(IDT_VECTORING_INFO_FIELD)      \
+	X(IDT_VECTORING_ERROR_CODE)      \
+	X(VM_EXIT_INSTRUCTION_LEN)       \
+	X(VMX_INSTRUCTION_INFO)          \
+	X(GUEST_INTERRUPTIBILITY_INFO)   \
+	X(GUEST_ACTIVITY_STATE)          \
+	X(VMX_PREEMPTION_TIMER_VALUE)    \
+	X(EXIT_QUALIFICATION)            \
+	X(GUEST_LINEAR_ADDRESS)          \
+	X(GUEST_CR0)                     \
+	X(GUEST_CR3)                     \
+	X(GUEST_CR4)                     \
+	X(GUEST_DR7)                     \
+	X(GUEST_RSP)                     \
+	X(GUEST_RIP)                     \
+	X(GUEST_RFLAGS)                  \
+	X(GUEST_PENDING_DBG_EXCEPTIONS)
+
+enum vmcs_slot {
+#define VMCS_SLOT_ENUM(f) VMCS_SLOT_##f,
+	VMCS_FIELDS(VMCS_SLOT_ENUM)
+#undef VMCS_SLOT_ENUM
+		VMCS_NR_SLOTS
+};
+
+struct vmcs {
+	u64 fields[VMCS_NR_SLOTS];
+};
+
+#define VMCS_FIELD_WIDTH(f) (((f) >> 13) & 3)
+#define VMCS_FIELD_WIDTH_16 0
+#define VMCS_FIELD_WIDTH_64 1
+#define VMCS_FIELD_WIDTH_32 2
+#define VMCS_FIELD_WIDTH_NATURAL 3
+
+/* The slot of a field given as a constant; -1 for anything else. */
+static inline __attribute__((always_inline)) int
+vmcs_const_slot(unsigned long field)
+{
+	switch (field) {
+#define VMCS_SLOT_CASE(f) \
+	case f:           \
+		return VMCS_SLOT_##f;
+		VMCS_FIELDS(VMCS_SLOT_CASE)
+#undef VMCS_SLOT_CASE
+	}
+	return -1;
+}
+
+static inline __attribute__((always_inline)) u64
+vmcs_const_mask(unsigned long field)
+{
+	switch (VMCS_FIELD_WIDTH(field)) {
+	case VMCS_FIELD_WIDTH_16:
+		return 0xffffULL;
+	case VMCS_FIELD_WIDTH_32:
+		return 0xffffffffULL;
+	default:
+		return ~0ULL;
+	}
+}
+
+/* Any field: reads of unknown fields WARN and return 0, writes WARN. */
+u64 __vmcs_read(struct kvm_vcpu *vcpu, unsigned long field);
+void __vmcs_write(struct kvm_vcpu *vcpu, unsigned long field, u64 value);
+
+/*
+ * Nearly every access names its field as a constant: that one is a load
+ * or a store of the slot, resolved at compile time.
+ */
+static inline __attribute__((always_inline)) u64
+vmcs_read(struct kvm_vcpu *vcpu, unsigned long field)
+{
+	if (__builtin_constant_p(field) && vmcs_const_slot(field) >= 0)
+		return to_vmx(vcpu)->vmcs->fields[vmcs_const_slot(field)];
+	return __vmcs_read(vcpu, field);
+}
+
+static inline __attribute__((always_inline)) void
+vmcs_write(struct kvm_vcpu *vcpu, unsigned long field, u64 value)
+{
+	if (__builtin_constant_p(field) && vmcs_const_slot(field) >= 0) {
+		to_vmx(vcpu)->vmcs->fields[vmcs_const_slot(field)] =
+			value & vmcs_const_mask(field);
+		return;
+	}
+	__vmcs_write(vcpu, field, value);
+}
+
 #define vmcs_read16(v, f) ((u16)vmcs_read((v), (f)))
 #define vmcs_read32(v, f) ((u32)vmcs_read((v), (f)))
 #define vmcs_read64(v, f) vmcs_read((v), (f))
