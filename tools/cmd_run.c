@@ -66,7 +66,7 @@ struct stat_row {
 	const struct x2s_exit_stat *s;
 };
 
-static void print_row(FILE *out, const char *name,
+static void print_row(FILE *out, int width, const char *name,
 		      const struct x2s_exit_stat *s, uint64_t samples,
 		      uint64_t total_ns)
 {
@@ -81,16 +81,17 @@ static void print_row(FILE *out, const char *name,
 		rel = avg ? 100.0 * sqrt(var / (s->count - 1)) / avg : 0;
 	}
 	fprintf(out,
-		"%20s %10" PRIu64 " %8.2f%% %8.2f%% %9.2fus %9.2fus "
+		"%*s %10" PRIu64 " %8.2f%% %8.2f%% %9.2fus %9.2fus "
 		"%9.2fus ( +- %6.2f%% )\n",
-		name, s->count, samples ? 100.0 * s->count / samples : 0.0,
+		width, name, s->count,
+		samples ? 100.0 * s->count / samples : 0.0,
 		total_ns ? 100.0 * s->total_ns / total_ns : 0.0,
 		s->min_ns / 1000.0, s->max_ns / 1000.0, avg / 1000.0, rel);
 }
 
-void guest_print_stat_header(FILE *out)
+void guest_print_stat_header(FILE *out, int width)
 {
-	fprintf(out, "%20s %10s %9s %9s %11s %11s %11s\n\n", "VM-EXIT",
+	fprintf(out, "%*s %10s %9s %9s %11s %11s %11s\n\n", width, "VM-EXIT",
 		"Samples", "Samples%", "Time%", "Min Time", "Max Time",
 		"Avg time");
 }
@@ -106,12 +107,10 @@ void guest_print_msr_rows(FILE *out, const char *label,
 		samples += st->reason[i].count;
 		total += st->reason[i].total_ns;
 	}
-	snprintf(name, sizeof(name), "%s MSR_WRITE", label);
-	print_row(out, name, all, samples, total);
-	snprintf(name, sizeof(name), "%s  fastpath", label);
-	print_row(out, name, &st->msr_write_fastpath, samples, total);
-	snprintf(name, sizeof(name), "%s  slow", label);
-	print_row(out, name, &st->msr_write_slow, samples, total);
+	snprintf(name, sizeof(name), "%s: MSR_WRITE", label);
+	print_row(out, 30, name, all, samples, total);
+	print_row(out, 30, "fastpath", &st->msr_write_fastpath, samples, total);
+	print_row(out, 30, "slow", &st->msr_write_slow, samples, total);
 }
 
 void guest_print_stat(FILE *out, const struct x2s_guest_stats *st)
@@ -157,9 +156,9 @@ void guest_print_stat(FILE *out, const struct x2s_guest_stats *st)
 		}
 	}
 	fprintf(out, "\nAnalyze events for all VMs, all VCPUs:\n\n");
-	guest_print_stat_header(out);
+	guest_print_stat_header(out, 20);
 	for (unsigned int i = 0; i < n; i++)
-		print_row(out, rows[i].name, rows[i].s, samples, total);
+		print_row(out, 20, rows[i].name, rows[i].s, samples, total);
 	fprintf(out,
 		"\nTotal Samples:%" PRIu64 ", Total events handled "
 		"time:%.2fus.\n",

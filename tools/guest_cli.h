@@ -12,8 +12,9 @@
 
 /* The table of `perf kvm stat report`, MSR_WRITE split fastpath / slow. */
 void guest_print_stat(FILE *out, const struct x2s_guest_stats *st);
-/* One MSR_WRITE row pair (fastpath, slow) with a label, same layout. */
-void guest_print_stat_header(FILE *out);
+/* Rows of the same layout: the header (name column width), MSR_WRITE
+ * with its fastpath / slow split under a label (width 30). */
+void guest_print_stat_header(FILE *out, int width);
 void guest_print_msr_rows(FILE *out, const char *label,
 			  const struct x2s_guest_stats *st);
 /* The exits as a JSON array value. */

@@ -639,7 +639,17 @@ static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 				vcpu->arch.regs[VCPU_REGS_RDX]);
 		}
 		record_entry(v, vcpu->arch.regs[VCPU_REGS_RIP]);
-		/* Writing RIP in a code hook resumes there (Unicorn 2). */
+		/*
+		 * Unicorn 2.0.1 (QEMU 5.0) executes WRMSR to the x2APIC range
+		 * as a no-op, so after the exit it may simply run the
+		 * instruction and go on: cheaper than writing RIP, which
+		 * restarts its CPU loop.  Other MSRs can change emulated CPU
+		 * state (EFER, FS_BASE...) and RDMSR would load a value, so
+		 * those resume at the model's RIP past the instruction.
+		 */
+		if (write && vcpu->arch.regs[VCPU_REGS_RIP] == addr + 2 &&
+		    ((u32)vcpu->arch.regs[VCPU_REGS_RCX] & ~0xffu) == 0x800)
+			return;
 		reg_set(v, UC_X86_REG_RIP, vcpu->arch.regs[VCPU_REGS_RIP]);
 		return;
 	}
