@@ -1,1 +1,131 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Guest runner benchmarks (host time of the simulator, best of 3):
+ *   exit rate   one vCPU writing the x2APIC ICR to an absent APIC ID in a
+ *               register-only loop (guests/wrmsr_loop.S): intercepted
+ *               WRMSR exits per second, fastpath off and upstream;
+ *   round trip  the IPI ping-pong (guests/pingpong.S) with each fastpath:
+ *               send, deliver, handler, EOI, per round trip;
+ *   memory      resident memory the Unicorn engines add, per vCPU.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guest/guest.h"
+
+#define RUNS 3
+
+static struct x2s_guest_image *load(const char *name)
+{
+	char path[512], err[256];
+	struct x2s_guest_image *img;
+
+	snprintf(path, sizeof(path), "%s/%s.elf", X2S_GUEST_DIR, name);
+	if (x2s_guest_image_load(path, &img, err, sizeof(err))) {
+		fprintf(stderr, "bench_guest: %s: %s\n", path, err);
+		exit(1);
+	}
+	return img;
+}
+
+/* Best (shortest) of RUNS runs with `sym` patched to `val`. */
+static struct x2s_guest_stats best_run(struct x2s_guest_image *img,
+				       unsigned int vcpus, x2s_fastpath_fn fn,
+				       const char *sym, uint64_t val)
+{
+	struct x2s_guest_config cfg = { .nr_vcpus = vcpus, .fastpath = fn };
+	struct x2s_guest_stats best = { 0 };
+	uint64_t addr = 0;
+
+	if (sym && !x2s_guest_image_symbol(img, sym, &addr, NULL)) {
+		fprintf(stderr, "bench_guest: no symbol %s\n", sym);
+		exit(1);
+	}
+	for (int run = 0; run < RUNS; run++) {
+		struct x2s_guest *g;
+		char err[256];
+
+		if (x2s_guest_create(img, &cfg, &g, err, sizeof(err))) {
+			fprintf(stderr, "bench_guest: %s\n", err);
+			exit(1);
+		}
+		if (sym)
+			x2s_guest_write(g, addr, &val, sizeof(val));
+		if (x2s_guest_run(g)) {
+			fprintf(stderr, "bench_guest: %s\n",
+				x2s_guest_error(g));
+			exit(1);
+		}
+		if (!run || x2s_guest_get_stats(g)->run_ns < best.run_ns)
+			best = *x2s_guest_get_stats(g);
+		x2s_guest_destroy(g);
+	}
+	return best;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t iterations = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000000;
+	uint64_t rounds = argc > 2 ? strtoull(argv[2], NULL, 0) : 20000;
+	struct x2s_guest_image *loop = load("wrmsr_loop");
+	struct x2s_guest_image *pingpong = load("pingpong");
+	struct x2s_guest_image *broadcast = load("broadcast");
+	const struct x2s_fastpath_variant *up = x2s_fastpath_find("upstream");
+
+	printf("guest runner, host time of the simulator, best of %d runs\n\n",
+	       RUNS);
+	printf("exit rate: 1 vCPU, %" PRIu64 " WRMSR(ICR) to an absent "
+	       "APIC ID\n",
+	       iterations);
+	printf("%-14s %14s %12s %14s\n", "fastpath", "exits/s", "ns/exit",
+	       "MSR_WRITE avg");
+	for (int i = 0; i < 2; i++) {
+		struct x2s_guest_stats st = best_run(loop, 1, i ? up->fn : NULL,
+						     "iterations", iterations);
+		const struct x2s_exit_stat *w =
+			&st.reason[EXIT_REASON_MSR_WRITE];
+
+		printf("%-14s %14.0f %12.1f %12.1fns\n",
+		       i ? "upstream" : "none",
+		       1e9 * (double)w->count / (double)st.run_ns,
+		       (double)st.run_ns / (double)w->count,
+		       (double)w->total_ns / (double)w->count);
+	}
+
+	printf("\nIPI ping-pong: 2 vCPUs, %" PRIu64 " round trips\n", rounds);
+	printf("%-14s %14s %14s %14s %14s\n", "fastpath", "round trip us",
+	       "trips/s", "latency ns", "latency insns");
+	for (int i = -1; i < (int)x2s_fastpath_nr_variants; i++) {
+		const char *name =
+			i < 0 ? "none" : x2s_fastpath_variants[i].name;
+		struct x2s_guest_stats st = best_run(
+			pingpong, 2, i < 0 ? NULL : x2s_fastpath_variants[i].fn,
+			"rounds", rounds);
+
+		printf("%-14s %14.2f %14.0f %14.0f %14.1f\n", name,
+		       (double)st.run_ns / (double)rounds / 1000.0,
+		       1e9 * (double)rounds / (double)st.run_ns,
+		       (double)st.ipi_ns_total / (double)st.ipi_count,
+		       (double)st.ipi_insns_total / (double)st.ipi_count);
+	}
+
+	printf("\nengine memory (resident, added by the Unicorn engines)\n");
+	printf("%-10s %-10s %16s\n", "guest", "vCPUs", "KiB per vCPU");
+	{
+		static const unsigned int vcpus[] = { 2, 16, 64 };
+
+		for (unsigned int i = 0; i < 3; i++) {
+			struct x2s_guest_stats st =
+				best_run(broadcast, vcpus[i], NULL, NULL, 0);
+
+			printf("%-10s %-10u %16.0f\n", "broadcast", vcpus[i],
+			       st.engine_bytes_per_vcpu / 1024.0);
+		}
+	}
+	x2s_guest_image_free(loop);
+	x2s_guest_image_free(pingpong);
+	x2s_guest_image_free(broadcast);
+	return 0;
+}

@@ -263,18 +263,22 @@ static uint32_t vcpu_interruptibility(struct guest_vcpu *v)
  */
 static int vcpu_exit(struct guest_vcpu *v, struct x2s_exit *exit, uint64_t rip)
 {
+	static int regs[] = { UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX,
+			      UC_X86_REG_RFLAGS };
 	struct x2s_guest *g = v->g;
 	struct kvm_vcpu *vcpu = v->vcpu;
-	uint64_t rflags = reg_get(v, UC_X86_REG_RFLAGS);
 	uint32_t basic = exit->reason & 0xffff;
+	uint64_t val[4] = { 0 };
+	void *ptrs[4] = { &val[0], &val[1], &val[2], &val[3] };
 	int r;
 
 	v->exit_t0 = now_ticks();
-	vcpu->arch.regs[VCPU_REGS_RAX] = reg_get(v, UC_X86_REG_RAX);
-	vcpu->arch.regs[VCPU_REGS_RCX] = reg_get(v, UC_X86_REG_RCX);
-	vcpu->arch.regs[VCPU_REGS_RDX] = reg_get(v, UC_X86_REG_RDX);
+	uc_reg_read_batch(v->uc, regs, ptrs, 4);
+	vcpu->arch.regs[VCPU_REGS_RAX] = val[0];
+	vcpu->arch.regs[VCPU_REGS_RCX] = val[1];
+	vcpu->arch.regs[VCPU_REGS_RDX] = val[2];
 	vcpu->arch.regs[VCPU_REGS_RIP] = rip;
-	vcpu->arch.rflags = rflags;
+	vcpu->arch.rflags = val[3];
 	vcpu->arch.interruptibility = vcpu_interruptibility(v);
 
 	if (g->cfg.trace) {
@@ -401,16 +405,23 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 		  (uint64_t)gate[8] << 32 | (uint64_t)gate[9] << 40 |
 		  (uint64_t)gate[10] << 48 | (uint64_t)gate[11] << 56;
 
-	rsp = reg_get(v, UC_X86_REG_RSP);
-	rflags = reg_get(v, UC_X86_REG_RFLAGS);
-	/* 64-bit delivery aligns the stack, then SS, RSP, RFLAGS, CS, RIP. */
-	if (has_error)
-		frame[n++] = error;
-	frame[n++] = reg_get(v, UC_X86_REG_RIP);
-	frame[n++] = reg_get(v, UC_X86_REG_CS);
-	frame[n++] = rflags;
-	frame[n++] = rsp;
-	frame[n++] = reg_get(v, UC_X86_REG_SS);
+	{
+		static int regs[] = { UC_X86_REG_RIP, UC_X86_REG_CS,
+				      UC_X86_REG_RFLAGS, UC_X86_REG_RSP,
+				      UC_X86_REG_SS };
+		uint64_t val[5] = { 0 };
+		void *ptrs[5] = { &val[0], &val[1], &val[2], &val[3], &val[4] };
+
+		uc_reg_read_batch(v->uc, regs, ptrs, 5);
+		/* 64-bit delivery aligns the stack, then pushes SS, RSP,
+		 * RFLAGS, CS, RIP and the error code. */
+		if (has_error)
+			frame[n++] = error;
+		for (unsigned int i = 0; i < 5; i++)
+			frame[n++] = val[i];
+		rflags = val[2];
+		rsp = val[3];
+	}
 	rsp = (rsp & ~0xfULL) - n * 8;
 	dst = guest_ptr(v->g, rsp, n * 8);
 	if (!dst) {
@@ -422,9 +433,13 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 	rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_RF | (1UL << 14) | (1UL << 17));
 	if (type == 0x0e)
 		rflags &= ~X86_EFLAGS_IF;
-	reg_set(v, UC_X86_REG_RSP, rsp);
-	reg_set(v, UC_X86_REG_RFLAGS, rflags);
-	reg_set(v, UC_X86_REG_RIP, handler);
+	{
+		static int regs[] = { UC_X86_REG_RSP, UC_X86_REG_RFLAGS,
+				      UC_X86_REG_RIP };
+		void *const ptrs[3] = { &rsp, &rflags, &handler };
+
+		uc_reg_write_batch(v->uc, regs, ptrs, 3);
+	}
 	return DELIVERED;
 }
 
