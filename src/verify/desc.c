@@ -162,6 +162,16 @@ int x2s_vm_desc_create(const struct x2s_vm_desc *d, struct x2s_vm **out)
 		return r;
 	for (unsigned int i = 0; i < d->nr_vcpus && !r; i++)
 		r = desc_apply_vcpu(vm, i, &d->vcpu[i], d->lapic_in_kernel);
+	/*
+	 * A case starts at an exit of a running guest: every vCPU has been
+	 * through a VM entry since it was set up, so the requests the
+	 * settings made (KVM_REQ_EVENT) have been processed.
+	 */
+	for (unsigned int i = 0; i < d->nr_vcpus && !r; i++) {
+		struct x2s_exit_result res;
+
+		r = x2s_vcpu_enter(vm, i, &res);
+	}
 	if (r) {
 		x2s_vm_destroy(vm);
 		return r;

@@ -544,10 +544,10 @@ static void engine_case(struct engine *e, unsigned int s, u32 ecx, u64 data,
 	if (fp == EXIT_FASTPATH_NONE) {
 		o->sig = engine_changed(e, s, &e->pre);
 		note_warn(o, "");
-		if (o->warn[0])
-			o->verdict = X2S_VERDICT_WARN;
-		else if (o->sig)
+		if (o->sig)
 			o->verdict = X2S_VERDICT_DIRTY_NONE;
+		else if (o->warn[0])
+			o->verdict = X2S_VERDICT_WARN;
 		/*
 		 * A clean decline left only what loading and beginning the
 		 * next exit of the same sender overwrite anyway (exit
@@ -584,10 +584,10 @@ static void engine_case(struct engine *e, unsigned int s, u32 ecx, u64 data,
 		o->sig |= SIG(SIG_USERSPACE, true);
 	engine_restore(e);
 
-	if (o->warn[0])
-		o->verdict = X2S_VERDICT_WARN;
-	else if (o->sig)
+	if (o->sig)
 		o->verdict = X2S_VERDICT_MISMATCH;
+	else if (o->warn[0])
+		o->verdict = X2S_VERDICT_WARN;
 	else
 		o->verdict = X2S_VERDICT_EQUAL;
 
@@ -949,7 +949,9 @@ static bool same_class(const struct x2s_finding *a, const struct x2s_finding *b)
 {
 	return a->verdict == b->verdict && a->violation == b->violation &&
 	       a->fastpath == b->fastpath && a->signature == b->signature &&
-	       !strcmp(a->warn, b->warn);
+	       a->delivery_mode == b->delivery_mode &&
+	       a->logical == b->logical && a->shorthand == b->shorthand &&
+	       a->targets == b->targets && !strcmp(a->warn, b->warn);
 }
 
 /* The smaller case: fewer vCPUs, fewer set bits, then a fixed order. */
@@ -1014,6 +1016,14 @@ static int finding_order(const void *pa, const void *pb)
 		return a->signature < b->signature ? -1 : 1;
 	if (a->fastpath != b->fastpath)
 		return a->fastpath - b->fastpath;
+	if (a->delivery_mode != b->delivery_mode)
+		return a->delivery_mode - b->delivery_mode;
+	if (a->logical != b->logical)
+		return a->logical - b->logical;
+	if (a->shorthand != b->shorthand)
+		return a->shorthand - b->shorthand;
+	if (a->targets != b->targets)
+		return a->targets - b->targets;
 	return strcmp(a->warn, b->warn);
 }
 
@@ -1065,7 +1075,7 @@ static void record(struct sweep_thread *t, const struct unit *u, u32 ecx,
 		r->violations++;
 	} else {
 		r->mismatches++;
-		if (co->verdict == X2S_VERDICT_WARN)
+		if (co->warn[0])
 			r->warns++;
 		if (co->verdict == X2S_VERDICT_DIRTY_NONE)
 			r->dirty_none++;
@@ -1076,10 +1086,13 @@ static void record(struct sweep_thread *t, const struct unit *u, u32 ecx,
 	f.fastpath = co->fastpath;
 	f.signature = co->sig;
 	if (f.violation) {
-		/* Classes of violations: the ICR fields that matter. */
-		f.signature = ((u64)dm << 8) | ((u64)lg << 11) |
-			      ((u64)sh << 18) |
-			      ((u64)(co->targets > 3 ? 3 : co->targets) << 24);
+		/* Violations are classed by what the contract looks at. */
+		f.delivery_mode = (u8)dm;
+		f.logical = lg;
+		f.shorthand = (u8)sh;
+		f.targets = (u8)(co->targets < X2S_PROFILE_TARGETS - 1 ?
+					 co->targets :
+					 X2S_PROFILE_TARGETS - 1);
 	}
 	snprintf(f.warn, sizeof(f.warn), "%s", co->warn);
 	f.config_index = u->config;

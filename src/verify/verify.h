@@ -114,7 +114,10 @@ int x2s_case_load(const char *path, struct x2s_case *c, char *err,
  * MISMATCH   it handled the exit and some outcome differs;
  * DIRTY_NONE it returned NONE but changed state first (the slow path then
  *            runs on top of that: a mismatch in KVM too);
- * WARN       a WARN_ON_ONCE fired in the model while the fastpath ran.
+ * WARN       the outcome is equal (or the decline clean) but a
+ *            WARN_ON_ONCE fired in the model on the way.
+ * A WARN together with a difference keeps the difference's verdict; the
+ * WARN is reported with it (struct x2s_case_result.warn).
  */
 enum x2s_verdict {
 	X2S_VERDICT_DECLINED,
@@ -189,6 +192,8 @@ struct x2s_finding {
 	bool violation; /* a contract violation, outcome equal */
 	int fastpath;
 	uint64_t signature; /* what differs, see x2s_signature_format */
+	/* Violations: the ICR class and number of targets (3: 3 or more). */
+	uint8_t delivery_mode, logical, shorthand, targets;
 	uint64_t count;
 	unsigned int config_index;
 	struct x2s_case example; /* the minimal case of the class */

@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The differential engine: enumeration counts, shards, determinism,
+ * broken fastpaths caught with their minimal counterexample, the shipped
+ * variants' verdicts, and every saved counterexample replayed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "fastpath/fastpath.h"
+#include "verify/verify.h"
+
+static const struct x2s_vm_desc *named(const char *name)
+{
+	const struct x2s_vm_desc *d = x2s_named_config_find(name);
+
+	assert_non_null(d);
+	return d;
+}
+
+static void opts_init(struct x2s_sweep_opts *o, struct x2s_vm_desc *cfgs,
+		      unsigned int n, x2s_fastpath_fn fn)
+{
+	memset(o, 0, sizeof(*o));
+	o->configs = cfgs;
+	o->nr_configs = n;
+	o->sweep = X2S_SWEEP_ICR;
+	o->fn = fn;
+	o->threads = 1;
+	o->shard = o->nr_shards = 1;
+}
+
+static unsigned int all_named(struct x2s_vm_desc *cfgs)
+{
+	unsigned int n = x2s_named_config_count();
+
+	for (unsigned int i = 0; i < n; i++)
+		cfgs[i] = *x2s_named_config(i);
+	return n;
+}
+
+/* ---- enumeration ---- */
+
+static void test_enumeration_counts(void **state)
+{
+	struct x2s_vm_desc cfgs[32];
+	struct x2s_sweep_opts o;
+	unsigned int n = all_named(cfgs);
+	u64 full, reduced, msr;
+
+	opts_init(&o, cfgs, n, NULL);
+	full = x2s_sweep_count(&o);
+	o.reduced = true;
+	reduced = x2s_sweep_count(&o);
+	o.reduced = false;
+	o.sweep = X2S_SWEEP_MSR;
+	msr = x2s_sweep_count(&o);
+	o.sweep = X2S_SWEEP_ALL;
+	print_message("named set: %u configurations; icr sweep %llu cases, "
+		      "reduced %llu, msr sweep %llu\n",
+		      n, (unsigned long long)full, (unsigned long long)reduced,
+		      (unsigned long long)msr);
+	/*
+	 * Per (configuration, sender, destination class): 2^20 ICR[19:0]
+	 * values and 12 reserved bits, or 4096 x 4 reduced values.
+	 */
+	assert_int_equal(full % ((1u << 20) + 12), 0);
+	assert_int_equal(reduced % 16384, 0);
+	assert_int_equal(full / ((1u << 20) + 12), reduced / 16384);
+	assert_int_equal(full, 573577636ULL);
+	assert_int_equal(msr, 1ULL << 32);
+	assert_int_equal(x2s_sweep_count(&o), full + msr);
+
+	/*
+	 * One 1-vCPU configuration: 1 sender x 11 destination classes (ID 0,
+	 * absent 1, above the maximum 0x100, 0xff, 0xffff, logical masks
+	 * 0x3, 0x6, 0xc, 0x8000, cluster 1 0x10001, 0xffffffff).
+	 */
+	opts_init(&o, (struct x2s_vm_desc *)named("x2apic-1"), 1, NULL);
+	assert_int_equal(x2s_sweep_count(&o), 11ULL * ((1u << 20) + 12));
+}
+
+static void test_bad_options_are_rejected(void **state)
+{
+	struct x2s_vm_desc cfg = *named("x2apic-2");
+	struct x2s_sweep_report r;
+	struct x2s_sweep_opts o;
+
+	opts_init(&o, &cfg, 1, NULL);
+	o.threads = 0;
+	assert_int_equal(x2s_sweep_count(&o), 0);
+	assert_int_equal(x2s_sweep_run(&o, &r), -EINVAL);
+	opts_init(&o, &cfg, 1, NULL);
+	o.shard = 3;
+	o.nr_shards = 2;
+	assert_int_equal(x2s_sweep_run(&o, &r), -EINVAL);
+	opts_init(&o, &cfg, 1, NULL);
+	o.sweep = 0;
+	assert_int_equal(x2s_sweep_run(&o, &r), -EINVAL);
+	opts_init(&o, &cfg, 0, NULL);
+	assert_int_equal(x2s_sweep_run(&o, &r), -EINVAL);
+	cfg.nr_vcpus = 0;
+	opts_init(&o, &cfg, 1, NULL);
+	assert_int_equal(x2s_sweep_run(&o, &r), -EINVAL);
+}
+
+struct case_list {
+	struct x2s_case_key {
+		u32 config, sender, ecx, pad;
+		u64 data;
+	} * keys;
+	size_t nr, cap;
+};
+
+static void collect(void *opaque, unsigned int config, unsigned int sender,
+		    uint32_t ecx, uint64_t data)
+{
+	struct case_list *l = opaque;
+
+	if (l->nr == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 4096;
+		l->keys = realloc(l->keys, l->cap * sizeof(*l->keys));
+		assert_non_null(l->keys);
+	}
+	l->keys[l->nr++] =
+		(struct x2s_case_key){ config, sender, ecx, 0, data };
+}
+
+static int key_cmp(const void *pa, const void *pb)
+{
+	const struct x2s_case_key *a = pa, *b = pb;
+
+	if (a->config != b->config)
+		return a->config < b->config ? -1 : 1;
+	if (a->sender != b->sender)
+		return a->sender < b->sender ? -1 : 1;
+	if (a->ecx != b->ecx)
+		return a->ecx < b->ecx ? -1 : 1;
+	if (a->data != b->data)
+		return a->data < b->data ? -1 : 1;
+	return 0;
+}
+
+static void test_shard_union_is_the_full_sweep(void **state)
+{
+	struct x2s_vm_desc cfgs[2] = { *named("x2apic-2"),
+				       *named("mixed-modes") };
+	struct case_list full = { 0 }, shards = { 0 };
+	struct x2s_sweep_opts o;
+	const unsigned int n = 3;
+
+	opts_init(&o, cfgs, 2, NULL);
+	o.reduced = true;
+	assert_ok(x2s_sweep_enumerate(&o, collect, &full));
+	assert_int_equal(full.nr, x2s_sweep_count(&o));
+	for (unsigned int k = 1; k <= n; k++) {
+		size_t before = shards.nr;
+
+		o.shard = k;
+		o.nr_shards = n;
+		assert_ok(x2s_sweep_enumerate(&o, collect, &shards));
+		assert_int_equal(shards.nr - before, x2s_sweep_count(&o));
+		assert_true(shards.nr - before > 0);
+	}
+	assert_int_equal(shards.nr, full.nr);
+	qsort(full.keys, full.nr, sizeof(*full.keys), key_cmp);
+	qsort(shards.keys, shards.nr, sizeof(*shards.keys), key_cmp);
+	assert_memory_equal(full.keys, shards.keys,
+			    full.nr * sizeof(*full.keys));
+	/* No case twice. */
+	for (size_t i = 1; i < full.nr; i++)
+		assert_int_not_equal(key_cmp(&full.keys[i - 1], &full.keys[i]),
+				     0);
+	free(full.keys);
+	free(shards.keys);
+}
+
+/* ---- broken fastpaths written here: each must be caught ---- */
+
+static bool take_icr(struct kvm_vcpu *vcpu, u64 *data)
+{
+	if (vmx_get_exit_reason(vcpu).basic != EXIT_REASON_MSR_WRITE ||
+	    is_guest_mode(vcpu) ||
+	    kvm_rcx_read(vcpu) != APIC_BASE_MSR + (APIC_ICR >> 4) ||
+	    !lapic_in_kernel(vcpu) || !apic_x2apic_mode(vcpu->arch.apic))
+		return false;
+	*data = kvm_read_edx_eax(vcpu);
+	return true;
+}
+
+static fastpath_t finish(struct kvm_vcpu *vcpu)
+{
+	return kvm_skip_emulated_instruction(vcpu) ?
+		       EXIT_FASTPATH_REENTER_GUEST :
+		       EXIT_FASTPATH_EXIT_USERSPACE;
+}
+
+/* Delivers to the next x2APIC ID. */
+static fastpath_t fp_wrong_vcpu(struct kvm_vcpu *vcpu)
+{
+	u64 data;
+
+	if (!take_icr(vcpu, &data) ||
+	    kvm_x2apic_icr_write(vcpu->arch.apic, data + (1ULL << 32)))
+		return EXIT_FASTPATH_NONE;
+	return finish(vcpu);
+}
+
+/* Stores the ICR with BUSY still set. */
+static fastpath_t fp_keeps_busy(struct kvm_vcpu *vcpu)
+{
+	u64 data;
+
+	if (!take_icr(vcpu, &data) ||
+	    kvm_x2apic_icr_write(vcpu->arch.apic, data))
+		return EXIT_FASTPATH_NONE;
+	kvm_lapic_set_reg64(vcpu->arch.apic, APIC_ICR, data);
+	return finish(vcpu);
+}
+
+/* Sends whatever it is given: no reserved-bit check. */
+static fastpath_t fp_forgets_reserved_bits(struct kvm_vcpu *vcpu)
+{
+	u64 data;
+
+	if (!take_icr(vcpu, &data))
+		return EXIT_FASTPATH_NONE;
+	data &= ~(u64)APIC_ICR_BUSY;
+	kvm_apic_send_ipi(vcpu->arch.apic, (u32)data, (u32)(data >> 32));
+	kvm_lapic_set_reg64(vcpu->arch.apic, APIC_ICR, data);
+	return finish(vcpu);
+}
+
+/* Returns NONE after delivering: the slow path then sends it again. */
+static fastpath_t fp_dirty_decline(struct kvm_vcpu *vcpu)
+{
+	u64 data;
+
+	if (!take_icr(vcpu, &data))
+		return EXIT_FASTPATH_NONE;
+	kvm_x2apic_icr_write(vcpu->arch.apic, data);
+	return EXIT_FASTPATH_NONE;
+}
+
+static void run_sweep(x2s_fastpath_fn fn, struct x2s_vm_desc *cfgs,
+		      unsigned int n, struct x2s_sweep_report *r)
+{
+	struct x2s_sweep_opts o;
+
+	opts_init(&o, cfgs, n, fn);
+	o.reduced = true;
+	o.threads = 2;
+	assert_ok(x2s_sweep_run(&o, r));
+}
+
+/* The first finding of the sweep must be this case and this signature. */
+static void expect_minimal(x2s_fastpath_fn fn, enum x2s_verdict verdict,
+			   const char *config, u64 data, const char *differs)
+{
+	struct x2s_vm_desc cfgs[2] = { *named("x2apic-1"), *named("x2apic-2") };
+	struct x2s_sweep_report r;
+	const struct x2s_finding *best = NULL;
+	char sig[200];
+
+	run_sweep(fn, cfgs, 2, &r);
+	assert_true(r.mismatches > 0);
+	assert_true(r.nr_findings > 0);
+	/* The smallest counterexample over every class. */
+	for (unsigned int i = 0; i < r.nr_findings; i++) {
+		const struct x2s_finding *f = &r.findings[i];
+
+		if (!best ||
+		    f->example.config.nr_vcpus <
+			    best->example.config.nr_vcpus ||
+		    (f->example.config.nr_vcpus ==
+			     best->example.config.nr_vcpus &&
+		     (__builtin_popcountll(f->example.data) <
+			      __builtin_popcountll(best->example.data) ||
+		      (__builtin_popcountll(f->example.data) ==
+			       __builtin_popcountll(best->example.data) &&
+		       f->example.data < best->example.data))))
+			best = f;
+	}
+	x2s_signature_format(best->signature, sig, sizeof(sig));
+	print_message("minimal: %s %s sender %u data 0x%llx: %s\n",
+		      x2s_verdict_name(best->verdict),
+		      best->example.config.name, best->example.sender,
+		      (unsigned long long)best->example.data, sig);
+	assert_int_equal(best->verdict, verdict);
+	assert_string_equal(best->example.config.name, config);
+	assert_int_equal(best->example.sender, 0);
+	assert_int_equal(best->example.ecx, 0x830);
+	assert_int_equal(best->example.data, data);
+	assert_string_equal(sig, differs);
+	x2s_sweep_report_free(&r);
+}
+
+static void test_wrong_vcpu_is_caught(void **state)
+{
+	/* Vector 0 to itself goes to the absent ID 1 instead. */
+	expect_minimal(fp_wrong_vcpu, X2S_VERDICT_MISMATCH, "x2apic-1", 0,
+		       "sender: IRR,ICR");
+}
+
+static void test_kept_busy_is_caught(void **state)
+{
+	expect_minimal(fp_keeps_busy, X2S_VERDICT_MISMATCH, "x2apic-1",
+		       APIC_ICR_BUSY, "sender: ICR");
+}
+
+static void test_forgotten_reserved_bits_are_caught(void **state)
+{
+	/* Bit 13: the slow path injects #GP and sends nothing. */
+	expect_minimal(fp_forgets_reserved_bits, X2S_VERDICT_MISMATCH,
+		       "x2apic-1", 1u << 13,
+		       "sender: RIP,RFLAGS,exception,injection,IRR,ICR");
+}
+
+static void test_decline_after_changing_state_is_caught(void **state)
+{
+	/* The self-IPI's KVM_REQ_EVENT and IRR bit, before the slow path. */
+	expect_minimal(fp_dirty_decline, X2S_VERDICT_DIRTY_NONE, "x2apic-1", 0,
+		       "sender: requests,IRR");
+}
+
+/* ---- the shipped variants ---- */
+
+static void test_upstream_and_single_target_match_on_reduced_sweep(void **state)
+{
+	static const char *const names[] = { "upstream", "single-target" };
+	struct x2s_vm_desc cfgs[32];
+	unsigned int n = all_named(cfgs);
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct x2s_sweep_report r;
+
+		run_sweep(x2s_fastpath_find(names[i])->fn, cfgs, n, &r);
+		print_message("%s: %llu cases, %llu handled, %llu mismatches\n",
+			      names[i], (unsigned long long)r.cases,
+			      (unsigned long long)r.handled,
+			      (unsigned long long)r.mismatches);
+		assert_true(r.handled > 0);
+		assert_int_equal(r.mismatches, 0);
+		assert_int_equal(r.nr_findings, 0);
+		assert_int_equal(r.cases, r.handled + r.declined);
+		x2s_sweep_report_free(&r);
+	}
+}
+
+static bool has_finding(const struct x2s_sweep_report *r,
+			enum x2s_verdict verdict, const char *config,
+			u64 sig_bits)
+{
+	for (unsigned int i = 0; i < r->nr_findings; i++) {
+		const struct x2s_finding *f = &r->findings[i];
+
+		if (f->verdict == verdict &&
+		    !strcmp(f->example.config.name, config) &&
+		    (f->signature & sig_bits) == sig_bits)
+			return true;
+	}
+	return false;
+}
+
+static void test_historical_variants_are_caught(void **state)
+{
+	struct x2s_vm_desc cfgs[2] = { *named("x2apic-2"),
+				       *named("singlestep") };
+	struct x2s_sweep_report r;
+
+	/* Both write the ICR through the xAPIC path: KVM WARNs. */
+	run_sweep(x2s_fastpath_find("v1-posted")->fn, cfgs, 2, &r);
+	assert_true(r.warns > 0);
+	/*
+	 * Single-step: the skip said "exit to userspace", v1 then returns
+	 * NONE after delivering, and the slow path runs it all again.
+	 */
+	assert_true(r.dirty_none > 0);
+	assert_true(has_finding(&r, X2S_VERDICT_DIRTY_NONE, "singlestep",
+				1ULL << 11 /* SIG_IRR of the sender */));
+	x2s_sweep_report_free(&r);
+
+	/*
+	 * v5.6 ignores the skip's answer: back into the guest where the
+	 * slow path exits to userspace with KVM_EXIT_DEBUG.
+	 */
+	run_sweep(x2s_fastpath_find("v5.6-merged")->fn, cfgs, 2, &r);
+	assert_true(r.warns > 0);
+	assert_int_equal(r.dirty_none, 0);
+	assert_true(has_finding(&r, X2S_VERDICT_MISMATCH, "singlestep",
+				1ULL << 9 /* SIG_USERSPACE of the sender */));
+	x2s_sweep_report_free(&r);
+}
+
+static void test_v1_posted_takes_aliased_msr_index(void **state)
+{
+	struct x2s_case c = { .config = *named("x2apic-2"),
+			      .sender = 0,
+			      .ecx = 0x10000830,
+			      .data = (1ULL << 32) | 0x31 };
+	struct x2s_case_result res;
+
+	assert_ok(x2s_verify_case(&c, x2s_fastpath_find("v1-posted")->fn,
+				  X2S_CONTRACT_NONE, &res, NULL, NULL, NULL));
+	/* The slow path #GPs: 0x10000830 is no MSR. */
+	assert_int_not_equal(res.verdict, X2S_VERDICT_DECLINED);
+	assert_int_not_equal(res.verdict, X2S_VERDICT_EQUAL);
+	assert_ok(x2s_verify_case(&c, x2s_fastpath_find("upstream")->fn,
+				  X2S_CONTRACT_NONE, &res, NULL, NULL, NULL));
+	assert_int_equal(res.verdict, X2S_VERDICT_DECLINED);
+}
+
+static void test_single_target_contract(void **state)
+{
+	struct x2s_vm_desc cfg = *named("x2apic-4");
+	struct x2s_sweep_opts o;
+	struct x2s_sweep_report r;
+
+	/* upstream takes broadcasts to logical clusters etc.: violations. */
+	opts_init(&o, &cfg, 1, x2s_fastpath_find("upstream")->fn);
+	o.reduced = true;
+	o.contract = X2S_CONTRACT_SINGLE_TARGET;
+	assert_ok(x2s_sweep_run(&o, &r));
+	assert_true(r.violations > 0);
+	assert_int_equal(r.mismatches, 0);
+	assert_true(r.nr_findings > 0 && r.findings[0].violation);
+	x2s_sweep_report_free(&r);
+
+	/*
+	 * single-target takes only physical fixed IPIs without shorthand;
+	 * its violations are the sends to an ID nobody has: zero targets.
+	 */
+	o.fn = x2s_fastpath_find("single-target")->fn;
+	assert_ok(x2s_sweep_run(&o, &r));
+	assert_true(r.violations > 0);
+	for (unsigned int i = 0; i < r.nr_findings; i++) {
+		assert_true(r.findings[i].violation);
+		assert_int_equal(r.findings[i].targets, 0);
+		assert_int_equal(r.findings[i].delivery_mode, 0);
+		assert_int_equal(r.findings[i].shorthand, 0);
+		assert_int_equal(r.findings[i].logical, 0);
+	}
+	x2s_sweep_report_free(&r);
+}
+
+static void test_threads_do_not_change_the_report(void **state)
+{
+	struct x2s_vm_desc cfgs[3] = { *named("x2apic-2"), *named("singlestep"),
+				       *named("mixed-modes") };
+	struct x2s_sweep_opts o;
+	struct x2s_sweep_report a, b;
+
+	opts_init(&o, cfgs, 3, x2s_fastpath_find("v5.6-merged")->fn);
+	o.reduced = true;
+	assert_ok(x2s_sweep_run(&o, &a));
+	o.threads = 2;
+	assert_ok(x2s_sweep_run(&o, &b));
+	assert_int_equal(a.cases, b.cases);
+	assert_int_equal(a.handled, b.handled);
+	assert_int_equal(a.mismatches, b.mismatches);
+	assert_memory_equal(a.profile, b.profile, sizeof(a.profile));
+	assert_int_equal(a.nr_findings, b.nr_findings);
+	assert_memory_equal(a.findings, b.findings,
+			    a.nr_findings * sizeof(*a.findings));
+	x2s_sweep_report_free(&a);
+	x2s_sweep_report_free(&b);
+}
+
+/* ---- saved counterexamples ---- */
+
+/* tests/cases/, next to this file's directory. */
+static void cases_dir(char *buf, size_t len)
+{
+	const char *file = __FILE__;
+	const char *slash = strrchr(file, '/');
+	int n = slash ? (int)(slash - file) : 0;
+
+	snprintf(buf, len, "%.*s%s../cases", n, file, n ? "/" : "");
+}
+
+static void test_saved_counterexamples_replay(void **state)
+{
+	char dir[4096], path[8192], err[512];
+	unsigned int replayed = 0;
+	struct dirent *de;
+	DIR *d;
+
+	cases_dir(dir, sizeof(dir));
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		const struct x2s_fastpath_variant *v;
+		struct x2s_case_result res;
+		struct x2s_case c;
+		size_t l = strlen(de->d_name);
+
+		if (l < 6 || strcmp(de->d_name + l - 5, ".json"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (x2s_case_load(path, &c, err, sizeof(err)))
+			fail_msg("%s", err);
+		v = x2s_fastpath_find(c.fastpath);
+		if (!v)
+			fail_msg("%s: unknown fastpath '%s'", path, c.fastpath);
+		assert_ok(x2s_verify_case(&c, v->fn, X2S_CONTRACT_NONE, &res,
+					  NULL, NULL, NULL));
+		if (res.verdict == X2S_VERDICT_DECLINED ||
+		    res.verdict == X2S_VERDICT_EQUAL)
+			fail_msg("%s no longer mismatches (%s)", path,
+				 x2s_verdict_name(res.verdict));
+		replayed++;
+	}
+	closedir(d);
+	print_message("replayed %u saved counterexamples\n", replayed);
+	assert_true(replayed >= 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enumeration_counts),
+		cmocka_unit_test(test_bad_options_are_rejected),
+		cmocka_unit_test(test_shard_union_is_the_full_sweep),
+		cmocka_unit_test(test_wrong_vcpu_is_caught),
+		cmocka_unit_test(test_kept_busy_is_caught),
+		cmocka_unit_test(test_forgotten_reserved_bits_are_caught),
+		cmocka_unit_test(test_decline_after_changing_state_is_caught),
+		cmocka_unit_test(
+			test_upstream_and_single_target_match_on_reduced_sweep),
+		cmocka_unit_test(test_historical_variants_are_caught),
+		cmocka_unit_test(test_v1_posted_takes_aliased_msr_index),
+		cmocka_unit_test(test_single_target_contract),
+		cmocka_unit_test(test_threads_do_not_change_the_report),
+		cmocka_unit_test(test_saved_counterexamples_replay),
+	};
+
+	return cmocka_run_group_tests_name("verify", tests, NULL, NULL);
+}
