@@ -21,6 +21,7 @@
 
 #define CMD "run"
 #define MAX_DUMPS 16
+#define MAX_SETS 16
 
 struct dump_req {
 	const char *arg;
@@ -36,8 +37,9 @@ static void run_usage(FILE *out)
 		"--plugin F]\n"
 		"                 [--ap-wait-sipi] [--stat] [--trace] "
 		"[--dump SYMBOL[:LEN]]...\n"
-		"                 [--json FILE] [--max-insns N] "
-		"[--timeout-ms N] [--slice N]\n"
+		"                 [--json FILE] [--set SYMBOL=VALUE]... "
+		"[--max-insns N]\n"
+		"                 [--timeout-ms N] [--slice N]\n"
 		"Runs a static ELF64 guest (docs/guest-abi.md).  Exit status 0 "
 		"when every vCPU\nfinished (HLT with IF=0), 1 when the guest "
 		"failed, 2 on usage or input errors.\n");
@@ -274,6 +276,28 @@ static int parse_dump(const struct x2s_guest_image *img, struct dump_req *d)
 	return 0;
 }
 
+/* --set SYMBOL=VALUE: a 64-bit store at the symbol before the run. */
+static int apply_set(const struct x2s_guest_image *img, struct x2s_guest *g,
+		     const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char sym[128];
+	uint64_t addr, val;
+
+	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(sym))
+		return cli_error(CMD, "--set %s: want SYMBOL=VALUE", arg);
+	memcpy(sym, arg, (size_t)(eq - arg));
+	sym[eq - arg] = 0;
+	if (!x2s_guest_image_symbol(img, sym, &addr, NULL))
+		return cli_error(CMD, "--set: no symbol '%s' in the image",
+				 sym);
+	if (!cli_parse_u64(CMD, "--set value", eq + 1, 0, UINT64_MAX, &val))
+		return EXIT_USAGE;
+	if (x2s_guest_write(g, addr, &val, sizeof(val)))
+		return cli_error(CMD, "--set %s: not in guest memory", sym);
+	return 0;
+}
+
 static void print_dump(FILE *out, struct x2s_guest *g, const struct dump_req *d)
 {
 	uint8_t buf[16];
@@ -380,7 +404,8 @@ int cmd_run(int argc, char **argv)
 {
 	struct x2s_guest_config cfg = { 0 };
 	struct dump_req dumps[MAX_DUMPS];
-	unsigned int nr_dumps = 0;
+	const char *sets[MAX_SETS];
+	unsigned int nr_dumps = 0, nr_sets = 0;
 	const char *image = NULL, *fastpath = NULL, *plugin = NULL;
 	const char *json = NULL;
 	bool stat = false, trace = false, have_vcpus = false;
@@ -423,6 +448,12 @@ int cmd_run(int argc, char **argv)
 				return cli_error(CMD, "at most %d --dump",
 						 MAX_DUMPS);
 			dumps[nr_dumps++].arg = next;
+			i++;
+		} else if (!strcmp(a, "--set")) {
+			if (nr_sets == MAX_SETS)
+				return cli_error(CMD, "at most %d --set",
+						 MAX_SETS);
+			sets[nr_sets++] = next;
 			i++;
 		} else if (!strcmp(a, "--json")) {
 			json = next;
@@ -479,6 +510,14 @@ int cmd_run(int argc, char **argv)
 	if (r) {
 		x2s_guest_image_free(img);
 		return cli_error(CMD, "%s", err);
+	}
+	for (unsigned int i = 0; i < nr_sets; i++) {
+		r = apply_set(img, g, sets[i]);
+		if (r) {
+			x2s_guest_destroy(g);
+			x2s_guest_image_free(img);
+			return r;
+		}
 	}
 	r = x2s_guest_run(g);
 	ret = 0;

@@ -252,6 +252,14 @@ static int parse_image(struct x2s_guest_image *img, char *err, size_t errlen)
 			       eh.e_type);
 		goto out;
 	}
+	if (eh.e_phoff > img->file_len ||
+	    (uint64_t)eh.e_phnum * eh.e_phentsize >
+		    img->file_len - eh.e_phoff) {
+		r = load_error(err, errlen,
+			       "program headers beyond the end of the file "
+			       "(truncated?)");
+		goto out;
+	}
 	r = load_segments(img, elf, err, errlen);
 	if (r)
 		goto out;
@@ -323,7 +331,7 @@ int x2s_guest_image_load(const char *path, struct x2s_guest_image **out,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
-		load_error(err, errlen, "%s: %s", path, strerror(errno));
+		load_error(err, errlen, "%s", strerror(errno));
 		return r;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
@@ -347,7 +355,7 @@ int x2s_guest_image_load(const char *path, struct x2s_guest_image **out,
 			r = n ? -errno : -EIO;
 			close(fd);
 			free(buf);
-			load_error(err, errlen, "%s: read failed", path);
+			load_error(err, errlen, "read failed");
 			return r;
 		}
 		got += (size_t)n;
