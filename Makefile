@@ -17,6 +17,7 @@ build: deps
 
 demo: build
 	./build/dev/x2sim demo
+	./build/dev/x2sim bench ipi --rounds 20000
 
 check: build
 	ctest --preset dev -j$(JOBS)
@@ -30,6 +31,7 @@ bench: deps
 	cmake --preset release $(CMAKE_ARGS) >/dev/null
 	cmake --build --preset release -j$(JOBS)
 	./build/release/bench_delivery
+	./build/release/bench_guest
 
 PREFIX ?= /usr/local
 install: deps
