@@ -9,6 +9,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/core.h"
 
@@ -19,6 +20,11 @@ static __thread void *trace_opaque;
 
 void __x2s_warn(const char *file, int line, const char *cond)
 {
+	/* Name the file from the source tree down: "src/lapic/lapic.c". */
+	const char *src = strstr(file, "src/");
+
+	if (src)
+		file = src;
 	if (warn_count++ == 0)
 		snprintf(warn_first, sizeof(warn_first), "%s:%d: WARN_ON(%s)",
 			 file, line, cond);

@@ -5,8 +5,10 @@
 #include "verify/verify.h"
 
 static const char *const delivery_modes[8] = {
-	"Fixed", "Lowest priority", "SMI",  "Remote read (KVM: PV unhalt)",
-	"NMI",	 "INIT",	    "SIPI", "ExtINT",
+	"Fixed", "Lowest priority",
+	"SMI",	 "Remote read (KVM: PV unhalt)",
+	"NMI",	 "INIT",
+	"SIPI",	 "ExtINT",
 };
 
 static const char *const shorthands[4] = {
@@ -31,8 +33,8 @@ void x2s_icr_decode(FILE *f, uint64_t icr, const char *indent)
 	fprintf(f, "%s  destination mode %s\n", indent,
 		low & APIC_DEST_LOGICAL ? "logical" : "physical");
 	fprintf(f, "%s  delivery status  %s\n", indent,
-		low & APIC_ICR_BUSY ? "BUSY (bit 12 set: KVM clears it)"
-				    : "idle");
+		low & APIC_ICR_BUSY ? "BUSY (bit 12 set: KVM clears it)" :
+				      "idle");
 	fprintf(f, "%s  level            %s\n", indent,
 		low & APIC_INT_ASSERT ? "assert" : "de-assert");
 	fprintf(f, "%s  trigger mode     %s\n", indent,
