@@ -1064,7 +1064,7 @@ static void record(struct sweep_thread *t, const struct unit *u, u32 ecx,
 
 		r->handled++;
 		r->profile[dm][lg][sh][tb]++;
-	} else if (co->verdict == X2S_VERDICT_DECLINED) {
+	} else {
 		r->declined++;
 	}
 	if (co->verdict == X2S_VERDICT_DECLINED ||

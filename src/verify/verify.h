@@ -203,8 +203,8 @@ struct x2s_finding {
 /* Handled cases per delivery mode x dest mode x shorthand x targets. */
 #define X2S_PROFILE_TARGETS 4 /* 0, 1, 2, 3 or more */
 struct x2s_sweep_report {
-	uint64_t cases, handled, declined;
-	uint64_t mismatches; /* MISMATCH + DIRTY_NONE + WARN */
+	uint64_t cases, handled, declined; /* declined: returned NONE */
+	uint64_t mismatches;		   /* MISMATCH + DIRTY_NONE + WARN */
 	uint64_t warns, dirty_none;
 	uint64_t violations;
 	double seconds;
