@@ -71,7 +71,7 @@ static int run_one(const struct x2s_guest_image *img, x2s_fastpath_fn fn,
 			x2s_guest_destroy(g);
 			return -1;
 		}
-		if (!res->ok || x2s_guest_get_stats(g)->run_ns < res->st.run_ns)
+		if (!res->ok || x2s_guest_get_stats(g)->cpu_ns < res->st.cpu_ns)
 			res->st = *x2s_guest_get_stats(g);
 		/* first_warn points into thread state, not into g. */
 		res->ok = true;
@@ -99,11 +99,11 @@ static void print_results(const struct bench_result *res, unsigned int n)
 	       res[0].rounds, RUNS);
 	printf("%-14s %12s %12s %14s %14s %10s %6s\n", "fastpath", "round trip",
 	       "trips/s", "IPI latency", "IPI latency", "exits/trip", "WARN");
-	printf("%-14s %12s %12s %14s %14s %10s %6s\n", "", "(host us)", "",
+	printf("%-14s %12s %12s %14s %14s %10s %6s\n", "", "(CPU us)", "",
 	       "(host ns)", "(guest insns)", "", "");
 	for (unsigned int i = 0; i < n; i++) {
 		const struct x2s_guest_stats *st = &res[i].st;
-		double trip_ns = avg(st->run_ns, res[i].rounds);
+		double trip_ns = avg(st->cpu_ns, res[i].rounds);
 
 		if (!res[i].ok) {
 			printf("%-14s failed: %s\n", res[i].name, res[i].error);
@@ -164,7 +164,7 @@ static int write_json(const char *path, const struct bench_result *res,
 			",\"round_trip_ns\":%.1f,\"ipi_latency_ns\":%.1f,"
 			"\"ipi_latency_insns\":%.2f,\"exits\":%" PRIu64
 			",\"insns\":%" PRIu64 ",\"warns\":%u,",
-			avg(st->run_ns, res[i].rounds),
+			avg(st->cpu_ns, res[i].rounds),
 			avg(st->ipi_ns_total, st->ipi_count),
 			avg(st->ipi_insns_total, st->ipi_count), st->exits,
 			st->insns, st->warns);

@@ -58,7 +58,7 @@ static struct x2s_guest_stats best_run(struct x2s_guest_image *img,
 				x2s_guest_error(g));
 			exit(1);
 		}
-		if (!run || x2s_guest_get_stats(g)->run_ns < best.run_ns)
+		if (!run || x2s_guest_get_stats(g)->cpu_ns < best.cpu_ns)
 			best = *x2s_guest_get_stats(g);
 		x2s_guest_destroy(g);
 	}
@@ -89,8 +89,8 @@ int main(int argc, char **argv)
 
 		printf("%-14s %14.0f %12.1f %12.1fns\n",
 		       i ? "upstream" : "none",
-		       1e9 * (double)w->count / (double)st.run_ns,
-		       (double)st.run_ns / (double)w->count,
+		       1e9 * (double)w->count / (double)st.cpu_ns,
+		       (double)st.cpu_ns / (double)w->count,
 		       (double)w->total_ns / (double)w->count);
 	}
 
@@ -105,8 +105,8 @@ int main(int argc, char **argv)
 			"rounds", rounds);
 
 		printf("%-14s %14.2f %14.0f %14.0f %14.1f\n", name,
-		       (double)st.run_ns / (double)rounds / 1000.0,
-		       1e9 * (double)rounds / (double)st.run_ns,
+		       (double)st.cpu_ns / (double)rounds / 1000.0,
+		       1e9 * (double)rounds / (double)st.cpu_ns,
 		       (double)st.ipi_ns_total / (double)st.ipi_count,
 		       (double)st.ipi_insns_total / (double)st.ipi_count);
 	}

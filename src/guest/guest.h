@@ -99,7 +99,8 @@ struct x2s_guest_stats {
 	struct x2s_exit_stat msr_write_slow;
 	uint64_t exits;
 	uint64_t insns;	 /* guest instructions, all vCPUs */
-	uint64_t run_ns; /* host time of x2s_guest_run() */
+	uint64_t run_ns; /* host time of x2s_guest_run() (wall clock) */
+	uint64_t cpu_ns; /* CPU time of the thread in it: robust to load */
 	uint64_t injected_irqs, injected_nmis, injected_exceptions;
 	/*
 	 * IPI latency: from a WRMSR(ICR) or ICR MMIO write exit to the

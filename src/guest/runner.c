@@ -137,6 +137,14 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static uint64_t rss_bytes(void)
 {
 	unsigned long size = 0, resident = 0;
@@ -1169,7 +1177,8 @@ static void scale_stat(struct x2s_exit_stat *s, double f)
 	s->sumsq_ns *= f * f;
 }
 
-static void finish_stats(struct x2s_guest *g, uint64_t t0, uint64_t tsc0)
+static void finish_stats(struct x2s_guest *g, uint64_t t0, uint64_t tsc0,
+			 uint64_t cpu0)
 {
 	struct x2s_guest_stats *st = &g->stats;
 	uint64_t rss = rss_bytes();
@@ -1177,6 +1186,7 @@ static void finish_stats(struct x2s_guest *g, uint64_t t0, uint64_t tsc0)
 	double f;
 
 	g->stats.run_ns = now_ns() - t0;
+	g->stats.cpu_ns = cpu_ns() - cpu0;
 	f = ticks ? (double)g->stats.run_ns / (double)ticks : 1.0;
 	for (unsigned int i = 0; i < X2S_GUEST_NR_REASONS; i++)
 		scale_stat(&st->reason[i], f);
@@ -1194,7 +1204,7 @@ static void finish_stats(struct x2s_guest *g, uint64_t t0, uint64_t tsc0)
 
 int x2s_guest_run(struct x2s_guest *g)
 {
-	uint64_t t0 = now_ns(), tsc0 = now_ticks();
+	uint64_t t0 = now_ns(), tsc0 = now_ticks(), cpu0 = cpu_ns();
 	uint64_t deadline = t0 + g->cfg.timeout_ms * 1000000ULL;
 
 	if (!g)
@@ -1240,7 +1250,7 @@ int x2s_guest_run(struct x2s_guest *g)
 	g->current = NULL;
 	if (g->cfg.trace)
 		x2s_set_trace(NULL, NULL);
-	finish_stats(g, t0, tsc0);
+	finish_stats(g, t0, tsc0, cpu0);
 	return g->failed ? 1 : 0;
 }
 
