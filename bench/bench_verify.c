@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Benchmark: verification throughput.
+ *
+ * For each shipped variant, cases per second of the ICR sweep over the
+ * named configurations, on one thread and on two; measured on a fixed
+ * sample of the full sweep (shard 1 of 16: every 16th unit of work, so
+ * every configuration, sender and destination class is represented).
+ * Then the wall time of the whole default sweep for `upstream` on two
+ * threads, i.e. `x2sim verify --fastpath upstream --threads 2`.
+ *
+ * Usage: bench_verify [--sample-only]
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "verify/verify.h"
+
+static int run(const struct x2s_vm_desc *cfgs, unsigned int n,
+	       x2s_fastpath_fn fn, unsigned int threads, unsigned int nshards,
+	       struct x2s_sweep_report *r)
+{
+	struct x2s_sweep_opts o = {
+		.configs = cfgs,
+		.nr_configs = n,
+		.sweep = X2S_SWEEP_ICR,
+		.fn = fn,
+		.threads = threads,
+		.shard = 1,
+		.nr_shards = nshards,
+	};
+
+	return x2s_sweep_run(&o, r);
+}
+
+int main(int argc, char **argv)
+{
+	static struct x2s_vm_desc cfgs[64];
+	unsigned int n = x2s_named_config_count();
+	bool sample_only = argc == 2 && !strcmp(argv[1], "--sample-only");
+	struct x2s_sweep_report r;
+
+	if (argc > 2 || (argc == 2 && !sample_only)) {
+		fprintf(stderr, "usage: bench_verify [--sample-only]\n");
+		return 2;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		cfgs[i] = *x2s_named_config(i);
+
+	printf("verification throughput, ICR sweep sample (shard 1/16 of the "
+	       "default sweep)\n");
+	printf("%-16s %12s %14s %14s %10s\n", "fastpath", "cases",
+	       "1 thread c/s", "2 threads c/s", "speedup");
+	for (unsigned int v = 0; v < x2s_fastpath_nr_variants; v++) {
+		const struct x2s_fastpath_variant *fv =
+			&x2s_fastpath_variants[v];
+		double one, two;
+		u64 cases;
+
+		if (run(cfgs, n, fv->fn, 1, 16, &r))
+			return 1;
+		one = r.cases / r.seconds;
+		cases = r.cases;
+		x2s_sweep_report_free(&r);
+		if (run(cfgs, n, fv->fn, 2, 16, &r))
+			return 1;
+		two = r.cases / r.seconds;
+		x2s_sweep_report_free(&r);
+		printf("%-16s %12llu %14.0f %14.0f %9.2fx\n", fv->name,
+		       (unsigned long long)cases, one, two, two / one);
+	}
+	if (sample_only)
+		return 0;
+
+	if (run(cfgs, n, x2s_fastpath_find("upstream")->fn, 2, 1, &r))
+		return 1;
+	printf("\nwhole default sweep, upstream, 2 threads: %llu cases in "
+	       "%.1f s (%.0f cases/s), %llu mismatches\n",
+	       (unsigned long long)r.cases, r.seconds, r.cases / r.seconds,
+	       (unsigned long long)r.mismatches);
+	x2s_sweep_report_free(&r);
+	return 0;
+}
