@@ -407,7 +407,7 @@ int cmd_run(int argc, char **argv)
 	const char *sets[MAX_SETS];
 	unsigned int nr_dumps = 0, nr_sets = 0;
 	const char *image = NULL, *fastpath = NULL, *plugin = NULL;
-	const char *json = NULL;
+	const char *json = NULL, *fp_name;
 	bool stat = false, trace = false, have_vcpus = false;
 	struct x2s_guest_image *img = NULL;
 	struct x2s_guest *g = NULL;
@@ -521,6 +521,7 @@ int cmd_run(int argc, char **argv)
 	}
 	r = x2s_guest_run(g);
 	ret = 0;
+	fp_name = plugin ? plugin : fastpath ? fastpath : "none";
 	if (r < 0) {
 		fprintf(stderr, "x2sim run: internal error %d\n", r);
 		ret = EXIT_CHECK;
@@ -533,12 +534,11 @@ int cmd_run(int argc, char **argv)
 
 		printf("x2sim run: %s finished: %u vCPUs, %" PRIu64
 		       " exits, %" PRIu64 " guest instructions, %.3f ms "
-		       "host time, fastpath %s\n",
+		       "host time, %.0f KiB engine memory per vCPU, fastpath "
+		       "%s\n",
 		       image, cfg.nr_vcpus, st->exits, st->insns,
-		       st->run_ns / 1e6,
-		       plugin	? plugin :
-		       fastpath ? fastpath :
-				  "none");
+		       st->run_ns / 1e6, st->engine_bytes_per_vcpu / 1024.0,
+		       fp_name);
 	}
 	{
 		const struct x2s_guest_stats *st = x2s_guest_get_stats(g);
@@ -554,11 +554,8 @@ int cmd_run(int argc, char **argv)
 	}
 	for (unsigned int i = 0; i < nr_dumps; i++)
 		print_dump(stdout, g, &dumps[i]);
-	if (json && write_json(json, image,
-			       plugin	? plugin :
-			       fastpath ? fastpath :
-					  "none",
-			       cfg.nr_vcpus, g, r != 0, dumps, nr_dumps))
+	if (json && write_json(json, image, fp_name, cfg.nr_vcpus, g, r != 0,
+			       dumps, nr_dumps))
 		ret = ret ? ret : EXIT_USAGE;
 	x2s_guest_destroy(g);
 	x2s_guest_image_free(img);
