@@ -310,14 +310,22 @@ static void print_findings(struct variant *v, unsigned int max,
 
 		shown++;
 		x2s_signature_format(f->signature, sig, sizeof(sig));
-		printf("\n[%s #%u] %s, fastpath returned %s, %llu cases\n",
+		printf("\n[%s #%u] %s%s%s, fastpath returned %s, %llu cases\n",
 		       v->label, shown,
 		       f->violation ? "CONTRACT VIOLATION" :
 				      x2s_verdict_name(f->verdict),
+		       f->cause != X2S_CAUSE_NONE ? ": " : "",
+		       f->cause != X2S_CAUSE_NONE ? x2s_cause_name(f->cause) :
+						    "",
 		       x2s_fastpath_result_name(f->fastpath),
 		       (unsigned long long)f->count);
-		if (!f->violation)
-			printf("  differs: %s\n", sig);
+		if (f->violation)
+			printf("  %u target(s): outside the single-target contract\n",
+			       f->targets);
+		else
+			printf("  the minimal case differs in: %s\n", sig);
+		if (f->warn[0])
+			printf("  with %s\n", f->warn);
 		cli_print_case(stdout, &f->example, v->fn, v->label, contract,
 			       &res);
 		if (save_dir && v->saved &&
@@ -396,9 +404,12 @@ static void json_report(FILE *f, struct variant *vs, unsigned int nv,
 					   "contract violation" :
 					   x2s_verdict_name(fd->verdict));
 			fprintf(f,
-				", \"fastpath_result\": \"%s\", \"count\": %llu,\n         \"differs\": ",
+				", \"fastpath_result\": \"%s\", \"count\": %llu,\n         \"cause\": \"%s\", \"differs\": ",
 				x2s_fastpath_result_name(fd->fastpath),
-				(unsigned long long)fd->count);
+				(unsigned long long)fd->count,
+				fd->cause == X2S_CAUSE_NONE ?
+					"" :
+					x2s_cause_name(fd->cause));
 			json_write_string(f, fd->violation ? "" : sig);
 			fprintf(f, ", \"warn\": ");
 			json_write_string(f, fd->warn);

@@ -90,6 +90,52 @@ void x2s_signature_format(uint64_t sig, char *buf, size_t len)
 		snprintf(buf, len, "nothing");
 }
 
+enum x2s_cause x2s_signature_cause(uint64_t sig)
+{
+	u32 sender = (u32)sig, others = (u32)(sig >> 32);
+
+	if (!sig)
+		return X2S_CAUSE_NONE;
+	if (sender & (1u << SIG_USERSPACE))
+		return X2S_CAUSE_USERSPACE_EXIT;
+	if (sender & (1u << SIG_EXCEPTION))
+		return X2S_CAUSE_EXCEPTION;
+	if ((sender | others) & (1u << SIG_NESTED))
+		return X2S_CAUSE_NESTED_EXIT;
+	if (others)
+		return X2S_CAUSE_OTHER_VCPUS;
+	if (sender & ((1u << SIG_IRR) | (1u << SIG_ISR) | (1u << SIG_TMR) |
+		      (1u << SIG_INJECTION) | (1u << SIG_REQUESTS) |
+		      (1u << SIG_NMI_SMI) | (1u << SIG_INIT_SIPI)))
+		return X2S_CAUSE_SENDER_INTERRUPTS;
+	if (sender & (1u << SIG_ICR))
+		return X2S_CAUSE_ICR;
+	return X2S_CAUSE_OTHER;
+}
+
+const char *x2s_cause_name(enum x2s_cause c)
+{
+	switch (c) {
+	case X2S_CAUSE_USERSPACE_EXIT:
+		return "the exit to userspace differs";
+	case X2S_CAUSE_EXCEPTION:
+		return "the sender's exception differs";
+	case X2S_CAUSE_NESTED_EXIT:
+		return "the nested exit to L1 differs";
+	case X2S_CAUSE_OTHER_VCPUS:
+		return "other vCPUs receive differently";
+	case X2S_CAUSE_SENDER_INTERRUPTS:
+		return "the sender's own interrupt state differs";
+	case X2S_CAUSE_ICR:
+		return "only the stored ICR differs";
+	case X2S_CAUSE_OTHER:
+		return "other state differs";
+	case X2S_CAUSE_NONE:
+		break;
+	}
+	return "nothing differs";
+}
+
 static u64 small_diff(const struct x2s_vcpu_state *a,
 		      const struct x2s_vcpu_state *b, bool sender)
 {
@@ -948,7 +994,7 @@ struct finding_table {
 static bool same_class(const struct x2s_finding *a, const struct x2s_finding *b)
 {
 	return a->verdict == b->verdict && a->violation == b->violation &&
-	       a->fastpath == b->fastpath && a->signature == b->signature &&
+	       a->fastpath == b->fastpath && a->cause == b->cause &&
 	       a->delivery_mode == b->delivery_mode &&
 	       a->logical == b->logical && a->shorthand == b->shorthand &&
 	       a->targets == b->targets && !strcmp(a->warn, b->warn);
@@ -1011,9 +1057,9 @@ static int finding_order(const void *pa, const void *pb)
 	if (a->violation != b->violation)
 		return a->violation - b->violation;
 	if (a->verdict != b->verdict)
-		return (int)b->verdict - (int)a->verdict;
-	if (a->signature != b->signature)
-		return a->signature < b->signature ? -1 : 1;
+		return (int)a->verdict - (int)b->verdict;
+	if (a->cause != b->cause)
+		return (int)a->cause - (int)b->cause;
 	if (a->fastpath != b->fastpath)
 		return a->fastpath - b->fastpath;
 	if (a->delivery_mode != b->delivery_mode)
@@ -1085,6 +1131,7 @@ static void record(struct sweep_thread *t, const struct unit *u, u32 ecx,
 	f.violation = co->verdict == X2S_VERDICT_EQUAL;
 	f.fastpath = co->fastpath;
 	f.signature = co->sig;
+	f.cause = x2s_signature_cause(co->sig);
 	if (f.violation) {
 		/* Violations are classed by what the contract looks at. */
 		f.delivery_mode = (u8)dm;

@@ -186,12 +186,33 @@ struct x2s_sweep_opts {
 	void *opaque;
 };
 
-/* One class of findings: mismatches (or violations) that look alike. */
+/*
+ * What a mismatch is mainly about, by precedence: the exit to userspace,
+ * an exception, a nested exit, delivery to other vCPUs, the sender's own
+ * interrupt state, the stored ICR, anything else.  Findings are classed by
+ * it, so that one cause gives one class whatever else its cases touch.
+ */
+enum x2s_cause {
+	X2S_CAUSE_USERSPACE_EXIT,
+	X2S_CAUSE_EXCEPTION,
+	X2S_CAUSE_NESTED_EXIT,
+	X2S_CAUSE_OTHER_VCPUS,
+	X2S_CAUSE_SENDER_INTERRUPTS,
+	X2S_CAUSE_ICR,
+	X2S_CAUSE_OTHER,
+	X2S_CAUSE_NONE, /* nothing differs: a WARN or a violation */
+};
+const char *x2s_cause_name(enum x2s_cause c);
+enum x2s_cause x2s_signature_cause(uint64_t signature);
+
+/* One class of findings: mismatches (or violations) with one cause. */
 struct x2s_finding {
 	enum x2s_verdict verdict;
 	bool violation; /* a contract violation, outcome equal */
 	int fastpath;
-	uint64_t signature; /* what differs, see x2s_signature_format */
+	enum x2s_cause cause;
+	/* What differs in the example case, see x2s_signature_format. */
+	uint64_t signature;
 	/* Violations: the ICR class and number of targets (3: 3 or more). */
 	uint8_t delivery_mode, logical, shorthand, targets;
 	uint64_t count;
