@@ -463,7 +463,7 @@ static int desc_vcpu_fields(struct desc_parser *dp, const struct json_value *o,
 				 json_type_name(o->type));
 	for (unsigned int i = 0; i < o->obj.n; i++) {
 		const struct json_member *m = &o->obj.m[i];
-		int64_t x;
+		int64_t x = 0;
 		int k, r;
 
 		if (with_id && !strcmp(m->key, "id"))
