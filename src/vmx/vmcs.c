@@ -75,19 +75,6 @@ bool vmcs_field_valid(unsigned long field)
 	return vmcs_field_slot(field, &high) >= 0;
 }
 
-/* What a VMWRITE of the field keeps: the field's width. */
-static u64 vmcs_field_mask(unsigned long field)
-{
-	switch (VMCS_FIELD_WIDTH(field)) {
-	case VMCS_FIELD_WIDTH_16:
-		return 0xffffULL;
-	case VMCS_FIELD_WIDTH_32:
-		return 0xffffffffULL;
-	default:
-		return ~0ULL;
-	}
-}
-
 u64 __vmcs_read(struct kvm_vcpu *vcpu, unsigned long field)
 {
 	struct vmcs *vmcs = to_vmx(vcpu)->vmcs;
@@ -114,7 +101,7 @@ void __vmcs_write(struct kvm_vcpu *vcpu, unsigned long field, u64 value)
 			(vmcs->fields[slot] & 0xffffffffULL) | (value << 32);
 		return;
 	}
-	vmcs->fields[slot] = value & vmcs_field_mask(field);
+	vmcs->fields[slot] = value & vmcs_const_mask(field);
 }
 
 /* ---- exit reasons, all generated from X2S_VMX_EXIT_REASONS ---- */

@@ -272,6 +272,7 @@ vmcs_const_slot(unsigned long field)
 	return -1;
 }
 
+/* What a VMWRITE of the field keeps: the field's width. */
 static inline __attribute__((always_inline)) u64
 vmcs_const_mask(unsigned long field)
 {
