@@ -93,10 +93,27 @@ static void print_vcpu_line(FILE *out, unsigned int i,
 	if (st->entry_intr_info >> 31)
 		fprintf(out, " inject 0x%08x", st->entry_intr_info);
 	if (st->run_exit_reason)
-		fprintf(out, " userspace-exit %u", st->run_exit_reason);
+		fprintf(out, " kvm_run.exit_reason %u", st->run_exit_reason);
 	if (st->nested_exit)
 		fprintf(out, " nested-exit %u", st->nested_exit_reason);
 	fputc('\n', out);
+}
+
+static const char *status_text(const struct x2s_exit_result *r)
+{
+	static __thread char buf[64];
+
+	switch (r->status) {
+	case X2S_STATUS_GUEST:
+		return "re-enters the guest";
+	case X2S_STATUS_BLOCKED:
+		return "blocks (halted or waiting)";
+	default:
+		snprintf(buf, sizeof(buf),
+			 "exits to userspace (exit_reason %u)",
+			 r->run_exit_reason);
+		return buf;
+	}
 }
 
 int cli_print_case(FILE *out, const struct x2s_case *c, x2s_fastpath_fn fn,
@@ -131,16 +148,27 @@ int cli_print_case(FILE *out, const struct x2s_case *c, x2s_fastpath_fn fn,
 		res->contract_violation ? " (contract violated)" : "");
 	if (res->warn[0])
 		fprintf(out, "  %s\n", res->warn);
-	fprintf(out, "  with the fastpath:\n");
+	fprintf(out, "  with the fastpath: the sender %s\n",
+		status_text(&res->fast));
 	for (unsigned int i = 0; i < n; i++)
 		print_vcpu_line(out, i, &fs[i], i == c->sender);
-	fprintf(out, "  slow path:\n");
+	fprintf(out, "  slow path: the sender %s\n", status_text(&res->slow));
 	for (unsigned int i = 0; i < n; i++)
 		print_vcpu_line(out, i, &ss[i], i == c->sender);
 	if (res->verdict != X2S_VERDICT_DECLINED &&
 	    res->verdict != X2S_VERDICT_EQUAL) {
+		bool status = res->fast.status != res->slow.status;
+
 		fprintf(out, "  differences (fast vs slow):\n");
-		if (!x2s_state_diff(fs, ss, n, out))
+		if (status)
+			fprintf(out, "  vcpu%u exit: %s vs %s\n", c->sender,
+				res->fast.status == X2S_STATUS_USERSPACE ?
+					"to userspace" :
+					"back into the guest",
+				res->slow.status == X2S_STATUS_USERSPACE ?
+					"to userspace" :
+					"back into the guest");
+		if (!x2s_state_diff(fs, ss, n, out) && !status)
 			fprintf(out, "    none in the final state (the "
 				     "difference is the WARN or the exit "
 				     "status)\n");

@@ -430,6 +430,21 @@ static void json_report(FILE *f, struct variant *vs, unsigned int nv,
 	fprintf(f, "\n  ]\n}\n");
 }
 
+static bool takes_value(const char *opt)
+{
+	static const char *const opts[] = {
+		"--fastpath", "--plugin", "--sweep",
+		"--configs",  "--config", "--contract",
+		"--threads",  "--shard",  "--max-counterexamples",
+		"--save",     "--json",
+	};
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (!strcmp(opt, opts[i]))
+			return true;
+	return false;
+}
+
 static int prepare_save_dir(const char *dir)
 {
 	struct stat st;
@@ -479,7 +494,9 @@ int cmd_verify(int argc, char **argv)
 			o.reduced = true;
 			continue;
 		}
-		if (!strncmp(a, "--", 2) && !v)
+		if (!takes_value(a))
+			return cli_error("verify", "unknown option '%s'", a);
+		if (!v)
 			return cli_error("verify", "%s needs a value", a);
 		if (!strcmp(a, "--fastpath")) {
 			if (add_variants(v, vs, &nv))

@@ -1,0 +1,13 @@
+#!/bin/sh
+# same_json.sh X2SIM DIR: the JSON report does not depend on --threads.
+set -eu
+x2sim=$1
+dir=$2
+mkdir -p "$dir"
+rm -f "$dir/t1.json" "$dir/t2.json"
+args="verify --fastpath v5.6-merged,upstream --reduced --configs x2apic-2,singlestep,mixed-modes"
+"$x2sim" $args --threads 1 --json "$dir/t1.json" >/dev/null || [ $? -eq 1 ]
+"$x2sim" $args --threads 2 --json "$dir/t2.json" >/dev/null || [ $? -eq 1 ]
+cmp "$dir/t1.json" "$dir/t2.json"
+grep -q '"x2sim_verify": 1' "$dir/t1.json"
+echo "ok: --threads 1 and 2 wrote byte-identical JSON"
