@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * fuzz_diff: sequences of guest and host operations on a VM built from
+ * the input, every VM exit run through each selected fastpath and through
+ * the slow path from the same state.  Any outcome difference, any WARN in
+ * the model and any broken invariant is a crash.  The input format is in
+ * docs/fuzzing.md; every byte string decodes to something valid.
+ *
+ * X2SIM_FUZZ_FASTPATH (comma-separated variant names) replaces the default
+ * set "upstream,single-target", e.g. with v1-posted to show the oracle
+ * finds a known-bad variant.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "fastpath/fastpath.h"
+#include "verify/verify.h"
+#include "vmx/vmx.h"
+
+#include "fuzz.h"
+
+#define FUZZ_MAX_VCPUS 8
+#define FUZZ_MAX_FNS 8
+#define FUZZ_MAX_OPS 64
+#define APIC_DEFAULT_GPA 0xfee00000ULL
+#define APIC_BASE_MSR_INDEX 0x1b
+
+struct reader {
+	const uint8_t *p;
+	size_t n;
+};
+
+/* Past the end every read gives zeros: any byte string is an input. */
+static uint8_t get8(struct reader *r)
+{
+	if (!r->n)
+		return 0;
+	r->n--;
+	return *r->p++;
+}
+
+static uint64_t get_le(struct reader *r, unsigned int bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < bytes; i++)
+		v |= (uint64_t)get8(r) << (8 * i);
+	return v;
+}
+
+static const char *const default_fns = "upstream,single-target";
+static x2s_fastpath_fn fns[FUZZ_MAX_FNS];
+static const char *fn_names[FUZZ_MAX_FNS];
+static unsigned int nr_fns;
+
+static void select_fastpaths(void)
+{
+	static char buf[256];
+	const char *env = getenv("X2SIM_FUZZ_FASTPATH");
+	char *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", env && *env ? env : default_fns);
+	for (char *t = strtok_r(buf, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		const struct x2s_fastpath_variant *v = x2s_fastpath_find(t);
+
+		if (!v) {
+			fprintf(stderr, "fuzz_diff: no fastpath '%s'\n", t);
+			exit(2);
+		}
+		if (nr_fns < FUZZ_MAX_FNS) {
+			fn_names[nr_fns] = v->name;
+			fns[nr_fns++] = v->fn;
+		}
+	}
+}
+
+/* ---- the VM configuration ---- */
+
+static void decode_vcpu(struct reader *r, struct x2s_vcpu_desc *v)
+{
+	uint8_t a = get8(r), b = get8(r), id = get8(r), ldr = get8(r);
+	static const uint32_t mp_states[4] = { KVM_MP_STATE_RUNNABLE,
+					       KVM_MP_STATE_HALTED,
+					       KVM_MP_STATE_INIT_RECEIVED,
+					       KVM_MP_STATE_UNINITIALIZED };
+
+	/* Zero bits give the named configurations' running x2APIC vCPU. */
+	switch (a & 3) {
+	case 0:
+	case 3:
+		v->apic_mode = X2S_APIC_MODE_X2APIC;
+		break;
+	case 1:
+		v->apic_mode = X2S_APIC_MODE_XAPIC;
+		break;
+	default:
+		v->apic_mode = X2S_APIC_MODE_DISABLED;
+		break;
+	}
+	v->sw_enabled = !(a & 4);
+	v->mp_state = mp_states[(a >> 3) & 3];
+	/* L2 runs on a vCPU that runs: not one waiting for INIT or SIPI. */
+	v->guest_mode = (a & 0x20) && (v->mp_state == KVM_MP_STATE_RUNNABLE ||
+				       v->mp_state == KVM_MP_STATE_HALTED);
+	v->l1_intercept = v->guest_mode && (a & 0x40);
+	v->singlestep = a & 0x80;
+	v->rflags_tf = b & 1;
+	v->rflags_if = !(b & 2);
+	v->apicv = b & 4;
+	if (v->apic_mode == X2S_APIC_MODE_XAPIC) {
+		if (b & 8)
+			v->xapic_id = id;
+		if (b & 0x10)
+			v->ldr = (int64_t)ldr << 24;
+		if (b & 0x20)
+			v->dfr = APIC_DFR_CLUSTER;
+	}
+}
+
+static void decode_config(struct reader *r, struct x2s_vm_desc *d)
+{
+	uint8_t h = get8(r);
+
+	x2s_vm_desc_init(d, "fuzz", 1 + (h & 7));
+	d->vector_hashing = !(h & 0x08);
+	d->x2apic_format = h & 0x10;
+	d->broadcast_quirk_disabled = h & 0x20;
+	d->x2apic_icr_is_split = h & 0x40;
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		decode_vcpu(r, &d->vcpu[i]);
+}
+
+/* ---- running exits both ways ---- */
+
+struct fuzz_vm {
+	struct x2s_vm *vm;
+	struct kvm *kvm;
+	unsigned int nr;
+	uint32_t mp_state[FUZZ_MAX_VCPUS];
+	unsigned long step;
+	struct x2s_vcpu_state before[FUZZ_MAX_VCPUS];
+	struct x2s_vcpu_state fast[FUZZ_MAX_FNS][FUZZ_MAX_VCPUS];
+	struct x2s_vcpu_state slow[FUZZ_MAX_VCPUS];
+};
+
+static void check_warn(struct fuzz_vm *f, const char *what)
+{
+	if (!x2s_warn_count())
+		return;
+	fprintf(stderr, "fuzz_diff: step %lu (%s): WARN %s\n", f->step, what,
+		x2s_warn_first());
+	abort();
+}
+
+static bool same_result(const struct x2s_exit_result *a,
+			const struct x2s_exit_result *b)
+{
+	return a->status == b->status &&
+	       a->run_exit_reason == b->run_exit_reason &&
+	       a->internal_suberror == b->internal_suberror &&
+	       a->nested_exit == b->nested_exit &&
+	       a->nested_exit_reason == b->nested_exit_reason &&
+	       a->entry_intr_info == b->entry_intr_info &&
+	       a->entry_exception_error_code == b->entry_exception_error_code;
+}
+
+static void print_result(const char *who, const struct x2s_exit_result *r)
+{
+	fprintf(stderr,
+		"  %s: status %d fastpath %s exit_reason %u suberror %u nested %d/%u entry_intr_info %#x error %#x\n",
+		who, r->status, x2s_fastpath_result_name(r->fastpath),
+		r->run_exit_reason, r->internal_suberror, r->nested_exit,
+		r->nested_exit_reason, r->entry_intr_info,
+		r->entry_exception_error_code);
+}
+
+/*
+ * One exit of vCPU s, whose registers hold the guest state: with each
+ * fastpath and without, each from the state before it.  The slow path
+ * runs last, so the sequence goes on from its outcome.
+ */
+static void diff_exit(struct fuzz_vm *f, unsigned int s,
+		      const struct x2s_exit *exit)
+{
+	struct kvm_vmx *kv = to_kvm_vmx(f->kvm);
+	struct x2s_exit_result res[FUZZ_MAX_FNS + 1];
+
+	x2s_vm_save(f->vm, f->before);
+	for (unsigned int k = 0; k <= nr_fns; k++) {
+		bool slow = k == nr_fns;
+
+		/*
+		 * Every run from the restored state, the first too: a live
+		 * state and its restored copy may differ in what the save
+		 * normalises (PIR folded into IRR).
+		 */
+		x2s_vm_restore(f->vm, f->before);
+		x2s_warn_reset();
+		kv->fastpath = slow ? NULL : fns[k];
+		x2s_vcpu_exit(f->vm, s, exit, &res[k]);
+		kv->fastpath = NULL;
+		check_warn(f, slow ? "slow path" : fn_names[k]);
+		x2s_vm_save(f->vm, slow ? f->slow : f->fast[k]);
+	}
+	for (unsigned int k = 0; k < nr_fns; k++) {
+		if (same_result(&res[k], &res[nr_fns]) &&
+		    !memcmp(f->fast[k], f->slow, sizeof(f->slow[0]) * f->nr))
+			continue;
+		fprintf(stderr,
+			"fuzz_diff: step %lu: vCPU %u exit %u (RCX %#llx RAX %#llx RDX %#llx): fastpath %s differs from the slow path\n",
+			f->step, s, exit->reason,
+			(unsigned long long)f->before[s].regs[X2S_REG_RCX],
+			(unsigned long long)f->before[s].regs[X2S_REG_RAX],
+			(unsigned long long)f->before[s].regs[X2S_REG_RDX],
+			fn_names[k]);
+		print_result(fn_names[k], &res[k]);
+		print_result("slow", &res[nr_fns]);
+		x2s_state_diff(f->fast[k], f->slow, f->nr, stderr);
+		abort();
+	}
+}
+
+/* ---- model invariants ---- */
+
+static void invariant_failed(struct fuzz_vm *f, unsigned int i, const char *fmt,
+			     ...)
+	__attribute__((format(printf, 3, 4), noreturn));
+
+static void invariant_failed(struct fuzz_vm *f, unsigned int i, const char *fmt,
+			     ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fuzz_diff: step %lu: vCPU %u: ", f->step, i);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+/* PPR as apic_update_ppr() derives it from TPR and the highest ISR bit. */
+static u32 expected_ppr(struct kvm_lapic *apic)
+{
+	u32 tpr = kvm_lapic_get_reg(apic, APIC_TASKPRI) & 0xff;
+	int isr = -1;
+
+	for (int w = 7; w >= 0 && isr < 0; w--) {
+		u32 bits = kvm_lapic_get_reg(apic, APIC_ISR + w * 0x10);
+
+		if (bits)
+			isr = w * 32 + 31 - __builtin_clz(bits);
+	}
+	if (isr < 0 || (tpr & 0xf0) >= ((u32)isr & 0xf0))
+		return tpr;
+	return (u32)isr & 0xf0;
+}
+
+/* KVM moves mp_state only along these edges (prev -> next bit). */
+static const uint8_t mp_next[KVM_MP_STATE_SIPI_RECEIVED + 1] = {
+	[KVM_MP_STATE_RUNNABLE] = 1 << KVM_MP_STATE_RUNNABLE |
+				  1 << KVM_MP_STATE_HALTED |
+				  1 << KVM_MP_STATE_INIT_RECEIVED,
+	[KVM_MP_STATE_HALTED] = 1 << KVM_MP_STATE_HALTED |
+				1 << KVM_MP_STATE_RUNNABLE |
+				1 << KVM_MP_STATE_INIT_RECEIVED,
+	/* INIT on the BSP makes it runnable, on an AP INIT_RECEIVED. */
+	[KVM_MP_STATE_INIT_RECEIVED] =
+		1 << KVM_MP_STATE_INIT_RECEIVED | 1 << KVM_MP_STATE_RUNNABLE,
+	[KVM_MP_STATE_UNINITIALIZED] = 1 << KVM_MP_STATE_UNINITIALIZED |
+				       1 << KVM_MP_STATE_INIT_RECEIVED |
+				       1 << KVM_MP_STATE_RUNNABLE,
+};
+
+static void check_invariants(struct fuzz_vm *f)
+{
+	for (unsigned int i = 0; i < f->nr; i++) {
+		struct kvm_vcpu *vcpu = x2s_vm_vcpu(f->vm, i);
+		struct kvm_lapic *apic = vcpu->arch.apic;
+		u32 mp = vcpu->arch.mp_state;
+		u64 icr;
+
+		if (mp > KVM_MP_STATE_SIPI_RECEIVED ||
+		    !(mp_next[f->mp_state[i]] & (1u << mp)))
+			invariant_failed(f, i, "mp_state %u -> %u",
+					 f->mp_state[i], mp);
+		f->mp_state[i] = mp;
+		if (!apic)
+			continue;
+		/* With APICv the CPU keeps PPR; the page is not KVM's. */
+		if (!apic->apicv_active &&
+		    kvm_lapic_get_reg(apic, APIC_PROCPRI) != expected_ppr(apic))
+			invariant_failed(f, i, "PPR %#x, TPR and ISR say %#x",
+					 kvm_lapic_get_reg(apic, APIC_PROCPRI),
+					 expected_ppr(apic));
+		if ((vcpu->arch.apic_base & X2APIC_ENABLE) &&
+		    !x2s_msr_read(f->vm, i, 0x830, &icr, true) &&
+		    (icr & APIC_ICR_BUSY))
+			invariant_failed(f, i, "x2APIC ICR %#llx reads BUSY",
+					 (unsigned long long)icr);
+	}
+	x2s_warn_reset();
+}
+
+/* ---- operations ---- */
+
+enum fuzz_op {
+	OP_WRMSR_LAST = 4, /* 0..4: WRMSR exit */
+	OP_RDMSR,
+	OP_MMIO_WRITE_EXIT,
+	OP_MMIO_READ_EXIT,
+	OP_MMIO_WRITE,
+	OP_EOI,
+	OP_APIC_BASE,
+	OP_ENTER,
+	OP_HLT,
+	OP_OTHER_EXIT,
+	OP_RFLAGS,
+	OP_HOST_MSR_WRITE,
+};
+
+/* Mostly the x2APIC ICR, then any x2APIC register, then anything. */
+static uint32_t pick_msr(struct reader *r)
+{
+	static const uint32_t named[8] = {
+		0x808, 0x80b, 0x80f, APIC_BASE_MSR_INDEX,
+		0x83f, 0x802, 0x80d, 0x838,
+	};
+	uint8_t sel = get8(r);
+
+	if (sel < 0x80)
+		return 0x830;
+	if (sel < 0xa0)
+		return 0x800 + get8(r);
+	if (sel < 0xb0)
+		return named[sel & 7];
+	return (uint32_t)get_le(r, 4);
+}
+
+static uint64_t apic_gpa(struct fuzz_vm *f, unsigned int v)
+{
+	return x2s_vm_vcpu(f->vm, v)->arch.apic_base & MSR_IA32_APICBASE_BASE;
+}
+
+static void load_regs(struct fuzz_vm *f, unsigned int v, uint32_t ecx,
+		      uint64_t data)
+{
+	x2s_vcpu_set_gpr(f->vm, v, X2S_REG_RCX, ecx);
+	x2s_vcpu_set_gpr(f->vm, v, X2S_REG_RAX, (uint32_t)data);
+	x2s_vcpu_set_gpr(f->vm, v, X2S_REG_RDX, data >> 32);
+}
+
+static void wrmsr_exit(struct fuzz_vm *f, unsigned int v, uint32_t ecx,
+		       uint64_t data)
+{
+	static const struct x2s_exit wrmsr = {
+		.reason = EXIT_REASON_MSR_WRITE,
+		.insn_len = 2,
+	};
+
+	load_regs(f, v, ecx, data);
+	diff_exit(f, v, &wrmsr);
+}
+
+static void mmio_exit(struct fuzz_vm *f, unsigned int v, bool write,
+		      uint32_t offset, uint32_t data)
+{
+	struct x2s_exit e = {
+		.reason = EXIT_REASON_APIC_ACCESS,
+		/* bits 11:0 offset, 15:12 access type (0 read, 1 write) */
+		.qualification = offset | (write ? 1u << 12 : 0),
+		.insn_len = 3,
+		.mmio_data = data,
+		.mmio_len = 4,
+	};
+
+	diff_exit(f, v, &e);
+}
+
+static void apic_base_op(struct fuzz_vm *f, struct reader *r, unsigned int v)
+{
+	static const uint64_t modes[4] = {
+		MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE,
+		MSR_IA32_APICBASE_ENABLE, 0,
+		X2APIC_ENABLE, /* invalid: EXTD without EN */
+	};
+	uint8_t b = get8(r);
+	uint64_t val = modes[b & 3] | (b & 4 ? MSR_IA32_APICBASE_BSP : 0);
+
+	val |= b & 8 ? get_le(r, 4) << 12 : APIC_DEFAULT_GPA;
+	if (b & 0x10)
+		x2s_msr_write(f->vm, v, APIC_BASE_MSR_INDEX, val, true);
+	else
+		wrmsr_exit(f, v, APIC_BASE_MSR_INDEX, val);
+}
+
+static void other_exit(struct fuzz_vm *f, struct reader *r, unsigned int v)
+{
+	static const uint32_t reasons[4] = {
+		EXIT_REASON_EXTERNAL_INTERRUPT,
+		EXIT_REASON_INTERRUPT_WINDOW,
+		EXIT_REASON_NMI_WINDOW,
+		EXIT_REASON_PREEMPTION_TIMER,
+	};
+	uint8_t b = get8(r);
+	struct x2s_exit e = {
+		.reason = reasons[b & 3],
+	};
+
+	if (e.reason == EXIT_REASON_EXTERNAL_INTERRUPT)
+		e.intr_info = 0x80000000u | get8(r);
+	diff_exit(f, v, &e);
+}
+
+static void run_op(struct fuzz_vm *f, struct reader *r)
+{
+	uint8_t op = get8(r);
+	unsigned int v = (op >> 4) % f->nr, kind = op & 15;
+	bool runs =
+		x2s_vm_vcpu(f->vm, v)->arch.mp_state == KVM_MP_STATE_RUNNABLE;
+	struct x2s_exit_result res;
+	uint32_t ecx;
+	uint64_t data;
+
+	/*
+	 * Only a running vCPU exits or touches its APIC; for a blocked
+	 * one the step is the next attempt to enter, as in vcpu_run().
+	 */
+	if (!runs && kind != OP_HOST_MSR_WRITE && kind != OP_RFLAGS)
+		kind = OP_ENTER;
+
+	switch (kind) {
+	case OP_RDMSR: {
+		static const struct x2s_exit rdmsr = {
+			.reason = EXIT_REASON_MSR_READ,
+			.insn_len = 2,
+		};
+		load_regs(f, v, pick_msr(r), 0);
+		diff_exit(f, v, &rdmsr);
+		break;
+	}
+	case OP_MMIO_WRITE_EXIT:
+	case OP_MMIO_READ_EXIT:
+		ecx = (uint32_t)(get8(r) << 4);
+		mmio_exit(f, v, kind == OP_MMIO_WRITE_EXIT, ecx,
+			  (uint32_t)get_le(r, 4));
+		break;
+	case OP_MMIO_WRITE:
+		ecx = (uint32_t)(get8(r) << 4);
+		x2s_mmio_write(f->vm, v, apic_gpa(f, v) + ecx, 4,
+			       (uint32_t)get_le(r, 4));
+		break;
+	case OP_EOI:
+		if (x2s_vm_vcpu(f->vm, v)->arch.apic_base & X2APIC_ENABLE)
+			wrmsr_exit(f, v, 0x80b, 0);
+		else
+			mmio_exit(f, v, true, APIC_EOI, 0);
+		break;
+	case OP_APIC_BASE:
+		apic_base_op(f, r, v);
+		break;
+	case OP_ENTER:
+		x2s_vcpu_enter(f->vm, v, &res);
+		break;
+	case OP_HLT: {
+		static const struct x2s_exit hlt = {
+			.reason = EXIT_REASON_HLT,
+			.insn_len = 1,
+		};
+		diff_exit(f, v, &hlt);
+		break;
+	}
+	case OP_OTHER_EXIT:
+		other_exit(f, r, v);
+		break;
+	case OP_RFLAGS:
+		data = get8(r);
+		x2s_vcpu_set_gpr(f->vm, v, X2S_REG_RFLAGS,
+				 X86_EFLAGS_FIXED |
+					 (data & 1 ? X86_EFLAGS_IF : 0) |
+					 (data & 2 ? X86_EFLAGS_TF : 0));
+		break;
+	case OP_HOST_MSR_WRITE:
+		ecx = 0x800 + get8(r);
+		x2s_msr_write(f->vm, v, ecx, get_le(r, 8), true);
+		break;
+	default:
+		ecx = pick_msr(r);
+		wrmsr_exit(f, v, ecx, get_le(r, 8));
+		break;
+	}
+	check_warn(f, "operation");
+}
+
+static struct fuzz_vm fvm;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct reader r = { data, size };
+	struct x2s_vm_desc d;
+	struct fuzz_vm *f = &fvm;
+
+	if (!nr_fns)
+		select_fastpaths();
+	decode_config(&r, &d);
+	if (x2s_vm_desc_create(&d, &f->vm)) {
+		fprintf(stderr, "fuzz_diff: a decoded configuration failed\n");
+		abort();
+	}
+	f->kvm = x2s_vm_kvm(f->vm);
+	f->nr = d.nr_vcpus;
+	f->step = 0;
+	for (unsigned int i = 0; i < f->nr; i++)
+		f->mp_state[i] = x2s_vm_vcpu(f->vm, i)->arch.mp_state;
+	x2s_warn_reset();
+	check_invariants(f);
+	while (r.n && f->step < FUZZ_MAX_OPS) {
+		f->step++;
+		run_op(f, &r);
+		check_invariants(f);
+	}
+	x2s_vm_destroy(f->vm);
+	f->vm = NULL;
+	x2s_warn_reset();
+	return 0;
+}
