@@ -4,7 +4,7 @@ WERROR ?= OFF
 JOBS ?= 2
 CMAKE_ARGS = -DX2SIM_WERROR=$(WERROR)
 
-.PHONY: all deps build demo check check-asan bench install clean
+.PHONY: all deps build demo check check-asan bench install clean fuzz fuzz-afl
 
 all: build
 
@@ -37,6 +37,20 @@ bench: deps
 	./build/release/bench_delivery
 	./build/release/bench_verify
 	./build/release/bench_guest
+
+# Fuzzing (docs/fuzzing.md): the fuzz preset (clang, libFuzzer, ASan +
+# UBSan), every target for FUZZ_SECONDS from its seed corpus; execs/s and
+# coverage printed and kept in build/fuzz-libfuzzer/fuzz-bench.txt.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j$(JOBS)
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# AFL++ (installed here only, never by make check): one target, briefly.
+AFL_TARGET ?= fuzz_icr
+fuzz-afl:
+	sh tests/fuzz/afl.sh $(AFL_TARGET) $(FUZZ_SECONDS)
 
 PREFIX ?= /usr/local
 install: deps
