@@ -276,10 +276,13 @@ int x2s_vcpu_set_mp_state(struct x2s_vm *vm, unsigned int idx,
 
 	if (!vcpu || mp_state > KVM_MP_STATE_SIPI_RECEIVED)
 		return -EINVAL;
-	/* KVM_SET_MP_STATE: INIT/SIPI states need the in-kernel LAPIC. */
+	/*
+	 * KVM_SET_MP_STATE: INIT/SIPI states need the in-kernel LAPIC, and
+	 * are refused while INIT is latched (VMX: in guest mode).
+	 */
 	if ((mp_state == KVM_MP_STATE_INIT_RECEIVED ||
 	     mp_state == KVM_MP_STATE_SIPI_RECEIVED) &&
-	    !lapic_in_kernel(vcpu))
+	    (!lapic_in_kernel(vcpu) || is_guest_mode(vcpu)))
 		return -EINVAL;
 	if (mp_state == KVM_MP_STATE_SIPI_RECEIVED) {
 		/* As KVM: an INIT-received vCPU with the SIPI still pending. */
@@ -298,6 +301,10 @@ int x2s_vcpu_set_guest_mode(struct x2s_vm *vm, unsigned int idx, bool l2,
 	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
 
 	if (!vcpu || (!l2 && l1_intercepts_x2apic))
+		return -EINVAL;
+	/* A vCPU waiting for SIPI is not running L2 (INIT is latched there). */
+	if (l2 && (vcpu->arch.mp_state == KVM_MP_STATE_INIT_RECEIVED ||
+		   kvm_apic_has_pending_init_or_sipi(vcpu)))
 		return -EINVAL;
 	for (u32 msr = APIC_BASE_MSR; msr <= APIC_BASE_MSR + 0xff; msr++) {
 		if (nested_vmx_set_msr_intercept(vcpu, msr, true,

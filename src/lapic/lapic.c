@@ -70,11 +70,6 @@ static const u32 apic_lvt_mask[KVM_APIC_MAX_NR_LVT_ENTRIES] = {
 #define X2S_QUIRK_LINT0_REENABLED true
 #define X2S_QUIRK_LAPIC_MMIO_HOLE true
 
-static inline bool apic_enabled(struct kvm_lapic *apic)
-{
-	return kvm_apic_sw_enabled(apic) && kvm_apic_hw_enabled(apic);
-}
-
 static inline struct kvm *apic_kvm(struct kvm_lapic *apic)
 {
 	return apic->vcpu->kvm;

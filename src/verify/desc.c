@@ -88,6 +88,18 @@ int x2s_vm_desc_check(const struct x2s_vm_desc *d, char *why, size_t len)
 		if (v->mp_state > KVM_MP_STATE_SIPI_RECEIVED)
 			return why_fail(why, len, "vcpu %u: bad mp_state %u", i,
 					v->mp_state);
+		/*
+		 * KVM_SET_MP_STATE refuses INIT/SIPI states while INIT is
+		 * latched, which VMX does in guest mode
+		 * (vmx_apic_init_signal_blocked).
+		 */
+		if (v->guest_mode &&
+		    (v->mp_state == KVM_MP_STATE_INIT_RECEIVED ||
+		     v->mp_state == KVM_MP_STATE_SIPI_RECEIVED))
+			return why_fail(
+				why, len,
+				"vcpu %u: INIT/SIPI states cannot be set in guest mode",
+				i);
 		if (v->l1_intercept && !v->guest_mode)
 			return why_fail(
 				why, len,

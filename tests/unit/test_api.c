@@ -174,6 +174,24 @@ static void test_state_diff_names_vectors(void **state)
 	x2s_vm_destroy(vm);
 }
 
+/* KVM refuses INIT/SIPI states while INIT is latched (VMX: in L2). */
+static void test_init_states_refused_in_guest_mode(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+
+	assert_ok(x2s_vcpu_set_guest_mode(vm, 0, true, false));
+	assert_int_equal(
+		x2s_vcpu_set_mp_state(vm, 0, KVM_MP_STATE_INIT_RECEIVED),
+		-EINVAL);
+	assert_int_equal(
+		x2s_vcpu_set_mp_state(vm, 0, KVM_MP_STATE_SIPI_RECEIVED),
+		-EINVAL);
+	assert_ok(x2s_vcpu_set_mp_state(vm, 1, KVM_MP_STATE_INIT_RECEIVED));
+	assert_int_equal(x2s_vcpu_set_guest_mode(vm, 1, true, false), -EINVAL);
+	assert_int_equal(x2s_vm_vcpu(vm, 1)->arch.guest_mode, false);
+	x2s_vm_destroy(vm);
+}
+
 static void test_strerror(void **state)
 {
 	assert_string_equal(x2s_strerror(0), "success");
@@ -224,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_misuse_has_no_side_effect),
 		cmocka_unit_test(test_snapshot_restore_roundtrip),
 		cmocka_unit_test(test_state_diff_names_vectors),
+		cmocka_unit_test(test_init_states_refused_in_guest_mode),
 		cmocka_unit_test(test_strerror),
 		cmocka_unit_test(test_wrmsr_exit_delivers_and_skips),
 		cmocka_unit_test(test_big_vm_physical_and_broadcast),

@@ -345,8 +345,11 @@ static void test_odd_descriptions_round_trip(void **state)
 		v->xapic_id = (int)(i * 17 % 256);
 		v->ldr = (int64_t)((i % 15) << 28 | 1u << (24 + i % 4));
 		v->mp_state = i % 5;
-		v->guest_mode = i & 1;
-		v->l1_intercept = (i & 3) == 3;
+		/* INIT/SIPI states cannot be set in guest mode. */
+		v->guest_mode = (i & 1) &&
+				v->mp_state != KVM_MP_STATE_INIT_RECEIVED &&
+				v->mp_state != KVM_MP_STATE_SIPI_RECEIVED;
+		v->l1_intercept = v->guest_mode && (i & 3) == 3;
 		v->singlestep = i == 7;
 		v->rflags_tf = i == 8;
 		v->sw_enabled = i != 9;
