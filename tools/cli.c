@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -71,9 +72,13 @@ bool cli_parse_u64(const char *cmd, const char *what, const char *s,
 int cli_atomic_open(struct cli_atomic_file *af, const char *path)
 {
 	size_t len = strlen(path);
+	struct stat st;
 	int fd;
 
 	memset(af, 0, sizeof(*af));
+	/* rename() would fail only after all the work: refuse it now. */
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return -EISDIR;
 	af->path = strdup(path);
 	af->tmp = malloc(len + sizeof(".tmp.XXXXXX"));
 	if (!af->path || !af->tmp) {

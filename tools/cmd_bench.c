@@ -131,17 +131,13 @@ static void json_stat(FILE *f, const char *key, const struct x2s_exit_stat *s)
 		s->max_ns);
 }
 
-static int write_json(const char *path, const struct bench_result *res,
-		      unsigned int n)
+/* af: opened before the runs, so a bad path fails before the work. */
+static int write_json(struct cli_atomic_file *af, const char *path,
+		      const struct bench_result *res, unsigned int n)
 {
-	struct cli_atomic_file af;
-	FILE *f;
+	FILE *f = af->f;
 	int r;
 
-	r = cli_atomic_open(&af, path);
-	if (r)
-		return cli_error(CMD, "--json %s: %s", path, strerror(-r));
-	f = af.f;
 	fprintf(f,
 		"{\"benchmark\":\"ipi\",\"vcpus\":2,\"rounds\":%" PRIu64
 		",\"runs\":%d,\"units\":\"host ns of the simulator\","
@@ -176,7 +172,7 @@ static int write_json(const char *path, const struct bench_result *res,
 		fputc('}', f);
 	}
 	fprintf(f, "]}\n");
-	r = cli_atomic_commit(&af, !ferror(f));
+	r = cli_atomic_commit(af, !ferror(f));
 	if (r)
 		return cli_error(CMD, "--json %s: %s", path, strerror(-r));
 	return 0;
@@ -185,6 +181,7 @@ static int write_json(const char *path, const struct bench_result *res,
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_result res[8];
+	struct cli_atomic_file af = { 0 };
 	const char *json = NULL, *image = NULL;
 	struct x2s_guest_image *img;
 	uint64_t rounds = 20000;
@@ -193,9 +190,12 @@ int cmd_bench(int argc, char **argv)
 	char err[256];
 	int r;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		bench_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : 0;
+	if (argc < 2)
+		return cli_error(CMD, "which benchmark? (only 'ipi'; see "
+				      "'x2sim bench --help')");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		bench_usage(stdout);
+		return 0;
 	}
 	if (strcmp(argv[1], "ipi"))
 		return cli_error(CMD, "unknown benchmark '%s' (only 'ipi')",
@@ -207,6 +207,9 @@ int cmd_bench(int argc, char **argv)
 			bench_usage(stdout);
 			return 0;
 		}
+		if (strcmp(argv[i], "--rounds") && strcmp(argv[i], "--json") &&
+		    strcmp(argv[i], "--image"))
+			return cli_error(CMD, "unknown option '%s'", argv[i]);
 		if (!next)
 			return cli_error(CMD,
 					 "%s needs a value (see 'x2sim "
@@ -231,9 +234,21 @@ int cmd_bench(int argc, char **argv)
 		r = x2s_guest_image_load_mem(x2s_pingpong_image,
 					     x2s_pingpong_image_len, &img, err,
 					     sizeof(err));
-	if (r)
+	if (r) {
+		/* The loader names the file in some messages already. */
+		if (image && !strncmp(err, image, strlen(image)))
+			return cli_error(CMD, "%s", err);
 		return cli_error(CMD, "%s: %s", image ? image : "pingpong",
 				 err);
+	}
+	if (json) {
+		r = cli_atomic_open(&af, json);
+		if (r) {
+			x2s_guest_image_free(img);
+			return cli_error(CMD, "--json %s: %s", json,
+					 strerror(-r));
+		}
+	}
 
 	memset(res, 0, sizeof(res));
 	res[n].name = "none";
@@ -245,7 +260,7 @@ int cmd_bench(int argc, char **argv)
 	}
 	x2s_guest_image_free(img);
 	print_results(res, n);
-	if (json && write_json(json, res, n))
+	if (json && write_json(&af, json, res, n))
 		return EXIT_USAGE;
 	return failed ? EXIT_CHECK : 0;
 }

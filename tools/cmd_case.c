@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "fastpath/plugin.h"
@@ -51,6 +52,7 @@ int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
 int cli_load_config(const char *cmd, const char *arg, struct x2s_vm_desc *d)
 {
 	const struct x2s_vm_desc *named = x2s_named_config_find(arg);
+	struct stat st;
 	char err[512];
 	int r;
 
@@ -58,6 +60,12 @@ int cli_load_config(const char *cmd, const char *arg, struct x2s_vm_desc *d)
 		*d = *named;
 		return 0;
 	}
+	/* Neither a name nor a file: say so, not just "No such file". */
+	if (!strchr(arg, '/') && stat(arg, &st))
+		return cli_error(
+			cmd,
+			"no configuration or file '%s' (x2sim verify --configs list)",
+			arg);
 	r = x2s_vm_desc_load(arg, d, 1, err, sizeof(err));
 	if (r < 0)
 		return cli_error(cmd, "%s", err);
@@ -251,10 +259,12 @@ int cmd_case(int argc, char **argv)
 			json = true;
 			continue;
 		}
+		if (strcmp(a, "--config") && strcmp(a, "--sender") &&
+		    strcmp(a, "--wrmsr") && strcmp(a, "--fastpath") &&
+		    strcmp(a, "--plugin"))
+			return cli_error("case", "unknown option '%s'", a);
 		if (!v)
-			return cli_error("case",
-					 "%s needs a value (or unknown option)",
-					 a);
+			return cli_error("case", "%s needs a value", a);
 		if (!strcmp(a, "--config"))
 			config = v;
 		else if (!strcmp(a, "--sender")) {
@@ -274,10 +284,10 @@ int cmd_case(int argc, char **argv)
 			return cli_error("case", "unknown option '%s'", a);
 		i++;
 	}
-	if (!config || !have_wrmsr || !have_sender) {
-		case_usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (!config || !have_wrmsr || !have_sender)
+		return cli_error("case",
+				 "needs --config, --sender and --wrmsr (usage: "
+				 "x2sim case --help)");
 	if (cli_load_config("case", config, &c.config))
 		return EXIT_USAGE;
 	if (sender >= c.config.nr_vcpus)
@@ -320,10 +330,16 @@ int cmd_replay(int argc, char **argv)
 			       "  rerun a saved case (x2sim verify --save) with the fastpath it\n"
 			       "  names, or the one given; exit 1 if it still mismatches\n");
 			return 0;
-		} else if (!strcmp(argv[i], "--fastpath") && i + 1 < argc) {
-			name = argv[++i];
-		} else if (!strcmp(argv[i], "--plugin") && i + 1 < argc) {
-			plugin = argv[++i];
+		} else if (!strcmp(argv[i], "--fastpath")) {
+			if (++i == argc)
+				return cli_error("replay",
+						 "--fastpath needs a value");
+			name = argv[i];
+		} else if (!strcmp(argv[i], "--plugin")) {
+			if (++i == argc)
+				return cli_error("replay",
+						 "--plugin needs a value");
+			plugin = argv[i];
 		} else if (argv[i][0] == '-') {
 			return cli_error("replay", "unknown option '%s'",
 					 argv[i]);

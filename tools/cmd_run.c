@@ -219,8 +219,9 @@ int guest_pick_fastpath(const char *cmd, const char *name, const char *plugin,
 		char err[256];
 		int r = x2s_plugin_load(plugin, fn, err, sizeof(err));
 
+		/* The loader's message names the file already. */
 		if (r)
-			return cli_error(cmd, "--plugin %s: %s", plugin, err);
+			return cli_error(cmd, "--plugin: %s", err);
 		return 0;
 	}
 	if (name && strcmp(name, "none")) {
@@ -340,19 +341,16 @@ static void json_dump(FILE *out, struct x2s_guest *g, const struct dump_req *d)
 	fprintf(out, "\"}");
 }
 
-static int write_json(const char *path, const char *image, const char *fastpath,
+/* af: opened before the run, so a bad path fails before the work. */
+static int write_json(struct cli_atomic_file *af, const char *path,
+		      const char *image, const char *fastpath,
 		      unsigned int nr_vcpus, struct x2s_guest *g, int result,
 		      struct dump_req *dumps, unsigned int nr_dumps)
 {
 	const struct x2s_guest_stats *st = x2s_guest_get_stats(g);
-	struct cli_atomic_file af;
-	FILE *f;
+	FILE *f = af->f;
 	int r;
 
-	r = cli_atomic_open(&af, path);
-	if (r)
-		return cli_error(CMD, "--json %s: %s", path, strerror(-r));
-	f = af.f;
 	fprintf(f, "{\"image\":");
 	guest_json_str(f, image);
 	fprintf(f, ",\"vcpus\":%u,\"fastpath\":", nr_vcpus);
@@ -394,15 +392,29 @@ static int write_json(const char *path, const char *image, const char *fastpath,
 		json_dump(f, g, &dumps[i]);
 	}
 	fprintf(f, "}}\n");
-	r = cli_atomic_commit(&af, !ferror(f));
+	r = cli_atomic_commit(af, !ferror(f));
 	if (r)
 		return cli_error(CMD, "--json %s: %s", path, strerror(-r));
 	return 0;
 }
 
+static bool run_takes_value(const char *opt)
+{
+	static const char *const opts[] = {
+		"--vcpus", "--fastpath",  "--plugin",	  "--dump",  "--set",
+		"--json",  "--max-insns", "--timeout-ms", "--slice",
+	};
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (!strcmp(opt, opts[i]))
+			return true;
+	return false;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct x2s_guest_config cfg = { 0 };
+	struct cli_atomic_file af = { 0 };
 	struct dump_req dumps[MAX_DUMPS];
 	const char *sets[MAX_SETS];
 	unsigned int nr_dumps = 0, nr_sets = 0;
@@ -428,7 +440,7 @@ int cmd_run(int argc, char **argv)
 			trace = true;
 		} else if (!strcmp(a, "--ap-wait-sipi")) {
 			cfg.ap_wait_sipi = true;
-		} else if (a[0] == '-' && a[1] == '-' && !next) {
+		} else if (run_takes_value(a) && !next) {
 			return cli_error(CMD, "%s needs a value", a);
 		} else if (!strcmp(a, "--vcpus")) {
 			if (!cli_parse_u64(CMD, "--vcpus", next, 1,
@@ -493,8 +505,12 @@ int cmd_run(int argc, char **argv)
 		return r;
 
 	r = x2s_guest_image_load(image, &img, err, sizeof(err));
-	if (r)
+	if (r) {
+		/* The loader names the file in some messages already. */
+		if (!strncmp(err, image, strlen(image)))
+			return cli_error(CMD, "%s", err);
 		return cli_error(CMD, "%s: %s", image, err);
+	}
 	for (unsigned int i = 0; i < nr_dumps; i++) {
 		r = parse_dump(img, &dumps[i]);
 		if (r) {
@@ -517,6 +533,15 @@ int cmd_run(int argc, char **argv)
 			x2s_guest_destroy(g);
 			x2s_guest_image_free(img);
 			return r;
+		}
+	}
+	if (json) {
+		r = cli_atomic_open(&af, json);
+		if (r) {
+			x2s_guest_destroy(g);
+			x2s_guest_image_free(img);
+			return cli_error(CMD, "--json %s: %s", json,
+					 strerror(-r));
 		}
 	}
 	r = x2s_guest_run(g);
@@ -554,8 +579,8 @@ int cmd_run(int argc, char **argv)
 	}
 	for (unsigned int i = 0; i < nr_dumps; i++)
 		print_dump(stdout, g, &dumps[i]);
-	if (json && write_json(json, image, fp_name, cfg.nr_vcpus, g, r != 0,
-			       dumps, nr_dumps))
+	if (json && write_json(&af, json, image, fp_name, cfg.nr_vcpus, g,
+			       r != 0, dumps, nr_dumps))
 		ret = ret ? ret : EXIT_USAGE;
 	x2s_guest_destroy(g);
 	x2s_guest_image_free(img);

@@ -107,6 +107,7 @@ static int add_named(const char *list, struct x2s_vm_desc *cfgs,
 		     unsigned int *n)
 {
 	char *copy = strdup(list), *save = NULL, *tok;
+	unsigned int added = 0;
 	int r = 0;
 
 	if (!copy)
@@ -128,8 +129,12 @@ static int add_named(const char *list, struct x2s_vm_desc *cfgs,
 			break;
 		}
 		cfgs[(*n)++] = *d;
+		added++;
 	}
 	free(copy);
+	/* An empty list would silently mean every configuration. */
+	if (!r && !added)
+		r = cli_error("verify", "--configs: no configuration named");
 	return r;
 }
 
@@ -149,6 +154,7 @@ static int add_file(const char *path, struct x2s_vm_desc *cfgs, unsigned int *n)
 static int add_variants(const char *list, struct variant *v, unsigned int *n)
 {
 	char *copy = strdup(list), *save = NULL, *tok;
+	unsigned int before = *n;
 	int r = 0;
 
 	if (!copy)
@@ -181,6 +187,9 @@ static int add_variants(const char *list, struct variant *v, unsigned int *n)
 		v[(*n)++].fn = fv->fn;
 	}
 	free(copy);
+	/* An empty list would silently mean every variant. */
+	if (!r && *n == before)
+		r = cli_error("verify", "--fastpath: no fastpath named");
 	return r;
 }
 
@@ -475,7 +484,7 @@ int cmd_verify(int argc, char **argv)
 	const char *plugin = NULL, *save_dir = NULL, *json_path = NULL;
 	unsigned int nv = 0, nc = 0;
 	u64 max = 5, threads = 0;
-	bool failed = false;
+	bool failed = false, output_failed = false;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(vs, 0, sizeof(vs));
@@ -638,7 +647,7 @@ int cmd_verify(int argc, char **argv)
 		if (r) {
 			fprintf(stderr, "x2sim verify: --json %s: %s\n",
 				json_path, strerror(-r));
-			failed = true;
+			output_failed = true;
 		}
 	}
 	for (unsigned int k = 0; k < nv; k++) {
@@ -648,5 +657,7 @@ int cmd_verify(int argc, char **argv)
 		free(vs[k].saved);
 		x2s_sweep_report_free(&vs[k].rep);
 	}
-	return failed ? EXIT_CHECK : 0;
+	if (failed)
+		return EXIT_CHECK;
+	return output_failed ? EXIT_USAGE : 0;
 }
