@@ -102,6 +102,27 @@ static void apic_recompute_caches(struct kvm_vcpu *vcpu)
 	kvm_apic_update_apicv(vcpu);
 }
 
+/*
+ * What KVM would refuse to load (KVM_SET_MP_STATE, KVM_SET_MSRS of
+ * APIC_BASE): an unknown mp_state, INIT/SIPI states without an in-kernel
+ * LAPIC or in guest mode, APIC_BASE reserved bits or EXTD without EN.
+ */
+static bool state_valid(struct kvm_vcpu *vcpu, const struct x2s_vcpu_state *st)
+{
+	u64 reserved = ~0ULL << X2S_GUEST_MAXPHYADDR | 0x2ff;
+	bool init_state = st->mp_state == KVM_MP_STATE_INIT_RECEIVED ||
+			  st->mp_state == KVM_MP_STATE_SIPI_RECEIVED;
+
+	if (st->mp_state > KVM_MP_STATE_SIPI_RECEIVED ||
+	    (init_state && (!vcpu->arch.apic || st->guest_mode)) ||
+	    (!vcpu->arch.apic && st->mp_state != KVM_MP_STATE_RUNNABLE))
+		return false;
+	if (st->apic_base & reserved)
+		return false;
+	return !((st->apic_base & X2APIC_ENABLE) &&
+		 !(st->apic_base & MSR_IA32_APICBASE_ENABLE));
+}
+
 int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
 		     const struct x2s_vcpu_state *st)
 {
@@ -109,7 +130,7 @@ int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
 	struct vcpu_vmx *vmx;
 	struct kvm_lapic *apic;
 
-	if (!vcpu || !st || st->mp_state > KVM_MP_STATE_SIPI_RECEIVED)
+	if (!vcpu || !st || !state_valid(vcpu, st))
 		return -EINVAL;
 	vmx = to_vmx(vcpu);
 	apic = vcpu->arch.apic;
@@ -180,7 +201,7 @@ int x2s_vm_restore(struct x2s_vm *vm, const struct x2s_vcpu_state *st)
 	if (!vm || !st)
 		return -EINVAL;
 	for (unsigned int i = 0; i < n; i++)
-		if (st[i].mp_state > KVM_MP_STATE_SIPI_RECEIVED)
+		if (!state_valid(x2s_vm_vcpu(vm, i), &st[i]))
 			return -EINVAL;
 	for (unsigned int i = 0; i < n; i++)
 		x2s_vcpu_restore(vm, i, &st[i]);

@@ -59,7 +59,7 @@ const char *x2s_strerror(int err)
 	case -ENOENT:
 		return "no such object";
 	}
-	return err < 0 ? strerror(-err) : "unknown result";
+	return err < 0 && err > -4096 ? strerror(-err) : "unknown result";
 }
 
 void x2s_vm_config_init(struct x2s_vm_config *cfg, unsigned int nr_vcpus)
@@ -276,6 +276,9 @@ int x2s_vcpu_set_mp_state(struct x2s_vm *vm, unsigned int idx,
 
 	if (!vcpu || mp_state > KVM_MP_STATE_SIPI_RECEIVED)
 		return -EINVAL;
+	/* KVM_SET_MP_STATE: without an in-kernel LAPIC only RUNNABLE. */
+	if (!lapic_in_kernel(vcpu) && mp_state != KVM_MP_STATE_RUNNABLE)
+		return -EINVAL;
 	/*
 	 * KVM_SET_MP_STATE: INIT/SIPI states need the in-kernel LAPIC, and
 	 * are refused while INIT is latched (VMX: in guest mode).
@@ -335,6 +338,9 @@ int x2s_vcpu_set_apicv(struct x2s_vm *vm, unsigned int idx, bool active)
 	int max_irr;
 
 	if (!vcpu)
+		return -EINVAL;
+	/* APICv can only be active on a vCPU of a VM that has it. */
+	if (active && !vcpu->kvm->arch.apicv_enabled)
 		return -EINVAL;
 	if (vcpu->arch.apic->apicv_active && !active) {
 		struct pi_desc *pi = &to_vmx(vcpu)->pi_desc;

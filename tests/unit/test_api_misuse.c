@@ -235,13 +235,6 @@ static const struct misuse_row rows[] = {
  * and the test fails when one starts passing, so the mark cannot go stale.
  */
 static const char *const known_failing[] = {
-	/* KVM_SET_MP_STATE: without an in-kernel LAPIC only RUNNABLE. */
-	"set_mp_state_halted_without_lapic",
-	"set_mp_state_uninitialized_without_lapic",
-	/* APICv cannot be active on a vCPU of a VM without APICv. */
-	"set_apicv_on_vm_without_apicv",
-	/* APIC_BASE with EXTD but not EN is an invalid mode. */
-	"vcpu_restore_x2apic_without_enable",
 	NULL,
 };
 
