@@ -19,6 +19,7 @@
 
 #include "core/core.h"
 #include "lapic/lapic.h"
+#include "vmx/vmx.h"
 
 #define LAPIC_MMIO_LENGTH (1 << 12)
 #define MAX_APIC_VECTOR 256
@@ -959,6 +960,9 @@ void kvm_lapic_reset(struct kvm_vcpu *vcpu, bool init_event)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
 	u32 old_timer_mode;
+
+	/* Posted interrupts die with the APIC state they were posted to. */
+	vmx_apicv_pre_state_restore(vcpu);
 
 	/* INIT leaves APIC_BASE alone (SDM 11.4.7.3); RESET restores it. */
 	if (!init_event) {

@@ -7,8 +7,10 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lapic/lapic.h"
+
 #include "vmx/vmx.h"
 
 /* x2sim: the CPUID.1 signature KVM puts in RDX at reset with no CPUID set. */
@@ -337,6 +339,14 @@ static fastpath_t vmx_exit_handlers_fastpath(struct kvm_vcpu *vcpu)
 	if (vmx_get_exit_reason(vcpu).failed_vmentry || !fn)
 		return EXIT_FASTPATH_NONE;
 	return fn(vcpu);
+}
+
+void vmx_apicv_pre_state_restore(struct kvm_vcpu *vcpu)
+{
+	struct pi_desc *pi = &to_vmx(vcpu)->pi_desc;
+
+	pi->on = false;
+	memset(pi->pir, 0, sizeof(pi->pir));
 }
 
 void x2s_vmx_exit_begin(struct kvm_vcpu *vcpu)

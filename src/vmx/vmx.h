@@ -332,6 +332,12 @@ extern const unsigned int vmx_exit_reason_count;
 
 /* ---- vmx.c / x86.c ---- */
 
+/*
+ * kvm_x86_ops.apicv_pre_state_restore: before the APIC state is reset or
+ * replaced, drop the posted-interrupt descriptor's PIR and ON.
+ */
+void vmx_apicv_pre_state_restore(struct kvm_vcpu *vcpu);
+
 /* Allocate a vCPU with its VMCS in reset state (not its LAPIC). */
 struct vcpu_vmx *vmx_vcpu_create(struct kvm *kvm, int vcpu_id);
 void vmx_vcpu_free(struct vcpu_vmx *vmx);
