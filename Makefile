@@ -4,7 +4,7 @@ WERROR ?= OFF
 JOBS ?= 2
 CMAKE_ARGS = -DX2SIM_WERROR=$(WERROR)
 
-.PHONY: all deps build demo check check-asan bench install clean fuzz fuzz-afl
+.PHONY: all deps build demo check check-asan check-tsan bench install clean fuzz fuzz-afl
 
 all: build
 
@@ -30,6 +30,18 @@ check-asan: deps
 	cmake --preset asan $(CMAKE_ARGS) >/dev/null
 	cmake --build --preset asan -j$(JOBS)
 	ctest --preset asan -j$(JOBS)
+
+# ThreadSanitizer over the threaded sweep: test_verify, then a reduced
+# verify of every variant on 2 threads (status 1 is expected: the historical
+# variants mismatch; a race report exits 66 and fails).
+TSAN_CONFIGS = x2apic-4,singlestep,mixed-modes,apicv,split-icr
+check-tsan: deps
+	cmake --preset tsan $(CMAKE_ARGS) >/dev/null
+	cmake --build --preset tsan -j$(JOBS) --target test_verify x2sim_cli
+	ctest --preset tsan
+	TSAN_OPTIONS=halt_on_error=1 ./build/tsan/x2sim verify --reduced \
+		--threads 2 --configs $(TSAN_CONFIGS) --max-counterexamples 1 \
+		>/dev/null || test $$? -eq 1
 
 bench: deps
 	cmake --preset release $(CMAKE_ARGS) >/dev/null
