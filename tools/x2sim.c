@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	if (argc < 2) {
-		usage(stderr);
+		fprintf(stderr, "x2sim: no command given (try 'x2sim help')\n");
 		return EXIT_USAGE;
 	}
 	cmd = argv[1];
