@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * x2sim fuzz support (see fuzz_support.h).  A case's start state is kept
- * as raw copies of each vCPU's model structs and register page; after a
- * run only the page lines the run dirtied are copied back, so a case
- * costs about as much as the two exits it runs.
+ * x2sim fuzz support (see fuzz_support.h).  The base state is kept as raw
+ * copies of each vCPU's model structs (struct vcpu_vmx with the vCPU,
+ * struct kvm_lapic, kvm_run, the VMCS) and of its register page; an undo
+ * copies back the structs and only the page lines kvm_lapic_set_reg()
+ * marked since the base, so a run costs about as much as the exit itself.
+ * A second copy, the state at creation, lets one VM serve many inputs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +15,29 @@
 #include "verify/fuzz_support.h"
 #include "vmx/vmx.h"
 
-struct fz_vcpu {
+/*
+ * Page lines the APIC map is built from: line 0 holds APIC_ID, line 3
+ * LDR, DFR and SVR.  With APIC_BASE and sw_enabled these are all of
+ * kvm_recalculate_apic_map()'s inputs.
+ */
+#define FZ_MAP_LINES (BIT_ULL(APIC_ID / 64) | BIT_ULL(APIC_LDR / 64))
+
+struct fz_raw {
 	struct vcpu_vmx vmx;
 	struct kvm_lapic apic;
 	struct kvm_run run;
 	u8 *vmcs;
-	u8 *page;     /* the start page */
-	u8 *out_page; /* the fast run's dirtied lines */
-	u64 out_lines;
-	struct x2s_vcpu_state out; /* the fast run's small state */
+};
+
+struct fz_vcpu {
+	struct fz_raw base;
+	struct fz_raw init;
+	u8 *page;      /* the base page */
+	u8 *init_page; /* the page at creation */
+	u64 touched;   /* lines where page may differ from init_page */
+	/* Captured outcomes; the dirtied lines land in their apic_page. */
+	struct x2s_vcpu_state *out;
+	u64 out_lines[X2S_FUZZ_SLOTS];
 	struct x2s_vcpu_state cur;
 };
 
@@ -30,13 +46,14 @@ struct x2s_fuzz_engine {
 	struct kvm *kvm;
 	unsigned int nr;
 	size_t vmcs_bytes;
+	struct kvm_apic_map *map; /* the map when the base was taken */
 	struct fz_vcpu *v;
 	/* The sender right after the exit began, for a decline's check. */
-	struct fz_vcpu pre;
+	struct fz_raw pre;
 };
 
 static void fz_save(struct x2s_fuzz_engine *e, struct kvm_vcpu *vcpu,
-		    struct fz_vcpu *b)
+		    struct fz_raw *b)
 {
 	b->vmx = *to_vmx(vcpu);
 	if (vcpu->arch.apic)
@@ -45,8 +62,18 @@ static void fz_save(struct x2s_fuzz_engine *e, struct kvm_vcpu *vcpu,
 	memcpy(b->vmcs, to_vmx(vcpu)->vmcs, e->vmcs_bytes);
 }
 
+static void fz_load_raw(struct x2s_fuzz_engine *e, struct kvm_vcpu *vcpu,
+			const struct fz_raw *b)
+{
+	if (vcpu->arch.apic)
+		*vcpu->arch.apic = b->apic;
+	*to_vmx(vcpu) = b->vmx;
+	*vcpu->run = b->run;
+	memcpy(to_vmx(vcpu)->vmcs, b->vmcs, e->vmcs_bytes);
+}
+
 static bool fz_equal(struct x2s_fuzz_engine *e, struct kvm_vcpu *vcpu,
-		     const struct fz_vcpu *b)
+		     const struct fz_raw *b)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
 
@@ -60,14 +87,43 @@ static bool fz_equal(struct x2s_fuzz_engine *e, struct kvm_vcpu *vcpu,
 	       !memcmp(to_vmx(vcpu)->vmcs, b->vmcs, e->vmcs_bytes);
 }
 
+/* Did anything the APIC map is built from move away from b? */
+static bool fz_map_inputs_moved(struct kvm_vcpu *vcpu, const struct fz_raw *b,
+				u64 lines)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+
+	if (vcpu->arch.apic_base != b->vmx.vcpu.arch.apic_base)
+		return true;
+	return apic && ((lines & FZ_MAP_LINES) ||
+			apic->sw_enabled != b->apic.sw_enabled);
+}
+
+/*
+ * The map is rebuilt from the restored vCPUs when its inputs moved.  The
+ * pointer alone cannot tell: a run that rebuilt it twice may get the
+ * first map's address back from malloc.
+ */
+static void fz_fix_map(struct x2s_fuzz_engine *e, bool moved)
+{
+	if (moved || e->kvm->arch.apic_map != e->map ||
+	    e->kvm->arch.apic_map_dirty) {
+		kvm_apic_map_mark_dirty(e->kvm);
+		kvm_recalculate_apic_map(e->kvm);
+	}
+	e->map = e->kvm->arch.apic_map;
+}
+
 void x2s_fuzz_engine_free(struct x2s_fuzz_engine *e)
 {
 	if (!e)
 		return;
 	for (unsigned int i = 0; e->v && i < e->nr; i++) {
-		free(e->v[i].vmcs);
+		free(e->v[i].base.vmcs);
+		free(e->v[i].init.vmcs);
 		free(e->v[i].page);
-		free(e->v[i].out_page);
+		free(e->v[i].init_page);
+		free(e->v[i].out);
 	}
 	free(e->pre.vmcs);
 	free(e->v);
@@ -93,58 +149,110 @@ struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d)
 	e->pre.vmcs = malloc(e->vmcs_bytes);
 	ok = e->v && e->pre.vmcs;
 	for (unsigned int i = 0; ok && i < e->nr; i++) {
-		e->v[i].vmcs = malloc(e->vmcs_bytes);
-		e->v[i].page = calloc(1, X2S_APIC_PAGE_SIZE);
-		e->v[i].out_page = calloc(1, X2S_APIC_PAGE_SIZE);
-		ok = e->v[i].vmcs && e->v[i].page && e->v[i].out_page;
+		struct fz_vcpu *b = &e->v[i];
+
+		b->base.vmcs = malloc(e->vmcs_bytes);
+		b->init.vmcs = malloc(e->vmcs_bytes);
+		b->page = calloc(1, X2S_APIC_PAGE_SIZE);
+		b->init_page = calloc(1, X2S_APIC_PAGE_SIZE);
+		b->out = calloc(X2S_FUZZ_SLOTS, sizeof(*b->out));
+		ok = b->base.vmcs && b->init.vmcs && b->page && b->init_page &&
+		     b->out;
 	}
 	if (!ok) {
 		x2s_fuzz_engine_free(e);
 		return NULL;
 	}
 	kvm_recalculate_apic_map(e->kvm);
+	e->map = e->kvm->arch.apic_map;
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
+		struct fz_vcpu *b = &e->v[i];
 
 		if (vcpu->arch.apic) {
 			vcpu->arch.apic->dirty_lines = 0;
-			memcpy(e->v[i].page, vcpu->arch.apic->regs,
+			memcpy(b->page, vcpu->arch.apic->regs,
 			       X2S_APIC_PAGE_SIZE);
+			memcpy(b->init_page, b->page, X2S_APIC_PAGE_SIZE);
 		}
-		fz_save(e, vcpu, &e->v[i]);
+		fz_save(e, vcpu, &b->base);
+		fz_save(e, vcpu, &b->init);
 	}
 	return e;
 }
 
-static void fz_restore(struct x2s_fuzz_engine *e)
+struct x2s_vm *x2s_fuzz_engine_vm(struct x2s_fuzz_engine *e)
 {
-	struct kvm_apic_map *map = e->kvm->arch.apic_map;
-	bool map_moved = e->kvm->arch.apic_map_dirty;
+	return e->vm;
+}
 
+static void copy_lines(u8 *dst, const u8 *src, u64 lines)
+{
+	for (; lines; lines &= lines - 1) {
+		unsigned int n = (unsigned int)__builtin_ctzll(lines);
+
+		memcpy(dst + n * 64, src + n * 64, 64);
+	}
+}
+
+void x2s_fuzz_engine_undo(struct x2s_fuzz_engine *e)
+{
+	bool moved = false;
+
+	for (unsigned int i = 0; i < e->nr; i++) {
+		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
+		struct kvm_lapic *apic = vcpu->arch.apic;
+		struct fz_vcpu *b = &e->v[i];
+		u64 lines = apic ? apic->dirty_lines : 0;
+
+		moved |= fz_map_inputs_moved(vcpu, &b->base, lines);
+		if (apic)
+			copy_lines(apic->regs, b->page, lines);
+		fz_load_raw(e, vcpu, &b->base);
+	}
+	fz_fix_map(e, moved);
+}
+
+void x2s_fuzz_engine_rebase(struct x2s_fuzz_engine *e)
+{
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 		struct kvm_lapic *apic = vcpu->arch.apic;
 		struct fz_vcpu *b = &e->v[i];
 
 		if (apic) {
-			for (u64 l = apic->dirty_lines; l; l &= l - 1) {
-				unsigned int n =
-					(unsigned int)__builtin_ctzll(l);
-
-				memcpy((u8 *)apic->regs + n * 64,
-				       b->page + n * 64, 64);
-			}
-			*apic = b->apic;
+			copy_lines(b->page, apic->regs, apic->dirty_lines);
+			b->touched |= apic->dirty_lines;
+			apic->dirty_lines = 0;
 		}
-		*to_vmx(vcpu) = b->vmx;
-		*vcpu->run = b->run;
-		memcpy(to_vmx(vcpu)->vmcs, b->vmcs, e->vmcs_bytes);
+		fz_save(e, vcpu, &b->base);
 	}
-	/* A case that rebuilt the map (e.g. it moved an APIC): rebuild. */
-	if (map_moved || e->kvm->arch.apic_map != map) {
-		kvm_apic_map_mark_dirty(e->kvm);
-		kvm_recalculate_apic_map(e->kvm);
+	e->map = e->kvm->arch.apic_map;
+}
+
+void x2s_fuzz_engine_reset(struct x2s_fuzz_engine *e)
+{
+	bool moved = false;
+
+	for (unsigned int i = 0; i < e->nr; i++) {
+		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
+		struct kvm_lapic *apic = vcpu->arch.apic;
+		struct fz_vcpu *b = &e->v[i];
+		u64 lines = b->touched | (apic ? apic->dirty_lines : 0);
+
+		moved |= fz_map_inputs_moved(vcpu, &b->init, lines);
+		if (apic) {
+			copy_lines(apic->regs, b->init_page, lines);
+			copy_lines(b->page, b->init_page, b->touched);
+		}
+		b->touched = 0;
+		fz_load_raw(e, vcpu, &b->init);
+		b->base.vmx = b->init.vmx;
+		b->base.apic = b->init.apic;
+		b->base.run = b->init.run;
+		memcpy(b->base.vmcs, b->init.vmcs, e->vmcs_bytes);
 	}
+	fz_fix_map(e, moved);
 }
 
 static void fz_load(struct x2s_fuzz_engine *e, unsigned int s, u32 ecx,
@@ -164,7 +272,7 @@ static void fz_load(struct x2s_fuzz_engine *e, unsigned int s, u32 ecx,
 }
 
 /* A posted vector and an IRR bit are the same observable fact. */
-static void fz_normalise(struct x2s_fuzz_engine *e)
+void x2s_fuzz_engine_normalise(struct x2s_fuzz_engine *e)
 {
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
@@ -201,52 +309,49 @@ static bool fz_declined_clean(struct x2s_fuzz_engine *e, unsigned int s)
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 		struct kvm_lapic *apic = vcpu->arch.apic;
-		struct fz_vcpu *b = &e->v[i];
 
 		/* The sender's lines are held to pre by fz_equal. */
 		if (i != s && apic && apic->dirty_lines)
 			return false;
-		if (!fz_equal(e, vcpu, i == s ? &e->pre : b))
+		if (!fz_equal(e, vcpu, i == s ? &e->pre : &e->v[i].base))
 			return false;
 	}
 	return true;
 }
 
-static void fz_capture(struct x2s_fuzz_engine *e)
+void x2s_fuzz_engine_capture(struct x2s_fuzz_engine *e, unsigned int slot)
 {
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 		struct fz_vcpu *b = &e->v[i];
 		u64 lines = vcpu->arch.apic ? vcpu->arch.apic->dirty_lines : 0;
 
-		x2s_vcpu_save_small(vcpu, &b->out);
-		b->out_lines = lines;
-		for (; lines; lines &= lines - 1) {
-			unsigned int n = (unsigned int)__builtin_ctzll(lines);
-
-			memcpy(b->out_page + n * 64,
-			       (u8 *)vcpu->arch.apic->regs + n * 64, 64);
-		}
+		x2s_vcpu_save_small(vcpu, &b->out[slot]);
+		b->out_lines[slot] = lines;
+		if (lines)
+			copy_lines(b->out[slot].apic_page,
+				   vcpu->arch.apic->regs, lines);
 	}
 }
 
-static bool fz_same(struct x2s_fuzz_engine *e)
+bool x2s_fuzz_engine_same(struct x2s_fuzz_engine *e, unsigned int slot)
 {
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 		struct fz_vcpu *b = &e->v[i];
+		const u8 *out_page = b->out[slot].apic_page;
+		u64 out_lines = b->out_lines[slot];
 		u64 now = vcpu->arch.apic ? vcpu->arch.apic->dirty_lines : 0;
 
 		x2s_vcpu_save_small(vcpu, &b->cur);
-		if (memcmp((u8 *)&b->out + X2S_STATE_SMALL_OFF,
+		if (memcmp((u8 *)&b->out[slot] + X2S_STATE_SMALL_OFF,
 			   (u8 *)&b->cur + X2S_STATE_SMALL_OFF,
 			   X2S_STATE_SMALL_LEN))
 			return false;
-		for (u64 l = now | b->out_lines; l; l &= l - 1) {
+		for (u64 l = now | out_lines; l; l &= l - 1) {
 			unsigned int n = (unsigned int)__builtin_ctzll(l);
-			const u8 *f = (b->out_lines >> n & 1) ?
-					      b->out_page + n * 64 :
-					      b->page + n * 64;
+			const u8 *f = (out_lines >> n & 1) ? out_page + n * 64 :
+							     b->page + n * 64;
 			const u8 *w =
 				(now >> n & 1) ?
 					(u8 *)vcpu->arch.apic->regs + n * 64 :
@@ -282,24 +387,24 @@ enum x2s_verdict x2s_fuzz_engine_case(struct x2s_fuzz_engine *e, unsigned int s,
 		else
 			v = x2s_warn_count() ? X2S_VERDICT_WARN :
 					       X2S_VERDICT_DECLINED;
-		fz_restore(e);
+		x2s_fuzz_engine_undo(e);
 		x2s_warn_reset();
 		return v;
 	}
 
 	fast = fz_status(vcpu, x2s_vmx_exit_finish(vcpu, fp));
-	fz_normalise(e);
-	fz_capture(e);
-	fz_restore(e);
+	x2s_fuzz_engine_normalise(e);
+	x2s_fuzz_engine_capture(e, 0);
+	x2s_fuzz_engine_undo(e);
 	fz_load(e, s, ecx, data);
 	slow = fz_status(vcpu, x2s_vmx_exit_finish(vcpu, EXIT_FASTPATH_NONE));
-	fz_normalise(e);
+	x2s_fuzz_engine_normalise(e);
 	warn = x2s_warn_count();
-	if (fast != slow || !fz_same(e))
+	if (fast != slow || !x2s_fuzz_engine_same(e, 0))
 		v = X2S_VERDICT_MISMATCH;
 	else
 		v = warn ? X2S_VERDICT_WARN : X2S_VERDICT_EQUAL;
-	fz_restore(e);
+	x2s_fuzz_engine_undo(e);
 	x2s_warn_reset();
 	return v;
 }

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * x2sim fuzz support: one VM kept alive across many single-exit cases,
- * each run with a fastpath and without from the same state, undone line
- * by line afterwards.  The same differential rule as x2s_verify_case(),
- * without building a VM per case: for fuzz targets that want raw speed.
+ * x2sim fuzz support: one VM kept alive across many runs and undone line
+ * by line between them, for fuzz targets that want raw speed.
+ *
+ * Two uses share it.  x2s_fuzz_engine_case() is the differential rule of
+ * x2s_verify_case() on one WRMSR exit from the engine's start state
+ * (fuzz_icr).  The step operations (rebase, undo, capture, same, reset)
+ * let a caller run a sequence of exits, each through several fastpaths
+ * and the slow path from the same state, without saving or restoring
+ * whole vCPU states (fuzz_diff).
  */
 #ifndef X2SIM_SRC_VERIFY_FUZZ_SUPPORT_H
 #define X2SIM_SRC_VERIFY_FUZZ_SUPPORT_H
@@ -12,19 +17,43 @@
 
 struct x2s_fuzz_engine;
 
+/* Outcomes x2s_fuzz_engine_capture() can hold at once. */
+#define X2S_FUZZ_SLOTS 8
+
 /* A VM from d, its state taken as the start of every case: NULL on error. */
 struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d);
 void x2s_fuzz_engine_free(struct x2s_fuzz_engine *e);
+struct x2s_vm *x2s_fuzz_engine_vm(struct x2s_fuzz_engine *e);
 
 /*
  * One WRMSR exit of vCPU sender (ECX, EDX:EAX = data) with fn as the
  * fastpath and, if fn handled it, again without; the VM is back at its
- * start state afterwards.  Returns the verdict by the rule of
+ * base state afterwards.  Returns the verdict by the rule of
  * x2s_verify_case(), which a caller should rerun on anything but
  * DECLINED or EQUAL for the readable diff (and as a cross-check).
  */
 enum x2s_verdict x2s_fuzz_engine_case(struct x2s_fuzz_engine *e,
 				      unsigned int sender, uint32_t ecx,
 				      uint64_t data, x2s_fastpath_fn fn);
+
+/* The VM's current state becomes the base x2s_fuzz_engine_undo() restores. */
+void x2s_fuzz_engine_rebase(struct x2s_fuzz_engine *e);
+/* Back to the base: the dirtied page lines and the model structs. */
+void x2s_fuzz_engine_undo(struct x2s_fuzz_engine *e);
+/* Back to the state the engine was created in; that is the base again. */
+void x2s_fuzz_engine_reset(struct x2s_fuzz_engine *e);
+/*
+ * Fold posted vectors into IRR on every vCPU, as x2s_vm_save() does: the
+ * same observable state, in the form the comparisons below expect.
+ */
+void x2s_fuzz_engine_normalise(struct x2s_fuzz_engine *e);
+/* Keep every vCPU's current (normalised) state in slot (< X2S_FUZZ_SLOTS). */
+void x2s_fuzz_engine_capture(struct x2s_fuzz_engine *e, unsigned int slot);
+/*
+ * True if every vCPU's current (normalised) state is what slot holds:
+ * the comparison of two x2s_vm_save() results, on the lines either run
+ * dirtied since the base only.
+ */
+bool x2s_fuzz_engine_same(struct x2s_fuzz_engine *e, unsigned int slot);
 
 #endif /* X2SIM_SRC_VERIFY_FUZZ_SUPPORT_H */

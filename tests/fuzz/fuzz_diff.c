@@ -17,6 +17,7 @@
 
 #include "core/core.h"
 #include "fastpath/fastpath.h"
+#include "verify/fuzz_support.h"
 #include "verify/verify.h"
 #include "vmx/vmx.h"
 
@@ -80,7 +81,10 @@ static void select_fastpaths(void)
 
 /* ---- the VM configuration ---- */
 
-static void decode_vcpu(struct reader *r, struct x2s_vcpu_desc *v)
+/* The configuration bytes: equal keys decode to equal VMs. */
+#define FUZZ_KEY_LEN (1 + 4 * FUZZ_MAX_VCPUS)
+
+static void decode_vcpu(struct reader *r, struct x2s_vcpu_desc *v, uint8_t *key)
 {
 	uint8_t a = get8(r), b = get8(r), id = get8(r), ldr = get8(r);
 	static const uint32_t mp_states[4] = { KVM_MP_STATE_RUNNABLE,
@@ -88,6 +92,10 @@ static void decode_vcpu(struct reader *r, struct x2s_vcpu_desc *v)
 					       KVM_MP_STATE_INIT_RECEIVED,
 					       KVM_MP_STATE_UNINITIALIZED };
 
+	key[0] = a;
+	key[1] = b;
+	key[2] = id;
+	key[3] = ldr;
 	/* Zero bits give the named configurations' running x2APIC vCPU. */
 	switch (a & 3) {
 	case 0:
@@ -121,30 +129,96 @@ static void decode_vcpu(struct reader *r, struct x2s_vcpu_desc *v)
 	}
 }
 
-static void decode_config(struct reader *r, struct x2s_vm_desc *d)
+static void decode_config(struct reader *r, struct x2s_vm_desc *d,
+			  uint8_t key[FUZZ_KEY_LEN])
 {
 	uint8_t h = get8(r);
 
+	memset(key, 0, FUZZ_KEY_LEN);
+	key[0] = h;
 	x2s_vm_desc_init(d, "fuzz", 1 + (h & 7));
 	d->vector_hashing = !(h & 0x08);
 	d->x2apic_format = h & 0x10;
 	d->broadcast_quirk_disabled = h & 0x20;
 	d->x2apic_icr_is_split = h & 0x40;
 	for (unsigned int i = 0; i < d->nr_vcpus; i++)
-		decode_vcpu(r, &d->vcpu[i]);
+		decode_vcpu(r, &d->vcpu[i], key + 1 + 4 * i);
+}
+
+/*
+ * Building a VM costs more than a whole input's exits: VMs are kept per
+ * configuration, direct-mapped by a hash of its bytes, and reset to their
+ * start state (x2s_fuzz_engine_reset) for the next input that uses them.
+ */
+#define FUZZ_CACHE 256
+
+struct cached_vm {
+	uint8_t key[FUZZ_KEY_LEN];
+	struct x2s_fuzz_engine *e;
+};
+
+static struct cached_vm vm_cache[FUZZ_CACHE];
+
+static unsigned int key_hash(const uint8_t *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (unsigned int i = 0; i < FUZZ_KEY_LEN; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return (h ^ h >> 16) % FUZZ_CACHE;
+}
+
+/* X2SIM_FUZZ_CHECK=1 (the replay tests): check every reset and undo. */
+static bool self_check;
+static struct x2s_vcpu_state chk_a[FUZZ_MAX_VCPUS], chk_b[FUZZ_MAX_VCPUS];
+
+static void check_reset(const struct x2s_vm_desc *d, struct x2s_vm *vm)
+{
+	struct x2s_vm *fresh;
+
+	if (x2s_vm_desc_create(d, &fresh))
+		abort();
+	x2s_vm_save(fresh, chk_a);
+	x2s_vm_save(vm, chk_b);
+	if (memcmp(chk_a, chk_b, sizeof(chk_a[0]) * d->nr_vcpus)) {
+		fprintf(stderr,
+			"fuzz_diff: a reused VM differs from a new one\n");
+		x2s_state_diff(chk_a, chk_b, d->nr_vcpus, stderr);
+		abort();
+	}
+	x2s_vm_destroy(fresh);
+}
+
+static struct x2s_fuzz_engine *get_engine(const struct x2s_vm_desc *d,
+					  const uint8_t *key)
+{
+	struct cached_vm *c = &vm_cache[key_hash(key)];
+
+	if (c->e && !memcmp(c->key, key, FUZZ_KEY_LEN)) {
+		x2s_fuzz_engine_reset(c->e);
+		if (self_check)
+			check_reset(d, x2s_fuzz_engine_vm(c->e));
+		return c->e;
+	}
+	x2s_fuzz_engine_free(c->e);
+	memcpy(c->key, key, FUZZ_KEY_LEN);
+	c->e = x2s_fuzz_engine_new(d);
+	if (!c->e) {
+		fprintf(stderr, "fuzz_diff: a decoded configuration failed\n");
+		abort();
+	}
+	return c->e;
 }
 
 /* ---- running exits both ways ---- */
 
 struct fuzz_vm {
+	struct x2s_fuzz_engine *e;
 	struct x2s_vm *vm;
 	struct kvm *kvm;
 	unsigned int nr;
 	uint32_t mp_state[FUZZ_MAX_VCPUS];
 	unsigned long step;
-	struct x2s_vcpu_state before[FUZZ_MAX_VCPUS];
-	struct x2s_vcpu_state fast[FUZZ_MAX_FNS][FUZZ_MAX_VCPUS];
-	struct x2s_vcpu_state slow[FUZZ_MAX_VCPUS];
 };
 
 static void check_warn(struct fuzz_vm *f, const char *what)
@@ -178,50 +252,90 @@ static void print_result(const char *who, const struct x2s_exit_result *r)
 		r->entry_exception_error_code);
 }
 
+/* Run exit on vCPU s with fastpath k (nr_fns: the slow path). */
+static void run_exit(struct fuzz_vm *f, unsigned int s,
+		     const struct x2s_exit *exit, unsigned int k,
+		     struct x2s_exit_result *res)
+{
+	struct kvm_vmx *kv = to_kvm_vmx(f->kvm);
+	bool slow = k == nr_fns;
+
+	x2s_warn_reset();
+	kv->fastpath = slow ? NULL : fns[k];
+	x2s_vcpu_exit(f->vm, s, exit, res);
+	kv->fastpath = NULL;
+	check_warn(f, slow ? "slow path" : fn_names[k]);
+	x2s_fuzz_engine_normalise(f->e);
+}
+
+/* The undo must give back exactly the state the runs started from. */
+static void check_undo(struct fuzz_vm *f)
+{
+	x2s_vm_save(f->vm, chk_b);
+	if (!memcmp(chk_a, chk_b, sizeof(chk_a[0]) * f->nr))
+		return;
+	fprintf(stderr, "fuzz_diff: step %lu: undo left a different state\n",
+		f->step);
+	x2s_state_diff(chk_a, chk_b, f->nr, stderr);
+	abort();
+}
+
+/*
+ * Fastpath k and the slow path disagree: run both again from the state
+ * before the exit for whole states and a readable diff.
+ */
+static void report_mismatch(struct fuzz_vm *f, unsigned int s,
+			    const struct x2s_exit *exit, unsigned int k,
+			    const struct x2s_exit_result *res)
+{
+	struct kvm_vcpu *vcpu = x2s_vm_vcpu(f->vm, s);
+	struct x2s_exit_result again;
+
+	x2s_fuzz_engine_undo(f->e);
+	fprintf(stderr,
+		"fuzz_diff: step %lu: vCPU %u exit %u (RCX %#llx RAX %#llx RDX %#llx): fastpath %s differs from the slow path\n",
+		f->step, s, exit->reason,
+		(unsigned long long)vcpu->arch.regs[VCPU_REGS_RCX],
+		(unsigned long long)vcpu->arch.regs[VCPU_REGS_RAX],
+		(unsigned long long)vcpu->arch.regs[VCPU_REGS_RDX],
+		fn_names[k]);
+	print_result(fn_names[k], &res[k]);
+	print_result("slow", &res[nr_fns]);
+	run_exit(f, s, exit, k, &again);
+	x2s_vm_save(f->vm, chk_a);
+	x2s_fuzz_engine_undo(f->e);
+	run_exit(f, s, exit, nr_fns, &again);
+	x2s_vm_save(f->vm, chk_b);
+	x2s_state_diff(chk_a, chk_b, f->nr, stderr);
+	abort();
+}
+
 /*
  * One exit of vCPU s, whose registers hold the guest state: with each
- * fastpath and without, each from the state before it.  The slow path
- * runs last, so the sequence goes on from its outcome.
+ * fastpath and without, each from the state before it (undone line by
+ * line in between).  The slow path runs last, so the sequence goes on
+ * from its outcome.
  */
 static void diff_exit(struct fuzz_vm *f, unsigned int s,
 		      const struct x2s_exit *exit)
 {
-	struct kvm_vmx *kv = to_kvm_vmx(f->kvm);
 	struct x2s_exit_result res[FUZZ_MAX_FNS + 1];
 
-	x2s_vm_save(f->vm, f->before);
-	for (unsigned int k = 0; k <= nr_fns; k++) {
-		bool slow = k == nr_fns;
-
-		/*
-		 * Every run from the restored state, the first too: a live
-		 * state and its restored copy may differ in what the save
-		 * normalises (PIR folded into IRR).
-		 */
-		x2s_vm_restore(f->vm, f->before);
-		x2s_warn_reset();
-		kv->fastpath = slow ? NULL : fns[k];
-		x2s_vcpu_exit(f->vm, s, exit, &res[k]);
-		kv->fastpath = NULL;
-		check_warn(f, slow ? "slow path" : fn_names[k]);
-		x2s_vm_save(f->vm, slow ? f->slow : f->fast[k]);
-	}
+	x2s_fuzz_engine_rebase(f->e);
+	if (self_check)
+		x2s_vm_save(f->vm, chk_a);
 	for (unsigned int k = 0; k < nr_fns; k++) {
-		if (same_result(&res[k], &res[nr_fns]) &&
-		    !memcmp(f->fast[k], f->slow, sizeof(f->slow[0]) * f->nr))
-			continue;
-		fprintf(stderr,
-			"fuzz_diff: step %lu: vCPU %u exit %u (RCX %#llx RAX %#llx RDX %#llx): fastpath %s differs from the slow path\n",
-			f->step, s, exit->reason,
-			(unsigned long long)f->before[s].regs[X2S_REG_RCX],
-			(unsigned long long)f->before[s].regs[X2S_REG_RAX],
-			(unsigned long long)f->before[s].regs[X2S_REG_RDX],
-			fn_names[k]);
-		print_result(fn_names[k], &res[k]);
-		print_result("slow", &res[nr_fns]);
-		x2s_state_diff(f->fast[k], f->slow, f->nr, stderr);
-		abort();
+		run_exit(f, s, exit, k, &res[k]);
+		x2s_fuzz_engine_capture(f->e, k);
+		x2s_fuzz_engine_undo(f->e);
+		if (self_check)
+			check_undo(f);
 	}
+	run_exit(f, s, exit, nr_fns, &res[nr_fns]);
+	for (unsigned int k = 0; k < nr_fns; k++)
+		if (!same_result(&res[k], &res[nr_fns]) ||
+		    !x2s_fuzz_engine_same(f->e, k))
+			report_mismatch(f, s, exit, k, res);
 }
 
 /* ---- model invariants ---- */
@@ -501,16 +615,19 @@ static struct fuzz_vm fvm;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reader r = { data, size };
+	uint8_t key[FUZZ_KEY_LEN];
 	struct x2s_vm_desc d;
 	struct fuzz_vm *f = &fvm;
 
-	if (!nr_fns)
+	if (!nr_fns) {
+		const char *chk = getenv("X2SIM_FUZZ_CHECK");
+
+		self_check = chk && *chk && *chk != '0';
 		select_fastpaths();
-	decode_config(&r, &d);
-	if (x2s_vm_desc_create(&d, &f->vm)) {
-		fprintf(stderr, "fuzz_diff: a decoded configuration failed\n");
-		abort();
 	}
+	decode_config(&r, &d, key);
+	f->e = get_engine(&d, key);
+	f->vm = x2s_fuzz_engine_vm(f->e);
 	f->kvm = x2s_vm_kvm(f->vm);
 	f->nr = d.nr_vcpus;
 	f->step = 0;
@@ -523,8 +640,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run_op(f, &r);
 		check_invariants(f);
 	}
-	x2s_vm_destroy(f->vm);
-	f->vm = NULL;
 	x2s_warn_reset();
 	return 0;
 }
