@@ -55,7 +55,13 @@ void x2s_vcpu_save_small(struct kvm_vcpu *vcpu, struct x2s_vcpu_state *st)
 		(u32)vmcs_read(vcpu, VM_ENTRY_EXCEPTION_ERROR_CODE);
 	st->window_exiting = (u32)vmcs_read(vcpu, CPU_BASED_VM_EXEC_CONTROL) &
 			     WINDOW_EXITING_BITS;
-	st->guest_intr_status = (u16)vmcs_read(vcpu, GUEST_INTR_STATUS);
+	/*
+	 * With APICv, RVI/SVI are rewritten from IRR/ISR at every VM entry;
+	 * what a vCPU that will not enter (halted, waiting for SIPI) has
+	 * left there is never used.
+	 */
+	if (vcpu->arch.mp_state == KVM_MP_STATE_RUNNABLE)
+		st->guest_intr_status = (u16)vmcs_read(vcpu, GUEST_INTR_STATUS);
 	st->req_immediate_exit = vmx->req_immediate_exit;
 	st->nmi_pending = (u8)vcpu->arch.nmi_pending;
 	st->smi_pending = vcpu->arch.smi_pending;
