@@ -245,7 +245,6 @@ struct engine {
 	struct kvm *kvm;
 	unsigned int nr;
 	size_t vmcs_bytes;
-	struct kvm_apic_map *map;
 	struct vcpu_base *base;
 	struct vcpu_raw pre; /* the sender after the exit began */
 	/* A vCPU left with a declined case's exit loaded, or -1. */
@@ -321,7 +320,6 @@ static struct engine *engine_new(const struct x2s_vm_desc *d)
 	}
 	memset(e->base, 0, sizeof(*e->base) * e->nr);
 	kvm_recalculate_apic_map(e->kvm);
-	e->map = e->kvm->arch.apic_map;
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 		struct vcpu_base *b = &e->base[i];
@@ -337,13 +335,23 @@ static struct engine *engine_new(const struct x2s_vm_desc *d)
 	return e;
 }
 
-static void engine_restore_vcpu(struct engine *e, unsigned int i)
+/* The page lines the APIC map is built from: APIC_ID (0x20), LDR/DFR/SVR. */
+#define MAP_LINES ((1ULL << (APIC_ID / 64)) | (1ULL << (APIC_LDR / 64)))
+
+/*
+ * Put vCPU i back to the base; true if something the APIC map is built
+ * from had moved (then the map must be rebuilt).
+ */
+static bool engine_restore_vcpu(struct engine *e, unsigned int i)
 {
 	struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 	struct kvm_lapic *apic = vcpu->arch.apic;
 	struct vcpu_base *b = &e->base[i];
+	bool map_moved = vcpu->arch.apic_base != b->raw.vmx.vcpu.arch.apic_base;
 
 	if (apic) {
+		map_moved |= !!(apic->dirty_lines & MAP_LINES) ||
+			     apic->sw_enabled != b->raw.apic.sw_enabled;
 		u64 lines = apic->dirty_lines;
 
 		while (lines) {
@@ -354,18 +362,24 @@ static void engine_restore_vcpu(struct engine *e, unsigned int i)
 		}
 	}
 	raw_restore(e, vcpu, &b->raw);
+	return map_moved;
 }
 
 static void engine_restore(struct engine *e)
 {
+	bool map_moved = e->kvm->arch.apic_map_dirty;
+
 	for (unsigned int i = 0; i < e->nr; i++)
-		engine_restore_vcpu(e, i);
+		map_moved |= engine_restore_vcpu(e, i);
 	e->loaded = -1;
-	/* A case that moved an APIC in the map (e.g. an APIC_BASE write). */
-	if (e->kvm->arch.apic_map != e->map || e->kvm->arch.apic_map_dirty) {
+	/*
+	 * A case that moved an APIC in the map (an APIC_BASE, ID, LDR, DFR
+	 * or SVR write) left a map built from the moved state.  Judged by
+	 * its inputs, not by the map's address, which malloc may reuse.
+	 */
+	if (map_moved) {
 		kvm_apic_map_mark_dirty(e->kvm);
 		kvm_recalculate_apic_map(e->kvm);
-		e->map = e->kvm->arch.apic_map;
 	}
 }
 
