@@ -4,6 +4,9 @@
 # stats) and record them in build/fuzz-libfuzzer/fuzz-bench.txt.  Exit 1
 # when a target crashed (the input is left as crash-* in the work dir).
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]
+# FUZZ_SEED=S and FUZZ_RUNS=N (environment) make a run reproducible: the
+# same seed and number of inputs give the same inputs on any machine (CI
+# uses them, so that its verdict does not depend on how fast it ran).
 set -eu
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
@@ -21,6 +24,7 @@ for t in $targets; do
 	echo "== $t: $secs s"
 	if (cd "$work" && ASAN_OPTIONS=detect_leaks=1 \
 	    "../tests/fuzz/$t" -max_total_time="$secs" -print_final_stats=1 \
+	    ${FUZZ_SEED:+-seed="$FUZZ_SEED"} ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} \
 	    -dict=../../../tests/fuzz/x2sim.dict -artifact_prefix="$t-" \
 	    "$t" "../../../tests/fuzz/corpus/$t") >"$log" 2>&1; then
 		:
