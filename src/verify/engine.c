@@ -25,9 +25,9 @@
 #include "core/core.h"
 #include "lapic/lapic.h"
 #include "verify/verify.h"
+#include "verify/vcpu_raw.h"
 #include "vmx/vmx.h"
 
-#define VMCS_MAX_BYTES 512
 #define PAGE_LINES 64
 
 /* ---- signatures: which parts of the outcome differ ---- */
@@ -221,16 +221,8 @@ static u64 line_diff(const u8 *a, const u8 *b, unsigned int line, bool sender)
 
 /* ---- one VM, ready for many cases ---- */
 
-/* Everything of a vCPU that an exit may change, apart from the page. */
-struct vcpu_raw {
-	struct vcpu_vmx vmx;
-	struct kvm_lapic apic;
-	struct kvm_run run;
-	u8 vmcs[VMCS_MAX_BYTES];
-};
-
 struct vcpu_base {
-	struct vcpu_raw raw;
+	struct x2s_vcpu_raw raw;
 	struct x2s_vcpu_state small; /* only the small region is used */
 	u8 page[X2S_APIC_PAGE_SIZE] __attribute__((aligned(64)));
 	/* The fast run's outcome while the slow one runs. */
@@ -244,49 +236,12 @@ struct engine {
 	struct x2s_vm *vm;
 	struct kvm *kvm;
 	unsigned int nr;
-	size_t vmcs_bytes;
 	struct vcpu_base *base;
-	struct vcpu_raw pre; /* the sender after the exit began */
+	struct x2s_vcpu_raw pre; /* the sender after the exit began */
 	/* A vCPU left with a declined case's exit loaded, or -1. */
 	int loaded;
 	unsigned long *targets; /* KVM_MAX_VCPUS bits */
 };
-
-static void raw_save(struct engine *e, struct kvm_vcpu *vcpu,
-		     struct vcpu_raw *raw)
-{
-	struct vcpu_vmx *vmx = to_vmx(vcpu);
-
-	raw->vmx = *vmx;
-	if (vcpu->arch.apic)
-		raw->apic = *vcpu->arch.apic;
-	raw->run = *vcpu->run;
-	memcpy(raw->vmcs, vmx->vmcs, e->vmcs_bytes);
-}
-
-static void raw_restore(struct engine *e, struct kvm_vcpu *vcpu,
-			const struct vcpu_raw *raw)
-{
-	struct vcpu_vmx *vmx = to_vmx(vcpu);
-
-	*vmx = raw->vmx;
-	if (vcpu->arch.apic)
-		*vcpu->arch.apic = raw->apic;
-	*vcpu->run = raw->run;
-	memcpy(vmx->vmcs, raw->vmcs, e->vmcs_bytes);
-}
-
-static bool raw_equal(struct engine *e, struct kvm_vcpu *vcpu,
-		      const struct vcpu_raw *raw)
-{
-	struct vcpu_vmx *vmx = to_vmx(vcpu);
-
-	return !memcmp(vmx, &raw->vmx, sizeof(*vmx)) &&
-	       (!vcpu->arch.apic ||
-		!memcmp(vcpu->arch.apic, &raw->apic, sizeof(raw->apic))) &&
-	       !memcmp(vcpu->run, &raw->run, sizeof(raw->run)) &&
-	       !memcmp(vmx->vmcs, raw->vmcs, e->vmcs_bytes);
-}
 
 static void engine_free(struct engine *e)
 {
@@ -304,8 +259,7 @@ static struct engine *engine_new(const struct x2s_vm_desc *d)
 
 	if (!e)
 		return NULL;
-	e->vmcs_bytes = vmcs_size();
-	if (e->vmcs_bytes > VMCS_MAX_BYTES || x2s_vm_desc_create(d, &e->vm)) {
+	if (x2s_vm_desc_create(d, &e->vm)) {
 		free(e);
 		return NULL;
 	}
@@ -329,14 +283,11 @@ static struct engine *engine_new(const struct x2s_vm_desc *d)
 			memcpy(b->page, vcpu->arch.apic->regs,
 			       X2S_APIC_PAGE_SIZE);
 		}
-		raw_save(e, vcpu, &b->raw);
+		x2s_vcpu_raw_save(vcpu, &b->raw);
 		x2s_vcpu_save_small(vcpu, &b->small);
 	}
 	return e;
 }
-
-/* The page lines the APIC map is built from: APIC_ID (0x20), LDR/DFR/SVR. */
-#define MAP_LINES ((1ULL << (APIC_ID / 64)) | (1ULL << (APIC_LDR / 64)))
 
 /*
  * Put vCPU i back to the base; true if something the APIC map is built
@@ -347,21 +298,12 @@ static bool engine_restore_vcpu(struct engine *e, unsigned int i)
 	struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 	struct kvm_lapic *apic = vcpu->arch.apic;
 	struct vcpu_base *b = &e->base[i];
-	bool map_moved = vcpu->arch.apic_base != b->raw.vmx.vcpu.arch.apic_base;
+	u64 lines = apic ? apic->dirty_lines : 0;
+	bool map_moved = x2s_vcpu_map_inputs_moved(vcpu, &b->raw, lines);
 
-	if (apic) {
-		map_moved |= !!(apic->dirty_lines & MAP_LINES) ||
-			     apic->sw_enabled != b->raw.apic.sw_enabled;
-		u64 lines = apic->dirty_lines;
-
-		while (lines) {
-			unsigned int l = (unsigned int)__builtin_ctzll(lines);
-
-			memcpy((u8 *)apic->regs + l * 64, b->page + l * 64, 64);
-			lines &= lines - 1;
-		}
-	}
-	raw_restore(e, vcpu, &b->raw);
+	if (apic)
+		x2s_page_copy_lines(apic->regs, b->page, lines);
+	x2s_vcpu_raw_load(vcpu, &b->raw);
 	return map_moved;
 }
 
@@ -427,7 +369,7 @@ static void engine_load(struct engine *e, unsigned int s, u32 ecx, u64 data)
  * compared: only that vCPU's own exits touch them.
  */
 static u64 engine_changed(struct engine *e, unsigned int s,
-			  const struct vcpu_raw *pre)
+			  const struct x2s_vcpu_raw *pre)
 {
 	u64 sig = 0;
 
@@ -446,15 +388,15 @@ static u64 engine_changed(struct engine *e, unsigned int s,
 			lines &= lines - 1;
 		}
 		if (i == s) {
-			struct vcpu_raw now;
+			struct x2s_vcpu_raw now;
 
-			if (raw_equal(e, vcpu, pre))
+			if (x2s_vcpu_raw_equal(vcpu, pre))
 				continue;
 			/* The observable state before: put pre back a moment. */
-			raw_save(e, vcpu, &now);
-			raw_restore(e, vcpu, pre);
+			x2s_vcpu_raw_save(vcpu, &now);
+			x2s_vcpu_raw_load(vcpu, pre);
 			x2s_vcpu_save_small(vcpu, &b->fast);
-			raw_restore(e, vcpu, &now);
+			x2s_vcpu_raw_load(vcpu, &now);
 			then = &b->fast;
 		} else if (!memcmp(to_vmx(vcpu), &b->raw.vmx,
 				   sizeof(b->raw.vmx)) &&
@@ -481,13 +423,9 @@ static void engine_capture_fast(struct engine *e)
 
 		x2s_vcpu_save_small(vcpu, &b->fast);
 		b->fast_lines = lines;
-		while (lines) {
-			unsigned int l = __builtin_ctzll(lines);
-
-			memcpy(b->fast_page + l * 64,
-			       (u8 *)vcpu->arch.apic->regs + l * 64, 64);
-			lines &= lines - 1;
-		}
+		if (lines)
+			x2s_page_copy_lines(b->fast_page, vcpu->arch.apic->regs,
+					    lines);
 	}
 }
 
@@ -597,7 +535,7 @@ static void engine_case(struct engine *e, unsigned int s, u32 ecx, u64 data,
 	e->loaded = -1;
 	engine_load(e, s, ecx, data);
 	x2s_vmx_exit_begin(vcpu);
-	raw_save(e, vcpu, &e->pre);
+	x2s_vcpu_raw_save(vcpu, &e->pre);
 	fp = fn ? fn(vcpu) : EXIT_FASTPATH_NONE;
 	o->fastpath = fp;
 

@@ -13,25 +13,12 @@
 #include "core/core.h"
 #include "lapic/lapic.h"
 #include "verify/fuzz_support.h"
+#include "verify/vcpu_raw.h"
 #include "vmx/vmx.h"
 
-/*
- * Page lines the APIC map is built from: line 0 holds APIC_ID, line 3
- * LDR, DFR and SVR.  With APIC_BASE and sw_enabled these are all of
- * kvm_recalculate_apic_map()'s inputs.
- */
-#define FZ_MAP_LINES (BIT_ULL(APIC_ID / 64) | BIT_ULL(APIC_LDR / 64))
-
-struct fz_raw {
-	struct vcpu_vmx vmx;
-	struct kvm_lapic apic;
-	struct kvm_run run;
-	u8 *vmcs;
-};
-
 struct fz_vcpu {
-	struct fz_raw base;
-	struct fz_raw init;
+	struct x2s_vcpu_raw base;
+	struct x2s_vcpu_raw init;
 	u8 *page;      /* the base page */
 	u8 *init_page; /* the page at creation */
 	u64 touched;   /* lines where page may differ from init_page */
@@ -45,59 +32,11 @@ struct x2s_fuzz_engine {
 	struct x2s_vm *vm;
 	struct kvm *kvm;
 	unsigned int nr;
-	size_t vmcs_bytes;
 	struct kvm_apic_map *map; /* the map when the base was taken */
 	struct fz_vcpu *v;
 	/* The sender right after the exit began, for a decline's check. */
-	struct fz_raw pre;
+	struct x2s_vcpu_raw pre;
 };
-
-static void fz_save(struct x2s_fuzz_engine *e, struct kvm_vcpu *vcpu,
-		    struct fz_raw *b)
-{
-	b->vmx = *to_vmx(vcpu);
-	if (vcpu->arch.apic)
-		b->apic = *vcpu->arch.apic;
-	b->run = *vcpu->run;
-	memcpy(b->vmcs, to_vmx(vcpu)->vmcs, e->vmcs_bytes);
-}
-
-static void fz_load_raw(struct x2s_fuzz_engine *e, struct kvm_vcpu *vcpu,
-			const struct fz_raw *b)
-{
-	if (vcpu->arch.apic)
-		*vcpu->arch.apic = b->apic;
-	*to_vmx(vcpu) = b->vmx;
-	*vcpu->run = b->run;
-	memcpy(to_vmx(vcpu)->vmcs, b->vmcs, e->vmcs_bytes);
-}
-
-static bool fz_equal(struct x2s_fuzz_engine *e, struct kvm_vcpu *vcpu,
-		     const struct fz_raw *b)
-{
-	struct kvm_lapic *apic = vcpu->arch.apic;
-
-	/* dirty_lines only says what was written, not that it changed. */
-	if (apic &&
-	    (apic->dirty_lines != b->apic.dirty_lines ||
-	     memcmp(apic, &b->apic, offsetof(struct kvm_lapic, dirty_lines))))
-		return false;
-	return !memcmp(to_vmx(vcpu), &b->vmx, sizeof(b->vmx)) &&
-	       !memcmp(vcpu->run, &b->run, sizeof(b->run)) &&
-	       !memcmp(to_vmx(vcpu)->vmcs, b->vmcs, e->vmcs_bytes);
-}
-
-/* Did anything the APIC map is built from move away from b? */
-static bool fz_map_inputs_moved(struct kvm_vcpu *vcpu, const struct fz_raw *b,
-				u64 lines)
-{
-	struct kvm_lapic *apic = vcpu->arch.apic;
-
-	if (vcpu->arch.apic_base != b->vmx.vcpu.arch.apic_base)
-		return true;
-	return apic && ((lines & FZ_MAP_LINES) ||
-			apic->sw_enabled != b->apic.sw_enabled);
-}
 
 /*
  * The map is rebuilt from the restored vCPUs when its inputs moved.  The
@@ -119,13 +58,10 @@ void x2s_fuzz_engine_free(struct x2s_fuzz_engine *e)
 	if (!e)
 		return;
 	for (unsigned int i = 0; e->v && i < e->nr; i++) {
-		free(e->v[i].base.vmcs);
-		free(e->v[i].init.vmcs);
 		free(e->v[i].page);
 		free(e->v[i].init_page);
 		free(e->v[i].out);
 	}
-	free(e->pre.vmcs);
 	free(e->v);
 	x2s_vm_destroy(e->vm);
 	free(e);
@@ -144,20 +80,15 @@ struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d)
 	}
 	e->kvm = x2s_vm_kvm(e->vm);
 	e->nr = d->nr_vcpus;
-	e->vmcs_bytes = vmcs_size();
 	e->v = calloc(e->nr, sizeof(*e->v));
-	e->pre.vmcs = malloc(e->vmcs_bytes);
-	ok = e->v && e->pre.vmcs;
+	ok = e->v != NULL;
 	for (unsigned int i = 0; ok && i < e->nr; i++) {
 		struct fz_vcpu *b = &e->v[i];
 
-		b->base.vmcs = malloc(e->vmcs_bytes);
-		b->init.vmcs = malloc(e->vmcs_bytes);
 		b->page = calloc(1, X2S_APIC_PAGE_SIZE);
 		b->init_page = calloc(1, X2S_APIC_PAGE_SIZE);
 		b->out = calloc(X2S_FUZZ_SLOTS, sizeof(*b->out));
-		ok = b->base.vmcs && b->init.vmcs && b->page && b->init_page &&
-		     b->out;
+		ok = b->page && b->init_page && b->out;
 	}
 	if (!ok) {
 		x2s_fuzz_engine_free(e);
@@ -175,8 +106,8 @@ struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d)
 			       X2S_APIC_PAGE_SIZE);
 			memcpy(b->init_page, b->page, X2S_APIC_PAGE_SIZE);
 		}
-		fz_save(e, vcpu, &b->base);
-		fz_save(e, vcpu, &b->init);
+		x2s_vcpu_raw_save(vcpu, &b->base);
+		x2s_vcpu_raw_save(vcpu, &b->init);
 	}
 	return e;
 }
@@ -184,15 +115,6 @@ struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d)
 struct x2s_vm *x2s_fuzz_engine_vm(struct x2s_fuzz_engine *e)
 {
 	return e->vm;
-}
-
-static void copy_lines(u8 *dst, const u8 *src, u64 lines)
-{
-	for (; lines; lines &= lines - 1) {
-		unsigned int n = (unsigned int)__builtin_ctzll(lines);
-
-		memcpy(dst + n * 64, src + n * 64, 64);
-	}
 }
 
 void x2s_fuzz_engine_undo(struct x2s_fuzz_engine *e)
@@ -205,10 +127,10 @@ void x2s_fuzz_engine_undo(struct x2s_fuzz_engine *e)
 		struct fz_vcpu *b = &e->v[i];
 		u64 lines = apic ? apic->dirty_lines : 0;
 
-		moved |= fz_map_inputs_moved(vcpu, &b->base, lines);
+		moved |= x2s_vcpu_map_inputs_moved(vcpu, &b->base, lines);
 		if (apic)
-			copy_lines(apic->regs, b->page, lines);
-		fz_load_raw(e, vcpu, &b->base);
+			x2s_page_copy_lines(apic->regs, b->page, lines);
+		x2s_vcpu_raw_load(vcpu, &b->base);
 	}
 	fz_fix_map(e, moved);
 }
@@ -221,11 +143,12 @@ void x2s_fuzz_engine_rebase(struct x2s_fuzz_engine *e)
 		struct fz_vcpu *b = &e->v[i];
 
 		if (apic) {
-			copy_lines(b->page, apic->regs, apic->dirty_lines);
+			x2s_page_copy_lines(b->page, apic->regs,
+					    apic->dirty_lines);
 			b->touched |= apic->dirty_lines;
 			apic->dirty_lines = 0;
 		}
-		fz_save(e, vcpu, &b->base);
+		x2s_vcpu_raw_save(vcpu, &b->base);
 	}
 	e->map = e->kvm->arch.apic_map;
 }
@@ -240,17 +163,14 @@ void x2s_fuzz_engine_reset(struct x2s_fuzz_engine *e)
 		struct fz_vcpu *b = &e->v[i];
 		u64 lines = b->touched | (apic ? apic->dirty_lines : 0);
 
-		moved |= fz_map_inputs_moved(vcpu, &b->init, lines);
+		moved |= x2s_vcpu_map_inputs_moved(vcpu, &b->init, lines);
 		if (apic) {
-			copy_lines(apic->regs, b->init_page, lines);
-			copy_lines(b->page, b->init_page, b->touched);
+			x2s_page_copy_lines(apic->regs, b->init_page, lines);
+			x2s_page_copy_lines(b->page, b->init_page, b->touched);
 		}
 		b->touched = 0;
-		fz_load_raw(e, vcpu, &b->init);
-		b->base.vmx = b->init.vmx;
-		b->base.apic = b->init.apic;
-		b->base.run = b->init.run;
-		memcpy(b->base.vmcs, b->init.vmcs, e->vmcs_bytes);
+		x2s_vcpu_raw_load(vcpu, &b->init);
+		b->base = b->init;
 	}
 	fz_fix_map(e, moved);
 }
@@ -313,7 +233,7 @@ static bool fz_declined_clean(struct x2s_fuzz_engine *e, unsigned int s)
 		/* The sender's lines are held to pre by fz_equal. */
 		if (i != s && apic && apic->dirty_lines)
 			return false;
-		if (!fz_equal(e, vcpu, i == s ? &e->pre : &e->v[i].base))
+		if (!x2s_vcpu_raw_equal(vcpu, i == s ? &e->pre : &e->v[i].base))
 			return false;
 	}
 	return true;
@@ -329,8 +249,8 @@ void x2s_fuzz_engine_capture(struct x2s_fuzz_engine *e, unsigned int slot)
 		x2s_vcpu_save_small(vcpu, &b->out[slot]);
 		b->out_lines[slot] = lines;
 		if (lines)
-			copy_lines(b->out[slot].apic_page,
-				   vcpu->arch.apic->regs, lines);
+			x2s_page_copy_lines(b->out[slot].apic_page,
+					    vcpu->arch.apic->regs, lines);
 	}
 }
 
@@ -379,7 +299,7 @@ enum x2s_verdict x2s_fuzz_engine_case(struct x2s_fuzz_engine *e, unsigned int s,
 	vcpu = e->kvm->vcpus[s];
 	x2s_warn_reset();
 	fz_load(e, s, ecx, data);
-	fz_save(e, vcpu, &e->pre);
+	x2s_vcpu_raw_save(vcpu, &e->pre);
 	fp = fn ? fn(vcpu) : EXIT_FASTPATH_NONE;
 	if (fp == EXIT_FASTPATH_NONE) {
 		if (!fz_declined_clean(e, s))

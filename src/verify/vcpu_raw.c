@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* x2sim: raw vCPU copies (see vcpu_raw.h). */
+#include <string.h>
+
+#include "verify/vcpu_raw.h"
+
+#define MAP_LINES (BIT_ULL(APIC_ID / 64) | BIT_ULL(APIC_LDR / 64))
+
+void x2s_vcpu_raw_save(struct kvm_vcpu *vcpu, struct x2s_vcpu_raw *raw)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	raw->vmx = *vmx;
+	if (vcpu->arch.apic)
+		raw->apic = *vcpu->arch.apic;
+	raw->run = *vcpu->run;
+	raw->vmcs = *vmx->vmcs;
+}
+
+void x2s_vcpu_raw_load(struct kvm_vcpu *vcpu, const struct x2s_vcpu_raw *raw)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	/* The copy holds the same pointers (vmcs, run, apic): they stay. */
+	*vmx = raw->vmx;
+	if (vcpu->arch.apic)
+		*vcpu->arch.apic = raw->apic;
+	*vcpu->run = raw->run;
+	*vmx->vmcs = raw->vmcs;
+}
+
+bool x2s_vcpu_raw_equal(struct kvm_vcpu *vcpu, const struct x2s_vcpu_raw *raw)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	return !memcmp(vmx, &raw->vmx, sizeof(*vmx)) &&
+	       (!vcpu->arch.apic ||
+		!memcmp(vcpu->arch.apic, &raw->apic, sizeof(raw->apic))) &&
+	       !memcmp(vcpu->run, &raw->run, sizeof(raw->run)) &&
+	       !memcmp(vmx->vmcs, &raw->vmcs, sizeof(raw->vmcs));
+}
+
+bool x2s_vcpu_map_inputs_moved(struct kvm_vcpu *vcpu,
+			       const struct x2s_vcpu_raw *raw, u64 lines)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+
+	if (vcpu->arch.apic_base != raw->vmx.vcpu.arch.apic_base)
+		return true;
+	return apic && ((lines & MAP_LINES) ||
+			apic->sw_enabled != raw->apic.sw_enabled);
+}
+
+void x2s_page_copy_lines(void *dst, const void *src, u64 lines)
+{
+	for (; lines; lines &= lines - 1) {
+		unsigned int n = (unsigned int)__builtin_ctzll(lines);
+
+		memcpy((u8 *)dst + n * 64, (const u8 *)src + n * 64, 64);
+	}
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * x2sim: raw copies of what an exit may change in a vCPU, apart from its
+ * register page (struct vcpu_vmx with the vCPU, its registers and the
+ * posted-interrupt descriptor; struct kvm_lapic; kvm_run; the VMCS): under
+ * a kilobyte.  With the page lines kvm_lapic_set_reg() marks dirty, this is
+ * how the verifier and the fuzzers put a vCPU back without copying pages.
+ */
+#ifndef X2SIM_SRC_VERIFY_VCPU_RAW_H
+#define X2SIM_SRC_VERIFY_VCPU_RAW_H
+
+#include <stdbool.h>
+
+#include "vmx/vmx.h"
+
+struct x2s_vcpu_raw {
+	struct vcpu_vmx vmx;
+	struct kvm_lapic apic;
+	struct kvm_run run;
+	struct vmcs vmcs;
+};
+
+void x2s_vcpu_raw_save(struct kvm_vcpu *vcpu, struct x2s_vcpu_raw *raw);
+void x2s_vcpu_raw_load(struct kvm_vcpu *vcpu, const struct x2s_vcpu_raw *raw);
+/* Byte for byte (the caller decides what a difference means). */
+bool x2s_vcpu_raw_equal(struct kvm_vcpu *vcpu, const struct x2s_vcpu_raw *raw);
+/*
+ * Did anything kvm_recalculate_apic_map() reads move away from raw?
+ * lines: the page lines written since raw was taken (APIC_ID is on line
+ * 0, LDR, DFR and SVR on line 3).
+ */
+bool x2s_vcpu_map_inputs_moved(struct kvm_vcpu *vcpu,
+			       const struct x2s_vcpu_raw *raw, u64 lines);
+/* Copy the 64-byte lines set in lines from one register page to another. */
+void x2s_page_copy_lines(void *dst, const void *src, u64 lines);
+
+#endif /* X2SIM_SRC_VERIFY_VCPU_RAW_H */
