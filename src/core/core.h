@@ -19,6 +19,8 @@ struct kvm_vcpu *x2s_vm_vcpu(struct x2s_vm *vm, unsigned int idx);
  * userspace; the GPRs are the caller's.
  */
 void x2s_vcpu_load_exit(struct kvm_vcpu *vcpu, const struct x2s_exit *exit);
+/* The WRMSR exit: ECX = msr, EDX:EAX = data, instruction length 2. */
+void x2s_vcpu_load_wrmsr(struct kvm_vcpu *vcpu, u32 msr, u64 data);
 
 /*
  * The part of struct x2s_vcpu_state after the register page, filled from

@@ -549,19 +549,31 @@ int x2s_vcpu_enter(struct x2s_vm *vm, unsigned int idx,
 	return 0;
 }
 
+static const struct x2s_exit wrmsr_exit = {
+	.reason = EXIT_REASON_MSR_WRITE,
+	.insn_len = 2,
+};
+
+static void load_wrmsr_regs(struct kvm_vcpu *vcpu, u32 msr, u64 data)
+{
+	vcpu->arch.regs[VCPU_REGS_RCX] = msr;
+	vcpu->arch.regs[VCPU_REGS_RAX] = (u32)data;
+	vcpu->arch.regs[VCPU_REGS_RDX] = data >> 32;
+}
+
+void x2s_vcpu_load_wrmsr(struct kvm_vcpu *vcpu, u32 msr, u64 data)
+{
+	load_wrmsr_regs(vcpu, msr, data);
+	x2s_vcpu_load_exit(vcpu, &wrmsr_exit);
+}
+
 int x2s_vcpu_wrmsr_exit(struct x2s_vm *vm, unsigned int idx, uint32_t msr,
 			uint64_t data, struct x2s_exit_result *res)
 {
 	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
-	struct x2s_exit exit = {
-		.reason = EXIT_REASON_MSR_WRITE,
-		.insn_len = 2,
-	};
 
 	if (!vcpu || !res)
 		return -EINVAL;
-	vcpu->arch.regs[VCPU_REGS_RCX] = msr;
-	vcpu->arch.regs[VCPU_REGS_RAX] = (u32)data;
-	vcpu->arch.regs[VCPU_REGS_RDX] = data >> 32;
-	return x2s_vcpu_exit(vm, idx, &exit, res);
+	load_wrmsr_regs(vcpu, msr, data);
+	return x2s_vcpu_exit(vm, idx, &wrmsr_exit, res);
 }

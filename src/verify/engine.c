@@ -349,16 +349,7 @@ static void engine_normalise(struct engine *e)
 
 static void engine_load(struct engine *e, unsigned int s, u32 ecx, u64 data)
 {
-	static const struct x2s_exit wrmsr = {
-		.reason = EXIT_REASON_MSR_WRITE,
-		.insn_len = 2,
-	};
-	struct kvm_vcpu *vcpu = e->kvm->vcpus[s];
-
-	vcpu->arch.regs[VCPU_REGS_RCX] = ecx;
-	vcpu->arch.regs[VCPU_REGS_RAX] = (u32)data;
-	vcpu->arch.regs[VCPU_REGS_RDX] = data >> 32;
-	x2s_vcpu_load_exit(vcpu, &wrmsr);
+	x2s_vcpu_load_wrmsr(e->kvm->vcpus[s], ecx, data);
 }
 
 /*

@@ -178,16 +178,9 @@ void x2s_fuzz_engine_reset(struct x2s_fuzz_engine *e)
 static void fz_load(struct x2s_fuzz_engine *e, unsigned int s, u32 ecx,
 		    u64 data)
 {
-	static const struct x2s_exit wrmsr = {
-		.reason = EXIT_REASON_MSR_WRITE,
-		.insn_len = 2,
-	};
 	struct kvm_vcpu *vcpu = e->kvm->vcpus[s];
 
-	vcpu->arch.regs[VCPU_REGS_RCX] = ecx;
-	vcpu->arch.regs[VCPU_REGS_RAX] = (u32)data;
-	vcpu->arch.regs[VCPU_REGS_RDX] = data >> 32;
-	x2s_vcpu_load_exit(vcpu, &wrmsr);
+	x2s_vcpu_load_wrmsr(vcpu, ecx, data);
 	x2s_vmx_exit_begin(vcpu);
 }
 
