@@ -141,7 +141,7 @@ static void decode_config(struct reader *r, struct x2s_vm_desc *d,
 	d->x2apic_format = h & 0x10;
 	d->broadcast_quirk_disabled = h & 0x20;
 	d->x2apic_icr_is_split = h & 0x40;
-	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+	for (unsigned int i = 0; i < d->nr_vcpus && i < FUZZ_MAX_VCPUS; i++)
 		decode_vcpu(r, &d->vcpu[i], key + 1 + 4 * i);
 }
 
