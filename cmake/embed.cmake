@@ -4,6 +4,8 @@
 # FILES is '|'-separated: a ';' list would be split on the command line.
 # The generated file defines ${ARRAY}[] of struct x2s_embedded_file and
 # ${ARRAY_COUNT}; its declarations are in src/verify/format.h.
+include(${CMAKE_CURRENT_LIST_DIR}/embed_common.cmake)
+
 if(NOT OUT OR NOT ARRAY)
 	message(FATAL_ERROR "embed.cmake: OUT and ARRAY are required")
 endif()
@@ -16,11 +18,7 @@ string(REPLACE "|" ";" FILES "${FILES}")
 list(SORT FILES)
 foreach(f IN LISTS FILES)
 	get_filename_component(base ${f} NAME)
-	file(READ ${f} hex HEX)
-	string(LENGTH "${hex}" hexlen)
-	math(EXPR len "${hexlen} / 2")
-	string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-	string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)" "\\1\n\t" bytes "${bytes}")
+	x2s_file_to_c_bytes(${f} bytes len)
 	string(APPEND body "static const char ${ARRAY}_${i}[] = {\n\t${bytes}0x00\n};\n\n")
 	string(APPEND table "\t{ \"${base}\", ${ARRAY}_${i}, ${len} },\n")
 	math(EXPR i "${i} + 1")
@@ -28,11 +26,4 @@ endforeach()
 string(APPEND body "const struct x2s_embedded_file ${ARRAY}[] = {\n${table}\t{ 0, 0, 0 },\n};\n")
 string(APPEND body "const unsigned int ${ARRAY_COUNT} = ${i};\n")
 
-# Only touch the output when it changes, so nothing rebuilds needlessly.
-if(EXISTS ${OUT})
-	file(READ ${OUT} old)
-	if(old STREQUAL body)
-		return()
-	endif()
-endif()
-file(WRITE ${OUT} "${body}")
+x2s_write_if_changed(${OUT} "${body}")
