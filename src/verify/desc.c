@@ -150,28 +150,25 @@ static int desc_apply_vcpu(struct x2s_vm *vm, unsigned int i,
 	return r;
 }
 
-int x2s_vm_desc_create(const struct x2s_vm_desc *d, struct x2s_vm **out)
+void x2s_vm_desc_config(const struct x2s_vm_desc *d, struct x2s_vm_config *cfg)
 {
-	struct x2s_vm_config cfg;
-	struct x2s_vm *vm;
-	bool apicv = false;
-	int r;
-
-	if (!out || x2s_vm_desc_check(d, NULL, 0))
-		return -EINVAL;
+	x2s_vm_config_init(cfg, d->nr_vcpus);
+	cfg->lapic_in_kernel = d->lapic_in_kernel;
+	cfg->vector_hashing = d->vector_hashing;
+	cfg->x2apic_format = d->x2apic_format;
+	cfg->broadcast_quirk_disabled = d->broadcast_quirk_disabled;
+	cfg->x2apic_icr_is_split = d->x2apic_icr_is_split;
+	cfg->apicv = false;
 	for (unsigned int i = 0; i < d->nr_vcpus; i++)
-		apicv |= d->vcpu[i].apicv;
+		cfg->apicv |= d->vcpu[i].apicv;
+}
 
-	x2s_vm_config_init(&cfg, d->nr_vcpus);
-	cfg.lapic_in_kernel = d->lapic_in_kernel;
-	cfg.vector_hashing = d->vector_hashing;
-	cfg.x2apic_format = d->x2apic_format;
-	cfg.broadcast_quirk_disabled = d->broadcast_quirk_disabled;
-	cfg.x2apic_icr_is_split = d->x2apic_icr_is_split;
-	cfg.apicv = apicv;
-	r = x2s_vm_create(&cfg, &vm);
-	if (r)
-		return r;
+int x2s_vm_desc_apply(struct x2s_vm *vm, const struct x2s_vm_desc *d)
+{
+	int r = 0;
+
+	if (x2s_vm_nr_vcpus(vm) != d->nr_vcpus)
+		return -EINVAL;
 	for (unsigned int i = 0; i < d->nr_vcpus && !r; i++)
 		r = desc_apply_vcpu(vm, i, &d->vcpu[i], d->lapic_in_kernel);
 	/*
@@ -184,6 +181,22 @@ int x2s_vm_desc_create(const struct x2s_vm_desc *d, struct x2s_vm **out)
 
 		r = x2s_vcpu_enter(vm, i, &res);
 	}
+	return r;
+}
+
+int x2s_vm_desc_create(const struct x2s_vm_desc *d, struct x2s_vm **out)
+{
+	struct x2s_vm_config cfg;
+	struct x2s_vm *vm;
+	int r;
+
+	if (!out || x2s_vm_desc_check(d, NULL, 0))
+		return -EINVAL;
+	x2s_vm_desc_config(d, &cfg);
+	r = x2s_vm_create(&cfg, &vm);
+	if (r)
+		return r;
+	r = x2s_vm_desc_apply(vm, d);
 	if (r) {
 		x2s_vm_destroy(vm);
 		return r;

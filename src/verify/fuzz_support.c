@@ -7,6 +7,7 @@
  * marked since the base, so a run costs about as much as the exit itself.
  * A second copy, the state at creation, lets one VM serve many inputs.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,10 +20,15 @@
 struct fz_vcpu {
 	struct x2s_vcpu_raw base;
 	struct x2s_vcpu_raw init;
-	u8 *page;      /* the base page */
-	u8 *init_page; /* the page at creation */
-	u64 touched;   /* lines where page may differ from init_page */
-	/* Captured outcomes; the dirtied lines land in their apic_page. */
+	struct x2s_vcpu_raw created; /* before the description's settings */
+	u8 *page;		     /* the base page */
+	u8 *init_page;		     /* the page in the start state */
+	u8 *created_page; /* the page before the description's settings */
+	u64 touched;	  /* lines where page may differ from init_page */
+	/*
+	 * Captured outcomes, one per slot: only the small part and the
+	 * dirtied lines of apic_page are ever written or read.
+	 */
 	struct x2s_vcpu_state *out;
 	u64 out_lines[X2S_FUZZ_SLOTS];
 	struct x2s_vcpu_state cur;
@@ -32,6 +38,8 @@ struct x2s_fuzz_engine {
 	struct x2s_vm *vm;
 	struct kvm *kvm;
 	unsigned int nr;
+	unsigned int nr_slots;
+	struct x2s_vm_config cfg; /* what the VM was created with */
 	struct kvm_apic_map *map; /* the map when the base was taken */
 	struct fz_vcpu *v;
 	/* The sender right after the exit began, for a decline's check. */
@@ -60,6 +68,7 @@ void x2s_fuzz_engine_free(struct x2s_fuzz_engine *e)
 	for (unsigned int i = 0; e->v && i < e->nr; i++) {
 		free(e->v[i].page);
 		free(e->v[i].init_page);
+		free(e->v[i].created_page);
 		free(e->v[i].out);
 	}
 	free(e->v);
@@ -67,33 +76,9 @@ void x2s_fuzz_engine_free(struct x2s_fuzz_engine *e)
 	free(e);
 }
 
-struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d)
+/* The VM's current state becomes the start state and the base. */
+static void fz_take_init(struct x2s_fuzz_engine *e)
 {
-	struct x2s_fuzz_engine *e = calloc(1, sizeof(*e));
-	bool ok;
-
-	if (!e)
-		return NULL;
-	if (x2s_vm_desc_create(d, &e->vm)) {
-		free(e);
-		return NULL;
-	}
-	e->kvm = x2s_vm_kvm(e->vm);
-	e->nr = d->nr_vcpus;
-	e->v = calloc(e->nr, sizeof(*e->v));
-	ok = e->v != NULL;
-	for (unsigned int i = 0; ok && i < e->nr; i++) {
-		struct fz_vcpu *b = &e->v[i];
-
-		b->page = calloc(1, X2S_APIC_PAGE_SIZE);
-		b->init_page = calloc(1, X2S_APIC_PAGE_SIZE);
-		b->out = calloc(X2S_FUZZ_SLOTS, sizeof(*b->out));
-		ok = b->page && b->init_page && b->out;
-	}
-	if (!ok) {
-		x2s_fuzz_engine_free(e);
-		return NULL;
-	}
 	kvm_recalculate_apic_map(e->kvm);
 	e->map = e->kvm->arch.apic_map;
 	for (unsigned int i = 0; i < e->nr; i++) {
@@ -106,10 +91,86 @@ struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d)
 			       X2S_APIC_PAGE_SIZE);
 			memcpy(b->init_page, b->page, X2S_APIC_PAGE_SIZE);
 		}
+		b->touched = 0;
 		x2s_vcpu_raw_save(vcpu, &b->base);
-		x2s_vcpu_raw_save(vcpu, &b->init);
+		memcpy(&b->init, &b->base, sizeof(b->init));
 	}
+}
+
+struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d,
+					    unsigned int nr_slots)
+{
+	struct x2s_fuzz_engine *e;
+	bool ok;
+
+	if (!nr_slots || nr_slots > X2S_FUZZ_SLOTS ||
+	    x2s_vm_desc_check(d, NULL, 0))
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	x2s_vm_desc_config(d, &e->cfg);
+	if (x2s_vm_create(&e->cfg, &e->vm)) {
+		free(e);
+		return NULL;
+	}
+	e->kvm = x2s_vm_kvm(e->vm);
+	e->nr = d->nr_vcpus;
+	e->nr_slots = nr_slots;
+	e->v = calloc(e->nr, sizeof(*e->v));
+	ok = e->v != NULL;
+	for (unsigned int i = 0; ok && i < e->nr; i++) {
+		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
+		struct fz_vcpu *b = &e->v[i];
+
+		/*
+		 * Not zeroed: the pages are copied whole (or never read,
+		 * without an APIC), slots written before they are read.
+		 */
+		b->page = malloc(X2S_APIC_PAGE_SIZE);
+		b->init_page = malloc(X2S_APIC_PAGE_SIZE);
+		b->created_page = malloc(X2S_APIC_PAGE_SIZE);
+		b->out = malloc(nr_slots * sizeof(*b->out));
+		ok = b->page && b->init_page && b->created_page && b->out;
+		if (ok && vcpu->arch.apic)
+			memcpy(b->created_page, vcpu->arch.apic->regs,
+			       X2S_APIC_PAGE_SIZE);
+		if (ok)
+			x2s_vcpu_raw_save(vcpu, &b->created);
+	}
+	if (!ok || x2s_vm_desc_apply(e->vm, d)) {
+		x2s_fuzz_engine_free(e);
+		return NULL;
+	}
+	fz_take_init(e);
 	return e;
+}
+
+int x2s_fuzz_engine_retarget(struct x2s_fuzz_engine *e,
+			     const struct x2s_vm_desc *d)
+{
+	struct x2s_vm_config cfg;
+
+	if (!e || x2s_vm_desc_check(d, NULL, 0))
+		return -EINVAL;
+	x2s_vm_desc_config(d, &cfg);
+	if (memcmp(&cfg, &e->cfg, sizeof(cfg)))
+		return -EINVAL;
+	for (unsigned int i = 0; i < e->nr; i++) {
+		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
+		struct fz_vcpu *b = &e->v[i];
+
+		x2s_vcpu_raw_load(vcpu, &b->created);
+		if (vcpu->arch.apic)
+			memcpy(vcpu->arch.apic->regs, b->created_page,
+			       X2S_APIC_PAGE_SIZE);
+	}
+	kvm_apic_map_mark_dirty(e->kvm);
+	kvm_recalculate_apic_map(e->kvm);
+	if (x2s_vm_desc_apply(e->vm, d))
+		return -EINVAL;
+	fz_take_init(e);
+	return 0;
 }
 
 struct x2s_vm *x2s_fuzz_engine_vm(struct x2s_fuzz_engine *e)
@@ -234,6 +295,8 @@ static bool fz_declined_clean(struct x2s_fuzz_engine *e, unsigned int s)
 
 void x2s_fuzz_engine_capture(struct x2s_fuzz_engine *e, unsigned int slot)
 {
+	if (slot >= e->nr_slots)
+		return;
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 		struct fz_vcpu *b = &e->v[i];
@@ -249,6 +312,8 @@ void x2s_fuzz_engine_capture(struct x2s_fuzz_engine *e, unsigned int slot)
 
 bool x2s_fuzz_engine_same(struct x2s_fuzz_engine *e, unsigned int slot)
 {
+	if (slot >= e->nr_slots)
+		return false;
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 		struct fz_vcpu *b = &e->v[i];

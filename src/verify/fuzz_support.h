@@ -20,8 +20,22 @@ struct x2s_fuzz_engine;
 /* Outcomes x2s_fuzz_engine_capture() can hold at once. */
 #define X2S_FUZZ_SLOTS 8
 
-/* A VM from d, its state taken as the start of every case: NULL on error. */
-struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d);
+/*
+ * A VM from d, its state taken as the start of every case, with nr_slots
+ * (<= X2S_FUZZ_SLOTS) outcome slots for x2s_fuzz_engine_capture(); at
+ * least 1 for x2s_fuzz_engine_case().  NULL on error.
+ */
+struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d,
+					    unsigned int nr_slots);
+/*
+ * Make the engine's VM the one d describes, without a new VM: back to the
+ * state the VM was created in, then d's per-vCPU settings, and that is
+ * the start state.  d must give the same x2s_vm_config (vCPU count, KVM's
+ * knobs, APICv) as the engine was created with: else -EINVAL and nothing
+ * changed.  On any other error the engine can only be freed.
+ */
+int x2s_fuzz_engine_retarget(struct x2s_fuzz_engine *e,
+			     const struct x2s_vm_desc *d);
 void x2s_fuzz_engine_free(struct x2s_fuzz_engine *e);
 struct x2s_vm *x2s_fuzz_engine_vm(struct x2s_fuzz_engine *e);
 
@@ -47,7 +61,7 @@ void x2s_fuzz_engine_reset(struct x2s_fuzz_engine *e);
  * same observable state, in the form the comparisons below expect.
  */
 void x2s_fuzz_engine_normalise(struct x2s_fuzz_engine *e);
-/* Keep every vCPU's current (normalised) state in slot (< X2S_FUZZ_SLOTS). */
+/* Keep every vCPU's current (normalised) state in slot (< nr_slots). */
 void x2s_fuzz_engine_capture(struct x2s_fuzz_engine *e, unsigned int slot);
 /*
  * True if every vCPU's current (normalised) state is what slot holds:

@@ -65,6 +65,13 @@ void x2s_vm_desc_init(struct x2s_vm_desc *d, const char *name,
 int x2s_vm_desc_check(const struct x2s_vm_desc *d, char *why, size_t len);
 /* Create the VM a description describes: 0 or -errno. */
 int x2s_vm_desc_create(const struct x2s_vm_desc *d, struct x2s_vm **out);
+/*
+ * The two halves of x2s_vm_desc_create(), for d already checked: the
+ * configuration the VM is created with, and the per-vCPU settings and
+ * first entries applied to a VM just created from it (0 or -errno).
+ */
+void x2s_vm_desc_config(const struct x2s_vm_desc *d, struct x2s_vm_config *cfg);
+int x2s_vm_desc_apply(struct x2s_vm *vm, const struct x2s_vm_desc *d);
 
 /* ---- named configurations and the JSON format (config.c) ---- */
 

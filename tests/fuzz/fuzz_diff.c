@@ -77,14 +77,22 @@ static void select_fastpaths(void)
 			fns[nr_fns++] = v->fn;
 		}
 	}
+	if (!nr_fns) {
+		fprintf(stderr, "fuzz_diff: X2SIM_FUZZ_FASTPATH names none\n");
+		exit(2);
+	}
 }
 
 /* ---- the VM configuration ---- */
 
-/* The configuration bytes: equal keys decode to equal VMs. */
-#define FUZZ_KEY_LEN (1 + 4 * FUZZ_MAX_VCPUS)
+/*
+ * The cache key of a decoded configuration: what the VM is built from,
+ * packed, so that inputs differing only in bytes or bits the decoder
+ * ignores share a VM.
+ */
+#define FUZZ_KEY_LEN (1 + 5 * FUZZ_MAX_VCPUS)
 
-static void decode_vcpu(struct reader *r, struct x2s_vcpu_desc *v, uint8_t *key)
+static void decode_vcpu(struct reader *r, struct x2s_vcpu_desc *v)
 {
 	uint8_t a = get8(r), b = get8(r), id = get8(r), ldr = get8(r);
 	static const uint32_t mp_states[4] = { KVM_MP_STATE_RUNNABLE,
@@ -92,10 +100,6 @@ static void decode_vcpu(struct reader *r, struct x2s_vcpu_desc *v, uint8_t *key)
 					       KVM_MP_STATE_INIT_RECEIVED,
 					       KVM_MP_STATE_UNINITIALIZED };
 
-	key[0] = a;
-	key[1] = b;
-	key[2] = id;
-	key[3] = ldr;
 	/* Zero bits give the named configurations' running x2APIC vCPU. */
 	switch (a & 3) {
 	case 0:
@@ -129,43 +133,66 @@ static void decode_vcpu(struct reader *r, struct x2s_vcpu_desc *v, uint8_t *key)
 	}
 }
 
+static void encode_key(const struct x2s_vm_desc *d, uint8_t key[FUZZ_KEY_LEN])
+{
+	memset(key, 0, FUZZ_KEY_LEN);
+	key[0] = (uint8_t)(d->nr_vcpus | d->vector_hashing << 4 |
+			   d->x2apic_format << 5 |
+			   d->broadcast_quirk_disabled << 6 |
+			   d->x2apic_icr_is_split << 7);
+	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+		const struct x2s_vcpu_desc *v = &d->vcpu[i];
+		uint8_t *k = key + 1 + 5 * i;
+
+		k[0] = (uint8_t)(v->apic_mode | v->sw_enabled << 2 |
+				 v->guest_mode << 3 | v->l1_intercept << 4 |
+				 v->singlestep << 5 | v->rflags_tf << 6 |
+				 v->rflags_if << 7);
+		k[1] = (uint8_t)(v->mp_state | v->apicv << 4 |
+				 (v->xapic_id >= 0) << 5 | (v->ldr >= 0) << 6 |
+				 (v->dfr >= 0) << 7);
+		k[2] = (uint8_t)(v->xapic_id >= 0 ? v->xapic_id : 0);
+		k[3] = (uint8_t)(v->ldr >= 0 ? v->ldr >> 24 : 0);
+		k[4] = (uint8_t)(v->dfr >= 0 ? v->dfr >> 24 : 0);
+	}
+}
+
 static void decode_config(struct reader *r, struct x2s_vm_desc *d,
 			  uint8_t key[FUZZ_KEY_LEN])
 {
 	uint8_t h = get8(r);
 
-	memset(key, 0, FUZZ_KEY_LEN);
-	key[0] = h;
 	x2s_vm_desc_init(d, "fuzz", 1 + (h & 7));
 	d->vector_hashing = !(h & 0x08);
 	d->x2apic_format = h & 0x10;
 	d->broadcast_quirk_disabled = h & 0x20;
 	d->x2apic_icr_is_split = h & 0x40;
 	for (unsigned int i = 0; i < d->nr_vcpus && i < FUZZ_MAX_VCPUS; i++)
-		decode_vcpu(r, &d->vcpu[i], key + 1 + 4 * i);
+		decode_vcpu(r, &d->vcpu[i]);
+	encode_key(d, key);
 }
 
 /*
- * Building a VM costs more than a whole input's exits: VMs are kept per
- * configuration, direct-mapped by a hash of its bytes, and reset to their
- * start state (x2s_fuzz_engine_reset) for the next input that uses them.
+ * Building a VM costs more than a whole input's exits: one VM is kept per
+ * creation configuration (vCPU count, KVM's knobs, APICv; key[0] and
+ * whether any vCPU has APICv), reset to its start state when the next
+ * input decodes to the same VM and retargeted to the new per-vCPU settings
+ * (x2s_fuzz_engine_retarget) when it does not.
  */
-#define FUZZ_CACHE 256
-
 struct cached_vm {
 	uint8_t key[FUZZ_KEY_LEN];
 	struct x2s_fuzz_engine *e;
 };
 
-static struct cached_vm vm_cache[FUZZ_CACHE];
+static struct cached_vm vm_cache[2 * 256];
 
-static unsigned int key_hash(const uint8_t *key)
+static unsigned int cache_index(const struct x2s_vm_desc *d, const uint8_t *key)
 {
-	uint32_t h = 2166136261u;
+	bool apicv = false;
 
-	for (unsigned int i = 0; i < FUZZ_KEY_LEN; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return (h ^ h >> 16) % FUZZ_CACHE;
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		apicv |= d->vcpu[i].apicv;
+	return 2u * key[0] + apicv;
 }
 
 /* X2SIM_FUZZ_CHECK=1 (the replay tests): check every reset and undo. */
@@ -192,21 +219,27 @@ static void check_reset(const struct x2s_vm_desc *d, struct x2s_vm *vm)
 static struct x2s_fuzz_engine *get_engine(const struct x2s_vm_desc *d,
 					  const uint8_t *key)
 {
-	struct cached_vm *c = &vm_cache[key_hash(key)];
+	struct cached_vm *c = &vm_cache[cache_index(d, key)];
 
 	if (c->e && !memcmp(c->key, key, FUZZ_KEY_LEN)) {
 		x2s_fuzz_engine_reset(c->e);
-		if (self_check)
-			check_reset(d, x2s_fuzz_engine_vm(c->e));
-		return c->e;
+	} else if (c->e) {
+		if (x2s_fuzz_engine_retarget(c->e, d)) {
+			fprintf(stderr,
+				"fuzz_diff: retargeting a cached VM failed\n");
+			abort();
+		}
+	} else {
+		c->e = x2s_fuzz_engine_new(d, nr_fns);
+		if (!c->e) {
+			fprintf(stderr,
+				"fuzz_diff: a decoded configuration failed\n");
+			abort();
+		}
 	}
-	x2s_fuzz_engine_free(c->e);
 	memcpy(c->key, key, FUZZ_KEY_LEN);
-	c->e = x2s_fuzz_engine_new(d);
-	if (!c->e) {
-		fprintf(stderr, "fuzz_diff: a decoded configuration failed\n");
-		abort();
-	}
+	if (self_check)
+		check_reset(d, x2s_fuzz_engine_vm(c->e));
 	return c->e;
 }
 

@@ -32,7 +32,7 @@ static void fuzz_icr_init(void)
 	if (nr_configs > FUZZ_ICR_MAX_CONFIGS)
 		nr_configs = FUZZ_ICR_MAX_CONFIGS;
 	for (unsigned int i = 0; i < nr_configs; i++) {
-		engines[i] = x2s_fuzz_engine_new(x2s_named_config(i));
+		engines[i] = x2s_fuzz_engine_new(x2s_named_config(i), 1);
 		if (!engines[i]) {
 			fprintf(stderr, "fuzz_icr: configuration %u failed\n",
 				i);
