@@ -342,47 +342,69 @@ bool x2s_fuzz_engine_same(struct x2s_fuzz_engine *e, unsigned int slot)
 	return true;
 }
 
-enum x2s_verdict x2s_fuzz_engine_case(struct x2s_fuzz_engine *e, unsigned int s,
-				      uint32_t ecx, uint64_t data,
-				      x2s_fastpath_fn fn)
+void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int s,
+			   uint32_t ecx, uint64_t data,
+			   const x2s_fastpath_fn *fns, unsigned int n,
+			   enum x2s_verdict *verdicts)
 {
-	struct kvm_vcpu *vcpu;
-	enum x2s_verdict v;
-	fastpath_t fp;
-	int fast, slow;
-	bool warn;
+	struct kvm_vcpu *vcpu = s < e->nr ? e->kvm->vcpus[s] : NULL;
+	bool slow_warn = false, ran_slow = false;
+	int slow = 0;
 
-	if (s >= e->nr)
-		return X2S_VERDICT_DECLINED;
-	vcpu = e->kvm->vcpus[s];
-	x2s_warn_reset();
-	fz_load(e, s, ecx, data);
-	x2s_vcpu_raw_save(vcpu, &e->pre);
-	fp = fn ? fn(vcpu) : EXIT_FASTPATH_NONE;
-	if (fp == EXIT_FASTPATH_NONE) {
-		if (!fz_declined_clean(e, s))
-			v = X2S_VERDICT_DIRTY_NONE;
-		else
-			v = x2s_warn_count() ? X2S_VERDICT_WARN :
-					       X2S_VERDICT_DECLINED;
-		x2s_fuzz_engine_undo(e);
+	for (unsigned int k = 0; k < n; k++) {
+		bool mismatch, fast_warn;
+		fastpath_t fp;
+		int fast;
+
+		if (!vcpu || !fns[k] || e->nr_slots < 2) {
+			verdicts[k] = X2S_VERDICT_DECLINED;
+			continue;
+		}
 		x2s_warn_reset();
-		return v;
+		fz_load(e, s, ecx, data);
+		x2s_vcpu_raw_save(vcpu, &e->pre);
+		fp = fns[k](vcpu);
+		if (fp == EXIT_FASTPATH_NONE) {
+			if (!fz_declined_clean(e, s))
+				verdicts[k] = X2S_VERDICT_DIRTY_NONE;
+			else
+				verdicts[k] = x2s_warn_count() ?
+						      X2S_VERDICT_WARN :
+						      X2S_VERDICT_DECLINED;
+			x2s_fuzz_engine_undo(e);
+			continue;
+		}
+		fast = fz_status(vcpu, x2s_vmx_exit_finish(vcpu, fp));
+		x2s_fuzz_engine_normalise(e);
+		fast_warn = x2s_warn_count();
+		if (ran_slow) {
+			mismatch = fast != slow || !x2s_fuzz_engine_same(e, 0);
+		} else {
+			/*
+			 * The slow path runs once, when the first fastpath
+			 * takes the exit, from the same state; its outcome
+			 * stays in slot 0 for the others.
+			 */
+			x2s_fuzz_engine_capture(e, 1);
+			x2s_fuzz_engine_undo(e);
+			x2s_warn_reset();
+			fz_load(e, s, ecx, data);
+			slow = fz_status(
+				vcpu,
+				x2s_vmx_exit_finish(vcpu, EXIT_FASTPATH_NONE));
+			x2s_fuzz_engine_normalise(e);
+			slow_warn = x2s_warn_count();
+			ran_slow = true;
+			mismatch = fast != slow || !x2s_fuzz_engine_same(e, 1);
+			x2s_fuzz_engine_capture(e, 0);
+		}
+		x2s_fuzz_engine_undo(e);
+		if (mismatch)
+			verdicts[k] = X2S_VERDICT_MISMATCH;
+		else
+			verdicts[k] = fast_warn || slow_warn ?
+					      X2S_VERDICT_WARN :
+					      X2S_VERDICT_EQUAL;
 	}
-
-	fast = fz_status(vcpu, x2s_vmx_exit_finish(vcpu, fp));
-	x2s_fuzz_engine_normalise(e);
-	x2s_fuzz_engine_capture(e, 0);
-	x2s_fuzz_engine_undo(e);
-	fz_load(e, s, ecx, data);
-	slow = fz_status(vcpu, x2s_vmx_exit_finish(vcpu, EXIT_FASTPATH_NONE));
-	x2s_fuzz_engine_normalise(e);
-	warn = x2s_warn_count();
-	if (fast != slow || !x2s_fuzz_engine_same(e, 0))
-		v = X2S_VERDICT_MISMATCH;
-	else
-		v = warn ? X2S_VERDICT_WARN : X2S_VERDICT_EQUAL;
-	x2s_fuzz_engine_undo(e);
 	x2s_warn_reset();
-	return v;
 }

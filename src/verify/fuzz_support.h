@@ -3,7 +3,7 @@
  * x2sim fuzz support: one VM kept alive across many runs and undone line
  * by line between them, for fuzz targets that want raw speed.
  *
- * Two uses share it.  x2s_fuzz_engine_case() is the differential rule of
+ * Two uses share it.  x2s_fuzz_engine_cases() is the differential rule of
  * x2s_verify_case() on one WRMSR exit from the engine's start state
  * (fuzz_icr).  The step operations (rebase, undo, capture, same, reset)
  * let a caller run a sequence of exits, each through several fastpaths
@@ -23,7 +23,7 @@ struct x2s_fuzz_engine;
 /*
  * A VM from d, its state taken as the start of every case, with nr_slots
  * (<= X2S_FUZZ_SLOTS) outcome slots for x2s_fuzz_engine_capture(); at
- * least 1 for x2s_fuzz_engine_case().  NULL on error.
+ * least 2 for x2s_fuzz_engine_cases().  NULL on error.
  */
 struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d,
 					    unsigned int nr_slots);
@@ -40,15 +40,17 @@ void x2s_fuzz_engine_free(struct x2s_fuzz_engine *e);
 struct x2s_vm *x2s_fuzz_engine_vm(struct x2s_fuzz_engine *e);
 
 /*
- * One WRMSR exit of vCPU sender (ECX, EDX:EAX = data) with fn as the
- * fastpath and, if fn handled it, again without; the VM is back at its
- * base state afterwards.  Returns the verdict by the rule of
- * x2s_verify_case(), which a caller should rerun on anything but
- * DECLINED or EQUAL for the readable diff (and as a cross-check).
+ * One WRMSR exit of vCPU sender (ECX, EDX:EAX = data) through each of the
+ * n fastpaths fns[] and, if any of them handled it, once through the slow
+ * path; verdicts[k] is fns[k]'s by the rule of x2s_verify_case(), which a
+ * caller should rerun on anything but DECLINED or EQUAL for the readable
+ * diff (and as a cross-check).  Needs 2 slots; the VM is back at its base
+ * state afterwards.
  */
-enum x2s_verdict x2s_fuzz_engine_case(struct x2s_fuzz_engine *e,
-				      unsigned int sender, uint32_t ecx,
-				      uint64_t data, x2s_fastpath_fn fn);
+void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int sender,
+			   uint32_t ecx, uint64_t data,
+			   const x2s_fastpath_fn *fns, unsigned int n,
+			   enum x2s_verdict *verdicts);
 
 /* The VM's current state becomes the base x2s_fuzz_engine_undo() restores. */
 void x2s_fuzz_engine_rebase(struct x2s_fuzz_engine *e);

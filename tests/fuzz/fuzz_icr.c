@@ -32,7 +32,7 @@ static void fuzz_icr_init(void)
 	if (nr_configs > FUZZ_ICR_MAX_CONFIGS)
 		nr_configs = FUZZ_ICR_MAX_CONFIGS;
 	for (unsigned int i = 0; i < nr_configs; i++) {
-		engines[i] = x2s_fuzz_engine_new(x2s_named_config(i), 1);
+		engines[i] = x2s_fuzz_engine_new(x2s_named_config(i), 2);
 		if (!engines[i]) {
 			fprintf(stderr, "fuzz_icr: configuration %u failed\n",
 				i);
@@ -74,6 +74,7 @@ static void report(unsigned int cfg, unsigned int sender, uint32_t ecx,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t in[14] = { 0 };
+	enum x2s_verdict v[2];
 	unsigned int cfg, sender;
 	uint64_t icr = 0;
 	uint32_t ecx = 0;
@@ -89,12 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg = in[12] % nr_configs;
 	sender = in[13] % x2s_named_config(cfg)->nr_vcpus;
 
-	for (unsigned int k = 0; k < 2; k++) {
-		enum x2s_verdict v = x2s_fuzz_engine_case(engines[cfg], sender,
-							  ecx, icr, fns[k]);
-
-		if (v != X2S_VERDICT_DECLINED && v != X2S_VERDICT_EQUAL)
-			report(cfg, sender, ecx, icr, k, v);
-	}
+	x2s_fuzz_engine_cases(engines[cfg], sender, ecx, icr, fns, 2, v);
+	for (unsigned int k = 0; k < 2; k++)
+		if (v[k] != X2S_VERDICT_DECLINED && v[k] != X2S_VERDICT_EQUAL)
+			report(cfg, sender, ecx, icr, k, v[k]);
 	return 0;
 }

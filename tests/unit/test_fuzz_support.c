@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The fuzzers' fast engine (src/verify/fuzz_support.c) against the
+ * reference: every verdict x2s_fuzz_engine_cases() gives must be the one
+ * x2s_verify_case() gives from a VM built for the case alone, for every
+ * shipped variant (the broken ones included, so mismatches, WARNs and
+ * dirty declines are all exercised); the engine must be back at its start
+ * state after each input; and a retargeted VM must equal a new one.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "fastpath/fastpath.h"
+#include "verify/fuzz_support.h"
+#include "verify/verify.h"
+
+#define NR_FNS 4
+
+static const char *const fn_names[NR_FNS] = { "v1-posted", "v5.6-merged",
+					      "single-target", "upstream" };
+
+/* A deterministic spread of ICR values: every field, and reserved bits. */
+static uint64_t pick_icr(uint32_t *seed, unsigned int nr_vcpus)
+{
+	static const uint32_t dests[] = { 0,	1,	2,	    3,
+					  0xff, 0xffff, 0xffffffff, 0x10001 };
+	uint64_t icr;
+
+	*seed = *seed * 1103515245u + 12345u;
+	icr = (*seed >> 8) & 0xff;		    /* vector */
+	icr |= (uint64_t)((*seed >> 16) & 7) << 8;  /* delivery mode */
+	icr |= (uint64_t)((*seed >> 19) & 1) << 11; /* destination mode */
+	icr |= (uint64_t)((*seed >> 20) & 3) << 14; /* level, trigger */
+	icr |= (uint64_t)((*seed >> 22) & 3) << 18; /* shorthand */
+	if (((*seed >> 24) & 7) == 0)
+		icr |= 1ull << ((*seed >> 27) % 32); /* maybe a reserved bit */
+	*seed = *seed * 1103515245u + 12345u;
+	icr |= (uint64_t)dests[(*seed >> 10) % 8] << 32;
+	if (((*seed >> 20) & 3) == 0)
+		icr = (icr & ~(0xffffffffull << 32)) |
+		      (uint64_t)((*seed >> 13) % (nr_vcpus + 1)) << 32;
+	return icr;
+}
+
+static void engine_matches_verify_case(void **state)
+{
+	static const uint32_t msrs[] = { 0x830,	  0x830, 0x830,
+					 0x10830, 0x831, 0x80b };
+	x2s_fastpath_fn fns[NR_FNS];
+	unsigned int counts[5] = { 0 };
+	uint32_t seed = 7;
+
+	(void)state;
+	for (unsigned int k = 0; k < NR_FNS; k++)
+		fns[k] = x2s_fastpath_find(fn_names[k])->fn;
+	for (unsigned int i = 0; i < x2s_named_config_count(); i++) {
+		const struct x2s_vm_desc *d = x2s_named_config(i);
+		struct x2s_fuzz_engine *e = x2s_fuzz_engine_new(d, 2);
+
+		assert_non_null(e);
+		for (unsigned int n = 0; n < 60; n++) {
+			unsigned int s = n % d->nr_vcpus;
+			uint32_t ecx = msrs[n % 6];
+			uint64_t icr = pick_icr(&seed, d->nr_vcpus);
+			enum x2s_verdict v[NR_FNS];
+
+			x2s_fuzz_engine_cases(e, s, ecx, icr, fns, NR_FNS, v);
+			for (unsigned int k = 0; k < NR_FNS; k++) {
+				struct x2s_case c;
+				struct x2s_case_result res;
+
+				memset(&c, 0, sizeof(c));
+				c.config = *d;
+				c.sender = s;
+				c.ecx = ecx;
+				c.data = icr;
+				assert_int_equal(
+					x2s_verify_case(&c, fns[k],
+							X2S_CONTRACT_NONE, &res,
+							NULL, NULL, NULL),
+					0);
+				if (res.verdict != v[k])
+					fail_msg(
+						"%s, %s, vCPU %u, WRMSR(%#x) = %#llx: engine %s, x2s_verify_case %s",
+						d->name, fn_names[k], s, ecx,
+						(unsigned long long)icr,
+						x2s_verdict_name(v[k]),
+						x2s_verdict_name(res.verdict));
+				counts[v[k]]++;
+			}
+		}
+		x2s_fuzz_engine_free(e);
+	}
+	/* The sample reaches every verdict the shipped variants give. */
+	assert_true(counts[X2S_VERDICT_DECLINED] > 0);
+	assert_true(counts[X2S_VERDICT_EQUAL] > 0);
+	assert_true(counts[X2S_VERDICT_MISMATCH] > 0);
+	assert_true(counts[X2S_VERDICT_WARN] > 0);
+}
+
+static void assert_same_vm(struct x2s_vm *a, struct x2s_vm *b, unsigned int nr)
+{
+	struct x2s_vcpu_state *sa = calloc(nr, sizeof(*sa));
+	struct x2s_vcpu_state *sb = calloc(nr, sizeof(*sb));
+
+	assert_non_null(sa);
+	assert_non_null(sb);
+	assert_int_equal(x2s_vm_save(a, sa), 0);
+	assert_int_equal(x2s_vm_save(b, sb), 0);
+	if (memcmp(sa, sb, nr * sizeof(*sa))) {
+		x2s_state_diff(sa, sb, nr, stderr);
+		fail_msg("the engine's VM differs from a new one");
+	}
+	free(sa);
+	free(sb);
+}
+
+/* Inputs leave the engine at its start state. */
+static void engine_returns_to_start(void **state)
+{
+	const struct x2s_vm_desc *d = x2s_named_config_find("x2apic-4");
+	x2s_fastpath_fn fn = x2s_fastpath_find("upstream")->fn;
+	struct x2s_fuzz_engine *e = x2s_fuzz_engine_new(d, 2);
+	struct x2s_vm *fresh;
+	enum x2s_verdict v;
+	uint32_t seed = 99;
+
+	(void)state;
+	assert_non_null(e);
+	for (unsigned int n = 0; n < 200; n++)
+		x2s_fuzz_engine_cases(e, n % 4, 0x830, pick_icr(&seed, 4), &fn,
+				      1, &v);
+	assert_int_equal(x2s_vm_desc_create(d, &fresh), 0);
+	assert_same_vm(x2s_fuzz_engine_vm(e), fresh, d->nr_vcpus);
+	x2s_vm_destroy(fresh);
+	x2s_fuzz_engine_free(e);
+}
+
+/*
+ * Retargeting goes back to the created state and applies the new
+ * description: the VM equals one built for it, whatever ran before.
+ */
+static void retarget_equals_new_vm(void **state)
+{
+	struct x2s_vm_desc a, b;
+	struct x2s_fuzz_engine *e;
+	struct x2s_vm *fresh;
+	x2s_fastpath_fn fn = x2s_fastpath_find("upstream")->fn;
+	enum x2s_verdict v;
+
+	(void)state;
+	x2s_vm_desc_init(&a, "a", 3);
+	a.vcpu[1].apic_mode = X2S_APIC_MODE_XAPIC;
+	a.vcpu[1].xapic_id = 7;
+	a.vcpu[2].mp_state = KVM_MP_STATE_HALTED;
+	x2s_vm_desc_init(&b, "b", 3);
+	b.vcpu[0].guest_mode = true;
+	b.vcpu[0].l1_intercept = true;
+	b.vcpu[1].sw_enabled = false;
+	b.vcpu[2].rflags_if = false;
+	e = x2s_fuzz_engine_new(&a, 2);
+	assert_non_null(e);
+	/* Some exits first, so the base is not the created state. */
+	x2s_fuzz_engine_cases(e, 0, 0x830, 0x0000000100000030ull, &fn, 1, &v);
+	assert_int_equal(x2s_fuzz_engine_retarget(e, &b), 0);
+	assert_int_equal(x2s_vm_desc_create(&b, &fresh), 0);
+	assert_same_vm(x2s_fuzz_engine_vm(e), fresh, 3);
+	x2s_vm_destroy(fresh);
+	/* And back. */
+	assert_int_equal(x2s_fuzz_engine_retarget(e, &a), 0);
+	assert_int_equal(x2s_vm_desc_create(&a, &fresh), 0);
+	assert_same_vm(x2s_fuzz_engine_vm(e), fresh, 3);
+	x2s_vm_destroy(fresh);
+	x2s_fuzz_engine_free(e);
+}
+
+/* A description needing another VM (vCPU count, knobs) is refused. */
+static void retarget_refuses_other_vm(void **state)
+{
+	struct x2s_vm_desc a, b;
+	struct x2s_fuzz_engine *e;
+	struct x2s_vm *fresh;
+
+	(void)state;
+	x2s_vm_desc_init(&a, "a", 2);
+	e = x2s_fuzz_engine_new(&a, 2);
+	assert_non_null(e);
+	x2s_vm_desc_init(&b, "b", 3);
+	assert_int_equal(x2s_fuzz_engine_retarget(e, &b), -EINVAL);
+	x2s_vm_desc_init(&b, "b", 2);
+	b.vector_hashing = false;
+	assert_int_equal(x2s_fuzz_engine_retarget(e, &b), -EINVAL);
+	x2s_vm_desc_init(&b, "b", 2);
+	b.vcpu[1].apicv = true;
+	assert_int_equal(x2s_fuzz_engine_retarget(e, &b), -EINVAL);
+	/* Nothing changed. */
+	assert_int_equal(x2s_vm_desc_create(&a, &fresh), 0);
+	assert_same_vm(x2s_fuzz_engine_vm(e), fresh, 2);
+	x2s_vm_destroy(fresh);
+	/* Slot counts out of range. */
+	assert_null(x2s_fuzz_engine_new(&a, 0));
+	assert_null(x2s_fuzz_engine_new(&a, X2S_FUZZ_SLOTS + 1));
+	x2s_fuzz_engine_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(engine_matches_verify_case),
+		cmocka_unit_test(engine_returns_to_start),
+		cmocka_unit_test(retarget_equals_new_vm),
+		cmocka_unit_test(retarget_refuses_other_vm),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
