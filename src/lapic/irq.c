@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <string.h>
 
 #include "core/core.h"
 #include "lapic/lapic.h"
@@ -233,10 +234,11 @@ static void kvm_recalculate_logical_map(struct kvm_apic_map *new,
  */
 void kvm_recalculate_apic_map(struct kvm *kvm)
 {
-	struct kvm_apic_map *new;
+	struct kvm_apic_map *new, *old = kvm->arch.apic_map;
 	struct kvm_vcpu *vcpu;
 	unsigned long i;
 	u32 max_id = 255; /* room for every xAPIC ID */
+	size_t size;
 
 	if (!kvm->arch.apic_map_dirty)
 		return;
@@ -246,8 +248,21 @@ void kvm_recalculate_apic_map(struct kvm *kvm)
 		    kvm_x2apic_id(vcpu->arch.apic) > max_id)
 			max_id = kvm_x2apic_id(vcpu->arch.apic);
 
-	new = calloc(1, sizeof(*new) + sizeof(struct kvm_lapic *) *
-					       ((size_t)max_id + 1));
+	/*
+	 * x2sim: no RCU.  KVM builds a new map and frees the old one after
+	 * a grace period; here nothing holds a pointer into the map between
+	 * deliveries, so a map of the same size is rebuilt in the old one's
+	 * memory (the verifier and fuzzers recalculate it very often).
+	 */
+	size = sizeof(*new) + sizeof(struct kvm_lapic *) * ((size_t)max_id + 1);
+	kvm->arch.apic_map = NULL;
+	if (old && old->max_apic_id == max_id) {
+		new = old;
+		memset(new, 0, size);
+	} else {
+		free(old);
+		new = calloc(1, size);
+	}
 	if (new) {
 		new->max_apic_id = max_id;
 		new->logical_mode = KVM_APIC_MODE_SW_DISABLED;
@@ -268,10 +283,8 @@ void kvm_recalculate_apic_map(struct kvm *kvm)
 	 * x2sim: KVM also sets or clears the APICv inhibits
 	 * PHYSICAL_ID_ALIASED, LOGICAL_ID_ALIASED and APIC_ID_MODIFIED
 	 * here; the model leaves kvm->arch.apicv_enabled to the VM's
-	 * configuration.  There is no RCU either: the old map is freed at
-	 * once, since nothing holds a pointer into it between deliveries.
+	 * configuration.
 	 */
-	free(kvm->arch.apic_map);
 	kvm->arch.apic_map = new;
 	kvm->arch.apic_map_dirty = false;
 }
