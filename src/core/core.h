@@ -21,6 +21,13 @@ struct kvm_vcpu *x2s_vm_vcpu(struct x2s_vm *vm, unsigned int idx);
 void x2s_vcpu_load_exit(struct kvm_vcpu *vcpu, const struct x2s_exit *exit);
 /* The WRMSR exit: ECX = msr, EDX:EAX = data, instruction length 2. */
 void x2s_vcpu_load_wrmsr(struct kvm_vcpu *vcpu, u32 msr, u64 data);
+/*
+ * The result of an exit or entry whose handling returned r (1: the vCPU
+ * goes back into the guest, 0: to userspace, KVM's rule); res->fastpath
+ * is the caller's.
+ */
+void x2s_exit_result_fill(struct kvm_vcpu *vcpu, int r,
+			  struct x2s_exit_result *res);
 
 /*
  * The part of struct x2s_vcpu_state after the register page, filled from

@@ -490,9 +490,8 @@ void x2s_vcpu_load_exit(struct kvm_vcpu *vcpu, const struct x2s_exit *exit)
 	vmx->mmio.valid = exit->mmio_len != 0;
 }
 
-/* r: 1 the vCPU goes (back) into the guest, 0 userspace (KVM's rule). */
-static void fill_result(struct kvm_vcpu *vcpu, int r,
-			struct x2s_exit_result *res)
+void x2s_exit_result_fill(struct kvm_vcpu *vcpu, int r,
+			  struct x2s_exit_result *res)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 
@@ -528,7 +527,7 @@ int x2s_vcpu_exit(struct x2s_vm *vm, unsigned int idx,
 	memset(res, 0, sizeof(*res));
 	x2s_vcpu_load_exit(vcpu, exit);
 	r = x2s_vmx_handle_exit(vcpu, &fastpath);
-	fill_result(vcpu, r, res);
+	x2s_exit_result_fill(vcpu, r, res);
 	res->fastpath = (int)fastpath;
 	return 0;
 }
@@ -545,7 +544,7 @@ int x2s_vcpu_enter(struct x2s_vm *vm, unsigned int idx,
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 	to_vmx(vcpu)->nested.last_exit.happened = false;
 	r = x2s_vcpu_prepare_entry(vcpu);
-	fill_result(vcpu, r, res);
+	x2s_exit_result_fill(vcpu, r, res);
 	return 0;
 }
 

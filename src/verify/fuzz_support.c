@@ -284,12 +284,33 @@ static bool fz_declined_clean(struct x2s_fuzz_engine *e, unsigned int s)
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 		struct kvm_lapic *apic = vcpu->arch.apic;
 
-		/* The sender's lines are held to pre by fz_equal. */
+		/* The sender's page writes show in its dirty_lines (raw). */
 		if (i != s && apic && apic->dirty_lines)
 			return false;
 		if (!x2s_vcpu_raw_equal(vcpu, i == s ? &e->pre : &e->v[i].base))
 			return false;
 	}
+	return true;
+}
+
+bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *e, unsigned int s,
+			  const struct x2s_exit *exit, x2s_fastpath_fn fn,
+			  struct x2s_exit_result *res)
+{
+	struct kvm_vcpu *vcpu = e->kvm->vcpus[s];
+	fastpath_t fp;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	x2s_vcpu_load_exit(vcpu, exit);
+	x2s_vmx_exit_begin(vcpu);
+	x2s_vcpu_raw_save(vcpu, &e->pre);
+	fp = x2s_vmx_exit_fastpath(vcpu, fn);
+	if (fp == EXIT_FASTPATH_NONE && fz_declined_clean(e, s))
+		return false;
+	r = x2s_vmx_exit_finish(vcpu, fp);
+	x2s_exit_result_fill(vcpu, r, res);
+	res->fastpath = (int)fp;
 	return true;
 }
 

@@ -52,6 +52,16 @@ void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int sender,
 			   const x2s_fastpath_fn *fns, unsigned int n,
 			   enum x2s_verdict *verdicts);
 
+/*
+ * Exit on vCPU sender (its GPRs are the caller's) with fn as the fastpath
+ * hook, from the base state.  When fn declines it without changing
+ * anything, the rest would be the slow path's run: false, and nothing
+ * more is done (undo before the next run).  Otherwise the exit runs to
+ * its end, res gets its result, and true.
+ */
+bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *e, unsigned int sender,
+			  const struct x2s_exit *exit, x2s_fastpath_fn fn,
+			  struct x2s_exit_result *res);
 /* The VM's current state becomes the base x2s_fuzz_engine_undo() restores. */
 void x2s_fuzz_engine_rebase(struct x2s_fuzz_engine *e);
 /* Back to the base: the dirtied page lines and the model structs. */

@@ -332,13 +332,16 @@ unexpected_vmexit:
  * otherwise the hook sees every exit and does its own reason and
  * guest-mode checks, as vmx_exit_handlers_fastpath() does.
  */
-static fastpath_t vmx_exit_handlers_fastpath(struct kvm_vcpu *vcpu)
+fastpath_t x2s_vmx_exit_fastpath(struct kvm_vcpu *vcpu, x2s_fastpath_fn fn)
 {
-	x2s_fastpath_fn fn = to_kvm_vmx(vcpu->kvm)->fastpath;
-
 	if (vmx_get_exit_reason(vcpu).failed_vmentry || !fn)
 		return EXIT_FASTPATH_NONE;
 	return fn(vcpu);
+}
+
+static fastpath_t vmx_exit_handlers_fastpath(struct kvm_vcpu *vcpu)
+{
+	return x2s_vmx_exit_fastpath(vcpu, to_kvm_vmx(vcpu->kvm)->fastpath);
 }
 
 void vmx_apicv_pre_state_restore(struct kvm_vcpu *vcpu)

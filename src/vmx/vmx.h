@@ -362,6 +362,11 @@ int x2s_vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t *fastpath);
  */
 void x2s_vmx_exit_begin(struct kvm_vcpu *vcpu);
 int x2s_vmx_exit_finish(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath);
+/*
+ * The fastpath call between them: fn's result, NONE without fn or after a
+ * failed VM entry (vmx_exit_handlers_fastpath() with fn as the hook).
+ */
+fastpath_t x2s_vmx_exit_fastpath(struct kvm_vcpu *vcpu, x2s_fastpath_fn fn);
 
 /*
  * The pre-entry half of vcpu_enter_guest(): process requests, accept
