@@ -289,30 +289,13 @@ static struct engine *engine_new(const struct x2s_vm_desc *d)
 	return e;
 }
 
-/*
- * Put vCPU i back to the base; true if something the APIC map is built
- * from had moved (then the map must be rebuilt).
- */
-static bool engine_restore_vcpu(struct engine *e, unsigned int i)
-{
-	struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
-	struct kvm_lapic *apic = vcpu->arch.apic;
-	struct vcpu_base *b = &e->base[i];
-	u64 lines = apic ? apic->dirty_lines : 0;
-	bool map_moved = x2s_vcpu_map_inputs_moved(vcpu, &b->raw, lines);
-
-	if (apic)
-		x2s_page_copy_lines(apic->regs, b->page, lines);
-	x2s_vcpu_raw_load(vcpu, &b->raw);
-	return map_moved;
-}
-
 static void engine_restore(struct engine *e)
 {
 	bool map_moved = e->kvm->arch.apic_map_dirty;
 
 	for (unsigned int i = 0; i < e->nr; i++)
-		map_moved |= engine_restore_vcpu(e, i);
+		map_moved |= x2s_vcpu_raw_undo(
+			e->kvm->vcpus[i], &e->base[i].raw, e->base[i].page);
 	e->loaded = -1;
 	/*
 	 * A case that moved an APIC in the map (an APIC_BASE, ID, LDR, DFR
@@ -522,7 +505,9 @@ static void engine_case(struct engine *e, unsigned int s, u32 ecx, u64 data,
 	x2s_warn_reset();
 
 	if (e->loaded >= 0 && e->loaded != (int)s)
-		engine_restore_vcpu(e, (unsigned int)e->loaded);
+		x2s_vcpu_raw_undo(e->kvm->vcpus[e->loaded],
+				  &e->base[e->loaded].raw,
+				  e->base[e->loaded].page);
 	e->loaded = -1;
 	engine_load(e, s, ecx, data);
 	x2s_vmx_exit_begin(vcpu);

@@ -182,17 +182,9 @@ void x2s_fuzz_engine_undo(struct x2s_fuzz_engine *e)
 {
 	bool moved = false;
 
-	for (unsigned int i = 0; i < e->nr; i++) {
-		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
-		struct kvm_lapic *apic = vcpu->arch.apic;
-		struct fz_vcpu *b = &e->v[i];
-		u64 lines = apic ? apic->dirty_lines : 0;
-
-		moved |= x2s_vcpu_map_inputs_moved(vcpu, &b->base, lines);
-		if (apic)
-			x2s_page_copy_lines(apic->regs, b->page, lines);
-		x2s_vcpu_raw_load(vcpu, &b->base);
-	}
+	for (unsigned int i = 0; i < e->nr; i++)
+		moved |= x2s_vcpu_raw_undo(e->kvm->vcpus[i], &e->v[i].base,
+					   e->v[i].page);
 	fz_fix_map(e, moved);
 }
 

@@ -55,6 +55,19 @@ bool x2s_vcpu_map_inputs_moved(struct kvm_vcpu *vcpu,
 			apic->sw_enabled != raw->apic.sw_enabled);
 }
 
+bool x2s_vcpu_raw_undo(struct kvm_vcpu *vcpu, const struct x2s_vcpu_raw *raw,
+		       const u8 *page)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	u64 lines = apic ? apic->dirty_lines : 0;
+	bool moved = x2s_vcpu_map_inputs_moved(vcpu, raw, lines);
+
+	if (apic)
+		x2s_page_copy_lines(apic->regs, page, lines);
+	x2s_vcpu_raw_load(vcpu, raw);
+	return moved;
+}
+
 void x2s_page_copy_lines(void *dst, const void *src, u64 lines)
 {
 	for (; lines; lines &= lines - 1) {

@@ -31,6 +31,13 @@ bool x2s_vcpu_raw_equal(struct kvm_vcpu *vcpu, const struct x2s_vcpu_raw *raw);
  */
 bool x2s_vcpu_map_inputs_moved(struct kvm_vcpu *vcpu,
 			       const struct x2s_vcpu_raw *raw, u64 lines);
+/*
+ * Put vcpu back to raw, and its register page to page on the lines
+ * written since raw was taken (raw's page); true if anything the APIC map
+ * is built from moved (the map must then be rebuilt).
+ */
+bool x2s_vcpu_raw_undo(struct kvm_vcpu *vcpu, const struct x2s_vcpu_raw *raw,
+		       const u8 *page);
 /* Copy the 64-byte lines set in lines from one register page to another. */
 void x2s_page_copy_lines(void *dst, const void *src, u64 lines);
 
