@@ -4,7 +4,7 @@ WERROR ?= OFF
 JOBS ?= 2
 CMAKE_ARGS = -DX2SIM_WERROR=$(WERROR)
 
-.PHONY: all deps build demo check check-asan check-tsan bench install clean fuzz fuzz-afl
+.PHONY: all deps build demo check check-asan check-tsan bench bench-fuzz install clean fuzz fuzz-afl
 
 all: build
 
@@ -58,6 +58,14 @@ fuzz: deps
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j$(JOBS)
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Fuzzing throughput, both builds (bench/fuzz/run.sh): execs/s per target.
+bench-fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j$(JOBS)
+	cmake --preset fuzz-fast >/dev/null
+	cmake --build --preset fuzz-fast -j$(JOBS)
+	bash bench/fuzz/run.sh $(FUZZ_SECONDS)
 
 # AFL++ (installed here only, never by make check): one target, briefly.
 AFL_TARGET ?= fuzz_icr

@@ -23,6 +23,12 @@ cmake -DOUT="$WORK/x2sim_configs.c" \
 	-DARRAY=x2s_embedded_configs -DARRAY_COUNT=x2s_nr_embedded_configs \
 	-P "$SRC/cmake/embed.cmake"
 COMMON="-std=gnu11 -fno-strict-aliasing -fvisibility=hidden -I$SRC/include -I$SRC/src"
+# libFuzzer's coverage for the model only, as in the CMake fuzz presets.
+case "$CFLAGS" in
+*fuzzer-no-link*)
+	COMMON="$COMMON -fsanitize-coverage-ignorelist=$SRC/tests/fuzz/coverage.ignore"
+	;;
+esac
 objs=()
 for f in "$SRC"/src/{core,lapic,vmx,fastpath,verify}/*.c "$WORK/x2sim_configs.c" \
 	"$SRC/src/guest/loader.c"; do

@@ -1,0 +1,48 @@
+#!/bin/bash
+# Fuzzing throughput (docs/fuzzing.md): every libFuzzer target, in the
+# required build (ASan + UBSan, preset fuzz) and the throughput build (no
+# sanitizers, preset fuzz-fast), for SECONDS each from its seed corpus with
+# a fixed seed, into a scratch corpus (the committed one is not written).
+# Prints execs/s as libFuzzer counts them (wall clock) and per CPU second
+# (user + sys: steadier on a shared machine), and fuzz_floor, a target that
+# does nothing: libFuzzer's own cost.  Run from anywhere:
+#   make bench-fuzz [FUZZ_SECONDS=N]      or      bench/fuzz/run.sh [SECONDS]
+set -eu
+cd "$(dirname "$0")/../.."
+secs=${1:-20}
+out=build/fuzz-bench.txt
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+# fuzz_icr reads 14 bytes; longer inputs only cost copying.
+declare -A opts=([fuzz_icr]="-max_len=14" [fuzz_diff]="" [fuzz_elf]=""
+	[fuzz_floor]="-max_len=14")
+
+printf '%-10s %-20s %10s %12s %14s\n' build target runs "execs/s" \
+	"execs/CPU-s" | tee "$out"
+for preset in fuzz fuzz-fast; do
+	case $preset in
+	fuzz) dir=build/fuzz-libfuzzer label=asan+ubsan ;;
+	*) dir=build/fuzz-fast label=no-sanitizer ;;
+	esac
+	for t in fuzz_icr fuzz_diff fuzz_elf fuzz_floor; do
+		bin=$dir/tests/fuzz/$t
+		corpus=tests/fuzz/corpus/$t
+		[ -d "$corpus" ] || corpus=
+		rm -rf "$scratch/c" && mkdir "$scratch/c"
+		TIMEFORMAT='%U %S'
+		# shellcheck disable=SC2086
+		{ time ASAN_OPTIONS=detect_leaks=0 "$bin" -seed=1 \
+			-max_total_time="$secs" -print_final_stats=1 \
+			${opts[$t]} "$scratch/c" $corpus \
+			>"$scratch/log" 2>&1; } 2>"$scratch/time"
+		runs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' \
+			"$scratch/log")
+		eps=$(sed -n 's/^stat::average_exec_per_sec:[[:space:]]*//p' \
+			"$scratch/log")
+		cpu=$(awk '{ print $1 + $2 }' "$scratch/time")
+		cps=$(awk -v r="${runs:-0}" -v c="$cpu" \
+			'BEGIN { printf "%d", (c > 0 ? r / c : 0) }')
+		printf '%-10s %-20s %10s %12s %14s\n' "$label" "$t" \
+			"${runs:-?}" "${eps:-?}" "$cps" | tee -a "$out"
+	done
+done
