@@ -83,7 +83,16 @@ X2S_API int x2s_vcpu_set_dfr(struct x2s_vm *vm, unsigned int vcpu,
 /* KVM_MP_STATE_* (0 runnable, 1 uninitialized, 2 INIT received, 3 halted). */
 X2S_API int x2s_vcpu_set_mp_state(struct x2s_vm *vm, unsigned int vcpu,
 				  uint32_t mp_state);
-/* Run L2; l1_intercepts_x2apic: L1's MSR bitmap intercepts 0x800-0x8ff. */
+/*
+ * l2 true: L1 has done VMXON and VMLAUNCH, the vCPU runs L2;
+ * l1_intercepts_x2apic: L1's MSR bitmap intercepts 0x800-0x8ff.  L1 stays
+ * in VMX operation across nested VM exits (INIT is then blocked: it stays
+ * latched until the vCPU enters L2 again, where it becomes an INIT_SIGNAL
+ * exit to L1).  l2 true is refused for a vCPU waiting for SIPI, and with
+ * INIT or SIPI pending unless INIT is latched in VMX root operation.
+ * l2 false: the vCPU is not in VMX operation at all (as after VMXOFF):
+ * neither L2 nor VMX root, so INIT resets it again.
+ */
 X2S_API int x2s_vcpu_set_guest_mode(struct x2s_vm *vm, unsigned int vcpu,
 				    bool l2, bool l1_intercepts_x2apic);
 /* KVM_SET_GUEST_DEBUG flags (KVM_GUESTDBG_ENABLE | _SINGLESTEP). */
@@ -242,7 +251,8 @@ struct x2s_vcpu_state {
 	uint32_t nested_exit_reason;
 	uint8_t nested_exit;
 	uint8_t guest_mode;
-	uint8_t pad[2];
+	uint8_t vmxon; /* L1 did VMXON: runs L2 or is in VMX root */
+	uint8_t pad[1];
 	uint32_t arb_prio; /* lowest-priority arbitration counter */
 };
 

@@ -78,6 +78,7 @@ void x2s_vcpu_save_small(struct kvm_vcpu *vcpu, struct x2s_vcpu_state *st)
 	st->nested_exit = vmx->nested.last_exit.happened;
 	st->nested_exit_reason = vmx->nested.last_exit.exit_reason;
 	st->guest_mode = vcpu->arch.guest_mode;
+	st->vmxon = vmx->nested.vmxon;
 	st->arb_prio = (u32)vcpu->arch.apic_arb_prio;
 }
 
@@ -109,9 +110,11 @@ static void apic_recompute_caches(struct kvm_vcpu *vcpu)
 }
 
 /*
- * What KVM would refuse to load (KVM_SET_MP_STATE, KVM_SET_MSRS of
- * APIC_BASE): an unknown mp_state, INIT/SIPI states without an in-kernel
- * LAPIC or in guest mode, APIC_BASE reserved bits or EXTD without EN.
+ * What KVM would refuse to load (KVM_SET_NESTED_STATE, KVM_SET_MP_STATE,
+ * KVM_SET_MSRS of APIC_BASE): guest mode without VMXON, an unknown
+ * mp_state, INIT/SIPI states without an in-kernel LAPIC or with INIT
+ * blocked in VMX root operation (and, x2sim, in guest mode, see
+ * x2s_vcpu_set_mp_state), APIC_BASE reserved bits or EXTD without EN.
  */
 static bool state_valid(struct kvm_vcpu *vcpu, const struct x2s_vcpu_state *st)
 {
@@ -119,8 +122,10 @@ static bool state_valid(struct kvm_vcpu *vcpu, const struct x2s_vcpu_state *st)
 	bool init_state = st->mp_state == KVM_MP_STATE_INIT_RECEIVED ||
 			  st->mp_state == KVM_MP_STATE_SIPI_RECEIVED;
 
+	if (st->guest_mode && !st->vmxon)
+		return false;
 	if (st->mp_state > KVM_MP_STATE_SIPI_RECEIVED ||
-	    (init_state && (!vcpu->arch.apic || st->guest_mode)) ||
+	    (init_state && (!vcpu->arch.apic || st->vmxon)) ||
 	    (!vcpu->arch.apic && st->mp_state != KVM_MP_STATE_RUNNABLE))
 		return false;
 	if (st->apic_base & reserved)
@@ -184,6 +189,7 @@ int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
 	vmx->nested.last_exit.happened = st->nested_exit;
 	vmx->nested.last_exit.exit_reason = st->nested_exit_reason;
 	vcpu->arch.guest_mode = st->guest_mode;
+	vmx->nested.vmxon = st->vmxon;
 	vcpu->arch.apic_arb_prio = (int)st->arb_prio;
 	kvm_apic_map_mark_dirty(vcpu->kvm);
 	return 0;
@@ -396,6 +402,7 @@ static unsigned int diff_one(const struct x2s_vcpu_state *a,
 	DIFF_FIELD(nested_exit_reason, "%llu");
 	DIFF_FIELD(nested_exit, "%llu");
 	DIFF_FIELD(guest_mode, "%llu");
+	DIFF_FIELD(vmxon, "%llu");
 	DIFF_FIELD(arb_prio, "%llu");
 	return n;
 }

@@ -281,11 +281,14 @@ int x2s_vcpu_set_mp_state(struct x2s_vm *vm, unsigned int idx,
 		return -EINVAL;
 	/*
 	 * KVM_SET_MP_STATE: INIT/SIPI states need the in-kernel LAPIC, and
-	 * are refused while INIT is latched (VMX: in guest mode).
+	 * are refused while INIT is blocked (VMX root operation).  x2sim:
+	 * also refused in guest mode, where KVM takes them as L2 waiting for
+	 * SIPI; the model has no wait-for-SIPI activity state for L2.
 	 */
 	if ((mp_state == KVM_MP_STATE_INIT_RECEIVED ||
 	     mp_state == KVM_MP_STATE_SIPI_RECEIVED) &&
-	    (!lapic_in_kernel(vcpu) || is_guest_mode(vcpu)))
+	    (!lapic_in_kernel(vcpu) || is_guest_mode(vcpu) ||
+	     !kvm_apic_init_sipi_allowed(vcpu)))
 		return -EINVAL;
 	if (mp_state == KVM_MP_STATE_SIPI_RECEIVED) {
 		/* As KVM: an INIT-received vCPU with the SIPI still pending. */
@@ -302,12 +305,19 @@ int x2s_vcpu_set_guest_mode(struct x2s_vm *vm, unsigned int idx, bool l2,
 			    bool l1_intercepts_x2apic)
 {
 	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+	bool init_blocked;
 
 	if (!vcpu || (!l2 && l1_intercepts_x2apic))
 		return -EINVAL;
-	/* A vCPU waiting for SIPI is not running L2 (INIT is latched there). */
+	init_blocked = vmx_apic_init_signal_blocked(vcpu);
+	/*
+	 * A vCPU waiting for SIPI is not running L2 (x2sim: L2 has no
+	 * wait-for-SIPI activity state).  A pending INIT or SIPI reaches L2
+	 * only from VMX root operation, where INIT stays latched; in any
+	 * other state it is acted on before L1 could VMLAUNCH.
+	 */
 	if (l2 && (vcpu->arch.mp_state == KVM_MP_STATE_INIT_RECEIVED ||
-		   kvm_apic_has_pending_init_or_sipi(vcpu)))
+		   (kvm_apic_has_pending_init_or_sipi(vcpu) && !init_blocked)))
 		return -EINVAL;
 	for (u32 msr = APIC_BASE_MSR; msr <= APIC_BASE_MSR + 0xff; msr++) {
 		if (nested_vmx_set_msr_intercept(vcpu, msr, true,
@@ -316,7 +326,16 @@ int x2s_vcpu_set_guest_mode(struct x2s_vm *vm, unsigned int idx, bool l2,
 						 l1_intercepts_x2apic))
 			return -ENOMEM;
 	}
+	/* x2sim: VMXON and VMLAUNCH, or VMXOFF from wherever the vCPU is. */
+	to_vmx(vcpu)->nested.vmxon = l2;
 	vcpu->arch.guest_mode = l2;
+	/*
+	 * VM entry to L2 and VMXOFF both unblock INIT: a latched INIT or
+	 * SIPI is looked at again (nested_vmx_enter_non_root_mode(),
+	 * handle_vmxoff()).
+	 */
+	if (init_blocked && kvm_apic_has_pending_init_or_sipi(vcpu))
+		kvm_make_request(KVM_REQ_EVENT, vcpu);
 	return 0;
 }
 

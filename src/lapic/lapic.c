@@ -1144,6 +1144,12 @@ static void x2s_vcpu_init_reset(struct kvm_vcpu *vcpu)
 	kvm_rip_write(vcpu, 0xfff0);
 }
 
+bool kvm_apic_init_sipi_allowed(struct kvm_vcpu *vcpu)
+{
+	/* x2sim: no SMM, which blocks INIT too. */
+	return !vmx_apic_init_signal_blocked(vcpu);
+}
+
 int kvm_apic_accept_events(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
@@ -1151,13 +1157,23 @@ int kvm_apic_accept_events(struct kvm_vcpu *vcpu)
 	if (!kvm_apic_has_pending_init_or_sipi(vcpu))
 		return 0;
 
-	/*
-	 * INIT is blocked in VMX non-root and root operation; in L2 KVM
-	 * first turns a pending INIT into an INIT_SIGNAL exit to L1.
-	 * x2sim: no nested INIT exit and no SMM; in guest mode the INIT stays
-	 * latched and a SIPI is dropped, as after that exit in KVM.
-	 */
+	/* In L2, INIT (and SIPI) are first turned into exits to L1. */
 	if (is_guest_mode(vcpu)) {
+		int r = kvm_check_nested_events(vcpu);
+
+		if (r < 0)
+			return r == -EBUSY ? 0 : r;
+		/*
+		 * Go on even after a nested VM exit: L1 is now in VMX root
+		 * operation, where INIT is blocked and a SIPI must go.
+		 */
+	}
+
+	/*
+	 * INIT blocked (VMX root operation): it stays latched and a SIPI is
+	 * dropped; the vCPU cannot be waiting for SIPI then.
+	 */
+	if (!kvm_apic_init_sipi_allowed(vcpu)) {
 		WARN_ON_ONCE(vcpu->arch.mp_state == KVM_MP_STATE_INIT_RECEIVED);
 		apic->pending_events &= ~(1UL << KVM_APIC_SIPI);
 		return 0;

@@ -165,10 +165,14 @@ void kvm_apic_update_apicv(struct kvm_vcpu *vcpu);
  * becomes RUNNABLE, any other INIT_RECEIVED.  A SIPI in INIT_RECEIVED makes
  * it RUNNABLE with RIP = vector << 12 (x2sim: KVM has CS.base = vector <<
  * 12 and RIP = 0; the model has no segments); a SIPI in any other state
- * is discarded.  In guest mode (L2) INIT stays latched and SIPI is
- * dropped.  Returns 0.
+ * is discarded.  In guest mode (L2) a pending INIT first becomes a nested
+ * VM exit to L1 (EXIT_REASON_INIT_SIGNAL, kvm_check_nested_events).  In
+ * VMX root operation (L1 after VMXON) INIT stays latched, without reset,
+ * and a SIPI is dropped.  Returns 0.
  */
 int kvm_apic_accept_events(struct kvm_vcpu *vcpu);
+/* INIT and SIPI can be acted on: not blocked by VMX root operation. */
+bool kvm_apic_init_sipi_allowed(struct kvm_vcpu *vcpu);
 static inline bool kvm_apic_has_pending_init_or_sipi(struct kvm_vcpu *vcpu)
 {
 	return lapic_in_kernel(vcpu) && vcpu->arch.apic->pending_events;

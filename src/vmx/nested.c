@@ -166,8 +166,18 @@ void nested_vmx_vmexit(struct kvm_vcpu *vcpu, u32 vm_exit_reason,
 	nested->last_exit.happened = true;
 	nested->last_exit.exit_reason = vm_exit_reason;
 	nested->last_exit.exit_qualification = exit_qualification;
-	/* leave_guest_mode() */
+	/* leave_guest_mode(); L1 stays in VMX (root) operation. */
 	vcpu->arch.guest_mode = false;
+	/*
+	 * Events queued for re-injection into L2 and exceptions pending for
+	 * L2 belong to L2 (vmcs12's IDT-vectoring info, pending debug
+	 * exceptions), never to L1.  x2sim: vmcs12 has neither field, so
+	 * they are only dropped.
+	 */
+	vcpu->arch.nmi_injected = false;
+	vcpu->arch.exception.pending = false;
+	vcpu->arch.exception.injected = false;
+	vcpu->arch.interrupt.injected = false;
 	/* L1 runs again even if L2 had halted. */
 	vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
 	vcpu->arch.pv_unhalted = false;
@@ -177,6 +187,55 @@ void nested_vmx_vmexit(struct kvm_vcpu *vcpu, u32 vm_exit_reason,
 	 * which also shows that L2's instruction was not skipped.
 	 */
 	(void)exit_intr_info;
+}
+
+bool vmx_apic_init_signal_blocked(struct kvm_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->nested.vmxon && !is_guest_mode(vcpu);
+}
+
+int vmx_check_nested_events(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+	/*
+	 * A VM exit in the middle of delivering an event to L2 is not an
+	 * instruction boundary: the event is re-injected first.  x2sim: no
+	 * nested_run_pending (VMLAUNCH/VMRESUME are not modelled).
+	 */
+	bool block_nested_events = kvm_event_needs_reinjection(vcpu);
+
+	if (!lapic_in_kernel(vcpu))
+		return 0;
+	if (apic->pending_events & BIT(KVM_APIC_INIT)) {
+		if (block_nested_events)
+			return -EBUSY;
+		apic->pending_events &= ~BIT(KVM_APIC_INIT);
+		/* L2 in wait-for-SIPI is already where an INIT would put it. */
+		if (vcpu->arch.mp_state != KVM_MP_STATE_INIT_RECEIVED)
+			nested_vmx_vmexit(vcpu, EXIT_REASON_INIT_SIGNAL, 0, 0);
+		return 0;
+	}
+	if (apic->pending_events & BIT(KVM_APIC_SIPI)) {
+		if (block_nested_events)
+			return -EBUSY;
+		apic->pending_events &= ~BIT(KVM_APIC_SIPI);
+		/*
+		 * x2sim: L2 never waits for SIPI in the model (no activity
+		 * states; KVM_SET_MP_STATE refuses it in guest mode), so this
+		 * exit cannot happen; anywhere else the SIPI is dropped.
+		 */
+		if (vcpu->arch.mp_state == KVM_MP_STATE_INIT_RECEIVED) {
+			nested_vmx_vmexit(vcpu, EXIT_REASON_SIPI_SIGNAL, 0,
+					  apic->sipi_vector & 0xff);
+			return 0;
+		}
+	}
+	/*
+	 * x2sim: KVM goes on to MTF, exceptions L1 intercepts, the
+	 * preemption timer, SMI, NMI and interrupt exits to L1; the model's
+	 * L1 intercepts none of them (see nested_vmx_l1_wants_exit()).
+	 */
+	return 0;
 }
 
 bool nested_vmx_reflect_vmexit(struct kvm_vcpu *vcpu)

@@ -136,6 +136,12 @@ struct nested_vmx {
 	/* vmcs12's MSR bitmap (4 KiB, SDM 25.6.9); NULL: L1 uses none. */
 	u8 *msr_bitmap;
 	struct x2s_nested_exit last_exit;
+	/*
+	 * L1 is in VMX operation (it did VMXON): true in L2 and, after a
+	 * nested VM exit, in L1 (VMX root operation).  x2sim: there is no
+	 * VMXON/VMXOFF; x2s_vcpu_set_guest_mode() sets and clears it.
+	 */
+	bool vmxon;
 };
 
 /* The fastpath hook: called for every exit, like vmx_exit_handlers_fastpath. */
@@ -393,6 +399,15 @@ unsigned long vmx_get_rflags(struct kvm_vcpu *vcpu);
 /* kvm_queue_exception_p: an exception with a payload (DR6 for #DB). */
 void kvm_queue_exception_p(struct kvm_vcpu *vcpu, unsigned int nr,
 			   unsigned long payload);
+/*
+ * An event was being delivered when the guest exited: it is injected
+ * again before anything new.
+ */
+static inline bool kvm_event_needs_reinjection(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.exception.injected || vcpu->arch.interrupt.injected ||
+	       vcpu->arch.nmi_injected;
+}
 /* HLT as KVM emulates it: skip, then HALTED (or exit to userspace). */
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 /* kvm_vcpu_has_events / kvm_arch_vcpu_runnable, the wake-up rules. */
@@ -444,6 +459,24 @@ bool nested_vmx_reflect_vmexit(struct kvm_vcpu *vcpu);
 /* Emulate a VM exit from L2 to L1 (leave guest mode, record the exit). */
 void nested_vmx_vmexit(struct kvm_vcpu *vcpu, u32 vm_exit_reason,
 		       u32 exit_intr_info, unsigned long exit_qualification);
+/*
+ * INIT is blocked in VMX root operation (SDM 24.8); in VMX non-root
+ * operation it is not blocked but causes a VM exit (SDM 26.2), which
+ * vmx_check_nested_events() reflects to L1.
+ */
+bool vmx_apic_init_signal_blocked(struct kvm_vcpu *vcpu);
+/*
+ * The nested events of a vCPU in L2 that the model has, in KVM's order: a
+ * pending triple fault (kvm_check_nested_events), then INIT and SIPI
+ * (vmx_check_nested_events).  A pending INIT is consumed and, unless the
+ * vCPU is in INIT_RECEIVED, becomes a nested VM exit to L1 with
+ * EXIT_REASON_INIT_SIGNAL; a SIPI outside INIT_RECEIVED is dropped.
+ * Returns 1 after a triple-fault exit, 0 otherwise, -EBUSY (nothing done)
+ * while an event is being re-injected into L2: new events wait for the
+ * instruction boundary.
+ */
+int kvm_check_nested_events(struct kvm_vcpu *vcpu);
+int vmx_check_nested_events(struct kvm_vcpu *vcpu);
 /* Allocate / free the vmcs12 state (the 4 KiB MSR bitmap). */
 int nested_vmx_vcpu_setup(struct vcpu_vmx *vmx);
 void nested_vmx_vcpu_free(struct vcpu_vmx *vmx);

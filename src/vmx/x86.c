@@ -610,12 +610,6 @@ static bool kvm_is_exception_pending(struct kvm_vcpu *vcpu)
 	return vcpu->arch.exception.pending;
 }
 
-static bool kvm_event_needs_reinjection(struct kvm_vcpu *vcpu)
-{
-	return vcpu->arch.exception.injected || vcpu->arch.interrupt.injected ||
-	       vcpu->arch.nmi_injected;
-}
-
 /* No ExtINT source (no PIC) in the model, so only the LAPIC counts. */
 static bool kvm_cpu_has_interrupt(struct kvm_vcpu *vcpu)
 {
@@ -682,6 +676,16 @@ void x2s_sync_pir_to_irr(struct kvm_vcpu *vcpu)
 
 /* ---- run state ---- */
 
+int kvm_check_nested_events(struct kvm_vcpu *vcpu)
+{
+	if (kvm_check_request(KVM_REQ_TRIPLE_FAULT, vcpu)) {
+		/* nested_vmx_triple_fault() */
+		nested_vmx_vmexit(vcpu, EXIT_REASON_TRIPLE_FAULT, 0, 0);
+		return 1;
+	}
+	return vmx_check_nested_events(vcpu);
+}
+
 static bool kvm_vcpu_running(struct kvm_vcpu *vcpu)
 {
 	return vcpu->arch.mp_state == KVM_MP_STATE_RUNNABLE;
@@ -695,13 +699,14 @@ static void kvm_set_mp_state(struct kvm_vcpu *vcpu, u32 mp_state)
 }
 
 /*
- * x2sim: no SMM, so SMIs are always "allowed" and INIT is never blocked
- * (KVM blocks it in SMM and in VMX root operation, which the model's L1
- * never is when it can receive one).
+ * x2sim: no SMM, so SMIs are always "allowed".  INIT and SIPI wake the
+ * vCPU only when it can act on them: not in VMX root operation, where
+ * INIT stays latched (in L2 they wake it, for the INIT_SIGNAL exit).
  */
 bool kvm_vcpu_has_events(struct kvm_vcpu *vcpu)
 {
-	if (kvm_apic_has_pending_init_or_sipi(vcpu))
+	if (kvm_apic_has_pending_init_or_sipi(vcpu) &&
+	    kvm_apic_init_sipi_allowed(vcpu))
 		return true;
 	if (kvm_is_exception_pending(vcpu))
 		return true;
@@ -775,9 +780,10 @@ void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 /* ---- event injection ---- */
 
 /*
- * kvm_check_and_inject_events(): re-inject what is already injected,
- * then the pending exception, then SMI, NMI and IRQ in priority order.
- * Returns 0, or -EBUSY folded into *req_immediate_exit.
+ * kvm_check_and_inject_events(): in L2 nested events first, then
+ * re-inject what is already injected, then the pending exception, then
+ * SMI, NMI and IRQ in priority order.  Returns 0, or -EBUSY folded into
+ * *req_immediate_exit.
  */
 static int kvm_check_and_inject_events(struct kvm_vcpu *vcpu,
 				       bool *req_immediate_exit)
@@ -785,6 +791,12 @@ static int kvm_check_and_inject_events(struct kvm_vcpu *vcpu,
 	struct kvm_queued_exception *ex = &vcpu->arch.exception;
 	bool can_inject;
 	int r;
+
+	/*
+	 * Nested VM exits first: they take precedence over re-injecting an
+	 * event into L2 (which then goes to vmcs12, not to L1).
+	 */
+	r = is_guest_mode(vcpu) ? kvm_check_nested_events(vcpu) : 0;
 
 	if (ex->injected)
 		vmx_inject_exception(vcpu);
@@ -796,6 +808,10 @@ static int kvm_check_and_inject_events(struct kvm_vcpu *vcpu,
 		vmx_inject_irq(vcpu);
 
 	WARN_ON_ONCE(ex->injected && ex->pending);
+
+	/* The re-injection must complete before a nested event is seen. */
+	if (r < 0)
+		goto out;
 
 	can_inject = !kvm_event_needs_reinjection(vcpu);
 
@@ -869,6 +885,17 @@ static int vcpu_block(struct kvm_vcpu *vcpu)
 	if (!kvm_arch_vcpu_runnable(vcpu))
 		return 1;
 	kvm_clear_request(KVM_REQ_UNHALT, vcpu);
+	/*
+	 * Nested events before HLT is left: KVM records L2's activity state
+	 * in vmcs12 on the exit.  x2sim: vmcs12 has no activity state.
+	 */
+	if (is_guest_mode(vcpu)) {
+		int r = kvm_check_nested_events(vcpu);
+
+		WARN_ON_ONCE(r == -EBUSY);
+		if (r < 0)
+			return 0;
+	}
 	if (lapic_in_kernel(vcpu) && kvm_apic_accept_events(vcpu) < 0)
 		return 0;
 	switch (vcpu->arch.mp_state) {

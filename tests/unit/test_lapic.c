@@ -8,6 +8,7 @@
 
 #include "helpers.h"
 #include "lapic/lapic.h"
+#include "vmx/vmx.h"
 
 #define NR_TEST_VCPUS 4
 
@@ -1002,17 +1003,52 @@ static void test_init_on_bsp_restarts_runnable(void **state)
 	assert_int_equal(kvm_rip_read(bsp), 0xfff0);
 }
 
-static void test_init_latched_in_guest_mode(void **state)
+/* INIT in L2: an INIT_SIGNAL exit to L1, no reset; the SIPI goes too. */
+static void test_init_in_guest_mode_exits_to_l1(void **state)
 {
 	struct kvm_vcpu *ap = vcpu_of(state, 1);
+	struct nested_vmx *nested = &to_vmx(ap)->nested;
 
+	make_in_service(state, 1, 0x70);
+	kvm_rip_write(ap, 0x1234);
+	nested->vmxon = true;
 	ap->arch.guest_mode = true;
 	ap->arch.apic->pending_events =
 		(1UL << KVM_APIC_INIT) | (1UL << KVM_APIC_SIPI);
 	assert_int_equal(kvm_apic_accept_events(ap), 0);
-	assert_int_equal(ap->arch.apic->pending_events, 1UL << KVM_APIC_INIT);
+	assert_true(nested->last_exit.happened);
+	assert_int_equal(nested->last_exit.exit_reason,
+			 EXIT_REASON_INIT_SIGNAL);
+	assert_int_equal(nested->last_exit.exit_qualification, 0);
+	assert_false(is_guest_mode(ap));
+	assert_true(nested->vmxon);
+	/* In VMX root now: the SIPI is dropped with the INIT consumed. */
+	assert_int_equal(ap->arch.apic->pending_events, 0);
 	assert_int_equal(ap->arch.mp_state, KVM_MP_STATE_RUNNABLE);
-	ap->arch.guest_mode = false;
+	assert_int_equal(kvm_rip_read(ap), 0x1234);
+	assert_true(test_isr(*state, 1, 0x70));
+	assert_true(ap->arch.apic->sw_enabled);
+	assert_no_warn();
+}
+
+/* INIT in VMX root operation stays latched; a SIPI is dropped. */
+static void test_init_latched_in_vmx_root(void **state)
+{
+	struct kvm_vcpu *ap = vcpu_of(state, 1);
+
+	make_in_service(state, 1, 0x70);
+	kvm_rip_write(ap, 0x1234);
+	to_vmx(ap)->nested.vmxon = true;
+	ap->arch.apic->pending_events =
+		(1UL << KVM_APIC_INIT) | (1UL << KVM_APIC_SIPI);
+	assert_false(kvm_apic_init_sipi_allowed(ap));
+	assert_int_equal(kvm_apic_accept_events(ap), 0);
+	assert_int_equal(ap->arch.apic->pending_events, 1UL << KVM_APIC_INIT);
+	assert_false(to_vmx(ap)->nested.last_exit.happened);
+	assert_int_equal(ap->arch.mp_state, KVM_MP_STATE_RUNNABLE);
+	assert_int_equal(kvm_rip_read(ap), 0x1234);
+	assert_true(test_isr(*state, 1, 0x70));
+	assert_no_warn();
 }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, teardown_vm)
@@ -1061,7 +1097,8 @@ int main(void)
 		T(test_sipi_without_init_is_ignored, setup_x2apic),
 		T(test_init_and_sipi_pending_together, setup_x2apic),
 		T(test_init_on_bsp_restarts_runnable, setup_x2apic),
-		T(test_init_latched_in_guest_mode, setup_x2apic),
+		T(test_init_in_guest_mode_exits_to_l1, setup_x2apic),
+		T(test_init_latched_in_vmx_root, setup_x2apic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
  * INIT reset with APICv was found: KVM clears it in
  * apicv_pre_state_restore, the model did not.)
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,11 +142,61 @@ static void test_init_drops_posted_vectors(void **state)
 	x2s_vm_destroy(vm);
 }
 
+/*
+ * L1 in VMX root operation after a nested exit: vmxon survives save and
+ * restore, and the restored vCPU still keeps an INIT latched.
+ */
+static void test_vmxon_round_trips(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2), *twin = test_vm_new(2);
+	struct x2s_exit_result res;
+	struct x2s_vcpu_state st[2], back[2];
+
+	assert_ok(x2s_vcpu_set_guest_mode(vm, 1, true, true));
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 1, 0x830, 0x40, &res));
+	assert_true(res.nested_exit);
+	assert_ok(x2s_vm_save(vm, st));
+	assert_int_equal(st[1].guest_mode, 0);
+	assert_int_equal(st[1].vmxon, 1);
+	assert_int_equal(st[0].vmxon, 0);
+
+	assert_ok(x2s_vm_restore(twin, st));
+	assert_ok(x2s_vm_save(twin, back));
+	assert_int_equal(x2s_state_diff(st, back, 2, stderr), 0);
+	assert_memory_equal(&st[1].apic_base, &back[1].apic_base,
+			    X2S_STATE_SMALL_LEN);
+	assert_ok(x2s_vcpu_wrmsr_exit(
+		twin, 0, 0x830, (1ULL << 32) | APIC_DM_INIT | APIC_INT_ASSERT,
+		&res));
+	assert_ok(x2s_vcpu_enter(twin, 1, &res));
+	assert_ok(x2s_vm_save(twin, back));
+	assert_int_equal(back[1].init_pending, 1);
+	assert_int_equal(back[1].mp_state, KVM_MP_STATE_RUNNABLE);
+
+	/* Compared like any other field. */
+	back[1] = st[1];
+	back[1].vmxon = 0;
+	assert_int_equal(x2s_state_diff(&st[1], &back[1], 1, NULL), 1);
+
+	/* KVM refuses L2 without VMXON, and INIT states in VMX root. */
+	back[1] = st[1];
+	back[1].guest_mode = 1;
+	back[1].vmxon = 0;
+	assert_int_equal(x2s_vcpu_restore(twin, 1, &back[1]), -EINVAL);
+	back[1] = st[1];
+	back[1].mp_state = KVM_MP_STATE_INIT_RECEIVED;
+	assert_int_equal(x2s_vcpu_restore(twin, 1, &back[1]), -EINVAL);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+	x2s_vm_destroy(twin);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restored_state_behaves_like_live),
 		cmocka_unit_test(test_init_drops_posted_vectors),
+		cmocka_unit_test(test_vmxon_round_trips),
 	};
 
 	return cmocka_run_group_tests_name("restore", tests, NULL, NULL);

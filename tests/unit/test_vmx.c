@@ -4,6 +4,7 @@
  * skip and single-step, exception/NMI/IRQ injection, nested reflection,
  * the fastpath hook protocol and APICv PIR sync.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -695,6 +696,235 @@ static void test_nested_msr_bitmap_layout(void **state)
 	x2s_vm_destroy(vm);
 }
 
+/* ---- nested: INIT in and after L2 ---- */
+
+#define ICR_INIT(dest) (((u64)(dest) << 32) | APIC_DM_INIT | APIC_INT_ASSERT)
+#define ICR_SIPI(dest, vec) (((u64)(dest) << 32) | APIC_DM_STARTUP | (vec))
+
+static bool init_pending(struct x2s_vm *vm, unsigned int i)
+{
+	return test_apic(vm, i)->pending_events & BIT(KVM_APIC_INIT);
+}
+
+static bool vmxon(struct x2s_vm *vm, unsigned int i)
+{
+	return to_vmx(vcpu_of(vm, i))->nested.vmxon;
+}
+
+/* Nothing an INIT reset changes has changed: RIP, RDX, SVR, the ISR. */
+static void assert_not_init_reset(struct x2s_vm *vm, unsigned int i)
+{
+	assert_int_equal(rip_of(vm, i), GUEST_RIP_START);
+	assert_int_equal(vcpu_of(vm, i)->arch.regs[VCPU_REGS_RDX], 0);
+	assert_true(test_apic(vm, i)->sw_enabled);
+	assert_true(test_isr(vm, i, 0x70));
+}
+
+/* vCPU i runs L2 (L1 intercepts the x2APIC MSRs) with 0x70 in service. */
+static void enter_l2(struct x2s_vm *vm, unsigned int i)
+{
+	struct kvm_vcpu *vcpu = vcpu_of(vm, i);
+
+	assert_ok(x2s_vcpu_set_guest_mode(vm, i, true, true));
+	set_guest(vm, i, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
+	kvm_rdx_write(vcpu, 0);
+	kvm_apic_set_irr_vector(test_apic(vm, i), 0x70);
+	kvm_apic_ack_interrupt(vcpu, 0x70);
+}
+
+/* L1 takes a nested VM exit (a WRMSR it intercepts): now in VMX root. */
+static void exit_to_l1(struct x2s_vm *vm, unsigned int i)
+{
+	struct x2s_exit_result res;
+
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, i, ICR_MSR, 0x40, &res));
+	assert_true(res.nested_exit);
+	assert_int_equal(res.nested_exit_reason, EXIT_REASON_MSR_WRITE);
+	assert_false(is_guest_mode(vcpu_of(vm, i)));
+	assert_true(vmxon(vm, i));
+}
+
+static void test_init_to_l2_is_init_signal_exit(void **state)
+{
+	static const u32 mp_states[] = { KVM_MP_STATE_RUNNABLE,
+					 KVM_MP_STATE_HALTED };
+
+	for (size_t k = 0; k < sizeof(mp_states) / sizeof(mp_states[0]); k++) {
+		struct x2s_vm *vm = test_vm_new(2);
+		struct kvm_vcpu *vcpu = vcpu_of(vm, 1);
+		struct x2s_exit_result res;
+
+		enter_l2(vm, 1);
+		assert_ok(x2s_vcpu_set_mp_state(vm, 1, mp_states[k]));
+		assert_ok(
+			x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, ICR_INIT(1), &res));
+		assert_true(init_pending(vm, 1));
+		/* Pending in L2 it wakes the vCPU: it will exit to L1. */
+		assert_true(kvm_arch_vcpu_runnable(vcpu));
+
+		assert_ok(x2s_vcpu_enter(vm, 1, &res));
+		assert_int_equal(res.status, X2S_STATUS_GUEST);
+		assert_true(res.nested_exit);
+		assert_int_equal(res.nested_exit_reason,
+				 EXIT_REASON_INIT_SIGNAL);
+		assert_int_equal(
+			to_vmx(vcpu)->nested.last_exit.exit_qualification, 0);
+		assert_false(is_guest_mode(vcpu));
+		assert_true(vmxon(vm, 1));
+		assert_false(init_pending(vm, 1));
+		assert_int_equal(vcpu->arch.mp_state, KVM_MP_STATE_RUNNABLE);
+		assert_not_init_reset(vm, 1);
+		assert_no_warn();
+		x2s_vm_destroy(vm);
+	}
+}
+
+static void test_init_latched_in_l1_after_nested_exit(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 1);
+	struct x2s_exit_result res;
+
+	enter_l2(vm, 1);
+	exit_to_l1(vm, 1);
+
+	/* INIT to L1 in VMX root operation: latched, no reset. */
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, ICR_INIT(1), &res));
+	assert_ok(x2s_vcpu_enter(vm, 1, &res));
+	assert_int_equal(res.status, X2S_STATUS_GUEST);
+	assert_false(res.nested_exit);
+	assert_true(init_pending(vm, 1));
+	assert_int_equal(vcpu->arch.mp_state, KVM_MP_STATE_RUNNABLE);
+	assert_not_init_reset(vm, 1);
+
+	/* A SIPI is dropped; KVM_SET_MP_STATE cannot force INIT states. */
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, ICR_SIPI(1, 0x9a), &res));
+	assert_ok(x2s_vcpu_enter(vm, 1, &res));
+	assert_int_equal(test_apic(vm, 1)->pending_events, BIT(KVM_APIC_INIT));
+	assert_int_equal(rip_of(vm, 1), GUEST_RIP_START);
+	assert_int_equal(
+		x2s_vcpu_set_mp_state(vm, 1, KVM_MP_STATE_INIT_RECEIVED),
+		-EINVAL);
+	assert_int_equal(
+		x2s_vcpu_set_mp_state(vm, 1, KVM_MP_STATE_SIPI_RECEIVED),
+		-EINVAL);
+
+	/* The latched INIT does not wake L1 from HLT. */
+	do_exit(vm, 1, EXIT_REASON_HLT, 1, &res);
+	assert_int_equal(res.status, X2S_STATUS_BLOCKED);
+	assert_int_equal(vcpu->arch.mp_state, KVM_MP_STATE_HALTED);
+	assert_false(kvm_arch_vcpu_runnable(vcpu));
+	assert_ok(x2s_vcpu_enter(vm, 1, &res));
+	assert_int_equal(res.status, X2S_STATUS_BLOCKED);
+	assert_true(init_pending(vm, 1));
+
+	/* Back into L2 (VMRESUME): now the INIT is an INIT_SIGNAL exit. */
+	assert_ok(x2s_vcpu_set_mp_state(vm, 1, KVM_MP_STATE_RUNNABLE));
+	assert_ok(x2s_vcpu_set_gpr(vm, 1, X2S_REG_RIP, GUEST_RIP_START));
+	assert_ok(x2s_vcpu_set_guest_mode(vm, 1, true, true));
+	assert_ok(x2s_vcpu_enter(vm, 1, &res));
+	assert_true(res.nested_exit);
+	assert_int_equal(res.nested_exit_reason, EXIT_REASON_INIT_SIGNAL);
+	assert_false(is_guest_mode(vcpu));
+	assert_false(init_pending(vm, 1));
+	assert_not_init_reset(vm, 1);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+static void test_init_outside_vmx_operation_resets(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(3);
+	struct x2s_exit_result res;
+
+	/* Never in guest mode: INIT resets the AP, which waits for SIPI. */
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, ICR_INIT(1), &res));
+	assert_false(vmxon(vm, 1));
+	/* Pending there, it would reset the vCPU before any VMLAUNCH. */
+	assert_int_equal(x2s_vcpu_set_guest_mode(vm, 1, true, false), -EINVAL);
+	assert_ok(x2s_vcpu_enter(vm, 1, &res));
+	assert_false(res.nested_exit);
+	assert_int_equal(res.status, X2S_STATUS_BLOCKED);
+	assert_int_equal(vcpu_of(vm, 1)->arch.mp_state,
+			 KVM_MP_STATE_INIT_RECEIVED);
+	assert_int_equal(rip_of(vm, 1), 0xfff0);
+	assert_false(test_apic(vm, 1)->sw_enabled);
+
+	/* Taken out of VMX operation, a latched INIT is acted on. */
+	enter_l2(vm, 2);
+	exit_to_l1(vm, 2);
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, ICR_INIT(2), &res));
+	assert_ok(x2s_vcpu_enter(vm, 2, &res));
+	assert_true(init_pending(vm, 2));
+	assert_ok(x2s_vcpu_set_guest_mode(vm, 2, false, false));
+	assert_false(vmxon(vm, 2));
+	assert_ok(x2s_vcpu_enter(vm, 2, &res));
+	assert_false(res.nested_exit);
+	assert_false(init_pending(vm, 2));
+	assert_int_equal(vcpu_of(vm, 2)->arch.mp_state,
+			 KVM_MP_STATE_INIT_RECEIVED);
+	assert_int_equal(rip_of(vm, 2), 0xfff0);
+	assert_false(test_isr(vm, 2, 0x70));
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+/* An event being re-injected into L2 holds the INIT back one exit. */
+static void test_init_to_l2_waits_for_reinjection(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 1);
+	struct x2s_exit_result res;
+
+	assert_ok(x2s_vcpu_set_guest_mode(vm, 1, true, false));
+	set_guest(vm, 1, X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0);
+	vcpu->arch.nmi_pending = 1;
+	kvm_make_request(KVM_REQ_NMI, vcpu);
+	do_exit(vm, 1, EXIT_REASON_EXTERNAL_INTERRUPT, 0, &res);
+	assert_int_equal(res.entry_intr_info, INTR_INFO_NMI);
+
+	/* The INIT arrives, then an exit interrupts the NMI's delivery. */
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, ICR_INIT(1), &res));
+	vmcs_write(vcpu, IDT_VECTORING_INFO_FIELD, INTR_INFO_NMI);
+	do_exit(vm, 1, EXIT_REASON_EXTERNAL_INTERRUPT, 0, &res);
+	vmcs_write(vcpu, IDT_VECTORING_INFO_FIELD, 0);
+	assert_false(res.nested_exit);
+	assert_int_equal(res.entry_intr_info, INTR_INFO_NMI);
+	assert_true(init_pending(vm, 1));
+	assert_true(is_guest_mode(vcpu));
+	assert_true(to_vmx(vcpu)->req_immediate_exit);
+
+	/* The forced exit completes the NMI; now the INIT exits to L1. */
+	do_exit(vm, 1, EXIT_REASON_EXTERNAL_INTERRUPT, 0, &res);
+	assert_true(res.nested_exit);
+	assert_int_equal(res.nested_exit_reason, EXIT_REASON_INIT_SIGNAL);
+	assert_false(init_pending(vm, 1));
+	assert_int_equal(res.entry_intr_info, 0);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+/* L2's pending single-step #DB goes with the exit to vmcs12, not to L1. */
+static void test_init_signal_exit_drops_l2_pending_exception(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 1);
+	struct x2s_exit_result res;
+
+	assert_ok(x2s_vcpu_set_guest_mode(vm, 1, true, false));
+	set_guest(vm, 1, X86_EFLAGS_FIXED | X86_EFLAGS_TF, 0);
+	/* L2 sends INIT to itself; L0 emulates the WRMSR. */
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 1, ICR_MSR, ICR_INIT(1), &res));
+	assert_true(res.nested_exit);
+	assert_int_equal(res.nested_exit_reason, EXIT_REASON_INIT_SIGNAL);
+	assert_int_equal(rip_of(vm, 1), GUEST_RIP_START + 2);
+	assert_false(vcpu->arch.exception.pending);
+	assert_false(vcpu->arch.exception.injected);
+	assert_int_equal(res.entry_intr_info, 0);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
 /* ---- fastpath hook ---- */
 
 static void test_fastpath_hook_results(void **state)
@@ -941,6 +1171,12 @@ int main(void)
 		cmocka_unit_test(test_l2_rdmsr_intercepted_by_l1_exits_to_l1),
 		cmocka_unit_test(test_l2_wrmsr_without_intercept_is_emulated),
 		cmocka_unit_test(test_nested_msr_bitmap_layout),
+		cmocka_unit_test(test_init_to_l2_is_init_signal_exit),
+		cmocka_unit_test(test_init_latched_in_l1_after_nested_exit),
+		cmocka_unit_test(test_init_outside_vmx_operation_resets),
+		cmocka_unit_test(test_init_to_l2_waits_for_reinjection),
+		cmocka_unit_test(
+			test_init_signal_exit_drops_l2_pending_exception),
 		cmocka_unit_test(test_fastpath_hook_results),
 		cmocka_unit_test(test_fastpath_hook_sees_every_exit),
 		cmocka_unit_test(test_apicv_pir_synced_to_irr_and_rvi),
