@@ -278,12 +278,7 @@ static struct engine *engine_new(const struct x2s_vm_desc *d)
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 		struct vcpu_base *b = &e->base[i];
 
-		if (vcpu->arch.apic) {
-			vcpu->arch.apic->dirty_lines = 0;
-			memcpy(b->page, vcpu->arch.apic->regs,
-			       X2S_APIC_PAGE_SIZE);
-		}
-		x2s_vcpu_raw_save(vcpu, &b->raw);
+		x2s_vcpu_raw_take(vcpu, &b->raw, b->page);
 		x2s_vcpu_save_small(vcpu, &b->small);
 	}
 	return e;

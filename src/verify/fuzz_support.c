@@ -82,17 +82,12 @@ static void fz_take_init(struct x2s_fuzz_engine *e)
 	kvm_recalculate_apic_map(e->kvm);
 	e->map = e->kvm->arch.apic_map;
 	for (unsigned int i = 0; i < e->nr; i++) {
-		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 		struct fz_vcpu *b = &e->v[i];
 
-		if (vcpu->arch.apic) {
-			vcpu->arch.apic->dirty_lines = 0;
-			memcpy(b->page, vcpu->arch.apic->regs,
-			       X2S_APIC_PAGE_SIZE);
+		x2s_vcpu_raw_take(e->kvm->vcpus[i], &b->base, b->page);
+		if (e->kvm->vcpus[i]->arch.apic)
 			memcpy(b->init_page, b->page, X2S_APIC_PAGE_SIZE);
-		}
 		b->touched = 0;
-		x2s_vcpu_raw_save(vcpu, &b->base);
 		memcpy(&b->init, &b->base, sizeof(b->init));
 	}
 }

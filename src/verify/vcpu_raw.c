@@ -2,6 +2,8 @@
 /* x2sim: raw vCPU copies (see vcpu_raw.h). */
 #include <string.h>
 
+#include <x2sim/x2sim.h>
+
 #include "verify/vcpu_raw.h"
 
 #define MAP_LINES (BIT_ULL(APIC_ID / 64) | BIT_ULL(APIC_LDR / 64))
@@ -53,6 +55,18 @@ bool x2s_vcpu_map_inputs_moved(struct kvm_vcpu *vcpu,
 		return true;
 	return apic && ((lines & MAP_LINES) ||
 			apic->sw_enabled != raw->apic.sw_enabled);
+}
+
+void x2s_vcpu_raw_take(struct kvm_vcpu *vcpu, struct x2s_vcpu_raw *raw,
+		       u8 *page)
+{
+	struct kvm_lapic *apic = vcpu->arch.apic;
+
+	if (apic) {
+		apic->dirty_lines = 0;
+		memcpy(page, apic->regs, X2S_APIC_PAGE_SIZE);
+	}
+	x2s_vcpu_raw_save(vcpu, raw);
 }
 
 bool x2s_vcpu_raw_undo(struct kvm_vcpu *vcpu, const struct x2s_vcpu_raw *raw,

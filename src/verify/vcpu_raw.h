@@ -32,6 +32,13 @@ bool x2s_vcpu_raw_equal(struct kvm_vcpu *vcpu, const struct x2s_vcpu_raw *raw);
 bool x2s_vcpu_map_inputs_moved(struct kvm_vcpu *vcpu,
 			       const struct x2s_vcpu_raw *raw, u64 lines);
 /*
+ * The current state becomes what x2s_vcpu_raw_undo() goes back to: the
+ * raw copy, the whole register page into page (X2S_APIC_PAGE_SIZE), and no
+ * line dirty since.
+ */
+void x2s_vcpu_raw_take(struct kvm_vcpu *vcpu, struct x2s_vcpu_raw *raw,
+		       u8 *page);
+/*
  * Put vcpu back to raw, and its register page to page on the lines
  * written since raw was taken (raw's page); true if anything the APIC map
  * is built from moved (the map must then be rebuilt).
