@@ -90,8 +90,11 @@ int x2s_vm_desc_check(const struct x2s_vm_desc *d, char *why, size_t len)
 					v->mp_state);
 		/*
 		 * KVM_SET_MP_STATE refuses INIT/SIPI states while INIT is
-		 * latched, which VMX does in guest mode
-		 * (vmx_apic_init_signal_blocked).
+		 * latched, which VMX does in VMX root operation (vmxon and
+		 * not in guest mode: vmx_apic_init_signal_blocked).  In
+		 * guest mode KVM would take them as L2 waiting for SIPI,
+		 * which the model lacks: x2s_vcpu_set_mp_state() and
+		 * x2s_vcpu_set_guest_mode() refuse them there too.
 		 */
 		if (v->guest_mode &&
 		    (v->mp_state == KVM_MP_STATE_INIT_RECEIVED ||

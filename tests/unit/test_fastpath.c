@@ -8,6 +8,7 @@
 
 #include "helpers.h"
 #include "fastpath/fastpath.h"
+#include "verify/verify.h"
 #include "vmx/vmx.h"
 
 static void install(struct x2s_vm *vm, const char *name)
@@ -148,6 +149,123 @@ static void test_no_variant_runs_in_guest_mode(void **state)
 	}
 }
 
+/* ---- KVM findings: divergences present in KVM itself ---- */
+
+static bool state_irr_empty(const struct x2s_vcpu_state *st)
+{
+	for (unsigned int i = 0; i < 8; i++) {
+		u32 word;
+
+		memcpy(&word, st->apic_page + APIC_IRR + 0x10 * i, 4);
+		if (word)
+			return false;
+	}
+	return true;
+}
+
+static u32 state_reg(const struct x2s_vcpu_state *st, u32 offset)
+{
+	u32 val;
+
+	memcpy(&val, st->apic_page + offset, 4);
+	return val;
+}
+
+/*
+ * From the saved state before, deliver vCPU 0's WRMSR(ICR) = 0x20 exit
+ * with the named variant (NULL: the slow path alone) and save the result.
+ */
+static void rvi_after_init_run(struct x2s_vm *vm,
+			       const struct x2s_vcpu_state *before,
+			       const char *name, struct x2s_exit_result *res,
+			       struct x2s_vcpu_state *after)
+{
+	struct x2s_vcpu_state check[2];
+
+	assert_ok(x2s_vm_restore(vm, before));
+	assert_ok(x2s_vm_save(vm, check));
+	assert_memory_equal(check, before, sizeof(check));
+	if (name)
+		install(vm, name);
+	else
+		to_kvm_vmx(x2s_vm_kvm(vm))->fastpath = NULL;
+	x2s_warn_reset();
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, 0x830, 0x20, res));
+	to_kvm_vmx(x2s_vm_kvm(vm))->fastpath = NULL;
+	assert_no_warn();
+	assert_ok(x2s_vm_save(vm, after));
+}
+
+/*
+ * KVM finding: stale RVI after INIT (the fuzz_diff input
+ * tests/fuzz/findings/fuzz_diff-upstream-rvi-after-init).  This pins a
+ * divergence that is in KVM, not in the model: a model change that makes
+ * it go away has to be a deliberate one, with this test updated.
+ *
+ * vCPU 0 (the BSP, APICv) has an INIT pending from vCPU 1 when it exits
+ * on WRMSR(ICR) = 0x20, a fixed IPI to itself.  The fastpath delivers it
+ * and re-enters: the APIC is still enabled, so the PIR is synced into IRR
+ * and RVI becomes 0x20; then the pending event stops the entry and INIT
+ * resets the APIC (IRR cleared, software-disabled) without touching RVI,
+ * and a disabled APIC is not synced again.  The slow path posts the IPI
+ * and the reset drops the PIR before anything syncs it: RVI stays 0.
+ */
+static void test_kvm_finding_stale_rvi_after_init(void **state)
+{
+	static const char *const variants[] = { "upstream", "single-target" };
+	struct x2s_vcpu_state before[2], slow[2], fast[2], patched[2];
+	struct x2s_exit_result slow_res, fast_res;
+	struct x2s_vm_desc d;
+	struct x2s_vm *vm;
+
+	x2s_vm_desc_init(&d, "rvi-after-init", 2);
+	d.vcpu[0].apicv = true;
+	assert_ok(x2s_vm_desc_create(&d, &vm));
+	x2s_warn_reset();
+
+	/* vCPU 1 sends INIT to vCPU 0 (physical, destination 0). */
+	assert_ok(x2s_vcpu_wrmsr_exit(
+		vm, 1, 0x830, APIC_DM_INIT | APIC_INT_ASSERT, &slow_res));
+	assert_int_equal(slow_res.status, X2S_STATUS_GUEST);
+	assert_ok(x2s_vm_save(vm, before));
+	assert_int_equal(before[0].init_pending, 1);
+	assert_int_equal(before[0].sw_enabled, 1);
+	assert_int_equal(before[0].guest_intr_status, 0);
+
+	rvi_after_init_run(vm, before, NULL, &slow_res, slow);
+	assert_int_equal(slow_res.fastpath, EXIT_FASTPATH_NONE);
+	assert_int_equal(slow_res.status, X2S_STATUS_GUEST);
+	assert_int_equal(slow[0].mp_state, KVM_MP_STATE_RUNNABLE);
+	assert_int_equal(slow[0].init_pending, 0);
+	assert_int_equal(slow[0].sw_enabled, 0);
+	assert_int_equal(state_reg(&slow[0], APIC_SPIV), 0xff);
+	assert_true(state_irr_empty(&slow[0]));
+	assert_int_equal(slow[0].guest_intr_status, 0x00);
+
+	for (unsigned int i = 0; i < 2; i++) {
+		rvi_after_init_run(vm, before, variants[i], &fast_res, fast);
+		assert_int_equal(fast_res.fastpath,
+				 EXIT_FASTPATH_REENTER_GUEST);
+		assert_int_equal(fast_res.status, slow_res.status);
+		assert_int_equal(fast_res.run_exit_reason,
+				 slow_res.run_exit_reason);
+		assert_int_equal(fast_res.nested_exit, slow_res.nested_exit);
+		assert_int_equal(fast_res.entry_intr_info,
+				 slow_res.entry_intr_info);
+		assert_int_equal(fast[0].sw_enabled, 0);
+		assert_int_equal(state_reg(&fast[0], APIC_SPIV), 0xff);
+		assert_true(state_irr_empty(&fast[0]));
+		/* The stale RVI: 0x20 with nothing in IRR behind it. */
+		assert_int_equal(fast[0].guest_intr_status, 0x20);
+		assert_int_equal(x2s_state_diff(fast, slow, 2, NULL), 1);
+		/* Everything else is equal, byte for byte. */
+		memcpy(patched, fast, sizeof(patched));
+		patched[0].guest_intr_status = slow[0].guest_intr_status;
+		assert_memory_equal(patched, slow, sizeof(patched));
+	}
+	x2s_vm_destroy(vm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +276,7 @@ int main(void)
 		cmocka_unit_test(
 			test_upstream_declines_broadcast_and_shorthand),
 		cmocka_unit_test(test_no_variant_runs_in_guest_mode),
+		cmocka_unit_test(test_kvm_finding_stale_rvi_after_init),
 	};
 
 	return cmocka_run_group_tests_name("fastpath", tests, NULL, NULL);
