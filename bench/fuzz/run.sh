@@ -13,9 +13,12 @@ secs=${1:-20}
 out=build/fuzz-bench.txt
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-# fuzz_icr reads 14 bytes; longer inputs only cost copying.
-declare -A opts=([fuzz_icr]="-max_len=14" [fuzz_diff]="" [fuzz_elf]=""
-	[fuzz_floor]="-max_len=14")
+# Flags from OSS-Fuzz's <target>.options (fuzz_icr: max_len 14); the floor
+# gets fuzz_icr's.
+flags() {
+	sed -n 's/^\([a-z_]*\)[[:space:]]*=[[:space:]]*\(.*\)$/-\1=\2/p' \
+		"tests/fuzz/${1/fuzz_floor/fuzz_icr}.options" 2>/dev/null || true
+}
 
 printf '%-10s %-20s %10s %12s %14s\n' build target runs "execs/s" \
 	"execs/CPU-s" | tee "$out"
@@ -33,7 +36,7 @@ for preset in fuzz fuzz-fast; do
 		# shellcheck disable=SC2086
 		{ time ASAN_OPTIONS=detect_leaks=0 "$bin" -seed=1 \
 			-max_total_time="$secs" -print_final_stats=1 \
-			${opts[$t]} "$scratch/c" $corpus \
+			$(flags "$t") "$scratch/c" $corpus \
 			>"$scratch/log" 2>&1; } 2>"$scratch/time"
 		runs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' \
 			"$scratch/log")

@@ -48,4 +48,7 @@ for t in fuzz_diff fuzz_icr fuzz_elf; do
 		$(pkg-config --libs libelf) -ldl -lpthread -o "$OUT/$t"
 	(cd "$SRC/tests/fuzz/corpus/$t" && zip -q -r "$OUT/${t}_seed_corpus.zip" .)
 	cp "$SRC/tests/fuzz/x2sim.dict" "$OUT/$t.dict"
+	if [ -f "$SRC/tests/fuzz/$t.options" ]; then
+		cp "$SRC/tests/fuzz/$t.options" "$OUT/$t.options"
+	fi
 done

@@ -22,8 +22,12 @@ for t in $targets; do
 	mkdir -p "$work/$t"
 	log="$work/$t.log"
 	echo "== $t: $secs s"
+	# OSS-Fuzz's <target>.options: libFuzzer flags, e.g. max_len.
+	opts=$(sed -n 's/^\([a-z_]*\)[[:space:]]*=[[:space:]]*\(.*\)$/-\1=\2/p' \
+		"tests/fuzz/$t.options" 2>/dev/null || true)
+	# shellcheck disable=SC2086
 	if (cd "$work" && ASAN_OPTIONS=detect_leaks=1 \
-	    "../tests/fuzz/$t" -max_total_time="$secs" -print_final_stats=1 \
+	    "../tests/fuzz/$t" -max_total_time="$secs" -print_final_stats=1 $opts \
 	    ${FUZZ_SEED:+-seed="$FUZZ_SEED"} ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} \
 	    -dict=../../../tests/fuzz/x2sim.dict -artifact_prefix="$t-" \
 	    "$t" "../../../tests/fuzz/corpus/$t") >"$log" 2>&1; then
