@@ -180,9 +180,10 @@ static u64 small_diff(const struct x2s_vcpu_state *a,
 		sig |= SIG(SIG_INJECTION, sender);
 	if (a->run_exit_reason != b->run_exit_reason)
 		sig |= SIG(SIG_USERSPACE, sender);
+	/* Where the vCPU is in VMX operation goes with the nested exit. */
 	if (a->nested_exit != b->nested_exit ||
 	    a->nested_exit_reason != b->nested_exit_reason ||
-	    a->guest_mode != b->guest_mode)
+	    a->guest_mode != b->guest_mode || a->vmxon != b->vmxon)
 		sig |= SIG(SIG_NESTED, sender);
 	if (a->arb_prio != b->arb_prio)
 		sig |= SIG(SIG_ARB_PRIO, sender);

@@ -12,6 +12,7 @@
 #include "helpers.h"
 #include "fastpath/fastpath.h"
 #include "verify/verify.h"
+#include "vmx/vmx.h"
 
 static const struct x2s_vm_desc *named(const char *name)
 {
@@ -245,6 +246,18 @@ static fastpath_t fp_dirty_decline(struct kvm_vcpu *vcpu)
 	return EXIT_FASTPATH_NONE;
 }
 
+/* Delivers the IPI, then leaves L1 in VMX root operation (as if VMXON). */
+static fastpath_t fp_enters_vmx_root(struct kvm_vcpu *vcpu)
+{
+	u64 data;
+
+	if (!take_icr(vcpu, &data) ||
+	    kvm_x2apic_icr_write(vcpu->arch.apic, data))
+		return EXIT_FASTPATH_NONE;
+	to_vmx(vcpu)->nested.vmxon = true;
+	return finish(vcpu);
+}
+
 static void run_sweep(x2s_fastpath_fn fn, struct x2s_vm_desc *cfgs,
 		      unsigned int n, struct x2s_sweep_report *r)
 {
@@ -324,6 +337,13 @@ static void test_decline_after_changing_state_is_caught(void **state)
 	/* The self-IPI's KVM_REQ_EVENT and IRR bit, before the slow path. */
 	expect_minimal(fp_dirty_decline, X2S_VERDICT_DIRTY_NONE, "x2apic-1", 0,
 		       "sender: requests,IRR");
+}
+
+static void test_vmxon_alone_is_caught(void **state)
+{
+	/* Nothing but VMX operation differs: it counts with the nested exit. */
+	expect_minimal(fp_enters_vmx_root, X2S_VERDICT_MISMATCH, "x2apic-1", 0,
+		       "sender: nested");
 }
 
 /* ---- the shipped variants ---- */
@@ -528,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_kept_busy_is_caught),
 		cmocka_unit_test(test_forgotten_reserved_bits_are_caught),
 		cmocka_unit_test(test_decline_after_changing_state_is_caught),
+		cmocka_unit_test(test_vmxon_alone_is_caught),
 		cmocka_unit_test(
 			test_upstream_and_single_target_match_on_reduced_sweep),
 		cmocka_unit_test(test_historical_variants_are_caught),
