@@ -33,11 +33,17 @@ for preset in fuzz fuzz-fast; do
 		[ -d "$corpus" ] || corpus=
 		rm -rf "$scratch/c" && mkdir "$scratch/c"
 		TIMEFORMAT='%U %S'
+		status=0
 		# shellcheck disable=SC2086
 		{ time ASAN_OPTIONS=detect_leaks=0 "$bin" -seed=1 \
 			-max_total_time="$secs" -print_final_stats=1 \
 			$(flags "$t") "$scratch/c" $corpus \
-			>"$scratch/log" 2>&1; } 2>"$scratch/time"
+			>"$scratch/log" 2>&1 || status=$?; } 2>"$scratch/time"
+		if [ "$status" != 0 ]; then
+			# A finding (docs/fuzzing.md): the figures stop there.
+			cp "$scratch/log" "build/fuzz-bench-$label-$t.log"
+			echo "$label $t: exit $status, see build/fuzz-bench-$label-$t.log" >&2
+		fi
 		runs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' \
 			"$scratch/log")
 		eps=$(sed -n 's/^stat::average_exec_per_sec:[[:space:]]*//p' \
