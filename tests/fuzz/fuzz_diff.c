@@ -8,7 +8,9 @@
  *
  * X2SIM_FUZZ_FASTPATH (comma-separated variant names) replaces the default
  * set "upstream,single-target", e.g. with v1-posted to show the oracle
- * finds a known-bad variant.
+ * finds a known-bad variant.  One difference is a known finding in KVM
+ * (a stale RVI after INIT, docs/fuzzing.md): reported once and the run
+ * goes on, unless X2SIM_FUZZ_STRICT=1.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -314,31 +316,76 @@ static void check_undo(struct fuzz_vm *f)
 }
 
 /*
+ * The KVM finding of docs/fuzzing.md, "a stale RVI after INIT": the
+ * fastpath re-entered, synced the PIR into RVI, and the INIT that was
+ * pending reset the sender's APIC (software-disabled, IRR empty) and left
+ * RVI behind; the slow path never set it.  a, b: every vCPU's state after
+ * the fastpath and after the slow path.  Only that difference qualifies.
+ */
+static bool stale_rvi_after_init(struct fuzz_vm *f, unsigned int s,
+				 const struct x2s_exit_result *fast,
+				 const struct x2s_exit_result *slow,
+				 struct x2s_vcpu_state *a,
+				 const struct x2s_vcpu_state *b)
+{
+	uint32_t reg;
+
+	if (fast->fastpath != EXIT_FASTPATH_REENTER_GUEST ||
+	    !same_result(fast, slow) || !(a[s].guest_intr_status & 0xff) ||
+	    b[s].guest_intr_status != (a[s].guest_intr_status & 0xff00))
+		return false;
+	memcpy(&reg, b[s].apic_page + APIC_SPIV, sizeof(reg));
+	if (reg & APIC_SPIV_APIC_ENABLED)
+		return false;
+	for (unsigned int w = 0; w < 8; w++) {
+		memcpy(&reg, b[s].apic_page + APIC_IRR + w * 0x10, sizeof(reg));
+		if (reg)
+			return false;
+	}
+	a[s].guest_intr_status = b[s].guest_intr_status;
+	return !memcmp(a, b, sizeof(*a) * f->nr);
+}
+
+/* X2SIM_FUZZ_STRICT=1: the known finding above is a crash too. */
+static bool strict;
+static unsigned long known_findings;
+
+/*
  * Fastpath k and the slow path disagree: run both again from the state
- * before the exit for whole states and a readable diff.
+ * before the exit for whole states and a readable diff.  The run goes on
+ * from the slow path's outcome when the difference is the known KVM
+ * finding (reported once); anything else is a crash.
  */
 static void report_mismatch(struct fuzz_vm *f, unsigned int s,
 			    const struct x2s_exit *exit, unsigned int k,
 			    const struct x2s_exit_result *res)
 {
 	struct kvm_vcpu *vcpu = x2s_vm_vcpu(f->vm, s);
-	struct x2s_exit_result again;
+	struct x2s_exit_result fast, slow;
+	uint64_t rcx, rax, rdx;
 
 	x2s_fuzz_engine_undo(f->e);
-	fprintf(stderr,
-		"fuzz_diff: step %lu: vCPU %u exit %u (RCX %#llx RAX %#llx RDX %#llx): fastpath %s differs from the slow path\n",
-		f->step, s, exit->reason,
-		(unsigned long long)vcpu->arch.regs[VCPU_REGS_RCX],
-		(unsigned long long)vcpu->arch.regs[VCPU_REGS_RAX],
-		(unsigned long long)vcpu->arch.regs[VCPU_REGS_RDX],
-		fn_names[k]);
-	print_result(fn_names[k], &res[k]);
-	print_result("slow", &res[nr_fns]);
-	run_exit(f, s, exit, k, &again);
+	rcx = vcpu->arch.regs[VCPU_REGS_RCX];
+	rax = vcpu->arch.regs[VCPU_REGS_RAX];
+	rdx = vcpu->arch.regs[VCPU_REGS_RDX];
+	run_exit(f, s, exit, k, &fast);
 	x2s_vm_save(f->vm, chk_a);
 	x2s_fuzz_engine_undo(f->e);
-	run_exit(f, s, exit, nr_fns, &again);
+	run_exit(f, s, exit, nr_fns, &slow);
 	x2s_vm_save(f->vm, chk_b);
+	if (!strict && stale_rvi_after_init(f, s, &fast, &slow, chk_a, chk_b)) {
+		if (!known_findings++)
+			fprintf(stderr,
+				"fuzz_diff: step %lu: %s leaves a stale RVI after INIT, the known KVM finding (docs/fuzzing.md); not a crash unless X2SIM_FUZZ_STRICT=1, reported once\n",
+				f->step, fn_names[k]);
+		return;
+	}
+	fprintf(stderr,
+		"fuzz_diff: step %lu: vCPU %u exit %u (RCX %#llx RAX %#llx RDX %#llx): fastpath %s differs from the slow path\n",
+		f->step, s, exit->reason, (unsigned long long)rcx,
+		(unsigned long long)rax, (unsigned long long)rdx, fn_names[k]);
+	print_result(fn_names[k], &res[k]);
+	print_result("slow", &res[nr_fns]);
 	x2s_state_diff(chk_a, chk_b, f->nr, stderr);
 	abort();
 }
@@ -667,8 +714,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!nr_fns) {
 		const char *chk = getenv("X2SIM_FUZZ_CHECK");
+		const char *st = getenv("X2SIM_FUZZ_STRICT");
 
 		self_check = chk && *chk && *chk != '0';
+		strict = st && *st && *st != '0';
 		select_fastpaths();
 	}
 	decode_config(&r, &d, key);
