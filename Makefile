@@ -60,12 +60,13 @@ fuzz: deps
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # Fuzzing throughput, both builds (bench/fuzz/run.sh): execs/s per target.
+BENCH_FUZZ_SECONDS ?= 20
 bench-fuzz: deps
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j$(JOBS)
 	cmake --preset fuzz-fast >/dev/null
 	cmake --build --preset fuzz-fast -j$(JOBS)
-	bash bench/fuzz/run.sh $(FUZZ_SECONDS)
+	bash bench/fuzz/run.sh $(BENCH_FUZZ_SECONDS)
 
 # AFL++ (installed here only, never by make check): one target, briefly.
 AFL_TARGET ?= fuzz_icr

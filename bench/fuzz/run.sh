@@ -6,7 +6,7 @@
 # Prints execs/s as libFuzzer counts them (wall clock) and per CPU second
 # (user + sys: steadier on a shared machine), and fuzz_floor, a target that
 # does nothing: libFuzzer's own cost.  Run from anywhere:
-#   make bench-fuzz [FUZZ_SECONDS=N]      or      bench/fuzz/run.sh [SECONDS]
+#   make bench-fuzz [BENCH_FUZZ_SECONDS=N]   or   bench/fuzz/run.sh [SECONDS]
 set -eu
 cd "$(dirname "$0")/../.."
 secs=${1:-20}
