@@ -5,7 +5,9 @@
  * struct kvm_lapic, kvm_run, the VMCS) and of its register page; an undo
  * copies back the structs and only the page lines kvm_lapic_set_reg()
  * marked since the base, so a run costs about as much as the exit itself.
- * A second copy, the state at creation, lets one VM serve many inputs.
+ * Two more copies, the start state and the state the VM was created in,
+ * let one VM serve many inputs (reset) and many configurations that it can
+ * be created with (retarget).
  */
 #include <errno.h>
 #include <stdlib.h>
