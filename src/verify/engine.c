@@ -285,13 +285,19 @@ static struct engine *engine_new(const struct x2s_vm_desc *d)
 	return e;
 }
 
+/* Put vCPU i back to the base; true if an input of the APIC map moved. */
+static bool engine_restore_vcpu(struct engine *e, unsigned int i)
+{
+	return x2s_vcpu_raw_undo(e->kvm->vcpus[i], &e->base[i].raw,
+				 e->base[i].page);
+}
+
 static void engine_restore(struct engine *e)
 {
 	bool map_moved = e->kvm->arch.apic_map_dirty;
 
 	for (unsigned int i = 0; i < e->nr; i++)
-		map_moved |= x2s_vcpu_raw_undo(
-			e->kvm->vcpus[i], &e->base[i].raw, e->base[i].page);
+		map_moved |= engine_restore_vcpu(e, i);
 	e->loaded = -1;
 	/*
 	 * A case that moved an APIC in the map (an APIC_BASE, ID, LDR, DFR
@@ -501,9 +507,7 @@ static void engine_case(struct engine *e, unsigned int s, u32 ecx, u64 data,
 	x2s_warn_reset();
 
 	if (e->loaded >= 0 && e->loaded != (int)s)
-		x2s_vcpu_raw_undo(e->kvm->vcpus[e->loaded],
-				  &e->base[e->loaded].raw,
-				  e->base[e->loaded].page);
+		engine_restore_vcpu(e, (unsigned int)e->loaded);
 	e->loaded = -1;
 	engine_load(e, s, ecx, data);
 	x2s_vmx_exit_begin(vcpu);

@@ -282,20 +282,36 @@ static bool fz_declined_clean(struct x2s_fuzz_engine *e, unsigned int s)
 	return true;
 }
 
+/*
+ * fn on the exit that vCPU s has just taken (from the base): its result,
+ * and in *clean whether it declined without changing anything.
+ */
+static fastpath_t fz_fastpath(struct x2s_fuzz_engine *e, unsigned int s,
+			      x2s_fastpath_fn fn, bool *clean)
+{
+	struct kvm_vcpu *vcpu = e->kvm->vcpus[s];
+	fastpath_t fp;
+
+	x2s_vcpu_raw_save(vcpu, &e->pre);
+	fp = x2s_vmx_exit_fastpath(vcpu, fn);
+	*clean = fp == EXIT_FASTPATH_NONE && fz_declined_clean(e, s);
+	return fp;
+}
+
 bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *e, unsigned int s,
 			  const struct x2s_exit *exit, x2s_fastpath_fn fn,
 			  struct x2s_exit_result *res)
 {
 	struct kvm_vcpu *vcpu = e->kvm->vcpus[s];
 	fastpath_t fp;
+	bool clean;
 	int r;
 
 	memset(res, 0, sizeof(*res));
 	x2s_vcpu_load_exit(vcpu, exit);
 	x2s_vmx_exit_begin(vcpu);
-	x2s_vcpu_raw_save(vcpu, &e->pre);
-	fp = x2s_vmx_exit_fastpath(vcpu, fn);
-	if (fp == EXIT_FASTPATH_NONE && fz_declined_clean(e, s))
+	fp = fz_fastpath(e, s, fn, &clean);
+	if (clean)
 		return false;
 	r = x2s_vmx_exit_finish(vcpu, fp);
 	x2s_exit_result_fill(vcpu, r, res);
@@ -362,20 +378,19 @@ void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int s,
 	int slow = 0;
 
 	for (unsigned int k = 0; k < n; k++) {
-		bool mismatch, fast_warn;
+		bool mismatch, fast_warn, clean;
 		fastpath_t fp;
 		int fast;
 
-		if (!vcpu || !fns[k] || e->nr_slots < 2) {
+		if (!vcpu || e->nr_slots < 2) {
 			verdicts[k] = X2S_VERDICT_DECLINED;
 			continue;
 		}
 		x2s_warn_reset();
 		fz_load(e, s, ecx, data);
-		x2s_vcpu_raw_save(vcpu, &e->pre);
-		fp = fns[k](vcpu);
+		fp = fz_fastpath(e, s, fns[k], &clean);
 		if (fp == EXIT_FASTPATH_NONE) {
-			if (!fz_declined_clean(e, s))
+			if (!clean)
 				verdicts[k] = X2S_VERDICT_DIRTY_NONE;
 			else
 				verdicts[k] = x2s_warn_count() ?
