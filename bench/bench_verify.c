@@ -17,7 +17,7 @@
 #include "verify/verify.h"
 
 static int run(const struct x2s_vm_desc *cfgs, unsigned int n,
-	       x2s_fastpath_fn fn, unsigned int threads, unsigned int nshards,
+	       const struct x2s_fastpath *fn, unsigned int threads, unsigned int nshards,
 	       struct x2s_sweep_report *r)
 {
 	struct x2s_sweep_opts o = {

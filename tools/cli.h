@@ -43,11 +43,11 @@ struct x2s_case_result;
  * the hook and a label; 0 or EXIT_USAGE after printing the error.
  */
 int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
-			x2s_fastpath_fn *fn, const char **label);
+			const struct x2s_fastpath **fn, const char **label);
 /* A named configuration or a JSON file with one description. */
 int cli_load_config(const char *cmd, const char *arg, struct x2s_vm_desc *d);
 /* Run and print one case decoded, both outcomes and the diff. */
-int cli_print_case(FILE *out, const struct x2s_case *c, x2s_fastpath_fn fn,
+int cli_print_case(FILE *out, const struct x2s_case *c, const struct x2s_fastpath *fn,
 		   const char *label, int contract,
 		   struct x2s_case_result *res);
 

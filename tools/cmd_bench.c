@@ -42,7 +42,7 @@ static void bench_usage(FILE *out)
 		RUNS);
 }
 
-static int run_one(const struct x2s_guest_image *img, x2s_fastpath_fn fn,
+static int run_one(const struct x2s_guest_image *img, const struct x2s_fastpath *fn,
 		   uint64_t rounds, struct bench_result *res)
 {
 	struct x2s_guest_config cfg = { .nr_vcpus = 2, .fastpath = fn };

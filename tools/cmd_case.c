@@ -16,7 +16,7 @@
 #include "verify/verify.h"
 
 int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
-			x2s_fastpath_fn *fn, const char **label)
+			const struct x2s_fastpath **fn, const char **label)
 {
 	char err[512];
 
@@ -124,7 +124,7 @@ static const char *status_text(const struct x2s_exit_result *r)
 	}
 }
 
-int cli_print_case(FILE *out, const struct x2s_case *c, x2s_fastpath_fn fn,
+int cli_print_case(FILE *out, const struct x2s_case *c, const struct x2s_fastpath *fn,
 		   const char *label, int contract, struct x2s_case_result *res)
 {
 	unsigned int n = c->config.nr_vcpus;
@@ -243,7 +243,7 @@ int cmd_case(int argc, char **argv)
 	bool json = false, have_wrmsr = false, have_sender = false;
 	struct x2s_case c;
 	struct x2s_case_result res;
-	x2s_fastpath_fn fn;
+	const struct x2s_fastpath *fn;
 	u64 sender = 0;
 	int r;
 
@@ -320,7 +320,7 @@ int cmd_replay(int argc, char **argv)
 	const char *file = NULL, *name = NULL, *plugin = NULL, *label;
 	struct x2s_case c;
 	struct x2s_case_result res;
-	x2s_fastpath_fn fn;
+	const struct x2s_fastpath *fn;
 	char err[512];
 	int r;
 

@@ -214,7 +214,7 @@ struct decode_row {
 	char *diff; /* fast vs slow, one line per difference */
 };
 
-static int decode_run(const struct x2s_case *c, x2s_fastpath_fn fn,
+static int decode_run(const struct x2s_case *c, const struct x2s_fastpath *fn,
 		      struct decode_row *row, struct x2s_vcpu_state *fast,
 		      struct x2s_vcpu_state *slow)
 {

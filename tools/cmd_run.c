@@ -209,7 +209,7 @@ void guest_json_exits(FILE *out, const struct x2s_guest_stats *st)
 }
 
 int guest_pick_fastpath(const char *cmd, const char *name, const char *plugin,
-			x2s_fastpath_fn *fn)
+			const struct x2s_fastpath **fn)
 {
 	*fn = NULL;
 	if (name && plugin)

@@ -22,7 +22,7 @@
 
 struct variant {
 	const char *label;
-	x2s_fastpath_fn fn;
+	const struct x2s_fastpath *fn;
 	struct x2s_sweep_report rep;
 	char **saved; /* case file per shown finding */
 };

@@ -23,6 +23,6 @@ void guest_json_exits(FILE *out, const struct x2s_guest_stats *st);
 void guest_json_str(FILE *out, const char *s);
 /* Resolve --fastpath NAME|none and --plugin F into a hook; 0 or EXIT_USAGE. */
 int guest_pick_fastpath(const char *cmd, const char *name, const char *plugin,
-			x2s_fastpath_fn *fn);
+			const struct x2s_fastpath **fn);
 
 #endif

@@ -32,7 +32,7 @@ static struct x2s_guest_image *load(const char *name)
 
 /* Best (shortest) of RUNS runs with `sym` patched to `val`. */
 static struct x2s_guest_stats best_run(struct x2s_guest_image *img,
-				       unsigned int vcpus, x2s_fastpath_fn fn,
+				       unsigned int vcpus, const struct x2s_fastpath *fn,
 				       const char *sym, uint64_t val)
 {
 	struct x2s_guest_config cfg = { .nr_vcpus = vcpus, .fastpath = fn };

@@ -23,7 +23,25 @@
 extern "C" {
 #endif
 
-#define X2SIM_KVM_ABI_VERSION 1
+#define X2SIM_KVM_ABI_VERSION 2
+
+/*
+ * Which KVM this header is the face of.  Real fastpath text of Linux 5.6
+ * through mainline compiles unchanged against the face of its version:
+ * define X2SIM_KVM_VERSION before including this header (x2sim sets it
+ * from the tree's Makefile for --kernel, from --kvm-version otherwise),
+ * e.g. -DX2SIM_KVM_VERSION='X2SIM_KVM_VERSION_CODE(6, 1, 0)'.  Without
+ * it the face is mainline's.  The version selects names, the fastpath_t
+ * values and how the model reads a fastpath's result (5.6's
+ * EXIT_FASTPATH_SKIP_EMUL_INS); the model itself is always 6.18's.
+ */
+#define X2SIM_KVM_VERSION_CODE(a, b, c) (((a) << 16) + ((b) << 8) + (c))
+#define X2SIM_KVM_VERSION_MAINLINE X2SIM_KVM_VERSION_CODE(6, 19, 0)
+#ifndef X2SIM_KVM_VERSION
+#define X2SIM_KVM_VERSION X2SIM_KVM_VERSION_MAINLINE
+#endif
+#define X2SIM_KVM_AT_LEAST(a, b) \
+	(X2SIM_KVM_VERSION >= X2SIM_KVM_VERSION_CODE(a, b, 0))
 
 #ifndef X2S_API
 #define X2S_API __attribute__((visibility("default")))
@@ -44,6 +62,9 @@ extern "C" {
 X2SIM_KVM_ABI_LINKAGE const unsigned int x2sim_kvm_abi_version
 	__attribute__((weak, used, visibility("default"))) =
 		X2SIM_KVM_ABI_VERSION;
+/* The face an object was compiled against (X2SIM_KVM_VERSION). */
+X2SIM_KVM_ABI_LINKAGE const unsigned int x2sim_kvm_version
+	__attribute__((weak, used, visibility("default"))) = X2SIM_KVM_VERSION;
 
 typedef uint8_t u8;
 typedef uint16_t u16;
@@ -69,13 +90,72 @@ typedef u64 gpa_t;
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #endif
 
-/* ---- fastpath results (arch/x86/kvm/x86.h) ---- */
-typedef enum exit_fastpath_completion {
+/* ---- what kernel text around a function needs (linux/compiler*.h) ---- */
+#ifndef __always_inline
+#define __always_inline inline __attribute__((__always_inline__))
+#endif
+#define noinstr
+#define __maybe_unused __attribute__((__unused__))
+#define __cold __attribute__((__cold__))
+#define barrier() __asm__ __volatile__("" : : : "memory")
+#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, val) (*(volatile __typeof__(x) *)&(x) = (val))
+
+/*
+ * Module exports are declarations here: x2sim builds the text as one
+ * shared object, so an export changes nothing.
+ */
+#define EXPORT_SYMBOL(sym) extern __typeof__(sym) sym
+#define EXPORT_SYMBOL_GPL(sym) extern __typeof__(sym) sym
+#define EXPORT_SYMBOL_FOR_KVM_INTERNAL(sym) extern __typeof__(sym) sym
+
+/* atomic_t (the model is single-threaded per VM; plain accesses). */
+typedef struct {
+	int counter;
+} atomic_t;
+static inline int atomic_read(const atomic_t *v)
+{
+	return READ_ONCE(v->counter);
+}
+static inline void atomic_set(atomic_t *v, int i)
+{
+	WRITE_ONCE(v->counter, i);
+}
+static inline void atomic_inc(atomic_t *v)
+{
+	v->counter++;
+}
+static inline int atomic_xchg(atomic_t *v, int i)
+{
+	int old = v->counter;
+
+	v->counter = i;
+	return old;
+}
+
+/* ---- fastpath results (asm/kvm_host.h) ---- */
+#if !X2SIM_KVM_AT_LEAST(5, 8)
+/*
+ * 5.6 and 5.7: handled meant "skip the instruction", which the caller
+ * (vmx_handle_exit) did, ignoring the skip's result.
+ */
+enum exit_fastpath_completion {
+	EXIT_FASTPATH_NONE,
+	EXIT_FASTPATH_SKIP_EMUL_INS,
+};
+/* x2sim: the typedef came with 5.8; the model's own code uses it. */
+typedef enum exit_fastpath_completion fastpath_t;
+#else
+enum exit_fastpath_completion {
 	EXIT_FASTPATH_NONE,
 	EXIT_FASTPATH_REENTER_GUEST,
 	EXIT_FASTPATH_EXIT_HANDLED,
+#if X2SIM_KVM_AT_LEAST(6, 12)
 	EXIT_FASTPATH_EXIT_USERSPACE,
-} fastpath_t;
+#endif
+};
+typedef enum exit_fastpath_completion fastpath_t;
+#endif
 
 /* ---- local APIC registers (asm/apicdef.h) ---- */
 #define APIC_ID 0x20
@@ -168,7 +248,11 @@ typedef enum exit_fastpath_completion {
 #define MSR_IA32_APICBASE_BSP (1 << 8)
 #define MSR_IA32_APICBASE_ENABLE (1 << 11)
 #define MSR_IA32_APICBASE_BASE (0xfffffULL << 12)
+#if X2SIM_KVM_AT_LEAST(5, 11)
 #define MSR_IA32_TSC_DEADLINE 0x000006e0
+#else
+#define MSR_IA32_TSCDEADLINE 0x000006e0
+#endif
 #define APIC_DEFAULT_PHYS_BASE 0xfee00000ULL
 
 /* ---- KVM uapi ---- */
@@ -205,7 +289,10 @@ typedef enum exit_fastpath_completion {
 #define KVM_REQ_NMI 3
 #define KVM_REQ_UNBLOCK 4
 #define KVM_REQ_TRIPLE_FAULT 5
+#if !X2SIM_KVM_AT_LEAST(6, 2)
+/* Gone in 6.2; nothing in the model raises it. */
 #define KVM_REQ_UNHALT 6
+#endif
 
 /* ---- x86 vectors and flags ---- */
 #define DE_VECTOR 0
@@ -330,9 +417,17 @@ struct kvm_vcpu_arch {
 	/* HF_GUEST_MASK: the vCPU runs L2. */
 	bool guest_mode;
 	unsigned int nmi_pending;
+	/* x2sim: deliveries count into nmi_pending; this stays 0. */
+	atomic_t nmi_queued;
 	bool nmi_injected;
 	bool smi_pending;
-	bool pv_unhalted;
+	struct {
+		bool pv_unhalted;
+	} pv;
+	/* x2sim: no async page faults; never halted by one. */
+	struct {
+		bool halted;
+	} apf;
 	struct kvm_queued_exception exception;
 	struct kvm_queued_interrupt interrupt;
 	/* x2sim: interrupt shadow (STI / MOV SS blocking) at the exit. */
@@ -375,10 +470,20 @@ struct kvm_run {
 	};
 };
 
+/* kvm_vcpu.mode (include/linux/kvm_host.h) */
+enum {
+	OUTSIDE_GUEST_MODE,
+	IN_GUEST_MODE,
+	EXITING_GUEST_MODE,
+	READING_SHADOW_PAGE_TABLES,
+};
+
 struct kvm_vcpu {
 	struct kvm *kvm;
 	int vcpu_id;
 	int vcpu_idx;
+	/* IN_GUEST_MODE only inside the re-enter loop (x2sim: no CPU). */
+	int mode;
 	unsigned long requests;
 	u32 guest_debug;
 	struct kvm_run *run;
@@ -425,9 +530,9 @@ struct kvm {
 	struct kvm_arch arch;
 };
 
-#define kvm_for_each_vcpu(idx, vcpup, kvm)                               \
-	for ((idx) = 0; (idx) < (unsigned long)(kvm)->online_vcpus &&     \
-			((vcpup) = (kvm)->vcpus[(idx)]) != NULL;            \
+#define kvm_for_each_vcpu(idx, vcpup, kvm)                            \
+	for ((idx) = 0; (idx) < (unsigned long)(kvm)->online_vcpus && \
+			((vcpup) = (kvm)->vcpus[(idx)]) != NULL;      \
 	     (idx)++)
 
 static inline struct kvm_vcpu *kvm_get_vcpu(struct kvm *kvm, int i)
@@ -435,6 +540,110 @@ static inline struct kvm_vcpu *kvm_get_vcpu(struct kvm *kvm, int i)
 	if (i < 0 || i >= kvm->online_vcpus)
 		return NULL;
 	return kvm->vcpus[i];
+}
+
+/* The exit reason of the exit being handled (vmx.h). */
+union vmx_exit_reason {
+	struct {
+		u32 basic : 16;
+		u32 reserved16 : 1;
+		u32 reserved17 : 1;
+		u32 reserved18 : 1;
+		u32 reserved19 : 1;
+		u32 reserved20 : 1;
+		u32 reserved21 : 1;
+		u32 reserved22 : 1;
+		u32 reserved23 : 1;
+		u32 reserved24 : 1;
+		u32 reserved25 : 1;
+		u32 bus_lock_detected : 1;
+		u32 enclave_mode : 1;
+		u32 smi_pending_mtf : 1;
+		u32 smi_from_vmx_root : 1;
+		u32 reserved30 : 1;
+		u32 failed_vmentry : 1;
+	};
+	u32 full;
+};
+
+struct vmcs;
+
+/* x2sim: the model has no preemption timer, so it is never soft-disabled. */
+struct loaded_vmcs {
+	bool hv_timer_soft_disabled;
+};
+
+/*
+ * x2sim: the decoded data of an emulated access that KVM would get from
+ * its instruction emulator (APIC_ACCESS) -- x2sim takes it from the
+ * caller instead of decoding guest instructions.
+ */
+struct x2s_mmio_access {
+	u64 data;
+	u8 len;
+	bool valid;
+};
+
+/* The nested VM exit to L1 the model performed, if any. */
+struct x2s_nested_exit {
+	bool happened;
+	u32 exit_reason;
+	u64 exit_qualification;
+};
+
+struct nested_vmx {
+	/* vmcs12's MSR bitmap (4 KiB, SDM 25.6.9); NULL: L1 uses none. */
+	u8 *msr_bitmap;
+	struct x2s_nested_exit last_exit;
+	/*
+	 * L1 is in VMX operation (it did VMXON): true in L2 and, after a
+	 * nested VM exit, in L1 (VMX root operation).  x2sim: there is no
+	 * VMXON/VMXOFF; x2s_vcpu_set_guest_mode() sets and clears it.
+	 */
+	bool vmxon;
+};
+
+/* The VMX vCPU (vmx/vmx.h): the fields fastpath code reads are KVM's. */
+struct vcpu_vmx {
+	struct kvm_vcpu vcpu;
+	/* The exit being handled (vmx->exit_reason). */
+	union vmx_exit_reason exit_reason;
+	struct loaded_vmcs *loaded_vmcs;
+	struct vmcs *vmcs;
+	struct pi_desc pi_desc;
+	struct nested_vmx nested;
+	struct x2s_mmio_access mmio;
+	bool emulation_required;
+	/* x2sim: KVM's vcpu->arch.dr6, where #DB payloads land. */
+	unsigned long dr6;
+	/* x2sim: apic->lapic_timer.tscdeadline; no timer ever fires. */
+	u64 tsc_deadline;
+	/* kvm_check_and_inject_events asked for an immediate exit. */
+	bool req_immediate_exit;
+};
+
+/* x2sim: how the model calls the fastpath under test (src/vmx/vmx.h). */
+struct x2s_fastpath;
+
+struct kvm_vmx {
+	struct kvm kvm;
+	/* x2sim: the fastpath of this VM, NULL for none. */
+	const struct x2s_fastpath *fastpath;
+};
+
+#ifndef container_of
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr)-offsetof(type, member)))
+#endif
+
+static inline struct vcpu_vmx *to_vmx(struct kvm_vcpu *vcpu)
+{
+	return container_of(vcpu, struct vcpu_vmx, vcpu);
+}
+
+static inline struct kvm_vmx *to_kvm_vmx(struct kvm *kvm)
+{
+	return container_of(kvm, struct kvm_vmx, kvm);
 }
 
 /* ---- WARN and trace ---- */
@@ -445,12 +654,12 @@ static inline struct kvm_vcpu *kvm_get_vcpu(struct kvm *kvm, int i)
  * every occurrence is recorded, not only the first per call site.
  */
 X2S_API void __x2s_warn(const char *file, int line, const char *cond);
-#define WARN_ON_ONCE(condition)                                      \
-	({                                                           \
-		bool __x2s_cond = !!(condition);                     \
-		if (unlikely(__x2s_cond))                            \
-			__x2s_warn(__FILE__, __LINE__, #condition);  \
-		__x2s_cond;                                          \
+#define WARN_ON_ONCE(condition)                                     \
+	({                                                          \
+		bool __x2s_cond = !!(condition);                    \
+		if (unlikely(__x2s_cond))                           \
+			__x2s_warn(__FILE__, __LINE__, #condition); \
+		__x2s_cond;                                         \
 	})
 #define WARN_ON(condition) WARN_ON_ONCE(condition)
 
@@ -503,6 +712,54 @@ static inline u64 kvm_read_edx_eax(struct kvm_vcpu *vcpu)
 {
 	return (kvm_rax_read(vcpu) & 0xffffffffu) |
 	       ((u64)(kvm_rdx_read(vcpu) & 0xffffffffu) << 32);
+}
+
+/* The 32-bit accessors (mainline's kvm_ecx_read() and friends). */
+static inline u32 kvm_eax_read(struct kvm_vcpu *vcpu)
+{
+	return (u32)vcpu->arch.regs[VCPU_REGS_RAX];
+}
+
+static inline u32 kvm_ecx_read(struct kvm_vcpu *vcpu)
+{
+	return (u32)vcpu->arch.regs[VCPU_REGS_RCX];
+}
+
+static inline u32 kvm_edx_read(struct kvm_vcpu *vcpu)
+{
+	return (u32)vcpu->arch.regs[VCPU_REGS_RDX];
+}
+
+/*
+ * x86.h: a GPR as the guest's mode sees it.  x2sim: the guest is always in
+ * 64-bit mode, so the whole register.
+ */
+static inline unsigned long kvm_register_read(struct kvm_vcpu *vcpu, int reg)
+{
+	return kvm_register_read_raw(vcpu, reg);
+}
+
+static inline unsigned long kvm_gpr_read(struct kvm_vcpu *vcpu, int reg)
+{
+	return kvm_register_read_raw(vcpu, reg);
+}
+
+/* x2sim: no SRCU-protected memslots in the model; nothing to lock. */
+static inline void kvm_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu)
+{
+}
+
+static inline void kvm_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu)
+{
+}
+
+/*
+ * pmu.h (mainline): a fastpath may not emulate an instruction while a
+ * mediated PMU counts instructions.  x2sim: no PMU, so it always may.
+ */
+static inline bool kvm_pmu_is_fastpath_emulation_allowed(struct kvm_vcpu *vcpu)
+{
+	return true;
 }
 
 static inline unsigned long kvm_rip_read(struct kvm_vcpu *vcpu)
@@ -604,8 +861,7 @@ static inline u64 kvm_lapic_get_reg64(struct kvm_lapic *apic, int reg)
 	return *((u64 *)((char *)apic->regs + reg));
 }
 
-static inline void kvm_lapic_set_reg64(struct kvm_lapic *apic, int reg,
-				       u64 val)
+static inline void kvm_lapic_set_reg64(struct kvm_lapic *apic, int reg, u64 val)
 {
 	apic->dirty_lines |= 1ULL << ((unsigned int)reg >> 6);
 	*((u64 *)((char *)apic->regs + reg)) = val;
@@ -651,30 +907,10 @@ X2S_API bool kvm_apic_match_dest(struct kvm_vcpu *vcpu,
 
 /* x86.c / vmx.c */
 
-/* The exit reason of the exit being handled (vmx.h). */
-union vmx_exit_reason {
-	struct {
-		u32 basic : 16;
-		u32 reserved16 : 1;
-		u32 reserved17 : 1;
-		u32 reserved18 : 1;
-		u32 reserved19 : 1;
-		u32 reserved20 : 1;
-		u32 reserved21 : 1;
-		u32 reserved22 : 1;
-		u32 reserved23 : 1;
-		u32 reserved24 : 1;
-		u32 reserved25 : 1;
-		u32 bus_lock_detected : 1;
-		u32 enclave_mode : 1;
-		u32 smi_pending_mtf : 1;
-		u32 smi_from_vmx_root : 1;
-		u32 reserved30 : 1;
-		u32 failed_vmentry : 1;
-	};
-	u32 full;
-};
 X2S_API union vmx_exit_reason vmx_get_exit_reason(struct kvm_vcpu *vcpu);
+X2S_API unsigned long vmx_get_exit_qual(struct kvm_vcpu *vcpu);
+/* The source register of WRMSRNS/RDMSR with an immediate (6.18). */
+X2S_API int vmx_get_msr_imm_reg(struct kvm_vcpu *vcpu);
 
 X2S_API int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu);
 X2S_API bool kvm_vcpu_exit_request(struct kvm_vcpu *vcpu);
@@ -685,6 +921,18 @@ X2S_API void kvm_queue_exception_e(struct kvm_vcpu *vcpu, unsigned int nr,
 				   u32 error_code);
 X2S_API int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu);
 X2S_API int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu);
+X2S_API int kvm_emulate_halt(struct kvm_vcpu *vcpu);
+X2S_API int kvm_emulate_as_nop(struct kvm_vcpu *vcpu);
+X2S_API int kvm_emulate_invd(struct kvm_vcpu *vcpu);
+
+/*
+ * The LAPIC timer as fastpath code sees it.  x2sim: no timer is modelled
+ * (the preemption timer is off, enable_preemption_timer=0), so the hv
+ * timer is never usable and never expires; the TSC deadline is stored.
+ */
+X2S_API bool kvm_can_use_hv_timer(struct kvm_vcpu *vcpu);
+X2S_API void kvm_set_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu, u64 data);
+X2S_API void kvm_lapic_expired_hv_timer(struct kvm_vcpu *vcpu);
 
 #ifdef __cplusplus
 }

@@ -65,7 +65,7 @@ void x2s_vcpu_save_small(struct kvm_vcpu *vcpu, struct x2s_vcpu_state *st)
 	st->req_immediate_exit = vmx->req_immediate_exit;
 	st->nmi_pending = (u8)vcpu->arch.nmi_pending;
 	st->smi_pending = vcpu->arch.smi_pending;
-	st->pv_unhalted = vcpu->arch.pv_unhalted;
+	st->pv_unhalted = vcpu->arch.pv.pv_unhalted;
 	st->nmi_injected = vcpu->arch.nmi_injected;
 	st->interrupt_injected = vcpu->arch.interrupt.injected;
 	st->interrupt_vector = vcpu->arch.interrupt.nr;
@@ -175,7 +175,7 @@ int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
 	vmx->req_immediate_exit = st->req_immediate_exit;
 	vcpu->arch.nmi_pending = st->nmi_pending;
 	vcpu->arch.smi_pending = st->smi_pending;
-	vcpu->arch.pv_unhalted = st->pv_unhalted;
+	vcpu->arch.pv.pv_unhalted = st->pv_unhalted;
 	vcpu->arch.nmi_injected = st->nmi_injected;
 	vcpu->arch.interrupt.injected = st->interrupt_injected;
 	vcpu->arch.interrupt.nr = st->interrupt_vector;

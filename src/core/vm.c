@@ -17,14 +17,10 @@
 
 struct x2s_vm {
 	struct kvm_vmx vmx; /* first: struct kvm lives inside */
-	x2s_fastpath_hook user_fastpath;
+	/* x2s_vm_set_fastpath()'s hook, as the model calls a fastpath. */
+	struct x2s_fastpath user_fastpath;
 	struct x2s_vm_config cfg;
 };
-
-static struct x2s_vm *to_x2s_vm(struct kvm *kvm)
-{
-	return x2s_container_of(to_kvm_vmx(kvm), struct x2s_vm, vmx);
-}
 
 struct kvm *x2s_vm_kvm(struct x2s_vm *vm)
 {
@@ -477,19 +473,17 @@ int x2s_apic_get_reg(struct x2s_vm *vm, unsigned int idx, uint32_t offset,
 
 /* ---- exits ---- */
 
-static fastpath_t x2s_user_fastpath(struct kvm_vcpu *vcpu)
-{
-	struct x2s_vm *vm = to_x2s_vm(vcpu->kvm);
-
-	return (fastpath_t)vm->user_fastpath(vcpu);
-}
-
 int x2s_vm_set_fastpath(struct x2s_vm *vm, x2s_fastpath_hook fn)
 {
 	if (!vm)
 		return -EINVAL;
-	vm->user_fastpath = fn;
-	vm->vmx.fastpath = fn ? x2s_user_fastpath : NULL;
+	vm->user_fastpath = (struct x2s_fastpath){
+		.name = "hook",
+		.entry = X2S_FASTPATH_HOOK,
+		.hook = fn,
+		.kvm_version = X2SIM_KVM_VERSION_MAINLINE,
+	};
+	vm->vmx.fastpath = fn ? &vm->user_fastpath : NULL;
 	return 0;
 }
 

@@ -12,15 +12,20 @@
 
 #include <x2sim/kvm.h>
 
-typedef fastpath_t (*x2s_fastpath_fn)(struct kvm_vcpu *vcpu);
+#include "vmx/vmx.h"
 
 struct x2s_fastpath_variant {
 	const char *name;
 	const char *description;
-	x2s_fastpath_fn fn;
+	const struct x2s_fastpath *fn;
 };
 
 fastpath_t x2s_fastpath_v1_posted(struct kvm_vcpu *vcpu);
+/*
+ * 5.6's handle_fastpath_set_msr_irqoff(): compiled against the 5.6 face,
+ * so its result is 5.6's enum (1 is EXIT_FASTPATH_SKIP_EMUL_INS), read
+ * through its descriptor's kvm_version.
+ */
 fastpath_t x2s_fastpath_v5_6_merged(struct kvm_vcpu *vcpu);
 fastpath_t x2s_fastpath_single_target(struct kvm_vcpu *vcpu);
 fastpath_t x2s_fastpath_upstream(struct kvm_vcpu *vcpu);

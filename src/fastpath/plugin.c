@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -252,65 +253,52 @@ static void *plugin_own_sym(void *handle, const char *name,
 }
 
 /*
- * handle_fastpath_set_msr_irqoff() behind upstream's gate.  The hook has
- * no context argument, so each loaded MSR-form plugin gets its own
- * trampoline and slot.
+ * Every plugin loaded, with its descriptor: loading the same object twice
+ * hands out the same fastpath, and nothing is freed before exit (the
+ * object stays mapped, so its code stays valid).
  */
-static x2s_fastpath_fn set_msr_entries[X2S_PLUGIN_MAX_MSR_HOOKS];
+struct loaded_plugin {
+	struct loaded_plugin *next;
+	struct x2s_plugin p;
+};
+static struct loaded_plugin *loaded_plugins;
 static pthread_mutex_t plugin_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static fastpath_t set_msr_gate(struct kvm_vcpu *vcpu, unsigned int slot)
+/* The descriptor for p: an existing one for the same entry, or a new one. */
+static const struct x2s_fastpath *plugin_keep(const struct x2s_plugin *p)
 {
-	x2s_fastpath_fn entry;
-
-	/* vmx_exit_handlers_fastpath: in L2 only the preemption timer. */
-	if (is_guest_mode(vcpu) ||
-	    vmx_get_exit_reason(vcpu).basic != EXIT_REASON_MSR_WRITE)
-		return EXIT_FASTPATH_NONE;
-	entry = __atomic_load_n(&set_msr_entries[slot], __ATOMIC_ACQUIRE);
-	return entry(vcpu);
-}
-
-#define DEFINE_SET_MSR_GATE(n)                                    \
-	static fastpath_t set_msr_gate_##n(struct kvm_vcpu *vcpu) \
-	{                                                         \
-		return set_msr_gate(vcpu, n);                     \
-	}
-DEFINE_SET_MSR_GATE(0)
-DEFINE_SET_MSR_GATE(1)
-DEFINE_SET_MSR_GATE(2)
-DEFINE_SET_MSR_GATE(3)
-DEFINE_SET_MSR_GATE(4)
-DEFINE_SET_MSR_GATE(5)
-DEFINE_SET_MSR_GATE(6)
-DEFINE_SET_MSR_GATE(7)
-
-static const x2s_fastpath_fn set_msr_gates[X2S_PLUGIN_MAX_MSR_HOOKS] = {
-	set_msr_gate_0, set_msr_gate_1, set_msr_gate_2, set_msr_gate_3,
-	set_msr_gate_4, set_msr_gate_5, set_msr_gate_6, set_msr_gate_7,
-};
-
-/* The gate for entry, reusing the slot of an already loaded plugin. */
-static x2s_fastpath_fn set_msr_gate_for(x2s_fastpath_fn entry)
-{
-	x2s_fastpath_fn fn = NULL;
+	struct loaded_plugin *lp;
 
 	pthread_mutex_lock(&plugin_lock);
-	for (unsigned int i = 0; i < X2S_PLUGIN_MAX_MSR_HOOKS; i++) {
-		if (set_msr_entries[i] == entry) {
-			fn = set_msr_gates[i];
+	for (lp = loaded_plugins; lp; lp = lp->next)
+		if (lp->p.entry == p->entry && lp->p.fp.entry == p->fp.entry &&
+		    lp->p.fp.kvm_version == p->fp.kvm_version)
 			break;
-		}
-		if (!set_msr_entries[i]) {
-			__atomic_store_n(&set_msr_entries[i], entry,
-					 __ATOMIC_RELEASE);
-			fn = set_msr_gates[i];
-			break;
+	if (!lp) {
+		lp = calloc(1, sizeof(*lp));
+		if (lp) {
+			lp->p = *p;
+			lp->p.fp.name = lp->p.path;
+			lp->next = loaded_plugins;
+			loaded_plugins = lp;
 		}
 	}
 	pthread_mutex_unlock(&plugin_lock);
-	return fn;
+	return lp ? &lp->p.fp : NULL;
 }
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The entry points a plugin may export, outermost first. */
+static const struct {
+	const char *symbol;
+	enum x2s_fastpath_entry entry;
+} plugin_entries[] = {
+	{ X2S_PLUGIN_SYM_KERNEL, X2S_FASTPATH_EXIT_HANDLERS_FORCE },
+	{ X2S_PLUGIN_SYM_EXIT_HANDLERS, X2S_FASTPATH_EXIT_HANDLERS_FORCE },
+	{ X2S_PLUGIN_SYM_WRMSR, X2S_FASTPATH_SET_MSR },
+	{ X2S_PLUGIN_SYM_SET_MSR, X2S_FASTPATH_SET_MSR },
+};
 
 static bool sym_is_function(const ElfW(Sym) * sym)
 {
@@ -321,9 +309,8 @@ static bool sym_is_function(const ElfW(Sym) * sym)
 static int plugin_resolve(void *handle, const char *path, struct x2s_plugin *p,
 			  char *err, size_t errlen)
 {
-	const ElfW(Sym) * abi_sym, *exit_sym, *msr_sym;
-	const unsigned int *abi;
-	void *exit_fn, *msr_fn;
+	const ElfW(Sym) * abi_sym, *ver_sym;
+	const unsigned int *abi, *ver;
 
 	abi = plugin_own_sym(handle, X2S_PLUGIN_SYM_ABI, &abi_sym);
 	if (!abi)
@@ -346,44 +333,70 @@ static int plugin_resolve(void *handle, const char *path, struct x2s_plugin *p,
 			"%s: built against x2sim kvm.h ABI %u, but this x2sim has ABI %u: rebuild it against the installed headers",
 			path, p->abi_version, X2SIM_KVM_ABI_VERSION);
 
-	exit_fn =
-		plugin_own_sym(handle, X2S_PLUGIN_SYM_EXIT_HANDLERS, &exit_sym);
-	msr_fn = plugin_own_sym(handle, X2S_PLUGIN_SYM_SET_MSR, &msr_sym);
-	if (!exit_fn && !msr_fn)
+	ver = plugin_own_sym(handle, X2S_PLUGIN_SYM_VERSION, &ver_sym);
+	p->kvm_version = X2SIM_KVM_VERSION_MAINLINE;
+	if (ver) {
+		if (ver_sym && (ELF_ST_TYPE(ver_sym->st_info) != STT_OBJECT ||
+				ver_sym->st_size != sizeof(*ver)))
+			return plugin_fail(
+				err, errlen, -EPROTO,
+				"%s: " X2S_PLUGIN_SYM_VERSION
+				" is not an x2sim version stamp (wrong type or size)",
+				path);
+		p->kvm_version = *ver;
+	}
+	if (p->kvm_version < X2SIM_KVM_VERSION_CODE(5, 6, 0) ||
+	    p->kvm_version > X2SIM_KVM_VERSION_MAINLINE)
+		return plugin_fail(
+			err, errlen, -EPROTO,
+			"%s: built for KVM %u.%u, but x2sim knows 5.6 to %u.%u",
+			path, p->kvm_version >> 16,
+			(p->kvm_version >> 8) & 0xff,
+			X2SIM_KVM_VERSION_MAINLINE >> 16,
+			(X2SIM_KVM_VERSION_MAINLINE >> 8) & 0xff);
+
+	/* The outermost entry point wins: it gates, and may call the rest. */
+	for (unsigned int i = 0; i < ARRAY_SIZE(plugin_entries); i++) {
+		const ElfW(Sym) * sym;
+		void *addr;
+
+		addr = plugin_own_sym(handle, plugin_entries[i].symbol, &sym);
+		if (!addr)
+			continue;
+		if (!sym_is_function(sym))
+			return plugin_fail(err, errlen, -ENOSYS,
+					   "%s: %s is not a function", path,
+					   plugin_entries[i].symbol);
+		if (p->entry) {
+			p->both = true;
+			continue;
+		}
+		p->symbol = plugin_entries[i].symbol;
+		p->entry = addr;
+		p->fp.entry = plugin_entries[i].entry;
+	}
+	if (!p->entry)
 		return plugin_fail(
 			err, errlen, -ENOSYS,
-			"%s: exports neither " X2S_PLUGIN_SYM_EXIT_HANDLERS
-			" nor " X2S_PLUGIN_SYM_SET_MSR
+			"%s: exports none of " X2S_PLUGIN_SYM_KERNEL
+			", " X2S_PLUGIN_SYM_EXIT_HANDLERS
+			", " X2S_PLUGIN_SYM_WRMSR ", " X2S_PLUGIN_SYM_SET_MSR
 			" (is the function static, hidden, or C++ without extern \"C\"?)",
 			path);
-	if (exit_fn && !sym_is_function(exit_sym))
-		return plugin_fail(err, errlen, -ENOSYS,
-				   "%s: " X2S_PLUGIN_SYM_EXIT_HANDLERS
-				   " is not a function",
-				   path);
-	if (msr_fn && !sym_is_function(msr_sym))
-		return plugin_fail(err, errlen, -ENOSYS,
-				   "%s: " X2S_PLUGIN_SYM_SET_MSR
-				   " is not a function",
-				   path);
 
-	p->both = exit_fn && msr_fn;
-	if (exit_fn) {
-		/* It is the outer entry point: it gates, and may call the other. */
-		p->symbol = X2S_PLUGIN_SYM_EXIT_HANDLERS;
-		p->entry = (x2s_fastpath_fn)exit_fn;
-		p->fn = p->entry;
-		return 0;
+	/* dlsym() hands out void *; the entry kind says the real type. */
+	switch (p->fp.entry) {
+	case X2S_FASTPATH_EXIT_HANDLERS_FORCE:
+		p->fp.exit_handlers_force =
+			(fastpath_t(*)(struct kvm_vcpu *, bool))p->entry;
+		break;
+	default:
+		p->fp.set_msr = (fastpath_t(*)(struct kvm_vcpu *))p->entry;
+		break;
 	}
-	p->symbol = X2S_PLUGIN_SYM_SET_MSR;
-	p->entry = (x2s_fastpath_fn)msr_fn;
-	p->fn = set_msr_gate_for(p->entry);
-	if (!p->fn)
-		return plugin_fail(
-			err, errlen, -ENOSPC,
-			"%s: more than %d different " X2S_PLUGIN_SYM_SET_MSR
-			" plugins loaded in one process",
-			path, X2S_PLUGIN_MAX_MSR_HOOKS);
+	p->fp.kvm_version = p->kvm_version;
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	p->fp.name = p->path;
 	return 0;
 }
 
@@ -434,6 +447,12 @@ int x2s_plugin_open(const char *path, struct x2s_plugin *p, char *err,
 	}
 
 	r = plugin_resolve(handle, path, p, err, errlen);
+	if (!r) {
+		p->fn = plugin_keep(p);
+		if (!p->fn)
+			r = plugin_fail(err, errlen, -ENOMEM,
+					"%s: out of memory", path);
+	}
 	if (r) {
 		dlclose(handle);
 		memset(p, 0, sizeof(*p));
@@ -441,7 +460,7 @@ int x2s_plugin_open(const char *path, struct x2s_plugin *p, char *err,
 	return r;
 }
 
-int x2s_plugin_load(const char *path, x2s_fastpath_fn *fn, char *err,
+int x2s_plugin_load(const char *path, const struct x2s_fastpath **fn, char *err,
 		    size_t errlen)
 {
 	struct x2s_plugin p;

@@ -4,23 +4,54 @@
 
 #include "fastpath/fastpath.h"
 
+#define X2S_MODEL_VERSION X2SIM_KVM_VERSION_CODE(6, 18, 0)
+
+static const struct x2s_fastpath fp_v1_posted = {
+	.name = "v1-posted",
+	.entry = X2S_FASTPATH_EXIT_HANDLERS,
+	.exit_handlers = x2s_fastpath_v1_posted,
+	.kvm_version = X2S_MODEL_VERSION,
+};
+
+/* Behind 5.6's gate (MSR_WRITE outside L2), with 5.6's results. */
+static const struct x2s_fastpath fp_v5_6_merged = {
+	.name = "v5.6-merged",
+	.entry = X2S_FASTPATH_SET_MSR,
+	.set_msr = x2s_fastpath_v5_6_merged,
+	.kvm_version = X2SIM_KVM_VERSION_CODE(5, 6, 0),
+};
+
+static const struct x2s_fastpath fp_single_target = {
+	.name = "single-target",
+	.entry = X2S_FASTPATH_EXIT_HANDLERS,
+	.exit_handlers = x2s_fastpath_single_target,
+	.kvm_version = X2S_MODEL_VERSION,
+};
+
+static const struct x2s_fastpath fp_upstream = {
+	.name = "upstream",
+	.entry = X2S_FASTPATH_EXIT_HANDLERS,
+	.exit_handlers = x2s_fastpath_upstream,
+	.kvm_version = X2S_MODEL_VERSION,
+};
+
 const struct x2s_fastpath_variant x2s_fastpath_variants[] = {
 	{ "v1-posted",
 	  "the seed as posted (2019-11-09): u32 index check, 32-bit ICR path, "
 	  "handled iff the skip returned non-zero",
-	  x2s_fastpath_v1_posted },
+	  &fp_v1_posted },
 	{ "v5.6-merged",
-	  "as merged in 5.6 (1e9e2622a149): exact MSR, 32-bit ICR path, skip "
-	  "result ignored",
-	  x2s_fastpath_v5_6_merged },
+	  "as merged in 5.6 (1e9e2622a149): exact MSR, 32-bit ICR path, "
+	  "EXIT_FASTPATH_SKIP_EMUL_INS (the caller skips, result ignored)",
+	  &fp_v5_6_merged },
 	{ "single-target",
 	  "the seed's intent with later fixes: one physical fixed target "
 	  "through kvm_x2apic_icr_write (5.8-6.x form), skip honoured",
-	  x2s_fastpath_single_target },
+	  &fp_single_target },
 	{ "upstream",
 	  "Linux 6.18 handle_fastpath_wrmsr: kvm_x2apic_icr_write_fast through "
 	  "the optimized map",
-	  x2s_fastpath_upstream },
+	  &fp_upstream },
 };
 
 const unsigned int x2s_fastpath_nr_variants =

@@ -9,6 +9,8 @@
  * the instruction for an EXIT_FASTPATH_SKIP_EMUL_INS result and returned
  * 1 whatever the skip said.
  */
+/* The 5.6 face: fastpath results are NONE and SKIP_EMUL_INS. */
+#define X2SIM_KVM_VERSION 0x050600
 #include <x2sim/kvm.h>
 
 static int handle_fastpath_set_x2apic_icr_irqoff(struct kvm_vcpu *vcpu,
@@ -26,7 +28,8 @@ static int handle_fastpath_set_x2apic_icr_irqoff(struct kvm_vcpu *vcpu,
 	return 1;
 }
 
-static bool handle_fastpath_set_msr_irqoff(struct kvm_vcpu *vcpu)
+fastpath_t x2s_fastpath_v5_6_merged(struct kvm_vcpu *vcpu);
+fastpath_t x2s_fastpath_v5_6_merged(struct kvm_vcpu *vcpu)
 {
 	u32 msr = kvm_rcx_read(vcpu);
 	u64 data = kvm_read_edx_eax(vcpu);
@@ -37,26 +40,11 @@ static bool handle_fastpath_set_msr_irqoff(struct kvm_vcpu *vcpu)
 		ret = handle_fastpath_set_x2apic_icr_irqoff(vcpu, data);
 		break;
 	default:
-		return false;
+		return EXIT_FASTPATH_NONE;
 	}
 
 	if (ret)
-		return false;
+		return EXIT_FASTPATH_NONE;
 	trace_kvm_msr_write(msr, data);
-	return true;
-}
-
-fastpath_t x2s_fastpath_v5_6_merged(struct kvm_vcpu *vcpu);
-fastpath_t x2s_fastpath_v5_6_merged(struct kvm_vcpu *vcpu)
-{
-	if (is_guest_mode(vcpu) ||
-	    vmx_get_exit_reason(vcpu).basic != EXIT_REASON_MSR_WRITE)
-		return EXIT_FASTPATH_NONE;
-
-	if (!handle_fastpath_set_msr_irqoff(vcpu))
-		return EXIT_FASTPATH_NONE;
-
-	/* EXIT_FASTPATH_SKIP_EMUL_INS: skip, return 1 to the run loop. */
-	kvm_skip_emulated_instruction(vcpu);
-	return EXIT_FASTPATH_EXIT_HANDLED;
+	return EXIT_FASTPATH_SKIP_EMUL_INS;
 }

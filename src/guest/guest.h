@@ -67,7 +67,7 @@ bool x2s_guest_image_symbol(const struct x2s_guest_image *img, const char *name,
 
 struct x2s_guest_config {
 	unsigned int nr_vcpus;	  /* 1 .. X2S_GUEST_MAX_VCPUS */
-	x2s_fastpath_fn fastpath; /* NULL: no fastpath */
+	const struct x2s_fastpath *fastpath; /* NULL: no fastpath */
 	bool ap_wait_sipi;	  /* vCPUs 1.. wait for INIT + SIPI */
 	uint64_t max_insns;	  /* guest instruction budget, 0: default */
 	uint64_t timeout_ms;	  /* host time budget, 0: default */

@@ -809,7 +809,7 @@ static int __apic_accept_irq(struct kvm_lapic *apic, int delivery_mode,
 	case APIC_DM_REMRD:
 		/* KVM reuses remote read as the PV unhalt kick. */
 		result = 1;
-		vcpu->arch.pv_unhalted = true;
+		vcpu->arch.pv.pv_unhalted = true;
 		kvm_make_request(KVM_REQ_EVENT, vcpu);
 		kvm_vcpu_kick(vcpu);
 		break;

@@ -1113,7 +1113,7 @@ static void kvm_set_mp_state(struct kvm_vcpu *vcpu, u32 mp_state)
 {
 	vcpu->arch.mp_state = mp_state;
 	if (mp_state == KVM_MP_STATE_RUNNABLE)
-		vcpu->arch.pv_unhalted = false;
+		vcpu->arch.pv.pv_unhalted = false;
 }
 
 /*

@@ -492,7 +492,7 @@ static bool single_target_contract_holds(u64 data, int targets)
 }
 
 static void engine_case(struct engine *e, unsigned int s, u32 ecx, u64 data,
-			x2s_fastpath_fn fn, enum x2s_contract contract,
+			const struct x2s_fastpath *fn, enum x2s_contract contract,
 			struct case_out *o)
 {
 	struct kvm_vcpu *vcpu = e->kvm->vcpus[s];
@@ -512,7 +512,7 @@ static void engine_case(struct engine *e, unsigned int s, u32 ecx, u64 data,
 	engine_load(e, s, ecx, data);
 	x2s_vmx_exit_begin(vcpu);
 	x2s_vcpu_raw_save(vcpu, &e->pre);
-	fp = fn ? fn(vcpu) : EXIT_FASTPATH_NONE;
+	fp = x2s_vmx_exit_fastpath(vcpu, fn);
 	o->fastpath = fp;
 
 	if (fp == EXIT_FASTPATH_NONE) {
@@ -599,11 +599,13 @@ const char *x2s_fastpath_result_name(int fastpath)
 		return "EXIT_HANDLED";
 	case EXIT_FASTPATH_EXIT_USERSPACE:
 		return "EXIT_USERSPACE";
+	case X2S_EXIT_FASTPATH_SKIP_EMUL_INS:
+		return "SKIP_EMUL_INS";
 	}
 	return "invalid";
 }
 
-int x2s_verify_case(const struct x2s_case *c, x2s_fastpath_fn fn,
+int x2s_verify_case(const struct x2s_case *c, const struct x2s_fastpath *fn,
 		    enum x2s_contract contract, struct x2s_case_result *res,
 		    struct x2s_vcpu_state *fast_states,
 		    struct x2s_vcpu_state *slow_states, FILE *diff)

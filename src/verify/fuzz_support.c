@@ -287,7 +287,7 @@ static bool fz_declined_clean(struct x2s_fuzz_engine *e, unsigned int s)
  * and in *clean whether it declined without changing anything.
  */
 static fastpath_t fz_fastpath(struct x2s_fuzz_engine *e, unsigned int s,
-			      x2s_fastpath_fn fn, bool *clean)
+			      const struct x2s_fastpath *fn, bool *clean)
 {
 	struct kvm_vcpu *vcpu = e->kvm->vcpus[s];
 	fastpath_t fp;
@@ -299,7 +299,7 @@ static fastpath_t fz_fastpath(struct x2s_fuzz_engine *e, unsigned int s,
 }
 
 bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *e, unsigned int s,
-			  const struct x2s_exit *exit, x2s_fastpath_fn fn,
+			  const struct x2s_exit *exit, const struct x2s_fastpath *fn,
 			  struct x2s_exit_result *res)
 {
 	struct kvm_vcpu *vcpu = e->kvm->vcpus[s];
@@ -370,7 +370,7 @@ bool x2s_fuzz_engine_same(struct x2s_fuzz_engine *e, unsigned int slot)
 
 void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int s,
 			   uint32_t ecx, uint64_t data,
-			   const x2s_fastpath_fn *fns, unsigned int n,
+			   const struct x2s_fastpath *const *fns, unsigned int n,
 			   enum x2s_verdict *verdicts)
 {
 	struct kvm_vcpu *vcpu = s < e->nr ? e->kvm->vcpus[s] : NULL;

@@ -49,7 +49,7 @@ struct x2s_vm *x2s_fuzz_engine_vm(struct x2s_fuzz_engine *e);
  */
 void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int sender,
 			   uint32_t ecx, uint64_t data,
-			   const x2s_fastpath_fn *fns, unsigned int n,
+			   const struct x2s_fastpath *const *fns, unsigned int n,
 			   enum x2s_verdict *verdicts);
 
 /*
@@ -60,7 +60,7 @@ void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int sender,
  * its end, res gets its result, and true.
  */
 bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *e, unsigned int sender,
-			  const struct x2s_exit *exit, x2s_fastpath_fn fn,
+			  const struct x2s_exit *exit, const struct x2s_fastpath *fn,
 			  struct x2s_exit_result *res);
 /* The VM's current state becomes the base x2s_fuzz_engine_undo() restores. */
 void x2s_fuzz_engine_rebase(struct x2s_fuzz_engine *e);

@@ -163,7 +163,7 @@ struct x2s_case_result {
  * receive the two outcomes; diff (may be NULL) gets the readable diff.
  * Returns 0 or -errno (-EINVAL for a bad case).
  */
-int x2s_verify_case(const struct x2s_case *c, x2s_fastpath_fn fn,
+int x2s_verify_case(const struct x2s_case *c, const struct x2s_fastpath *fn,
 		    enum x2s_contract contract, struct x2s_case_result *res,
 		    struct x2s_vcpu_state *fast_states,
 		    struct x2s_vcpu_state *slow_states, FILE *diff);
@@ -185,7 +185,7 @@ struct x2s_sweep_opts {
 	 * 0x00, 0x0f, 0x31 and 0xff only (for quick runs and make check).
 	 */
 	bool reduced;
-	x2s_fastpath_fn fn;
+	const struct x2s_fastpath *fn;
 	enum x2s_contract contract;
 	unsigned int threads;	       /* >= 1 */
 	unsigned int shard, nr_shards; /* shard 1..nr_shards */

@@ -180,7 +180,7 @@ void nested_vmx_vmexit(struct kvm_vcpu *vcpu, u32 vm_exit_reason,
 	vcpu->arch.interrupt.injected = false;
 	/* L1 runs again even if L2 had halted. */
 	vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
-	vcpu->arch.pv_unhalted = false;
+	vcpu->arch.pv.pv_unhalted = false;
 	/*
 	 * x2sim: KVM now loads L1's host state from vmcs12 (RIP, RSP,
 	 * RFLAGS = 2, ...); the model has none and keeps L2's registers,
@@ -241,14 +241,14 @@ int vmx_check_nested_events(struct kvm_vcpu *vcpu)
 bool nested_vmx_reflect_vmexit(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
-	u16 basic = (u16)vmx->exit_reason;
+	u16 basic = (u16)vmx->exit_reason.basic;
 
 	/* If L0 wants the exit, that trumps whatever L1 wants. */
 	if (nested_vmx_l0_wants_exit(vcpu, basic))
 		return false;
 	if (!nested_vmx_l1_wants_exit(vcpu, basic))
 		return false;
-	nested_vmx_vmexit(vcpu, vmx->exit_reason,
+	nested_vmx_vmexit(vcpu, vmx->exit_reason.full,
 			  (u32)vmcs_read(vcpu, VM_EXIT_INTR_INFO),
 			  vmcs_readl(vcpu, EXIT_QUALIFICATION));
 	return true;

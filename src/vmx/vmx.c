@@ -19,24 +19,24 @@
 
 union vmx_exit_reason vmx_get_exit_reason(struct kvm_vcpu *vcpu)
 {
-	union vmx_exit_reason reason;
-
-	reason.full = to_vmx(vcpu)->exit_reason;
-	return reason;
+	return to_vmx(vcpu)->exit_reason;
 }
 
-static unsigned long vmx_get_exit_qual(struct kvm_vcpu *vcpu)
+unsigned long vmx_get_exit_qual(struct kvm_vcpu *vcpu)
 {
 	return vmcs_readl(vcpu, EXIT_QUALIFICATION);
 }
 
-static int vmx_get_msr_imm_reg(struct kvm_vcpu *vcpu)
+int vmx_get_msr_imm_reg(struct kvm_vcpu *vcpu)
 {
 	return (int)VMX_INSN_INFO_MSR_IMM_REG(
 		vmcs_read32(vcpu, VMX_INSTRUCTION_INFO));
 }
 
 /* ---- vCPU creation ---- */
+
+/* x2sim: every vCPU's loaded VMCS as far as fastpath code can see it. */
+static struct loaded_vmcs x2s_vmcs01;
 
 static void vmx_vcpu_reset(struct vcpu_vmx *vmx)
 {
@@ -58,7 +58,8 @@ static void vmx_vcpu_reset(struct vcpu_vmx *vmx)
 	 */
 	vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
 	vmx->dr6 = DR6_ACTIVE_LOW;
-	vmx->mode = OUTSIDE_GUEST_MODE;
+	vmx->loaded_vmcs = &x2s_vmcs01;
+	vcpu->mode = OUTSIDE_GUEST_MODE;
 
 	/* The vmcs01 controls KVM's setup_vmcs_config() ends up with. */
 	vmcs_write32(vcpu, PIN_BASED_VM_EXEC_CONTROL,
@@ -265,6 +266,7 @@ static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
 	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
 	[EXIT_REASON_NMI_WINDOW] = handle_nmi_window,
 	[EXIT_REASON_HLT] = handle_halt,
+	[EXIT_REASON_INVD] = kvm_emulate_invd,
 	[EXIT_REASON_MSR_READ] = handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE] = handle_wrmsr,
 	[EXIT_REASON_APIC_ACCESS] = handle_apic_access,
@@ -315,6 +317,11 @@ static int __vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath)
 		return 0;
 	}
 
+	/* 5.6: the caller skips, ignoring the skip's result. */
+	if (exit_fastpath == X2S_EXIT_FASTPATH_SKIP_EMUL_INS) {
+		kvm_skip_emulated_instruction(vcpu);
+		return 1;
+	}
 	if (exit_fastpath != EXIT_FASTPATH_NONE)
 		return 1;
 
@@ -328,15 +335,52 @@ unexpected_vmexit:
 }
 
 /*
- * vmx_vcpu_run()'s tail: a failed VM entry never reaches the fastpath;
- * otherwise the hook sees every exit and does its own reason and
- * guest-mode checks, as vmx_exit_handlers_fastpath() does.
+ * What the model reads a fastpath's result as.  5.6 and 5.7 had only NONE
+ * and SKIP_EMUL_INS, and their vmx_handle_exit() acted on SKIP_EMUL_INS
+ * alone: any other value ran the exit handler as if nothing happened.
  */
-fastpath_t x2s_vmx_exit_fastpath(struct kvm_vcpu *vcpu, x2s_fastpath_fn fn)
+static fastpath_t x2s_fastpath_result(const struct x2s_fastpath *fp, int r)
 {
-	if (vmx_get_exit_reason(vcpu).failed_vmentry || !fn)
+	if (fp->kvm_version < X2SIM_KVM_VERSION_CODE(5, 8, 0))
+		return r == 1 ? X2S_EXIT_FASTPATH_SKIP_EMUL_INS :
+				EXIT_FASTPATH_NONE;
+	return (fastpath_t)r;
+}
+
+/*
+ * vmx_vcpu_run()'s tail: a failed VM entry never reaches the fastpath;
+ * otherwise it sees every exit and does its own reason and guest-mode
+ * checks, as vmx_exit_handlers_fastpath() does -- except a bare
+ * set_msr entry, which gets that function's MSR_WRITE gate here.
+ */
+fastpath_t x2s_vmx_exit_fastpath(struct kvm_vcpu *vcpu,
+				 const struct x2s_fastpath *fp)
+{
+	int r;
+
+	if (!fp || vmx_get_exit_reason(vcpu).failed_vmentry)
 		return EXIT_FASTPATH_NONE;
-	return fn(vcpu);
+	switch (fp->entry) {
+	case X2S_FASTPATH_EXIT_HANDLERS:
+		r = fp->exit_handlers(vcpu);
+		break;
+	case X2S_FASTPATH_EXIT_HANDLERS_FORCE:
+		/* x2sim: the model never forces an immediate exit. */
+		r = fp->exit_handlers_force(vcpu, false);
+		break;
+	case X2S_FASTPATH_SET_MSR:
+		if (is_guest_mode(vcpu) ||
+		    vmx_get_exit_reason(vcpu).basic != EXIT_REASON_MSR_WRITE)
+			return EXIT_FASTPATH_NONE;
+		r = fp->set_msr(vcpu);
+		break;
+	case X2S_FASTPATH_HOOK:
+		r = fp->hook(vcpu);
+		break;
+	default:
+		return EXIT_FASTPATH_NONE;
+	}
+	return x2s_fastpath_result(fp, r);
 }
 
 static fastpath_t vmx_exit_handlers_fastpath(struct kvm_vcpu *vcpu)
@@ -357,7 +401,7 @@ void x2s_vmx_exit_begin(struct kvm_vcpu *vcpu)
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 
 	/* What the CPU leaves behind at a VM exit. */
-	vmx->exit_reason = vmcs_read32(vcpu, VM_EXIT_REASON);
+	vmx->exit_reason.full = vmcs_read32(vcpu, VM_EXIT_REASON);
 	vmx_sync_guest_state(vcpu);
 	vmx_complete_interrupts(vcpu);
 	vmx->req_immediate_exit = false;
@@ -367,12 +411,11 @@ void x2s_vmx_exit_begin(struct kvm_vcpu *vcpu)
 	 * is left, so a kick meanwhile (e.g. a self-IPI from the fastpath)
 	 * makes kvm_vcpu_exit_request() true.
 	 */
-	vmx->mode = IN_GUEST_MODE;
+	vcpu->mode = IN_GUEST_MODE;
 }
 
 int x2s_vmx_exit_finish(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath)
 {
-	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	int r;
 
 	if (exit_fastpath == EXIT_FASTPATH_REENTER_GUEST) {
@@ -383,13 +426,13 @@ int x2s_vmx_exit_finish(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath)
 			 * pre-entry work.  x2sim: the next exit is a new
 			 * call, so the loop ends here.
 			 */
-			vmx->mode = OUTSIDE_GUEST_MODE;
+			vcpu->mode = OUTSIDE_GUEST_MODE;
 			vmx_sync_guest_state(vcpu);
 			return 1;
 		}
 		exit_fastpath = EXIT_FASTPATH_EXIT_HANDLED;
 	}
-	vmx->mode = OUTSIDE_GUEST_MODE;
+	vcpu->mode = OUTSIDE_GUEST_MODE;
 
 	if (unlikely(exit_fastpath == EXIT_FASTPATH_EXIT_USERSPACE)) {
 		vmx_sync_guest_state(vcpu);

@@ -112,90 +112,59 @@
 #define TYPE_LINEAR_APIC_INST_READ (0u << 12)
 #define TYPE_LINEAR_APIC_INST_WRITE (1u << 12)
 
-struct vmcs;
+/*
+ * The fastpath under test, whatever it came from (a shipped variant, a
+ * plugin, a kernel tree's own code, the public API's hook): its entry
+ * point, how vmx_vcpu_run() reaches it, and the kernel version whose
+ * fastpath_t its result is.  Installed per VM (to_kvm_vmx(kvm)->fastpath);
+ * it is its own context.
+ */
+enum x2s_fastpath_entry {
+	/* vmx_exit_handlers_fastpath(vcpu): every exit, its own gating. */
+	X2S_FASTPATH_EXIT_HANDLERS,
+	/*
+	 * vmx_exit_handlers_fastpath(vcpu, force_immediate_exit), the form
+	 * since 6.9 (and Debian's 6.1): every exit, its own gating.
+	 */
+	X2S_FASTPATH_EXIT_HANDLERS_FORCE,
+	/*
+	 * handle_fastpath_set_msr_irqoff(vcpu) (5.6 - 6.17) or
+	 * handle_fastpath_wrmsr(vcpu) (6.18): MSR_WRITE exits outside L2,
+	 * the gate every vmx_exit_handlers_fastpath() puts in front of it.
+	 */
+	X2S_FASTPATH_SET_MSR,
+	/* x2s_vm_set_fastpath()'s hook: every exit, returns a fastpath_t. */
+	X2S_FASTPATH_HOOK,
+};
+
+struct x2s_fastpath {
+	/* For reports: a variant's name, a plugin's path, a tree. */
+	const char *name;
+	enum x2s_fastpath_entry entry;
+	union {
+		fastpath_t (*exit_handlers)(struct kvm_vcpu *vcpu);
+		fastpath_t (*exit_handlers_force)(struct kvm_vcpu *vcpu,
+						  bool force_immediate_exit);
+		fastpath_t (*set_msr)(struct kvm_vcpu *vcpu);
+		int (*hook)(struct kvm_vcpu *vcpu);
+	};
+	/*
+	 * X2SIM_KVM_VERSION of the face it was compiled against; decides
+	 * what its result means (before 5.8, 1 is EXIT_FASTPATH_SKIP_EMUL_INS).
+	 */
+	unsigned int kvm_version;
+};
 
 /*
- * x2sim: the decoded data of an emulated access that KVM would get from
- * its instruction emulator (APIC_ACCESS) -- x2sim takes it from the
- * caller instead of decoding guest instructions.
+ * x2sim: 5.6's EXIT_FASTPATH_SKIP_EMUL_INS as the model carries it: the
+ * caller skips the instruction and ignores the skip's result.
  */
-struct x2s_mmio_access {
-	u64 data;
-	u8 len;
-	bool valid;
-};
-
-/* The nested VM exit to L1 the model performed, if any. */
-struct x2s_nested_exit {
-	bool happened;
-	u32 exit_reason;
-	u64 exit_qualification;
-};
-
-struct nested_vmx {
-	/* vmcs12's MSR bitmap (4 KiB, SDM 25.6.9); NULL: L1 uses none. */
-	u8 *msr_bitmap;
-	struct x2s_nested_exit last_exit;
-	/*
-	 * L1 is in VMX operation (it did VMXON): true in L2 and, after a
-	 * nested VM exit, in L1 (VMX root operation).  x2sim: there is no
-	 * VMXON/VMXOFF; x2s_vcpu_set_guest_mode() sets and clears it.
-	 */
-	bool vmxon;
-};
-
-/* The fastpath hook: called for every exit, like vmx_exit_handlers_fastpath. */
-typedef fastpath_t (*x2s_fastpath_fn)(struct kvm_vcpu *vcpu);
-
-/* kvm_vcpu.mode (include/linux/kvm_host.h) */
-enum {
-	OUTSIDE_GUEST_MODE,
-	IN_GUEST_MODE,
-	EXITING_GUEST_MODE,
-	READING_SHADOW_PAGE_TABLES,
-};
+#define X2S_EXIT_FASTPATH_SKIP_EMUL_INS ((fastpath_t)16)
 
 /* DR6 bits that read as 1 when no debug condition is reported. */
 #define DR6_ACTIVE_LOW 0xffff0ff0UL
 #define DR6_VOLATILE 0x0001e80fUL
 #define DR_TRAP_BITS 0xfUL
-
-struct vcpu_vmx {
-	struct kvm_vcpu vcpu;
-	struct vmcs *vmcs;
-	struct pi_desc pi_desc;
-	struct nested_vmx nested;
-	struct x2s_mmio_access mmio;
-	bool emulation_required;
-	/* The full exit reason of the exit being handled (vmx->exit_reason). */
-	u32 exit_reason;
-	/* x2sim: kvm_vcpu.mode, IN_GUEST_MODE only inside the re-enter loop. */
-	int mode;
-	/* x2sim: KVM's vcpu->arch.dr6, where #DB payloads land. */
-	unsigned long dr6;
-	/* x2sim: apic->lapic_timer.tscdeadline; no timer ever fires. */
-	u64 tsc_deadline;
-	/* kvm_check_and_inject_events asked for an immediate exit. */
-	bool req_immediate_exit;
-};
-
-struct kvm_vmx {
-	struct kvm kvm;
-	x2s_fastpath_fn fastpath;
-};
-
-#define x2s_container_of(ptr, type, member) \
-	((type *)((char *)(ptr)-offsetof(type, member)))
-
-static inline struct vcpu_vmx *to_vmx(struct kvm_vcpu *vcpu)
-{
-	return x2s_container_of(vcpu, struct vcpu_vmx, vcpu);
-}
-
-static inline struct kvm_vmx *to_kvm_vmx(struct kvm *kvm)
-{
-	return x2s_container_of(kvm, struct kvm_vmx, kvm);
-}
 
 /* ---- vmcs.c ---- */
 /* Allocate / free a VMCS holding every field the model knows, all 0. */
@@ -372,7 +341,8 @@ int x2s_vmx_exit_finish(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath);
  * The fastpath call between them: fn's result, NONE without fn or after a
  * failed VM entry (vmx_exit_handlers_fastpath() with fn as the hook).
  */
-fastpath_t x2s_vmx_exit_fastpath(struct kvm_vcpu *vcpu, x2s_fastpath_fn fn);
+fastpath_t x2s_vmx_exit_fastpath(struct kvm_vcpu *vcpu,
+				 const struct x2s_fastpath *fp);
 
 /*
  * The pre-entry half of vcpu_enter_guest(): process requests, accept

@@ -302,7 +302,18 @@ static bool apic_lvtt_oneshot_or_period(struct kvm_lapic *apic)
 	return mode == 0 || mode == (1u << 17);
 }
 
-static void kvm_set_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu, u64 data)
+/* x2sim: there is no preemption timer, hence never an hv timer. */
+bool kvm_can_use_hv_timer(struct kvm_vcpu *vcpu)
+{
+	return false;
+}
+
+/* Nothing to do: the hv timer is never in use (lapic_timer.hv_timer_in_use). */
+void kvm_lapic_expired_hv_timer(struct kvm_vcpu *vcpu)
+{
+}
+
+void kvm_set_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu, u64 data)
 {
 	if (!kvm_apic_present(vcpu) ||
 	    apic_lvtt_oneshot_or_period(vcpu->arch.apic))
@@ -695,7 +706,7 @@ static void kvm_set_mp_state(struct kvm_vcpu *vcpu, u32 mp_state)
 {
 	vcpu->arch.mp_state = mp_state;
 	if (mp_state == KVM_MP_STATE_RUNNABLE)
-		vcpu->arch.pv_unhalted = false;
+		vcpu->arch.pv.pv_unhalted = false;
 }
 
 /*
@@ -727,8 +738,19 @@ bool kvm_vcpu_has_events(struct kvm_vcpu *vcpu)
 
 bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 {
-	return kvm_vcpu_running(vcpu) || vcpu->arch.pv_unhalted ||
+	return kvm_vcpu_running(vcpu) || vcpu->arch.pv.pv_unhalted ||
 	       kvm_vcpu_has_events(vcpu);
+}
+
+int kvm_emulate_as_nop(struct kvm_vcpu *vcpu)
+{
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+/* INVD is treated as a NOP and skipped. */
+int kvm_emulate_invd(struct kvm_vcpu *vcpu)
+{
+	return kvm_emulate_as_nop(vcpu);
 }
 
 int kvm_emulate_halt(struct kvm_vcpu *vcpu)
@@ -744,7 +766,7 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 	if (lapic_in_kernel(vcpu)) {
 		u32 state = KVM_MP_STATE_HALTED;
 
-		if (kvm_vcpu_has_events(vcpu) || vcpu->arch.pv_unhalted)
+		if (kvm_vcpu_has_events(vcpu) || vcpu->arch.pv.pv_unhalted)
 			state = KVM_MP_STATE_RUNNABLE;
 		kvm_set_mp_state(vcpu, state);
 		return ret;
@@ -758,14 +780,12 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 bool kvm_vcpu_exit_request(struct kvm_vcpu *vcpu)
 {
 	/* x2sim: no host work (signals, reschedule) is ever pending. */
-	return to_vmx(vcpu)->mode == EXITING_GUEST_MODE ||
+	return vcpu->mode == EXITING_GUEST_MODE ||
 	       kvm_request_pending(vcpu);
 }
 
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 {
-	struct vcpu_vmx *vmx = to_vmx(vcpu);
-
 	vcpu->arch.kicks++;
 	/*
 	 * A vCPU in guest mode is forced out (EXITING_GUEST_MODE); in the
@@ -773,8 +793,8 @@ void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 	 * the re-enter loop.  Others are blocked or will see their requests
 	 * at their next entry.
 	 */
-	if (vmx->mode == IN_GUEST_MODE)
-		vmx->mode = EXITING_GUEST_MODE;
+	if (vcpu->mode == IN_GUEST_MODE)
+		vcpu->mode = EXITING_GUEST_MODE;
 }
 
 /* ---- event injection ---- */
@@ -884,7 +904,6 @@ static int vcpu_block(struct kvm_vcpu *vcpu)
 {
 	if (!kvm_arch_vcpu_runnable(vcpu))
 		return 1;
-	kvm_clear_request(KVM_REQ_UNHALT, vcpu);
 	/*
 	 * Nested events before HLT is left: KVM records L2's activity state
 	 * in vmcs12 on the exit.  x2sim: vmcs12 has no activity state.
@@ -944,7 +963,6 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 				process_nmi(vcpu);
 			/* Consumed by vcpu_run() after every entry attempt. */
 			kvm_clear_request(KVM_REQ_UNBLOCK, vcpu);
-			kvm_clear_request(KVM_REQ_UNHALT, vcpu);
 		}
 
 		if (kvm_check_request(KVM_REQ_EVENT, vcpu)) {
@@ -960,11 +978,11 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 		/* Posted interrupts that arrived meanwhile. */
 		x2s_sync_pir_to_irr(vcpu);
 
-		vmx->mode = IN_GUEST_MODE;
+		vcpu->mode = IN_GUEST_MODE;
 		if (!kvm_vcpu_exit_request(vcpu))
 			break;
 		/* Something new arrived: undo the injection and go again. */
-		vmx->mode = OUTSIDE_GUEST_MODE;
+		vcpu->mode = OUTSIDE_GUEST_MODE;
 		vmx_cancel_injection(vcpu);
 	}
 	WARN_ON_ONCE(tries == X2S_MAX_ENTRY_RETRIES);
@@ -981,7 +999,7 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	 * to the model as a fresh x2s_vmx_handle_exit(); kicks in between
 	 * only count.
 	 */
-	vmx->mode = OUTSIDE_GUEST_MODE;
+	vcpu->mode = OUTSIDE_GUEST_MODE;
 	vmx->req_immediate_exit = req_immediate_exit;
 	return 1;
 }

@@ -55,7 +55,7 @@ static uint64_t get_le(struct reader *r, unsigned int bytes)
 }
 
 static const char *const default_fns = "upstream,single-target";
-static x2s_fastpath_fn fns[FUZZ_MAX_FNS];
+static const struct x2s_fastpath *fns[FUZZ_MAX_FNS];
 static const char *fn_names[FUZZ_MAX_FNS];
 static unsigned int nr_fns;
 

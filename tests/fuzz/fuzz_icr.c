@@ -23,7 +23,7 @@
 
 static struct x2s_fuzz_engine *engines[FUZZ_ICR_MAX_CONFIGS];
 static unsigned int nr_configs;
-static x2s_fastpath_fn fns[2];
+static const struct x2s_fastpath *fns[2];
 static const char *const fn_names[2] = { "upstream", "single-target" };
 
 static void fuzz_icr_init(void)

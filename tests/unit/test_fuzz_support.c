@@ -48,7 +48,7 @@ static void engine_matches_verify_case(void **state)
 {
 	static const uint32_t msrs[] = { 0x830,	  0x830, 0x830,
 					 0x10830, 0x831, 0x80b };
-	x2s_fastpath_fn fns[NR_FNS];
+	const struct x2s_fastpath *fns[NR_FNS];
 	unsigned int counts[5] = { 0 };
 	uint32_t seed = 7;
 
@@ -121,7 +121,7 @@ static void assert_same_vm(struct x2s_vm *a, struct x2s_vm *b, unsigned int nr)
 static void engine_returns_to_start(void **state)
 {
 	const struct x2s_vm_desc *d = x2s_named_config_find("x2apic-4");
-	x2s_fastpath_fn fn = x2s_fastpath_find("upstream")->fn;
+	const struct x2s_fastpath *fn = x2s_fastpath_find("upstream")->fn;
 	struct x2s_fuzz_engine *e = x2s_fuzz_engine_new(d, 2);
 	struct x2s_vm *fresh;
 	enum x2s_verdict v;
@@ -147,7 +147,7 @@ static void retarget_equals_new_vm(void **state)
 	struct x2s_vm_desc a, b;
 	struct x2s_fuzz_engine *e;
 	struct x2s_vm *fresh;
-	x2s_fastpath_fn fn = x2s_fastpath_find("upstream")->fn;
+	const struct x2s_fastpath *fn = x2s_fastpath_find("upstream")->fn;
 	enum x2s_verdict v;
 
 	(void)state;

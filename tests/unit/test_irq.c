@@ -135,7 +135,7 @@ static void check_effect(struct x2s_vm *vm, unsigned int i, enum effect eff,
 	bool smi = kvm_test_request(KVM_REQ_SMI, vcpu);
 	bool init = apic->pending_events & (1UL << KVM_APIC_INIT);
 	bool sipi = apic->pending_events & (1UL << KVM_APIC_SIPI);
-	bool unhalt = vcpu->arch.pv_unhalted;
+	bool unhalt = vcpu->arch.pv.pv_unhalted;
 
 	if (irr != (got && eff == EFF_IRR) || nmi != (got && eff == EFF_NMI) ||
 	    smi != (got && eff == EFF_SMI) ||

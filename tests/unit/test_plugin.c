@@ -22,12 +22,12 @@
 #define EXAMPLE PLUGIN("my_fastpath")
 #define ICR_MSR 0x830
 
-static void install(struct x2s_vm *vm, x2s_fastpath_fn fn)
+static void install(struct x2s_vm *vm, const struct x2s_fastpath *fn)
 {
 	to_kvm_vmx(x2s_vm_kvm(vm))->fastpath = fn;
 }
 
-static x2s_fastpath_fn load_ok(const char *path, struct x2s_plugin *p)
+static const struct x2s_fastpath *load_ok(const char *path, struct x2s_plugin *p)
 {
 	char err[512];
 	int r = x2s_plugin_open(path, p, err, sizeof(err));
@@ -64,8 +64,11 @@ static void test_example_loads_as_set_msr_irqoff(void **state)
 	assert_string_equal(p.symbol, "handle_fastpath_set_msr_irqoff");
 	assert_false(p.both);
 	assert_int_equal(p.abi_version, X2SIM_KVM_ABI_VERSION);
-	/* The MSR form runs behind the loader's gate, not directly. */
-	assert_ptr_not_equal(p.fn, p.entry);
+	/* The MSR form runs behind the model's gate, not directly. */
+	assert_int_equal(p.fn->entry, X2S_FASTPATH_SET_MSR);
+	assert_ptr_equal((void *)p.fn->set_msr, p.entry);
+	/* Built with the default face: mainline's fastpath_t. */
+	assert_int_equal(p.fn->kvm_version, X2SIM_KVM_VERSION_MAINLINE);
 }
 
 static void test_example_delivers_single_target_ipi(void **state)
@@ -113,7 +116,7 @@ static void test_example_declines_all_but_single_target(void **state)
 		{ "aliased index", 0x10000830, (1ULL << 32) | 0x31 },
 	};
 	struct x2s_plugin p;
-	x2s_fastpath_fn fn = load_ok(EXAMPLE, &p);
+	const struct x2s_fastpath *fn = load_ok(EXAMPLE, &p);
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct x2s_vm *vm = test_vm_new(2);
@@ -195,7 +198,8 @@ static void test_both_symbols_prefers_exit_handlers(void **state)
 	install(vm, load_ok(PLUGIN("both"), &p));
 	assert_string_equal(p.symbol, "vmx_exit_handlers_fastpath");
 	assert_true(p.both);
-	assert_ptr_equal(p.fn, p.entry);
+	assert_int_equal(p.fn->entry, X2S_FASTPATH_EXIT_HANDLERS_FORCE);
+	assert_ptr_equal((void *)p.fn->exit_handlers_force, p.entry);
 
 	assert_ok(x2s_vcpu_set_gpr(vm, 0, X2S_REG_RIP, 0x1000));
 	assert_ok(x2s_vcpu_exit(vm, 0, &hlt, &res));
@@ -205,7 +209,7 @@ static void test_both_symbols_prefers_exit_handlers(void **state)
 
 static void test_reloading_gives_the_same_hook(void **state)
 {
-	x2s_fastpath_fn a = NULL, b = NULL;
+	const struct x2s_fastpath *a = NULL, *b = NULL;
 	char err[256];
 
 	assert_int_equal(x2s_plugin_load(EXAMPLE, &a, err, sizeof(err)), 0);
@@ -218,7 +222,7 @@ static void test_reloading_gives_the_same_hook(void **state)
 static void test_bare_file_name_loads_from_cwd(void **state)
 {
 	char cwd[4096], err[256];
-	x2s_fastpath_fn fn = NULL;
+	const struct x2s_fastpath *fn = NULL;
 	int r;
 
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
@@ -230,14 +234,11 @@ static void test_bare_file_name_loads_from_cwd(void **state)
 	assert_non_null(fn);
 }
 
-static fastpath_t untouched(struct kvm_vcpu *vcpu)
-{
-	return EXIT_FASTPATH_NONE;
-}
+static const struct x2s_fastpath untouched;
 
 static void expect_error(const char *path, int ret, const char *msg)
 {
-	x2s_fastpath_fn fn = untouched;
+	const struct x2s_fastpath *fn = &untouched;
 	char err[512];
 	int r;
 
@@ -247,7 +248,7 @@ static void expect_error(const char *path, int ret, const char *msg)
 		fail_msg("%s: got %d \"%s\", want %d \"...%s...\"", path, r,
 			 err, ret, msg);
 	assert_null(strchr(err, '\n'));
-	assert_ptr_equal(fn, untouched);
+	assert_ptr_equal(fn, &untouched);
 }
 
 static void test_bad_plugins_give_distinct_errors(void **state)
@@ -258,7 +259,8 @@ static void test_bad_plugins_give_distinct_errors(void **state)
 		const char *msg;
 	} rows[] = {
 		{ PLUGIN("no_symbol"), -ENOSYS,
-		  "exports neither vmx_exit_handlers_fastpath nor "
+		  "exports none of x2sim_kernel_fastpath, "
+		  "vmx_exit_handlers_fastpath, handle_fastpath_wrmsr, "
 		  "handle_fastpath_set_msr_irqoff" },
 		{ PLUGIN("no_stamp"), -EPROTO,
 		  "no x2sim ABI stamp (x2sim_kvm_abi_version)" },

@@ -23,7 +23,7 @@ static const struct x2s_vm_desc *named(const char *name)
 }
 
 static void opts_init(struct x2s_sweep_opts *o, struct x2s_vm_desc *cfgs,
-		      unsigned int n, x2s_fastpath_fn fn)
+		      unsigned int n, const struct x2s_fastpath *fn)
 {
 	memset(o, 0, sizeof(*o));
 	o->configs = cfgs;
@@ -258,7 +258,7 @@ static fastpath_t fp_enters_vmx_root(struct kvm_vcpu *vcpu)
 	return finish(vcpu);
 }
 
-static void run_sweep(x2s_fastpath_fn fn, struct x2s_vm_desc *cfgs,
+static void run_sweep(const struct x2s_fastpath *fn, struct x2s_vm_desc *cfgs,
 		      unsigned int n, struct x2s_sweep_report *r)
 {
 	struct x2s_sweep_opts o;
@@ -270,9 +270,17 @@ static void run_sweep(x2s_fastpath_fn fn, struct x2s_vm_desc *cfgs,
 }
 
 /* The first finding of the sweep must be this case and this signature. */
-static void expect_minimal(x2s_fastpath_fn fn, enum x2s_verdict verdict,
-			   const char *config, u64 data, const char *differs)
+static void expect_minimal(fastpath_t (*entry)(struct kvm_vcpu *vcpu),
+			   enum x2s_verdict verdict, const char *config,
+			   u64 data, const char *differs)
 {
+	const struct x2s_fastpath fp = {
+		.name = "test",
+		.entry = X2S_FASTPATH_EXIT_HANDLERS,
+		.exit_handlers = entry,
+		.kvm_version = X2SIM_KVM_VERSION_MAINLINE,
+	};
+	const struct x2s_fastpath *fn = &fp;
 	struct x2s_vm_desc cfgs[2] = { *named("x2apic-1"), *named("x2apic-2") };
 	struct x2s_sweep_report r;
 	const struct x2s_finding *best = NULL;
