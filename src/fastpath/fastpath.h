@@ -27,7 +27,7 @@ fastpath_t x2s_fastpath_v1_posted(struct kvm_vcpu *vcpu);
  * through its descriptor's kvm_version.
  */
 fastpath_t x2s_fastpath_v5_6_merged(struct kvm_vcpu *vcpu);
-fastpath_t x2s_fastpath_single_target(struct kvm_vcpu *vcpu);
+fastpath_t x2s_fastpath_v6_12(struct kvm_vcpu *vcpu);
 fastpath_t x2s_fastpath_upstream(struct kvm_vcpu *vcpu);
 
 extern const struct x2s_fastpath_variant x2s_fastpath_variants[];

@@ -21,10 +21,10 @@ static const struct x2s_fastpath fp_v5_6_merged = {
 	.kvm_version = X2SIM_KVM_VERSION_CODE(5, 6, 0),
 };
 
-static const struct x2s_fastpath fp_single_target = {
-	.name = "single-target",
+static const struct x2s_fastpath fp_v6_12 = {
+	.name = "v6.12",
 	.entry = X2S_FASTPATH_EXIT_HANDLERS,
-	.exit_handlers = x2s_fastpath_single_target,
+	.exit_handlers = x2s_fastpath_v6_12,
 	.kvm_version = X2S_MODEL_VERSION,
 };
 
@@ -37,17 +37,17 @@ static const struct x2s_fastpath fp_upstream = {
 
 const struct x2s_fastpath_variant x2s_fastpath_variants[] = {
 	{ "v1-posted",
-	  "the seed as posted (2019-11-09): u32 index check, 32-bit ICR path, "
+	  "the 2019 patch as posted (2019-11-09): u32 index check, 32-bit ICR path, "
 	  "handled iff the skip returned non-zero",
 	  &fp_v1_posted },
 	{ "v5.6-merged",
 	  "as merged in 5.6 (1e9e2622a149): exact MSR, 32-bit ICR path, "
 	  "EXIT_FASTPATH_SKIP_EMUL_INS (the caller skips, result ignored)",
 	  &fp_v5_6_merged },
-	{ "single-target",
-	  "the seed's intent with later fixes: one physical fixed target "
-	  "through kvm_x2apic_icr_write (5.8-6.x form), skip honoured",
-	  &fp_single_target },
+	{ "v6.12",
+	  "Linux 6.12 handle_fastpath_set_msr_irqoff: one physical fixed "
+	  "target through kvm_x2apic_icr_write, the skip's answer honoured",
+	  &fp_v6_12 },
 	{ "upstream",
 	  "Linux 6.18 handle_fastpath_wrmsr: kvm_x2apic_icr_write_fast through "
 	  "the optimized map",
@@ -57,8 +57,20 @@ const struct x2s_fastpath_variant x2s_fastpath_variants[] = {
 const unsigned int x2s_fastpath_nr_variants =
 	sizeof(x2s_fastpath_variants) / sizeof(x2s_fastpath_variants[0]);
 
+/* Names a variant had before (it is still found by them). */
+static const struct {
+	const char *old, *now;
+} x2s_fastpath_aliases[] = {
+	{ "single-target", "v6.12" },
+};
+
 const struct x2s_fastpath_variant *x2s_fastpath_find(const char *name)
 {
+	for (unsigned int i = 0; i < sizeof(x2s_fastpath_aliases) /
+					     sizeof(x2s_fastpath_aliases[0]);
+	     i++)
+		if (!strcmp(x2s_fastpath_aliases[i].old, name))
+			name = x2s_fastpath_aliases[i].now;
 	for (unsigned int i = 0; i < x2s_fastpath_nr_variants; i++)
 		if (!strcmp(x2s_fastpath_variants[i].name, name))
 			return &x2s_fastpath_variants[i];

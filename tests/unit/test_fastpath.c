@@ -31,7 +31,7 @@ static int wrmsr(struct x2s_vm *vm, unsigned int cpu, u32 msr, u64 data)
 static void test_registry_lists_four_variants(void **state)
 {
 	static const char *const names[] = { "v1-posted", "v5.6-merged",
-					     "single-target", "upstream" };
+					     "v6.12", "upstream" };
 
 	assert_int_equal(x2s_fastpath_nr_variants, 4);
 	for (unsigned int i = 0; i < 4; i++) {
@@ -41,6 +41,9 @@ static void test_registry_lists_four_variants(void **state)
 				 &x2s_fastpath_variants[i]);
 	}
 	assert_null(x2s_fastpath_find("nope"));
+	/* The name v6.12 had before. */
+	assert_ptr_equal(x2s_fastpath_find("single-target"),
+			 &x2s_fastpath_variants[2]);
 }
 
 /* A physical fixed IPI: every variant takes it and delivers it. */
