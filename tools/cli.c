@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* x2sim CLI: shared helpers (errors, strict numbers, atomic files). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,27 +70,78 @@ bool cli_parse_u64(const char *cmd, const char *what, const char *s,
 	return true;
 }
 
+/* Write straight into path: standard output, a device or a FIFO. */
+static int cli_open_direct(struct cli_atomic_file *af, const char *path)
+{
+	int fd;
+
+	if (!strcmp(path, "-")) {
+		af->f = stdout;
+		af->direct = true;
+		return 0;
+	}
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	af->f = fdopen(fd, "w");
+	if (!af->f) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	af->direct = true;
+	return 0;
+}
+
 int cli_atomic_open(struct cli_atomic_file *af, const char *path)
 {
-	size_t len = strlen(path);
+	char *real = NULL;
 	struct stat st;
+	mode_t mask;
+	size_t len;
 	int fd;
 
 	memset(af, 0, sizeof(*af));
-	/* rename() would fail only after all the work: refuse it now. */
-	if (!stat(path, &st) && S_ISDIR(st.st_mode))
-		return -EISDIR;
+	/*
+	 * Only a regular file is replaced by rename(); anything else (a
+	 * device such as /dev/stdout, a FIFO) is written in place, and a
+	 * symbolic link is followed, so that neither is ever replaced.
+	 */
+	if (!strcmp(path, "-"))
+		return cli_open_direct(af, path);
+	if (!stat(path, &st)) {
+		/* rename() would fail only after all the work: refuse it now. */
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		if (!S_ISREG(st.st_mode))
+			return cli_open_direct(af, path);
+		real = realpath(path, NULL);
+		if (!real)
+			return -errno;
+		path = real;
+	}
+	len = strlen(path);
 	af->path = strdup(path);
 	af->tmp = malloc(len + sizeof(".tmp.XXXXXX"));
+	free(real);
 	if (!af->path || !af->tmp) {
 		free(af->path);
 		free(af->tmp);
+		memset(af, 0, sizeof(*af));
 		return -ENOMEM;
 	}
-	memcpy(af->tmp, path, len);
+	memcpy(af->tmp, af->path, len);
 	memcpy(af->tmp + len, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
 	fd = mkstemp(af->tmp);
-	if (fd < 0 || !(af->f = fdopen(fd, "w"))) {
+	if (fd >= 0) {
+		/* mkstemp() makes 0600; a new file gets what the umask allows. */
+		mask = umask(0);
+		umask(mask);
+		if (!fchmod(fd, 0666 & ~mask))
+			af->f = fdopen(fd, "w");
+	}
+	if (!af->f) {
 		int err = errno;
 
 		if (fd >= 0) {
@@ -110,6 +162,14 @@ int cli_atomic_commit(struct cli_atomic_file *af, bool ok)
 
 	if (!af->f)
 		return -EINVAL;
+	if (af->direct) {
+		if (fflush(af->f) || ferror(af->f))
+			err = -EIO;
+		if (af->f != stdout && fclose(af->f) && !err)
+			err = -errno;
+		memset(af, 0, sizeof(*af));
+		return err;
+	}
 	if (ferror(af->f))
 		err = -EIO;
 	if (fclose(af->f) && !err)

@@ -66,6 +66,9 @@ bool cli_parse_u64(const char *cmd, const char *what, const char *s,
 /*
  * Write a file atomically: data goes to PATH.tmp.XXXXXX beside it and is
  * renamed over PATH only when complete, so no partial file is ever left.
+ * PATH "-" is standard output; an existing PATH that is not a regular file
+ * (a device, a FIFO) is written in place, and a symbolic link is followed:
+ * neither is ever replaced.  A new file's mode follows the umask.
  * cli_atomic_open() returns the stream to write; cli_atomic_commit()
  * closes and renames (or removes everything on failure) and returns 0 or
  * -errno.
@@ -74,6 +77,8 @@ struct cli_atomic_file {
 	FILE *f;
 	char *path;
 	char *tmp;
+	/* "-", a device or a FIFO: written in place, never replaced. */
+	bool direct;
 };
 int cli_atomic_open(struct cli_atomic_file *af, const char *path);
 int cli_atomic_commit(struct cli_atomic_file *af, bool ok);
