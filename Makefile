@@ -4,7 +4,7 @@ WERROR ?= OFF
 JOBS ?= 2
 CMAKE_ARGS = -DX2SIM_WERROR=$(WERROR)
 
-.PHONY: all deps build demo check check-asan check-tsan bench bench-fuzz install clean fuzz fuzz-afl
+.PHONY: all deps build demo check check-kernel check-asan check-tsan bench bench-fuzz install clean fuzz fuzz-afl
 
 all: build
 
@@ -25,6 +25,11 @@ demo: build
 
 check: build
 	ctest --preset dev -j$(JOBS)
+
+# Debian's real kernel trees (linux-source-6.1, linux-source-6.12, installed
+# with apt-get when missing): verify --kernel on each (docs/kernel.md).
+check-kernel: build
+	THREADS=$(JOBS) sh tests/kernel/check-kernel.sh
 
 check-asan: deps
 	cmake --preset asan $(CMAKE_ARGS) >/dev/null

@@ -33,6 +33,7 @@ int cmd_case(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
 
 /* Shared by verify, case and replay (cmd_case.c). */
 struct x2s_vm_desc;
@@ -82,5 +83,17 @@ struct cli_atomic_file {
 };
 int cli_atomic_open(struct cli_atomic_file *af, const char *path);
 int cli_atomic_commit(struct cli_atomic_file *af, bool ok);
+
+/* --kernel, --kernel-source, --patch (cli_kernel.c) */
+struct x2s_kernel_opts;
+struct x2s_kernel_fastpath;
+bool cli_kernel_wanted(const struct x2s_kernel_opts *o);
+/* Build the fastpath; NULL after printing the error (exit 2). */
+struct x2s_kernel_fastpath *cli_kernel_build(const char *cmd,
+					     const struct x2s_kernel_opts *o);
+/* What was taken from where, for the text and the JSON report. */
+void cli_kernel_print(FILE *out, const struct x2s_kernel_fastpath *k);
+void cli_kernel_json(FILE *f, const struct x2s_kernel_fastpath *k);
+void cli_kernel_free(struct x2s_kernel_fastpath *k);
 
 #endif /* X2SIM_TOOLS_CLI_H */

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "fastpath/plugin.h"
+#include "kernel/kbuild.h"
 #include "verify/json.h"
 #include "verify/verify.h"
 
@@ -65,6 +66,15 @@ static void usage(FILE *out)
 		"  --fastpath NAME[,NAME]  variants to verify (default: all shipped;\n"
 		"                          see 'x2sim fastpaths')\n"
 		"  --plugin FILE           verify a fastpath plugin (.so) instead\n"
+		"  --kernel DIR            verify the fastpath code of a Linux tree,\n"
+		"                          unchanged (docs/kernel.md)\n"
+		"  --patch FILE            with --kernel: apply a patch (mail or diff)\n"
+		"                          to a private copy first\n"
+		"  --kernel-source FILE    verify kernel fastpath functions in FILE\n"
+		"  --kvm-version X.Y       the KVM version of --kernel-source (or to\n"
+		"                          override the tree's Makefile)\n"
+		"  --cc CC                 compiler for --kernel (default $X2SIM_CC,\n"
+		"                          $CC, cc)\n"
 		"  --sweep icr|msr|all     icr (default): ICR[19:0] x reserved bits x\n"
 		"                          destinations x configurations x senders;\n"
 		"                          msr: every ECX with one fixed IPI\n"
@@ -348,9 +358,13 @@ static void print_findings(struct variant *v, unsigned int max,
 }
 
 static void json_report(FILE *f, struct variant *vs, unsigned int nv,
-			const struct x2s_sweep_opts *o, unsigned int max)
+			const struct x2s_sweep_opts *o, unsigned int max,
+			const struct x2s_kernel_fastpath *kfp)
 {
-	fprintf(f, "{\n  \"x2sim_verify\": 1,\n  \"sweep\": \"%s\",\n",
+	fprintf(f, "{\n  \"x2sim_verify\": 1,\n");
+	if (kfp)
+		cli_kernel_json(f, kfp);
+	fprintf(f, "  \"sweep\": \"%s\",\n",
 		o->sweep == X2S_SWEEP_ALL ? "all" :
 		o->sweep == X2S_SWEEP_MSR ? "msr" :
 					    "icr");
@@ -442,10 +456,12 @@ static void json_report(FILE *f, struct variant *vs, unsigned int nv,
 static bool takes_value(const char *opt)
 {
 	static const char *const opts[] = {
-		"--fastpath", "--plugin", "--sweep",
-		"--configs",  "--config", "--contract",
-		"--threads",  "--shard",  "--max-counterexamples",
-		"--save",     "--json",
+		"--fastpath", "--plugin",	 "--sweep",
+		"--configs",  "--config",	 "--contract",
+		"--threads",  "--shard",	 "--max-counterexamples",
+		"--save",     "--json",		 "--kernel",
+		"--patch",    "--kernel-source", "--kvm-version",
+		"--cc",
 	};
 
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
@@ -482,6 +498,8 @@ int cmd_verify(int argc, char **argv)
 	struct x2s_sweep_opts o;
 	struct cli_atomic_file jf = { 0 };
 	const char *plugin = NULL, *save_dir = NULL, *json_path = NULL;
+	struct x2s_kernel_opts ko = { 0 };
+	struct x2s_kernel_fastpath *kfp = NULL;
 	unsigned int nv = 0, nc = 0;
 	u64 max = 5, threads = 0;
 	bool failed = false, output_failed = false;
@@ -512,6 +530,16 @@ int cmd_verify(int argc, char **argv)
 				return EXIT_USAGE;
 		} else if (!strcmp(a, "--plugin")) {
 			plugin = v;
+		} else if (!strcmp(a, "--kernel")) {
+			ko.tree = v;
+		} else if (!strcmp(a, "--patch")) {
+			ko.patch = v;
+		} else if (!strcmp(a, "--kernel-source")) {
+			ko.source = v;
+		} else if (!strcmp(a, "--kvm-version")) {
+			ko.kvm_version = v;
+		} else if (!strcmp(a, "--cc")) {
+			ko.cc = v;
 		} else if (!strcmp(a, "--sweep")) {
 			if (!strcmp(v, "icr"))
 				o.sweep = X2S_SWEEP_ICR;
@@ -564,7 +592,19 @@ int cmd_verify(int argc, char **argv)
 	if (plugin && nv)
 		return cli_error("verify",
 				 "--fastpath and --plugin exclude each other");
-	if (plugin) {
+	if (cli_kernel_wanted(&ko)) {
+		if (plugin || nv)
+			return cli_error(
+				"verify",
+				"--kernel/--kernel-source exclude --fastpath and --plugin");
+		kfp = cli_kernel_build("verify", &ko);
+		if (!kfp)
+			return EXIT_USAGE;
+		cli_kernel_print(stdout, kfp);
+		vs[0].fn = kfp->fp;
+		vs[0].label = kfp->label;
+		nv = 1;
+	} else if (plugin) {
 		char err[512];
 
 		if (x2s_plugin_load(plugin, &vs[0].fn, err, sizeof(err)))
@@ -642,7 +682,7 @@ int cmd_verify(int argc, char **argv)
 	if (json_path) {
 		int r;
 
-		json_report(jf.f, vs, nv, &o, (unsigned int)max);
+		json_report(jf.f, vs, nv, &o, (unsigned int)max, kfp);
 		r = cli_atomic_commit(&jf, true);
 		if (r) {
 			fprintf(stderr, "x2sim verify: --json %s: %s\n",
@@ -657,6 +697,7 @@ int cmd_verify(int argc, char **argv)
 		free(vs[k].saved);
 		x2s_sweep_report_free(&vs[k].rep);
 	}
+	cli_kernel_free(kfp);
 	if (failed)
 		return EXIT_CHECK;
 	return output_failed ? EXIT_USAGE : 0;

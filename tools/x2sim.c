@@ -23,6 +23,8 @@ static const struct cli_command commands[] = {
 	  cmd_fastpaths },
 	{ "verify", "exhaustive fast-vs-slow verification of fastpaths",
 	  cmd_verify },
+	{ "extract", "the translation unit verify --kernel builds from a tree",
+	  cmd_extract },
 	{ "case", "one WRMSR exit both ways: outcomes and verdict", cmd_case },
 	{ "replay", "rerun a saved counterexample", cmd_replay },
 	{ "run", "run a guest image on Unicorn, exits through the model",

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The CLI around src/kernel: --kernel DIR, --kernel-source FILE with
+ * --kvm-version, --patch FILE (verify), and x2sim extract.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "kernel/kbuild.h"
+#include "verify/json.h"
+
+bool cli_kernel_wanted(const struct x2s_kernel_opts *o)
+{
+	return o->tree || o->source || o->patch || o->kvm_version || o->cc;
+}
+
+struct x2s_kernel_fastpath *cli_kernel_build(const char *cmd,
+					     const struct x2s_kernel_opts *o)
+{
+	struct x2s_kernel_fastpath *k = calloc(1, sizeof(*k));
+	char err[1024];
+
+	if (!k) {
+		cli_error(cmd, "out of memory");
+		return NULL;
+	}
+	if (x2s_kernel_build(o, k, err, sizeof(err))) {
+		cli_error(cmd, "%s", err);
+		cli_kernel_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void cli_kernel_print(FILE *out, const struct x2s_kernel_fastpath *k)
+{
+	fprintf(out, "x2sim: the fastpath of %s, built from:\n", k->label);
+	for (unsigned int i = 0; i < k->x.nr; i++) {
+		const struct x2s_kfunc *fn = &k->x.funcs[i];
+
+		fprintf(out, "  %-40s %s:%u-%u\n", fn->name,
+			k->src.files[fn->file].path, fn->line, fn->end_line);
+	}
+	fprintf(out,
+		"  dispatcher: %s\n  against x2sim's KVM %u.%u face; "
+		"extracted in %.3f s, compiled and loaded in %.3f s\n",
+		k->dispatcher, k->face >> 16, (k->face >> 8) & 0xff,
+		k->extract_seconds, k->build_seconds);
+}
+
+void cli_kernel_json(FILE *f, const struct x2s_kernel_fastpath *k)
+{
+	fprintf(f, "  \"kernel\": {\n    \"origin\": ");
+	json_write_string(f, k->src.origin);
+	fprintf(f, ",\n    \"version\": ");
+	json_write_string(f, k->src.version_str);
+	fprintf(f, ",\n    \"face\": \"%u.%u\",\n    \"dispatcher\": ",
+		k->face >> 16, (k->face >> 8) & 0xff);
+	json_write_string(f, k->dispatcher);
+	fprintf(f, ",\n    \"functions\": [");
+	for (unsigned int i = 0; i < k->x.nr; i++) {
+		const struct x2s_kfunc *fn = &k->x.funcs[i];
+
+		fprintf(f, "%s\n      {\"name\": ", i ? "," : "");
+		json_write_string(f, fn->name);
+		fprintf(f, ", \"file\": ");
+		json_write_string(f, k->src.files[fn->file].path);
+		fprintf(f, ", \"line\": %u, \"end_line\": %u}", fn->line,
+			fn->end_line);
+	}
+	fprintf(f,
+		"\n    ],\n    \"extract_seconds\": %.3f, \"build_seconds\": %.3f\n  },\n",
+		k->extract_seconds, k->build_seconds);
+}
+
+void cli_kernel_free(struct x2s_kernel_fastpath *k)
+{
+	if (!k)
+		return;
+	x2s_kernel_fastpath_release(k);
+	free(k);
+}
+
+static void extract_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: x2sim extract (--kernel DIR [--patch FILE] | --kernel-source FILE\n"
+		"                     --kvm-version X.Y) [-o FILE]\n"
+		"  writes the translation unit 'x2sim verify --kernel' compiles: the\n"
+		"  tree's fastpath functions verbatim (with #line to their file and\n"
+		"  line) and x2sim's entry point, to FILE or standard output (-o -).\n"
+		"  --kvm-version X.Y   the KVM version of --kernel-source (or to\n"
+		"                      override the tree's Makefile)\n"
+		"exit status: 0 written, 2 usage or input error\n");
+}
+
+int cmd_extract(int argc, char **argv)
+{
+	struct x2s_kernel_opts ko = { 0 };
+	struct x2s_kernel_fastpath *k;
+	struct cli_atomic_file af = { 0 };
+	const char *out = NULL;
+	char err[1024];
+	FILE *f = stdout;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char **slot = NULL;
+
+		if (!strcmp(a, "--help")) {
+			extract_usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--kernel"))
+			slot = &ko.tree;
+		else if (!strcmp(a, "--patch"))
+			slot = &ko.patch;
+		else if (!strcmp(a, "--kernel-source"))
+			slot = &ko.source;
+		else if (!strcmp(a, "--kvm-version"))
+			slot = &ko.kvm_version;
+		else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
+			slot = &out;
+		else
+			return cli_error("extract", "unknown option '%s'", a);
+		if (!v)
+			return cli_error("extract", "%s needs a value", a);
+		*slot = v;
+		i++;
+	}
+	if (!ko.tree && !ko.source)
+		return cli_error("extract",
+				 "name a tree (--kernel DIR) or a file "
+				 "(--kernel-source FILE --kvm-version X.Y)");
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return cli_error("extract", "out of memory");
+	if (out && strcmp(out, "-")) {
+		r = cli_atomic_open(&af, out);
+		if (r) {
+			cli_kernel_free(k);
+			return cli_error("extract", "-o %s: %s", out,
+					 strerror(-r));
+		}
+		f = af.f;
+	}
+	r = x2s_kernel_extract_tu(&ko, k, f, err, sizeof(err));
+	if (f != stdout) {
+		int c = cli_atomic_commit(&af, !r);
+
+		if (!r && c) {
+			snprintf(err, sizeof(err), "-o %s: %s", out,
+				 strerror(-c));
+			r = c;
+		}
+	} else if (!r && (fflush(stdout) || ferror(stdout))) {
+		snprintf(err, sizeof(err), "cannot write standard output");
+		r = -EIO;
+	}
+	cli_kernel_free(k);
+	if (r)
+		return cli_error("extract", "%s", err);
+	return 0;
+}
