@@ -43,7 +43,11 @@ struct x2s_case_result;
  * name (a shipped variant, "none", default "upstream") or plugin path ->
  * the hook and a label; 0 or EXIT_USAGE after printing the error.
  */
+struct x2s_kernel_opts;
+struct x2s_kernel_fastpath;
+
 int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
+			const struct x2s_kernel_opts *ko,
 			const struct x2s_fastpath **fn, const char **label);
 /* A named configuration or a JSON file with one description. */
 int cli_load_config(const char *cmd, const char *arg, struct x2s_vm_desc *d);
@@ -85,9 +89,10 @@ int cli_atomic_open(struct cli_atomic_file *af, const char *path);
 int cli_atomic_commit(struct cli_atomic_file *af, bool ok);
 
 /* --kernel, --kernel-source, --patch (cli_kernel.c) */
-struct x2s_kernel_opts;
-struct x2s_kernel_fastpath;
 bool cli_kernel_wanted(const struct x2s_kernel_opts *o);
+/* 1 if opt is a kernel option (stored), 0 if not, -1 if val is missing. */
+int cli_kernel_option(const char *opt, const char *val,
+		      struct x2s_kernel_opts *o);
 /* Build the fastpath; NULL after printing the error (exit 2). */
 struct x2s_kernel_fastpath *cli_kernel_build(const char *cmd,
 					     const struct x2s_kernel_opts *o);

@@ -17,6 +17,29 @@ bool cli_kernel_wanted(const struct x2s_kernel_opts *o)
 	return o->tree || o->source || o->patch || o->kvm_version || o->cc;
 }
 
+int cli_kernel_option(const char *opt, const char *val,
+		      struct x2s_kernel_opts *o)
+{
+	const char **slot;
+
+	if (!strcmp(opt, "--kernel"))
+		slot = &o->tree;
+	else if (!strcmp(opt, "--patch"))
+		slot = &o->patch;
+	else if (!strcmp(opt, "--kernel-source"))
+		slot = &o->source;
+	else if (!strcmp(opt, "--kvm-version"))
+		slot = &o->kvm_version;
+	else if (!strcmp(opt, "--cc"))
+		slot = &o->cc;
+	else
+		return 0;
+	if (!val)
+		return -1;
+	*slot = val;
+	return 1;
+}
+
 struct x2s_kernel_fastpath *cli_kernel_build(const char *cmd,
 					     const struct x2s_kernel_opts *o)
 {
@@ -100,7 +123,7 @@ static void extract_usage(FILE *out)
 int cmd_extract(int argc, char **argv)
 {
 	struct x2s_kernel_opts ko = { 0 };
-	struct x2s_kernel_fastpath *k;
+	struct x2s_kernel_fastpath *kf;
 	struct cli_atomic_file af = { 0 };
 	const char *out = NULL;
 	char err[1024];
@@ -109,46 +132,41 @@ int cmd_extract(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		const char **slot = NULL;
+		int k;
 
 		if (!strcmp(a, "--help")) {
 			extract_usage(stdout);
 			return 0;
 		}
-		if (!strcmp(a, "--kernel"))
-			slot = &ko.tree;
-		else if (!strcmp(a, "--patch"))
-			slot = &ko.patch;
-		else if (!strcmp(a, "--kernel-source"))
-			slot = &ko.source;
-		else if (!strcmp(a, "--kvm-version"))
-			slot = &ko.kvm_version;
-		else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
-			slot = &out;
-		else
+		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			out = v;
+			k = v ? 1 : -1;
+		} else {
+			k = cli_kernel_option(a, v, &ko);
+		}
+		if (!k || !strcmp(a, "--cc"))
 			return cli_error("extract", "unknown option '%s'", a);
-		if (!v)
+		if (k < 0)
 			return cli_error("extract", "%s needs a value", a);
-		*slot = v;
 		i++;
 	}
 	if (!ko.tree && !ko.source)
 		return cli_error("extract",
 				 "name a tree (--kernel DIR) or a file "
 				 "(--kernel-source FILE --kvm-version X.Y)");
-	k = calloc(1, sizeof(*k));
-	if (!k)
+	kf = calloc(1, sizeof(*kf));
+	if (!kf)
 		return cli_error("extract", "out of memory");
 	if (out && strcmp(out, "-")) {
 		r = cli_atomic_open(&af, out);
 		if (r) {
-			cli_kernel_free(k);
+			cli_kernel_free(kf);
 			return cli_error("extract", "-o %s: %s", out,
 					 strerror(-r));
 		}
 		f = af.f;
 	}
-	r = x2s_kernel_extract_tu(&ko, k, f, err, sizeof(err));
+	r = x2s_kernel_extract_tu(&ko, kf, f, err, sizeof(err));
 	if (f != stdout) {
 		int c = cli_atomic_commit(&af, !r);
 
@@ -161,7 +179,7 @@ int cmd_extract(int argc, char **argv)
 		snprintf(err, sizeof(err), "cannot write standard output");
 		r = -EIO;
 	}
-	cli_kernel_free(k);
+	cli_kernel_free(kf);
 	if (r)
 		return cli_error("extract", "%s", err);
 	return 0;

@@ -12,17 +12,34 @@
 
 #include "cli.h"
 #include "fastpath/plugin.h"
+#include "kernel/kbuild.h"
 #include "verify/json.h"
 #include "verify/verify.h"
 
 int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
+			const struct x2s_kernel_opts *ko,
 			const struct x2s_fastpath **fn, const char **label)
 {
+	/* Built once per process; it stays loaded, and so does its label. */
+	static struct x2s_kernel_fastpath *kfp;
 	char err[512];
 
 	if (name && plugin)
 		return cli_error(cmd,
 				 "--fastpath and --plugin exclude each other");
+	if (ko && cli_kernel_wanted(ko)) {
+		if (name || plugin)
+			return cli_error(
+				cmd,
+				"--kernel/--kernel-source exclude --fastpath and --plugin");
+		if (!kfp)
+			kfp = cli_kernel_build(cmd, ko);
+		if (!kfp)
+			return EXIT_USAGE;
+		*fn = kfp->fp;
+		*label = kfp->label;
+		return 0;
+	}
 	if (plugin) {
 		if (x2s_plugin_load(plugin, fn, err, sizeof(err)))
 			return cli_error(cmd, "%s", err);
@@ -124,8 +141,9 @@ static const char *status_text(const struct x2s_exit_result *r)
 	}
 }
 
-int cli_print_case(FILE *out, const struct x2s_case *c, const struct x2s_fastpath *fn,
-		   const char *label, int contract, struct x2s_case_result *res)
+int cli_print_case(FILE *out, const struct x2s_case *c,
+		   const struct x2s_fastpath *fn, const char *label,
+		   int contract, struct x2s_case_result *res)
 {
 	unsigned int n = c->config.nr_vcpus;
 	struct x2s_vcpu_state *fs = calloc(n, sizeof(*fs));
@@ -231,7 +249,9 @@ static void case_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: x2sim case --config NAME|FILE --sender N --wrmsr MSR=VALUE\n"
-		"                  [--fastpath NAME|none | --plugin FILE] [--json]\n"
+		"                  [--fastpath NAME|none | --plugin FILE |\n"
+		"                   --kernel DIR [--patch FILE] |\n"
+		"                   --kernel-source FILE --kvm-version X.Y] [--json]\n"
 		"  one WRMSR exit of vCPU N, with the fastpath (default upstream)\n"
 		"  and without it; prints both outcomes and the verdict.\n"
 		"  exit status: 0 equal or declined, 1 mismatch, 2 usage error\n");
@@ -241,6 +261,7 @@ int cmd_case(int argc, char **argv)
 {
 	const char *config = NULL, *name = NULL, *plugin = NULL, *label;
 	bool json = false, have_wrmsr = false, have_sender = false;
+	struct x2s_kernel_opts ko = { 0 };
 	struct x2s_case c;
 	struct x2s_case_result res;
 	const struct x2s_fastpath *fn;
@@ -258,6 +279,13 @@ int cmd_case(int argc, char **argv)
 		} else if (!strcmp(a, "--json")) {
 			json = true;
 			continue;
+		}
+		switch (cli_kernel_option(a, v, &ko)) {
+		case 1:
+			i++;
+			continue;
+		case -1:
+			return cli_error("case", "%s needs a value", a);
 		}
 		if (strcmp(a, "--config") && strcmp(a, "--sender") &&
 		    strcmp(a, "--wrmsr") && strcmp(a, "--fastpath") &&
@@ -295,7 +323,7 @@ int cmd_case(int argc, char **argv)
 				 (unsigned long long)sender, c.config.name,
 				 c.config.nr_vcpus);
 	c.sender = (u32)sender;
-	if (cli_select_fastpath("case", name, plugin, &fn, &label))
+	if (cli_select_fastpath("case", name, plugin, &ko, &fn, &label))
 		return EXIT_USAGE;
 	snprintf(c.fastpath, sizeof(c.fastpath), "%s", label);
 	if (json) {
@@ -318,6 +346,7 @@ int cmd_case(int argc, char **argv)
 int cmd_replay(int argc, char **argv)
 {
 	const char *file = NULL, *name = NULL, *plugin = NULL, *label;
+	struct x2s_kernel_opts ko = { 0 };
 	struct x2s_case c;
 	struct x2s_case_result res;
 	const struct x2s_fastpath *fn;
@@ -325,8 +354,19 @@ int cmd_replay(int argc, char **argv)
 	int r;
 
 	for (int i = 1; i < argc; i++) {
+		int k = cli_kernel_option(
+			argv[i], i + 1 < argc ? argv[i + 1] : NULL, &ko);
+
+		if (k < 0)
+			return cli_error("replay", "%s needs a value", argv[i]);
+		if (k > 0) {
+			i++;
+			continue;
+		}
 		if (!strcmp(argv[i], "--help")) {
-			printf("usage: x2sim replay FILE [--fastpath NAME|none | --plugin F]\n"
+			printf("usage: x2sim replay FILE [--fastpath NAME|none | --plugin F |\n"
+			       "                   --kernel DIR [--patch FILE] |\n"
+			       "                   --kernel-source FILE --kvm-version X.Y]\n"
 			       "  rerun a saved case (x2sim verify --save) with the fastpath it\n"
 			       "  names, or the one given; exit 1 if it still mismatches\n");
 			return 0;
@@ -354,14 +394,19 @@ int cmd_replay(int argc, char **argv)
 	r = x2s_case_load(file, &c, err, sizeof(err));
 	if (r)
 		return cli_error("replay", "%s", err);
-	if (!name && !plugin && c.fastpath[0]) {
+	if (!name && !plugin && !cli_kernel_wanted(&ko) && c.fastpath[0]) {
+		if (!strncmp(c.fastpath, "Linux ", 6))
+			return cli_error(
+				"replay",
+				"%s was found in the fastpath of %s: give that tree again with --kernel DIR (or --kernel-source FILE --kvm-version X.Y)",
+				file, c.fastpath);
 		if (x2s_fastpath_find(c.fastpath) ||
 		    !strcmp(c.fastpath, "none"))
 			name = c.fastpath;
 		else
 			plugin = c.fastpath;
 	}
-	if (cli_select_fastpath("replay", name, plugin, &fn, &label))
+	if (cli_select_fastpath("replay", name, plugin, &ko, &fn, &label))
 		return EXIT_USAGE;
 	printf("replay %s\n", file);
 	r = cli_print_case(stdout, &c, fn, label, X2S_CONTRACT_NONE, &res);

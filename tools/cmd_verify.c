@@ -4,6 +4,7 @@
  * or more fastpaths over a sweep of cases, with the acceptance profile and
  * a minimal, decoded, replayable counterexample per mismatch class.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
 
 struct variant {
 	const char *label;
+	/* For saved case files; NULL: the label. */
+	const char *stem;
 	const struct x2s_fastpath *fn;
 	struct x2s_sweep_report rep;
 	char **saved; /* case file per shown finding */
@@ -265,6 +268,36 @@ static void print_profile(const struct variant *v)
 		printf("  every other class: all cases declined\n");
 }
 
+/*
+ * The stem of a saved case's name: the variant's name, a plugin's file
+ * name, "linux-VERSION" for a kernel tree; only [A-Za-z0-9._-], never
+ * starting with a dot (no hidden files).
+ */
+static const char *file_stem(const struct variant *v)
+{
+	static __thread char stem[96];
+	const char *s = v->stem ? v->stem : v->label;
+	const char *slash = strrchr(s, '/');
+	size_t n = 0;
+
+	if (slash && slash[1])
+		s = slash + 1;
+	for (; *s && n + 1 < sizeof(stem); s++) {
+		char c = *s;
+
+		if (!isalnum((unsigned char)c) && c != '.' && c != '-' &&
+		    c != '_')
+			c = '_';
+		if (!n && (c == '.' || c == '_'))
+			continue;
+		stem[n++] = c;
+	}
+	if (!n)
+		stem[n++] = 'x';
+	stem[n] = '\0';
+	return stem;
+}
+
 static int save_case(const char *dir, const struct variant *v, unsigned int idx,
 		     const struct x2s_finding *f, char **path_out)
 {
@@ -277,10 +310,7 @@ static int save_case(const char *dir, const struct variant *v, unsigned int idx,
 	path = malloc(len);
 	if (!path)
 		return -ENOMEM;
-	snprintf(path, len, "%s/%s-%u.json", dir, v->label, idx);
-	for (char *p = path + strlen(dir) + 1; *p; p++)
-		if (*p == '/')
-			*p = '_';
+	snprintf(path, len, "%s/%s-%u.json", dir, file_stem(v), idx);
 	x2s_signature_format(f->signature, sig, sizeof(sig));
 	snprintf(comment, sizeof(comment), "%s: %s, fastpath returned %s; %s",
 		 v->label,
@@ -603,6 +633,7 @@ int cmd_verify(int argc, char **argv)
 		cli_kernel_print(stdout, kfp);
 		vs[0].fn = kfp->fp;
 		vs[0].label = kfp->label;
+		vs[0].stem = kfp->stem;
 		nv = 1;
 	} else if (plugin) {
 		char err[512];

@@ -306,6 +306,8 @@ int x2s_kernel_extract_tu(const struct x2s_kernel_opts *o,
 			k->src.origin,
 			k->src.version_str[0] ? k->src.version_str : "?");
 	k->face = (unsigned int)face_of(k->src.version);
+	snprintf(k->stem, sizeof(k->stem), "linux-%s",
+		 k->src.version_str[0] ? k->src.version_str : "unknown");
 	snprintf(k->label, sizeof(k->label), "Linux %s (%s)",
 		 k->src.version_str[0] ?
 			 k->src.version_str :

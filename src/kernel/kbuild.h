@@ -40,6 +40,8 @@ struct x2s_kernel_fastpath {
 	unsigned int face;
 	/* "Linux 6.1.192 (/usr/src/linux-source-6.1)" */
 	char label[4200];
+	/* "linux-6.1.192": names files made from it. */
+	char stem[80];
 	/*
 	 * Who dispatches exits to it: the tree's own vmx_exit_handlers_fastpath
 	 * or x2sim's gate for the version (the file had no dispatcher).
