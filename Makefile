@@ -17,11 +17,13 @@ build: deps
 
 # The headline: IPIs through the slow path, the exhaustive verification of
 # every shipped fastpath (exit status 1 is expected: the historical variants
-# have mismatches, which is the point), then the guest IPI benchmark.
+# have mismatches, which is the point), the guest IPI benchmark, then
+# Debian's own linux-source-6.1 through verify --kernel if it is installed.
 demo: build
 	./build/dev/x2sim demo --quiet
 	./build/dev/x2sim verify --threads $(JOBS) --max-counterexamples 3 || test $$? -eq 1
 	./build/dev/x2sim bench ipi --rounds 20000
+	THREADS=$(JOBS) sh tests/kernel/demo-kernel.sh
 
 check: build
 	ctest --preset dev -j$(JOBS)

@@ -42,23 +42,7 @@ if [ -n "$missing" ]; then
 		fail "cannot install$missing"
 fi
 
-# Unpack what x2sim reads (the version, arch/x86/kvm), keyed by the
-# package version so that an upgrade unpacks again.
-unpack() {
-	v=$1
-	tarball=/usr/src/linux-source-$v.tar.xz
-	[ -f "$tarball" ] || fail "$tarball not found (is linux-source-$v installed?)"
-	pkgver=$(dpkg-query -W -f='${Version}' "linux-source-$v")
-	dir=$CACHE/linux-source-$v
-	if [ "$(cat "$dir.stamp" 2>/dev/null || true)" != "$pkgver" ]; then
-		rm -rf "$dir" "$dir.stamp"
-		mkdir -p "$CACHE"
-		tar -C "$CACHE" -xJf "$tarball" \
-			"linux-source-$v/Makefile" "linux-source-$v/arch/x86/kvm" ||
-			fail "cannot unpack $tarball"
-		echo "$pkgver" >"$dir.stamp"
-	fi
-}
+. tests/kernel/unpack.sh
 
 for v in $VERSIONS; do
 	unpack "$v"
