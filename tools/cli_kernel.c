@@ -94,9 +94,8 @@ void cli_kernel_json(FILE *f, const struct x2s_kernel_fastpath *k)
 		fprintf(f, ", \"line\": %u, \"end_line\": %u}", fn->line,
 			fn->end_line);
 	}
-	fprintf(f,
-		"\n    ],\n    \"extract_seconds\": %.3f, \"build_seconds\": %.3f\n  },\n",
-		k->extract_seconds, k->build_seconds);
+	/* No timings: the report is the same whatever the machine. */
+	fprintf(f, "\n    ]\n  },\n");
 }
 
 void cli_kernel_free(struct x2s_kernel_fastpath *k)
