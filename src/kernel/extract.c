@@ -440,10 +440,12 @@ static unsigned int take_callees(const struct x2s_ksrc *src,
 				continue;
 			memcpy(name, t + s, i - s);
 			name[i - s] = '\0';
+			/* The first definition of the name, as find does. */
 			for (unsigned int k = 0; k < nr; k++) {
-				if (taken[k] || strcmp(index[k].name, name))
+				if (strcmp(index[k].name, name))
 					continue;
-				if (may_take(&index[k], provided)) {
+				if (!taken[k] &&
+				    may_take(&index[k], provided)) {
 					taken[k] = true;
 					added++;
 				}
