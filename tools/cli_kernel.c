@@ -68,10 +68,10 @@ void cli_kernel_print(FILE *out, const struct x2s_kernel_fastpath *k)
 			k->src.files[fn->file].path, fn->line, fn->end_line);
 	}
 	fprintf(out,
-		"  dispatcher: %s\n  against x2sim's KVM %u.%u face; "
+		"  dispatcher: %s\n  against x2sim's KVM %s face; "
 		"extracted in %.3f s, compiled and loaded in %.3f s\n",
-		k->dispatcher, k->face >> 16, (k->face >> 8) & 0xff,
-		k->extract_seconds, k->build_seconds);
+		k->dispatcher, k->face_name, k->extract_seconds,
+		k->build_seconds);
 }
 
 void cli_kernel_json(FILE *f, const struct x2s_kernel_fastpath *k)
@@ -80,8 +80,8 @@ void cli_kernel_json(FILE *f, const struct x2s_kernel_fastpath *k)
 	json_write_string(f, k->src.origin);
 	fprintf(f, ",\n    \"version\": ");
 	json_write_string(f, k->src.version_str);
-	fprintf(f, ",\n    \"face\": \"%u.%u\",\n    \"dispatcher\": ",
-		k->face >> 16, (k->face >> 8) & 0xff);
+	fprintf(f, ",\n    \"face\": \"%s\",\n    \"dispatcher\": ",
+		k->face_name);
 	json_write_string(f, k->dispatcher);
 	fprintf(f, ",\n    \"functions\": [");
 	for (unsigned int i = 0; i < k->x.nr; i++) {

@@ -306,6 +306,11 @@ int x2s_kernel_extract_tu(const struct x2s_kernel_opts *o,
 			k->src.origin,
 			k->src.version_str[0] ? k->src.version_str : "?");
 	k->face = (unsigned int)face_of(k->src.version);
+	if (k->face == X2SIM_KVM_VERSION_MAINLINE)
+		snprintf(k->face_name, sizeof(k->face_name), "mainline");
+	else
+		snprintf(k->face_name, sizeof(k->face_name), "%u.%u",
+			 k->face >> 16, (k->face >> 8) & 0xff);
 	snprintf(k->stem, sizeof(k->stem), "linux-%s",
 		 k->src.version_str[0] ? k->src.version_str : "unknown");
 	snprintf(k->label, sizeof(k->label), "Linux %s (%s)",
@@ -572,8 +577,8 @@ int x2s_kernel_build(const struct x2s_kernel_opts *o,
 	if (r) {
 		first_error(dir, log, first, sizeof(first));
 		kb_fail(err, errlen, r,
-			"the fastpath of %s does not compile against x2sim's KVM %u.%u face: %s",
-			k->label, k->face >> 16, (k->face >> 8) & 0xff,
+			"the fastpath of %s does not compile against x2sim's KVM %s face: %s",
+			k->label, k->face_name,
 			first[0] ? first : "the compiler failed");
 		goto out;
 	}

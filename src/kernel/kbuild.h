@@ -38,6 +38,8 @@ struct x2s_kernel_fastpath {
 	struct x2s_kextract x;
 	/* X2SIM_KVM_VERSION of the face it was compiled against. */
 	unsigned int face;
+	/* "6.1", or "mainline" for anything newer than x2sim knows. */
+	char face_name[16];
 	/* "Linux 6.1.192 (/usr/src/linux-source-6.1)" */
 	char label[4200];
 	/* "linux-6.1.192": names files made from it. */
