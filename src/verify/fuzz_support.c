@@ -266,14 +266,22 @@ static int fz_status(struct kvm_vcpu *vcpu, int r)
 		       X2S_STATUS_BLOCKED;
 }
 
-/* Did a declining fastpath leave anything behind? */
+/* Did a declining fastpath leave anything behind, however it wrote? */
 static bool fz_declined_clean(struct x2s_fuzz_engine *e, unsigned int s)
 {
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
 		struct kvm_lapic *apic = vcpu->arch.apic;
 
-		/* The sender's page writes show in its dirty_lines (raw). */
+		/*
+		 * Page writes past the setters are found by comparing the
+		 * whole page, and join the dirty lines, so the undo puts
+		 * them back.
+		 */
+		if (apic)
+			apic->dirty_lines |= x2s_page_untracked(
+				apic->regs, e->v[i].page, apic->dirty_lines,
+				X2S_APIC_PAGE_SIZE / 64);
 		if (i != s && apic && apic->dirty_lines)
 			return false;
 		if (!x2s_vcpu_raw_equal(vcpu, i == s ? &e->pre : &e->v[i].base))
@@ -299,7 +307,8 @@ static fastpath_t fz_fastpath(struct x2s_fuzz_engine *e, unsigned int s,
 }
 
 bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *e, unsigned int s,
-			  const struct x2s_exit *exit, const struct x2s_fastpath *fn,
+			  const struct x2s_exit *exit,
+			  const struct x2s_fastpath *fn,
 			  struct x2s_exit_result *res)
 {
 	struct kvm_vcpu *vcpu = e->kvm->vcpus[s];
@@ -370,8 +379,8 @@ bool x2s_fuzz_engine_same(struct x2s_fuzz_engine *e, unsigned int slot)
 
 void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int s,
 			   uint32_t ecx, uint64_t data,
-			   const struct x2s_fastpath *const *fns, unsigned int n,
-			   enum x2s_verdict *verdicts)
+			   const struct x2s_fastpath *const *fns,
+			   unsigned int n, enum x2s_verdict *verdicts)
 {
 	struct kvm_vcpu *vcpu = s < e->nr ? e->kvm->vcpus[s] : NULL;
 	bool slow_warn = false, ran_slow = false;

@@ -90,3 +90,27 @@ void x2s_page_copy_lines(void *dst, const void *src, u64 lines)
 		memcpy((u8 *)dst + n * 64, (const u8 *)src + n * 64, 64);
 	}
 }
+
+u64 x2s_page_untracked(const u8 *now, const u8 *base, u64 dirty,
+		       unsigned int nlines)
+{
+	u64 out = 0;
+
+	for (unsigned int l = 0; l < nlines;) {
+		unsigned int end = l;
+
+		if (dirty >> l & 1) {
+			l++;
+			continue;
+		}
+		while (end < nlines && !(dirty >> end & 1))
+			end++;
+		/* One memcmp per run of clean lines: equal is the rule. */
+		if (memcmp(now + l * 64, base + l * 64, (end - l) * 64))
+			for (unsigned int k = l; k < end; k++)
+				if (memcmp(now + k * 64, base + k * 64, 64))
+					out |= 1ULL << k;
+		l = end;
+	}
+	return out;
+}

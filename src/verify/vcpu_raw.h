@@ -45,6 +45,15 @@ void x2s_vcpu_raw_take(struct kvm_vcpu *vcpu, struct x2s_vcpu_raw *raw,
  */
 bool x2s_vcpu_raw_undo(struct kvm_vcpu *vcpu, const struct x2s_vcpu_raw *raw,
 		       const u8 *page);
+/*
+ * The 64-byte lines among the first nlines of a register page that differ
+ * from base without being set in dirty: written past kvm_lapic_set_reg()
+ * (memset, memcpy, a pointer).  Dirty tracking is only trusted for the
+ * model's own code; the verifier checks whatever a fastpath ran with this.
+ */
+u64 x2s_page_untracked(const u8 *now, const u8 *base, u64 dirty,
+		       unsigned int nlines);
+
 /* Copy the 64-byte lines set in lines from one register page to another. */
 void x2s_page_copy_lines(void *dst, const void *src, u64 lines);
 
