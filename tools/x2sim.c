@@ -49,10 +49,17 @@ static void usage(FILE *out)
 
 static int cmd_version(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		printf("usage: x2sim version\n"
+		       "  the version, the kvm.h ABI, the KVM the slow path "
+		       "models and the kvm.h faces\n");
+		return 0;
+	}
 	if (argc != 1)
 		return cli_error("version", "takes no arguments");
-	printf("x2sim %d.%d (kvm.h ABI %d)\n", X2S_VERSION_MAJOR,
-	       X2S_VERSION_MINOR, X2SIM_KVM_ABI_VERSION);
+	printf("x2sim %d.%d (kvm.h ABI %d; slow path: KVM 6.18 on VMX; "
+	       "kvm.h faces: KVM 5.6 to mainline)\n",
+	       X2S_VERSION_MAJOR, X2S_VERSION_MINOR, X2SIM_KVM_ABI_VERSION);
 	return 0;
 }
 
