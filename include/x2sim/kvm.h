@@ -606,8 +606,15 @@ struct nested_vmx {
 /* The VMX vCPU (vmx/vmx.h): the fields fastpath code reads are KVM's. */
 struct vcpu_vmx {
 	struct kvm_vcpu vcpu;
-	/* The exit being handled (vmx->exit_reason). */
+	/*
+	 * The exit being handled (vmx->exit_reason): a union since 5.11, a
+	 * plain u32 before (the same four bytes).
+	 */
+#if X2SIM_KVM_AT_LEAST(5, 11)
 	union vmx_exit_reason exit_reason;
+#else
+	u32 exit_reason;
+#endif
 	struct loaded_vmcs *loaded_vmcs;
 	struct vmcs *vmcs;
 	struct pi_desc pi_desc;

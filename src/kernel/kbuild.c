@@ -197,8 +197,13 @@ static int open_source(const struct x2s_kernel_opts *o,
 	return r;
 }
 
-/* The one function x2sim calls, around the tree's dispatcher. */
-static void emit_glue_dispatcher(FILE *f, int nr_params)
+/*
+ * The one function x2sim calls, around the tree's dispatcher.  Until the
+ * check moved into vmx_exit_handlers_fastpath() (6.9, and stable trees
+ * since), vmx_vcpu_run() itself returned EXIT_FASTPATH_NONE in L2: a
+ * dispatcher that does not look at is_guest_mode() gets that check here.
+ */
+static void emit_glue_dispatcher(FILE *f, int nr_params, bool checks_l2)
 {
 	fprintf(f,
 		"\n#line 1 \"<x2sim>\"\n"
@@ -208,6 +213,10 @@ static void emit_glue_dispatcher(FILE *f, int nr_params)
 		"fastpath_t x2sim_kernel_fastpath(struct kvm_vcpu *vcpu,\n"
 		"\t\t\t\t bool force_immediate_exit)\n"
 		"{\n");
+	if (!checks_l2)
+		fprintf(f, "\t/* vmx_vcpu_run(): no fastpath in L2. */\n"
+			   "\tif (is_guest_mode(vcpu))\n"
+			   "\t\treturn EXIT_FASTPATH_NONE;\n");
 	if (nr_params >= 2)
 		fprintf(f, "\treturn " DISPATCHER
 			   "(vcpu, force_immediate_exit);\n}\n");
@@ -235,7 +244,7 @@ static void emit_glue_gate(FILE *f, const bool *have)
 		"\t(void)force_immediate_exit;\n"
 		"\tif (is_guest_mode(vcpu))\n"
 		"\t\treturn EXIT_FASTPATH_NONE;\n"
-		"\tswitch (to_vmx(vcpu)->exit_reason.basic) {\n");
+		"\tswitch (vmx_get_exit_reason(vcpu).basic) {\n");
 	if (have[0])
 		fprintf(f,
 			"\tcase EXIT_REASON_MSR_WRITE:\n"
@@ -289,6 +298,7 @@ int x2s_kernel_extract_tu(const struct x2s_kernel_opts *o,
 	const struct x2s_kfunc *disp;
 	struct x2s_kfunc *index = NULL;
 	int disp_params = -1;
+	bool disp_checks_l2 = false;
 	unsigned int nr_index = 0, nr_roots = 0;
 	double t0 = kb_now();
 	int r;
@@ -324,11 +334,19 @@ int x2s_kernel_extract_tu(const struct x2s_kernel_opts *o,
 		return r;
 	disp = x2s_kindex_find(index, nr_index, DISPATCHER);
 	if (disp) {
+		const struct x2s_kfile *df = &k->src.files[disp->file];
+		char *body =
+			strndup(df->text + disp->body, disp->end - disp->body);
+
 		disp_params = disp->nr_params;
+		disp_checks_l2 = body && strstr(body, "is_guest_mode(");
+		free(body);
 		roots[nr_roots++] = DISPATCHER;
 		snprintf(k->dispatcher, sizeof(k->dispatcher),
-			 "the tree's " DISPATCHER " (%s:%u)",
-			 k->src.files[disp->file].path, disp->line);
+			 "the tree's " DISPATCHER " (%s:%u)%s",
+			 k->src.files[disp->file].path, disp->line,
+			 disp_checks_l2 ? "" :
+					  ", behind vmx_vcpu_run()'s L2 check");
 	} else {
 		for (unsigned int i = 0; entry_names[i]; i++) {
 			have[i] = x2s_kindex_find(index, nr_index,
@@ -366,7 +384,7 @@ int x2s_kernel_extract_tu(const struct x2s_kernel_opts *o,
 	if (x2s_kextract_emit(&k->src, &k->x, out))
 		return kb_fail(err, errlen, -EIO, "cannot write the source");
 	if (disp_params >= 0)
-		emit_glue_dispatcher(out, disp_params);
+		emit_glue_dispatcher(out, disp_params, disp_checks_l2);
 	else
 		emit_glue_gate(out, have);
 	if (fflush(out) || ferror(out))
