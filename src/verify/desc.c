@@ -129,8 +129,13 @@ static int desc_apply_vcpu(struct x2s_vm *vm, unsigned int i,
 		r = x2s_vcpu_set_xapic_id(vm, i, (uint8_t)v->xapic_id);
 	if (!r && lapic && v->dfr >= 0)
 		r = x2s_vcpu_set_dfr(vm, i, (uint32_t)v->dfr);
-	if (!r && lapic && v->ldr >= 0)
-		r = x2s_vcpu_set_ldr(vm, i, (uint32_t)v->ldr);
+	/*
+	 * An xAPIC vCPU without "ldr" has the reset value, 0: switching from
+	 * the x2APIC mode the vCPU was created in leaves the x2APIC LDR
+	 * behind otherwise.
+	 */
+	if (!r && lapic && (v->ldr >= 0 || v->apic_mode == X2S_APIC_MODE_XAPIC))
+		r = x2s_vcpu_set_ldr(vm, i, v->ldr >= 0 ? (uint32_t)v->ldr : 0);
 	if (!r && lapic)
 		r = x2s_vcpu_set_sw_enabled(vm, i, v->sw_enabled);
 	if (!r)

@@ -294,6 +294,26 @@ static void test_aliased_xapic_ids_alias_and_disable_the_map(void **state)
 	x2s_vm_destroy(vm);
 }
 
+/* docs/config-format.md: an xAPIC vCPU without "ldr" has the reset LDR, 0. */
+static void test_xapic_vcpu_without_ldr_has_ldr_zero(void **state)
+{
+	static const char text[] = "{\"name\": \"m\", \"vcpus\": 2, \"vcpu\": ["
+				   "{\"id\": 1, \"apic_mode\": \"xapic\"}]}";
+	struct x2s_vm_desc d;
+	struct x2s_vm *vm;
+	char err[256];
+	u32 ldr;
+
+	assert_int_equal(x2s_vm_desc_parse(text, &d, 1, err, sizeof(err)), 1);
+	assert_ok(x2s_vm_desc_create(&d, &vm));
+	assert_ok(x2s_apic_get_reg(vm, 1, APIC_LDR, &ldr));
+	assert_int_equal(ldr, 0);
+	/* The x2APIC vCPU keeps its x2APIC LDR. */
+	assert_ok(x2s_apic_get_reg(vm, 0, APIC_LDR, &ldr));
+	assert_int_equal(ldr, 1);
+	x2s_vm_destroy(vm);
+}
+
 static void test_mixed_modes_has_flat_logical_ids(void **state)
 {
 	struct x2s_vm *vm = named_vm("mixed-modes");
@@ -837,6 +857,7 @@ int main(void)
 		cmocka_unit_test(
 			test_aliased_xapic_ids_alias_and_disable_the_map),
 		cmocka_unit_test(test_mixed_modes_has_flat_logical_ids),
+		cmocka_unit_test(test_xapic_vcpu_without_ldr_has_ldr_zero),
 		cmocka_unit_test(test_odd_descriptions_round_trip),
 		cmocka_unit_test(test_defaults_then_vcpu_overrides),
 		cmocka_unit_test(test_list_forms),
