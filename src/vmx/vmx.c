@@ -403,7 +403,12 @@ void x2s_vmx_exit_begin(struct kvm_vcpu *vcpu)
 	/* What the CPU leaves behind at a VM exit. */
 	vmx->exit_reason.full = vmcs_read32(vcpu, VM_EXIT_REASON);
 	vmx_sync_guest_state(vcpu);
-	vmx_complete_interrupts(vcpu);
+	/*
+	 * vmx_vcpu_run() returns on a failed VM entry before it completes
+	 * the interrupts: what was being injected stays queued.
+	 */
+	if (!vmx->exit_reason.failed_vmentry)
+		vmx_complete_interrupts(vcpu);
 	vmx->req_immediate_exit = false;
 
 	/*

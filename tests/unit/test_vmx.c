@@ -230,6 +230,25 @@ static void test_failed_vmentry_exits_with_fail_entry(void **state)
 	x2s_vm_destroy(vm);
 }
 
+/* 6.18: a failed entry returns before vmx_complete_interrupts(). */
+static void test_failed_vmentry_keeps_the_injection_queued(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+	struct x2s_exit_result res;
+
+	vcpu->arch.nmi_injected = true;
+	vcpu->arch.exception.injected = true;
+	vcpu->arch.exception.vector = GP_VECTOR;
+	do_exit(vm, 0,
+		VMX_EXIT_REASONS_FAILED_VMENTRY | EXIT_REASON_INVALID_STATE, 0,
+		&res);
+	assert_int_equal(res.run_exit_reason, KVM_EXIT_FAIL_ENTRY);
+	assert_true(vcpu->arch.nmi_injected);
+	assert_true(vcpu->arch.exception.injected);
+	x2s_vm_destroy(vm);
+}
+
 /* ---- WRMSR / RDMSR ---- */
 
 static void test_wrmsr_icr_delivers_and_skips(void **state)
@@ -1149,6 +1168,8 @@ int main(void)
 		cmocka_unit_test(test_exit_reason_numbers_match_sdm),
 		cmocka_unit_test(test_every_exit_reason_dispatches_cleanly),
 		cmocka_unit_test(test_failed_vmentry_exits_with_fail_entry),
+		cmocka_unit_test(
+			test_failed_vmentry_keeps_the_injection_queued),
 		cmocka_unit_test(test_wrmsr_icr_delivers_and_skips),
 		cmocka_unit_test(test_wrmsr_icr_reserved_bit_injects_gp),
 		cmocka_unit_test(test_x2apic_msr_in_xapic_mode_injects_gp),
