@@ -429,6 +429,8 @@ struct kvm_vcpu_arch {
 		bool halted;
 	} apf;
 	struct kvm_queued_exception exception;
+	/* An exception that is a nested VM exit to L1 instead (6.2+). */
+	struct kvm_queued_exception exception_vmexit;
 	struct kvm_queued_interrupt interrupt;
 	/* x2sim: interrupt shadow (STI / MOV SS blocking) at the exit. */
 	u32 interruptibility;

@@ -533,8 +533,11 @@ static void __vmx_complete_interrupts(struct kvm_vcpu *vcpu, u32 idt_info,
 	u8 vector = idt_info & INTR_INFO_VECTOR_MASK;
 	struct kvm_queued_exception *ex = &vcpu->arch.exception;
 
+	/* kvm_clear_exception_queue() and kvm_clear_interrupt_queue(). */
 	vcpu->arch.nmi_injected = false;
+	ex->pending = false;
 	ex->injected = false;
+	vcpu->arch.exception_vmexit.pending = false;
 	vcpu->arch.interrupt.injected = false;
 
 	if (!(idt_info & INTR_INFO_VALID_MASK))
@@ -780,8 +783,7 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 bool kvm_vcpu_exit_request(struct kvm_vcpu *vcpu)
 {
 	/* x2sim: no host work (signals, reschedule) is ever pending. */
-	return vcpu->mode == EXITING_GUEST_MODE ||
-	       kvm_request_pending(vcpu);
+	return vcpu->mode == EXITING_GUEST_MODE || kvm_request_pending(vcpu);
 }
 
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu)

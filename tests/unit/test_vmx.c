@@ -249,6 +249,22 @@ static void test_failed_vmentry_keeps_the_injection_queued(void **state)
 	x2s_vm_destroy(vm);
 }
 
+/* 6.18's kvm_clear_exception_queue(): pending goes too, not just injected. */
+static void test_exit_clears_the_whole_exception_queue(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+
+	vcpu->arch.exception.pending = true;
+	vcpu->arch.exception.vector = GP_VECTOR;
+	vcpu->arch.exception_vmexit.pending = true;
+	x2s_vmx_exit_begin(vcpu);
+	assert_false(vcpu->arch.exception.pending);
+	assert_false(vcpu->arch.exception.injected);
+	assert_false(vcpu->arch.exception_vmexit.pending);
+	x2s_vm_destroy(vm);
+}
+
 /* ---- WRMSR / RDMSR ---- */
 
 static void test_wrmsr_icr_delivers_and_skips(void **state)
@@ -1170,6 +1186,7 @@ int main(void)
 		cmocka_unit_test(test_failed_vmentry_exits_with_fail_entry),
 		cmocka_unit_test(
 			test_failed_vmentry_keeps_the_injection_queued),
+		cmocka_unit_test(test_exit_clears_the_whole_exception_queue),
 		cmocka_unit_test(test_wrmsr_icr_delivers_and_skips),
 		cmocka_unit_test(test_wrmsr_icr_reserved_bit_injects_gp),
 		cmocka_unit_test(test_x2apic_msr_in_xapic_mode_injects_gp),
