@@ -9,6 +9,13 @@
 #include <x2sim/kvm.h>
 #include <x2sim/x2sim.h>
 
+/*
+ * The one-line error of the loaders (plugins, kernel trees): the message
+ * into err (never longer than errlen, NULL allowed), ret returned.
+ */
+int x2s_errf(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* The model objects behind a public handle (tests and tools use these). */
 struct kvm *x2s_vm_kvm(struct x2s_vm *vm);
 struct kvm_vcpu *x2s_vm_vcpu(struct x2s_vm *vm, unsigned int idx);

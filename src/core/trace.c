@@ -177,3 +177,15 @@ void trace_kvm_apic_ipi(u32 icr_low, u32 dest_id)
 		  icr_low & APIC_INT_LEVELTRIG ? "level" : "edge",
 		  sh[(icr_low >> 18) & 3]);
 }
+
+int x2s_errf(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "fastpath/plugin.h"
 
 #if defined(__x86_64__)
@@ -50,21 +51,6 @@
 #else
 #define X2S_HOST_ELFCLASS ELFCLASS32
 #endif
-
-static int plugin_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int plugin_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 static const char *elf_machine_name(unsigned int machine)
 {
@@ -120,25 +106,24 @@ static int plugin_check_file(const char *path, char *err, size_t errlen)
 	if (stat(path, &st)) {
 		e = errno;
 		if (e == ENOENT)
-			return plugin_fail(err, errlen, -ENOENT,
-					   "%s: no such file", path);
-		return plugin_fail(err, errlen, -e, "%s: %s", path,
-				   strerror(e));
+			return x2s_errf(err, errlen, -ENOENT,
+					"%s: no such file", path);
+		return x2s_errf(err, errlen, -e, "%s: %s", path, strerror(e));
 	}
 	if (S_ISDIR(st.st_mode))
-		return plugin_fail(err, errlen, -EISDIR,
-				   "%s: is a directory, not a shared object",
-				   path);
+		return x2s_errf(err, errlen, -EISDIR,
+				"%s: is a directory, not a shared object",
+				path);
 	if (!S_ISREG(st.st_mode))
-		return plugin_fail(
-			err, errlen, -EINVAL,
-			"%s: not a regular file, not a shared object", path);
+		return x2s_errf(err, errlen, -EINVAL,
+				"%s: not a regular file, not a shared object",
+				path);
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
-		return plugin_fail(err, errlen, -e, "%s: cannot be read: %s",
-				   path, strerror(e));
+		return x2s_errf(err, errlen, -e, "%s: cannot be read: %s", path,
+				strerror(e));
 	}
 	do {
 		n = read(fd, buf, sizeof(buf));
@@ -146,41 +131,41 @@ static int plugin_check_file(const char *path, char *err, size_t errlen)
 	e = errno;
 	close(fd);
 	if (n < 0)
-		return plugin_fail(err, errlen, -e, "%s: cannot be read: %s",
-				   path, strerror(e));
+		return x2s_errf(err, errlen, -e, "%s: cannot be read: %s", path,
+				strerror(e));
 	if (n == 0)
-		return plugin_fail(err, errlen, -ENOEXEC,
-				   "%s: empty file, not a shared object", path);
+		return x2s_errf(err, errlen, -ENOEXEC,
+				"%s: empty file, not a shared object", path);
 
 	if ((size_t)n < SELFMAG || memcmp(buf, ELFMAG, SELFMAG)) {
 		if (looks_like_text(buf, (size_t)n))
-			return plugin_fail(
+			return x2s_errf(
 				err, errlen, -ENOEXEC,
 				"%s: a text file, not a shared object (build one with cc -shared -fPIC)",
 				path);
-		return plugin_fail(
+		return x2s_errf(
 			err, errlen, -ENOEXEC,
 			"%s: not an ELF file, not a shared object (build one with cc -shared -fPIC)",
 			path);
 	}
 	/* e_type and e_machine sit at the same offsets in both classes. */
 	if ((size_t)n < sizeof(Elf32_Ehdr))
-		return plugin_fail(err, errlen, -ENOEXEC,
-				   "%s: truncated ELF header", path);
+		return x2s_errf(err, errlen, -ENOEXEC,
+				"%s: truncated ELF header", path);
 	memset(&eh, 0, sizeof(eh));
 	memcpy(&eh, buf, sizeof(Elf32_Ehdr));
 	if (buf[EI_CLASS] != ELFCLASS32 && buf[EI_CLASS] != ELFCLASS64)
-		return plugin_fail(err, errlen, -ENOEXEC,
-				   "%s: a corrupt ELF header (class %u)", path,
-				   buf[EI_CLASS]);
+		return x2s_errf(err, errlen, -ENOEXEC,
+				"%s: a corrupt ELF header (class %u)", path,
+				buf[EI_CLASS]);
 	if (buf[EI_CLASS] != X2S_HOST_ELFCLASS)
-		return plugin_fail(
+		return x2s_errf(
 			err, errlen, -ENOEXEC,
 			"%s: a %s ELF object, but x2sim is %s: rebuild it for this machine",
 			path, buf[EI_CLASS] == ELFCLASS32 ? "32-bit" : "64-bit",
 			X2S_HOST_ELFCLASS == ELFCLASS32 ? "32-bit" : "64-bit");
 	if (buf[EI_DATA] != X2S_HOST_ELFDATA)
-		return plugin_fail(
+		return x2s_errf(
 			err, errlen, -ENOEXEC,
 			"%s: an ELF object of the other byte order: rebuild it for this machine",
 			path);
@@ -189,11 +174,11 @@ static int plugin_check_file(const char *path, char *err, size_t errlen)
 		const char *name = elf_machine_name(eh.e_machine);
 
 		if (name)
-			return plugin_fail(
+			return x2s_errf(
 				err, errlen, -ENOEXEC,
 				"%s: built for %s, but x2sim runs on %s: rebuild it for this machine",
 				path, name, elf_machine_name(X2S_HOST_MACHINE));
-		return plugin_fail(
+		return x2s_errf(
 			err, errlen, -ENOEXEC,
 			"%s: built for another architecture (ELF machine %u), but x2sim runs on %s",
 			path, eh.e_machine, elf_machine_name(X2S_HOST_MACHINE));
@@ -203,23 +188,22 @@ static int plugin_check_file(const char *path, char *err, size_t errlen)
 	case ET_DYN:
 		return 0;
 	case ET_REL:
-		return plugin_fail(
+		return x2s_errf(
 			err, errlen, -ENOEXEC,
 			"%s: a relocatable object (.o), not a shared object: link it with cc -shared",
 			path);
 	case ET_EXEC:
-		return plugin_fail(
+		return x2s_errf(
 			err, errlen, -ENOEXEC,
 			"%s: an executable, not a shared object: build it with cc -shared -fPIC",
 			path);
 	case ET_CORE:
-		return plugin_fail(err, errlen, -ENOEXEC,
-				   "%s: a core dump, not a shared object",
-				   path);
+		return x2s_errf(err, errlen, -ENOEXEC,
+				"%s: a core dump, not a shared object", path);
 	default:
-		return plugin_fail(err, errlen, -ENOEXEC,
-				   "%s: not a shared object (ELF type %u)",
-				   path, eh.e_type);
+		return x2s_errf(err, errlen, -ENOEXEC,
+				"%s: not a shared object (ELF type %u)", path,
+				eh.e_type);
 	}
 }
 
@@ -314,21 +298,21 @@ static int plugin_resolve(void *handle, const char *path, struct x2s_plugin *p,
 
 	abi = plugin_own_sym(handle, X2S_PLUGIN_SYM_ABI, &abi_sym);
 	if (!abi)
-		return plugin_fail(
+		return x2s_errf(
 			err, errlen, -EPROTO,
 			"%s: no x2sim ABI stamp (" X2S_PLUGIN_SYM_ABI
 			"): build it with #include <x2sim/kvm.h> from the installed headers (pkg-config --cflags x2sim)",
 			path);
 	if (abi_sym && (ELF_ST_TYPE(abi_sym->st_info) != STT_OBJECT ||
 			abi_sym->st_size != sizeof(*abi)))
-		return plugin_fail(
+		return x2s_errf(
 			err, errlen, -EPROTO,
 			"%s: " X2S_PLUGIN_SYM_ABI
 			" is not an x2sim ABI stamp (wrong type or size)",
 			path);
 	p->abi_version = *abi;
 	if (p->abi_version != X2SIM_KVM_ABI_VERSION)
-		return plugin_fail(
+		return x2s_errf(
 			err, errlen, -EPROTO,
 			"%s: built against x2sim kvm.h ABI %u, but this x2sim has ABI %u: rebuild it against the installed headers",
 			path, p->abi_version, X2SIM_KVM_ABI_VERSION);
@@ -338,7 +322,7 @@ static int plugin_resolve(void *handle, const char *path, struct x2s_plugin *p,
 	if (ver) {
 		if (ver_sym && (ELF_ST_TYPE(ver_sym->st_info) != STT_OBJECT ||
 				ver_sym->st_size != sizeof(*ver)))
-			return plugin_fail(
+			return x2s_errf(
 				err, errlen, -EPROTO,
 				"%s: " X2S_PLUGIN_SYM_VERSION
 				" is not an x2sim version stamp (wrong type or size)",
@@ -347,7 +331,7 @@ static int plugin_resolve(void *handle, const char *path, struct x2s_plugin *p,
 	}
 	if (p->kvm_version < X2SIM_KVM_VERSION_CODE(5, 6, 0) ||
 	    p->kvm_version > X2SIM_KVM_VERSION_MAINLINE)
-		return plugin_fail(
+		return x2s_errf(
 			err, errlen, -EPROTO,
 			"%s: built for KVM %u.%u, but x2sim knows 5.6 to %u.%u",
 			path, p->kvm_version >> 16,
@@ -364,9 +348,9 @@ static int plugin_resolve(void *handle, const char *path, struct x2s_plugin *p,
 		if (!addr)
 			continue;
 		if (!sym_is_function(sym))
-			return plugin_fail(err, errlen, -ENOSYS,
-					   "%s: %s is not a function", path,
-					   plugin_entries[i].symbol);
+			return x2s_errf(err, errlen, -ENOSYS,
+					"%s: %s is not a function", path,
+					plugin_entries[i].symbol);
 		if (p->entry) {
 			p->both = true;
 			continue;
@@ -376,7 +360,7 @@ static int plugin_resolve(void *handle, const char *path, struct x2s_plugin *p,
 		p->fp.entry = plugin_entries[i].entry;
 	}
 	if (!p->entry)
-		return plugin_fail(
+		return x2s_errf(
 			err, errlen, -ENOSYS,
 			"%s: exports none of " X2S_PLUGIN_SYM_KERNEL
 			", " X2S_PLUGIN_SYM_EXIT_HANDLERS
@@ -412,11 +396,10 @@ int x2s_plugin_open(const char *path, struct x2s_plugin *p, char *err,
 	if (err && errlen)
 		err[0] = '\0';
 	if (!p)
-		return plugin_fail(err, errlen, -EINVAL, "no plugin");
+		return x2s_errf(err, errlen, -EINVAL, "no plugin");
 	memset(p, 0, sizeof(*p));
 	if (!path || !*path)
-		return plugin_fail(err, errlen, -EINVAL,
-				   "no plugin path given");
+		return x2s_errf(err, errlen, -EINVAL, "no plugin path given");
 
 	r = plugin_check_file(path, err, errlen);
 	if (r)
@@ -426,8 +409,8 @@ int x2s_plugin_open(const char *path, struct x2s_plugin *p, char *err,
 	if (!strchr(path, '/')) {
 		if ((size_t)snprintf(local, sizeof(local), "./%s", path) >=
 		    sizeof(local))
-			return plugin_fail(err, errlen, -ENAMETOOLONG,
-					   "%s: path too long", path);
+			return x2s_errf(err, errlen, -ENAMETOOLONG,
+					"%s: path too long", path);
 		open_path = local;
 	}
 
@@ -438,20 +421,20 @@ int x2s_plugin_open(const char *path, struct x2s_plugin *p, char *err,
 		if (!why)
 			why = "unknown error";
 		if (strstr(why, "undefined symbol"))
-			return plugin_fail(
+			return x2s_errf(
 				err, errlen, -ELIBBAD,
 				"cannot load plugin: %s (it calls something this program does not export: only <x2sim/kvm.h> functions are available, and the program must be linked with -rdynamic)",
 				why);
-		return plugin_fail(err, errlen, -ELIBBAD,
-				   "cannot load plugin: %s", why);
+		return x2s_errf(err, errlen, -ELIBBAD, "cannot load plugin: %s",
+				why);
 	}
 
 	r = plugin_resolve(handle, path, p, err, errlen);
 	if (!r) {
 		p->fn = plugin_keep(p);
 		if (!p->fn)
-			r = plugin_fail(err, errlen, -ENOMEM,
-					"%s: out of memory", path);
+			r = x2s_errf(err, errlen, -ENOMEM, "%s: out of memory",
+				     path);
 	}
 	if (r) {
 		dlclose(handle);

@@ -17,22 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core.h"
 #include "kernel/kernel.h"
-
-static int kx_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int kx_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 static bool is_id0(int c)
 {
@@ -379,7 +365,7 @@ int x2s_kindex_build(const struct x2s_ksrc *src, struct x2s_kfunc **funcs,
 			free(*funcs);
 			*funcs = NULL;
 			*nr = 0;
-			return kx_fail(err, errlen, r, "out of memory");
+			return x2s_errf(err, errlen, r, "out of memory");
 		}
 	}
 	number_lines(src, *funcs, *nr);
@@ -474,7 +460,7 @@ int x2s_kernel_extract(const struct x2s_ksrc *src, const char *const *roots,
 	taken = calloc(nr ? nr : 1, sizeof(*taken));
 	if (!taken) {
 		free(index);
-		return kx_fail(err, errlen, -ENOMEM, "out of memory");
+		return x2s_errf(err, errlen, -ENOMEM, "out of memory");
 	}
 	for (const char *const *root = roots; root && *root; root++) {
 		const struct x2s_kfunc *f = x2s_kindex_find(index, nr, *root);
@@ -488,9 +474,9 @@ int x2s_kernel_extract(const struct x2s_ksrc *src, const char *const *roots,
 					 i ? ", " : "", src->files[i].path);
 			free(taken);
 			free(index);
-			return kx_fail(err, errlen, -ENOENT,
-				       "%s: %s is not defined in %s",
-				       src->origin, *root, files);
+			return x2s_errf(err, errlen, -ENOENT,
+					"%s: %s is not defined in %s",
+					src->origin, *root, files);
 		}
 		taken[f - index] = true;
 	}

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "kernel/kbuild.h"
 #include "verify/format.h"
 
@@ -29,21 +30,6 @@ extern const struct x2s_embedded_file x2s_embedded_headers[];
 extern const unsigned int x2s_nr_embedded_headers;
 
 extern char **environ;
-
-static int kb_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int kb_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 static double kb_now(void)
 {
@@ -166,18 +152,18 @@ static int open_source(const struct x2s_kernel_opts *o,
 	int r;
 
 	if (!!o->tree == !!o->source)
-		return kb_fail(err, errlen, -EINVAL,
-			       "name a kernel tree or a kernel source file");
+		return x2s_errf(err, errlen, -EINVAL,
+				"name a kernel tree or a kernel source file");
 	if (o->patch && !o->tree)
-		return kb_fail(err, errlen, -EINVAL,
-			       "a patch needs the tree it applies to");
+		return x2s_errf(err, errlen, -EINVAL,
+				"a patch needs the tree it applies to");
 	if (o->kvm_version && x2s_kversion_parse(o->kvm_version, &version))
-		return kb_fail(err, errlen, -EINVAL,
-			       "'%s' is not a kernel version (X.Y or X.Y.Z)",
-			       o->kvm_version);
+		return x2s_errf(err, errlen, -EINVAL,
+				"'%s' is not a kernel version (X.Y or X.Y.Z)",
+				o->kvm_version);
 	if (o->source) {
 		if (!o->kvm_version)
-			return kb_fail(
+			return x2s_errf(
 				err, errlen, -EINVAL,
 				"%s: say which KVM it is from with --kvm-version X.Y",
 				o->source);
@@ -305,12 +291,12 @@ int x2s_kernel_extract_tu(const struct x2s_kernel_opts *o,
 
 	memset(k, 0, sizeof(*k));
 	if (!o)
-		return kb_fail(err, errlen, -EINVAL, "no options");
+		return x2s_errf(err, errlen, -EINVAL, "no options");
 	r = open_source(o, k, err, errlen);
 	if (r)
 		return r;
 	if (k->src.version < X2SIM_KVM_VERSION_CODE(5, 6, 0))
-		return kb_fail(
+		return x2s_errf(
 			err, errlen, -EINVAL,
 			"%s is Linux %s: the IPI fastpath came with 5.6, and x2sim knows 5.6 to mainline",
 			k->src.origin,
@@ -367,7 +353,7 @@ int x2s_kernel_extract_tu(const struct x2s_kernel_opts *o,
 			snprintf(files + strlen(files),
 				 sizeof(files) - strlen(files), "%s%s",
 				 i ? ", " : "", k->src.files[i].path);
-		return kb_fail(
+		return x2s_errf(
 			err, errlen, -ENOENT,
 			"%s: no fastpath entry point in %s (looked for " DISPATCHER
 			", handle_fastpath_set_msr_irqoff, handle_fastpath_wrmsr, handle_fastpath_wrmsr_imm, handle_fastpath_hlt, handle_fastpath_invd)",
@@ -382,13 +368,13 @@ int x2s_kernel_extract_tu(const struct x2s_kernel_opts *o,
 		return 0;
 	emit_header(out, k);
 	if (x2s_kextract_emit(&k->src, &k->x, out))
-		return kb_fail(err, errlen, -EIO, "cannot write the source");
+		return x2s_errf(err, errlen, -EIO, "cannot write the source");
 	if (disp_params >= 0)
 		emit_glue_dispatcher(out, disp_params, disp_checks_l2);
 	else
 		emit_glue_gate(out, have);
 	if (fflush(out) || ferror(out))
-		return kb_fail(err, errlen, -EIO, "cannot write the source");
+		return x2s_errf(err, errlen, -EIO, "cannot write the source");
 	return 0;
 }
 
@@ -557,13 +543,13 @@ int x2s_kernel_build(const struct x2s_kernel_opts *o,
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/x2sim-kernel.XXXXXX", tmp) >=
 		    sizeof(dir) ||
 	    !mkdtemp(dir))
-		return kb_fail(err, errlen, -errno ? -errno : -ENAMETOOLONG,
-			       "cannot make a temporary directory in %s: %s",
-			       tmp, strerror(errno));
+		return x2s_errf(err, errlen, -errno ? -errno : -ENAMETOOLONG,
+				"cannot make a temporary directory in %s: %s",
+				tmp, strerror(errno));
 	snprintf(path, sizeof(path), "%s/x2sim", dir);
 	if (mkdir(path, 0700)) {
-		r = kb_fail(err, errlen, -errno, "%s: %s", path,
-			    strerror(errno));
+		r = x2s_errf(err, errlen, -errno, "%s: %s", path,
+			     strerror(errno));
 		goto out;
 	}
 	for (unsigned int i = 0; i < x2s_nr_embedded_headers; i++) {
@@ -572,21 +558,21 @@ int x2s_kernel_build(const struct x2s_kernel_opts *o,
 		r = write_file(dir, path, x2s_embedded_headers[i].data,
 			       x2s_embedded_headers[i].len);
 		if (r) {
-			kb_fail(err, errlen, r, "cannot write %s/%s: %s", dir,
-				path, strerror(-r));
+			x2s_errf(err, errlen, r, "cannot write %s/%s: %s", dir,
+				 path, strerror(-r));
 			goto out;
 		}
 	}
 	snprintf(path, sizeof(path), "%s/fastpath.c", dir);
 	f = fopen(path, "wx");
 	if (!f) {
-		r = kb_fail(err, errlen, -errno, "%s: %s", path,
-			    strerror(errno));
+		r = x2s_errf(err, errlen, -errno, "%s: %s", path,
+			     strerror(errno));
 		goto out;
 	}
 	r = x2s_kernel_extract_tu(o, k, f, err, errlen);
 	if (fclose(f) && !r)
-		r = kb_fail(err, errlen, -EIO, "cannot write %s", path);
+		r = x2s_errf(err, errlen, -EIO, "cannot write %s", path);
 	if (r)
 		goto out;
 
@@ -594,7 +580,8 @@ int x2s_kernel_build(const struct x2s_kernel_opts *o,
 	r = run_cc(o->cc ? o->cc : default_cc(), dir, log, sizeof(log));
 	if (r) {
 		first_error(dir, log, first, sizeof(first));
-		kb_fail(err, errlen, r,
+		x2s_errf(
+			err, errlen, r,
 			"the fastpath of %s does not compile against x2sim's KVM %s face: %s",
 			k->label, k->face_name,
 			first[0] ? first : "the compiler failed");

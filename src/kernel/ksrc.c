@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "kernel/kernel.h"
 
 /* Files larger than this are not kernel source. */
@@ -32,21 +33,6 @@ static const char *const tree_files[] = {
 #define NR_TREE_FILES (sizeof(tree_files) / sizeof(tree_files[0]))
 
 extern char **environ;
-
-static int ks_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int ks_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 /* ---- versions ---- */
 
@@ -140,25 +126,25 @@ static int add_file(struct x2s_ksrc *src, const char *fs_path,
 	int r;
 
 	if (src->nr_files == X2S_KSRC_MAX_FILES)
-		return ks_fail(err, errlen, -E2BIG, "too many files");
+		return x2s_errf(err, errlen, -E2BIG, "too many files");
 	f = &src->files[src->nr_files];
 	memset(f, 0, sizeof(*f));
 	r = read_whole(fs_path, &f->text, &f->len);
 	if (r)
-		return ks_fail(
+		return x2s_errf(
 			err, errlen, r, "%s: %s%s", fs_path, strerror(-r),
 			r == -EFBIG ? " (over 16 MiB: not kernel source)" : "");
 	if (memchr(f->text, '\0', f->len)) {
 		free(f->text);
 		f->text = NULL;
-		return ks_fail(err, errlen, -EINVAL,
-			       "%s: a binary file, not C source", fs_path);
+		return x2s_errf(err, errlen, -EINVAL,
+				"%s: a binary file, not C source", fs_path);
 	}
 	f->path = strdup(shown);
 	if (!f->path) {
 		free(f->text);
 		f->text = NULL;
-		return ks_fail(err, errlen, -ENOMEM, "out of memory");
+		return x2s_errf(err, errlen, -ENOMEM, "out of memory");
 	}
 	src->nr_files++;
 	return 0;
@@ -227,17 +213,17 @@ static int read_version(struct x2s_ksrc *src, const char *dir, char *err,
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/Makefile", dir) >=
 	    sizeof(path))
-		return ks_fail(err, errlen, -ENAMETOOLONG, "%s: name too long",
-			       dir);
+		return x2s_errf(err, errlen, -ENAMETOOLONG, "%s: name too long",
+				dir);
 	r = read_whole(path, &text, &len);
 	if (r)
-		return ks_fail(err, errlen, r == -ENOENT ? -ENOENT : r,
-			       "%s is not a Linux source tree: %s: %s", dir,
-			       path, strerror(-r));
+		return x2s_errf(err, errlen, r == -ENOENT ? -ENOENT : r,
+				"%s is not a Linux source tree: %s: %s", dir,
+				path, strerror(-r));
 	if (!makefile_var(text, "VERSION", v, sizeof(v)) ||
 	    !makefile_var(text, "PATCHLEVEL", p, sizeof(p))) {
 		free(text);
-		return ks_fail(
+		return x2s_errf(
 			err, errlen, -EINVAL,
 			"%s is not a Linux source tree: its Makefile sets no VERSION and PATCHLEVEL",
 			dir);
@@ -249,9 +235,9 @@ static int read_version(struct x2s_ksrc *src, const char *dir, char *err,
 		snprintf(s, sizeof(s), "0");
 	snprintf(num, sizeof(num), "%s.%s.%s", v, p, s);
 	if (x2s_kversion_parse(num, &src->version))
-		return ks_fail(err, errlen, -EINVAL,
-			       "%s: the Makefile's version '%s' is not X.Y.Z",
-			       dir, num);
+		return x2s_errf(err, errlen, -EINVAL,
+				"%s: the Makefile's version '%s' is not X.Y.Z",
+				dir, num);
 	snprintf(src->version_str, sizeof(src->version_str), "%.40s%.20s", num,
 		 x);
 	return 0;
@@ -265,23 +251,24 @@ static int open_tree_at(struct x2s_ksrc *src, const char *root,
 	int r;
 
 	if (stat(root, &st))
-		return ks_fail(err, errlen, -errno, "%s: %s", shown,
-			       strerror(errno));
+		return x2s_errf(err, errlen, -errno, "%s: %s", shown,
+				strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return ks_fail(err, errlen, -ENOTDIR,
-			       "%s is not a Linux source tree: not a directory",
-			       shown);
+		return x2s_errf(
+			err, errlen, -ENOTDIR,
+			"%s is not a Linux source tree: not a directory",
+			shown);
 	r = read_version(src, root, err, errlen);
 	if (r)
 		return r;
 	for (unsigned int i = 0; i < NR_TREE_FILES; i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", root,
 				     tree_files[i]) >= sizeof(path))
-			return ks_fail(err, errlen, -ENAMETOOLONG,
-				       "%s: name too long", shown);
+			return x2s_errf(err, errlen, -ENAMETOOLONG,
+					"%s: name too long", shown);
 		if (stat(path, &st) && errno == ENOENT) {
 			if (i == 0)
-				return ks_fail(
+				return x2s_errf(
 					err, errlen, -ENOENT,
 					"%s has no %s: x2sim needs the top Makefile and arch/x86/kvm",
 					shown, tree_files[i]);
@@ -301,7 +288,7 @@ int x2s_ksrc_open_tree(struct x2s_ksrc *src, const char *dir, char *err,
 
 	memset(src, 0, sizeof(*src));
 	if (!dir || !*dir)
-		return ks_fail(err, errlen, -EINVAL, "no kernel tree given");
+		return x2s_errf(err, errlen, -EINVAL, "no kernel tree given");
 	snprintf(src->origin, sizeof(src->origin), "%s", dir);
 	r = open_tree_at(src, dir, dir, err, errlen);
 	if (r)
@@ -316,7 +303,7 @@ int x2s_ksrc_open_file(struct x2s_ksrc *src, const char *path,
 
 	memset(src, 0, sizeof(*src));
 	if (!path || !*path)
-		return ks_fail(err, errlen, -EINVAL, "no source file given");
+		return x2s_errf(err, errlen, -EINVAL, "no source file given");
 	snprintf(src->origin, sizeof(src->origin), "%s", path);
 	src->version = version;
 	if (version)
@@ -376,17 +363,18 @@ static int patch_files(const char *text, char names[][PATH_MAX],
 		if ((size_t)(e - p) == 9 && !strncmp(p, "/dev/null", 9))
 			continue;
 		if (!patch_path(p, (size_t)(e - p), name, sizeof(name)))
-			return ks_fail(err, errlen, -EINVAL,
-				       "%s names a file outside the tree: %.*s",
-				       patch, (int)(e - p), p);
+			return x2s_errf(
+				err, errlen, -EINVAL,
+				"%s names a file outside the tree: %.*s", patch,
+				(int)(e - p), p);
 		for (unsigned int i = 0; i < n; i++)
 			dup |= !strcmp(names[i], name);
 		if (dup)
 			continue;
 		if (n == max)
-			return ks_fail(err, errlen, -E2BIG,
-				       "%s touches more than %u files", patch,
-				       max);
+			return x2s_errf(err, errlen, -E2BIG,
+					"%s touches more than %u files", patch,
+					max);
 		memcpy(names[n++], name, strlen(name) + 1);
 	}
 	return (int)n;
@@ -564,23 +552,23 @@ int x2s_ksrc_open_tree_patched(struct x2s_ksrc *src, const char *dir,
 
 	memset(src, 0, sizeof(*src));
 	if (!dir || !*dir || !patch || !*patch)
-		return ks_fail(err, errlen, -EINVAL, "no tree or no patch");
+		return x2s_errf(err, errlen, -EINVAL, "no tree or no patch");
 	r = read_whole(patch, &text, &len);
 	if (r)
-		return ks_fail(err, errlen, r, "%s: %s", patch, strerror(-r));
+		return x2s_errf(err, errlen, r, "%s: %s", patch, strerror(-r));
 	names = calloc(64, sizeof(*names));
 	if (!names) {
 		free(text);
-		return ks_fail(err, errlen, -ENOMEM, "out of memory");
+		return x2s_errf(err, errlen, -ENOMEM, "out of memory");
 	}
 	n = patch_files(text, names, 64, patch, err, errlen);
 	free(text);
 	if (n <= 0) {
 		free(names);
 		return n < 0 ? n :
-			       ks_fail(err, errlen, -EINVAL,
-				       "%s is not a patch (no diff in it)",
-				       patch);
+			       x2s_errf(err, errlen, -EINVAL,
+					"%s is not a patch (no diff in it)",
+					patch);
 	}
 
 	/* The tree must be a tree before anything is copied. */
@@ -597,9 +585,9 @@ int x2s_ksrc_open_tree_patched(struct x2s_ksrc *src, const char *dir,
 			     tmpdir) >= sizeof(tmp) ||
 	    !mkdtemp(tmp)) {
 		free(names);
-		return ks_fail(err, errlen, -EIO,
-			       "cannot make a temporary directory in %s",
-			       tmpdir);
+		return x2s_errf(err, errlen, -EIO,
+				"cannot make a temporary directory in %s",
+				tmpdir);
 	}
 	r = copy_in(dir, tmp, "Makefile");
 	for (unsigned int i = 0; !r && i < NR_TREE_FILES; i++)
@@ -607,15 +595,15 @@ int x2s_ksrc_open_tree_patched(struct x2s_ksrc *src, const char *dir,
 	for (int i = 0; !r && i < n; i++)
 		r = copy_in(dir, tmp, names[i]);
 	if (r) {
-		ks_fail(err, errlen, r, "cannot copy %s to %s: %s", dir, tmp,
-			strerror(-r));
+		x2s_errf(err, errlen, r, "cannot copy %s to %s: %s", dir, tmp,
+			 strerror(-r));
 		goto out;
 	}
 	r = run_patch(tmp, patch, log, sizeof(log));
 	if (r) {
 		patch_why(log, why, sizeof(why));
-		r = ks_fail(err, errlen, -EINVAL, "%s does not apply to %s: %s",
-			    patch, dir, why);
+		r = x2s_errf(err, errlen, -EINVAL,
+			     "%s does not apply to %s: %s", patch, dir, why);
 		goto out;
 	}
 	r = open_tree_at(src, tmp, dir, err, errlen);

@@ -40,7 +40,7 @@ cmp "$dir/k612.c" "$dir/v612.c"
 # u32 exit_reason, against x2sim's gate for the same x86.c functions.
 "$x2sim" verify --kernel "$here/trees/v5.10" $args --json "$dir/t510.json" \
 	>"$dir/t510.out" || [ $? -eq 1 ]
-"$x2sim" verify --kernel-source "$here/sources/v5.10-x86.c" --kvm-version 5.10 \
+"$x2sim" verify --kernel-source "$here/trees/v5.10/arch/x86/kvm/x86.c" --kvm-version 5.10 \
 	$args --json "$dir/s510.json" >"$dir/s510.out" || [ $? -eq 1 ]
 counts "$dir/t510.json" >"$dir/t510.c"
 counts "$dir/s510.json" >"$dir/s510.c"
