@@ -7,7 +7,7 @@
  * docs/fuzzing.md; every byte string decodes to something valid.
  *
  * X2SIM_FUZZ_FASTPATH (comma-separated variant names) replaces the default
- * set "upstream,single-target", e.g. with v1-posted to show the oracle
+ * set "upstream,v6.12", e.g. with v1-posted to show the oracle
  * finds a known-bad variant.  One difference is a known finding in KVM
  * (a stale RVI after INIT, docs/fuzzing.md): reported once and the run
  * goes on, unless X2SIM_FUZZ_STRICT=1.
@@ -54,7 +54,7 @@ static uint64_t get_le(struct reader *r, unsigned int bytes)
 	return v;
 }
 
-static const char *const default_fns = "upstream,single-target";
+static const char *const default_fns = "upstream,v6.12";
 static const struct x2s_fastpath *fns[FUZZ_MAX_FNS];
 static const char *fn_names[FUZZ_MAX_FNS];
 static unsigned int nr_fns;

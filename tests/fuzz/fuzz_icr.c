@@ -5,7 +5,7 @@
  * mean the x2APIC ICR), 1 byte selecting the named configuration (modulo
  * their number) and, from the next byte, the sending vCPU (modulo its
  * vCPU count).  Missing bytes are zeros.  The case runs with the
- * upstream and the single-target fastpath against the slow path; any
+ * upstream and the v6.12 fastpath against the slow path; any
  * verdict but "declined" or "equal" is a crash, shown with
  * x2s_verify_case()'s diff.
  */
@@ -24,7 +24,7 @@
 static struct x2s_fuzz_engine *engines[FUZZ_ICR_MAX_CONFIGS];
 static unsigned int nr_configs;
 static const struct x2s_fastpath *fns[2];
-static const char *const fn_names[2] = { "upstream", "single-target" };
+static const char *const fn_names[2] = { "upstream", "v6.12" };
 
 static void fuzz_icr_init(void)
 {
