@@ -108,6 +108,9 @@ typedef u64 gpa_t;
 #define EXPORT_SYMBOL(sym) extern __typeof__(sym) sym
 #define EXPORT_SYMBOL_GPL(sym) extern __typeof__(sym) sym
 #define EXPORT_SYMBOL_FOR_KVM_INTERNAL(sym) extern __typeof__(sym) sym
+#define EXPORT_SYMBOL_GPL_FOR_KVM_INTERNAL(sym) extern __typeof__(sym) sym
+#define EXPORT_SYMBOL_FOR_MODULES(sym, mods) extern __typeof__(sym) sym
+#define EXPORT_SYMBOL_GPL_FOR_MODULES(sym, mods) extern __typeof__(sym) sym
 
 /* atomic_t (the model is single-threaded per VM; plain accesses). */
 typedef struct {
