@@ -4,6 +4,7 @@
  *
  * Exit status: 0 success, 1 a check failed, 2 usage or input error.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +64,23 @@ static int cmd_version(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A report that did not reach standard output (a full disk, a closed
+ * pipe) is not a success: say so, exit 2.
+ */
+static int finish(const char *cmd, int status)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		/* A reader that went away (| head) has heard enough. */
+		if (errno != EPIPE)
+			fprintf(stderr,
+				"x2sim %s: cannot write standard output: %s\n",
+				cmd, strerror(errno));
+		return EXIT_USAGE;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -81,7 +99,7 @@ int main(int argc, char **argv)
 		return cmd_version(1, argv + 1);
 	for (size_t i = 0; i < NR_COMMANDS; i++)
 		if (!strcmp(cmd, commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+			return finish(cmd, commands[i].run(argc - 1, argv + 1));
 	fprintf(stderr, "x2sim: unknown command '%s' (try 'x2sim help')\n",
 		cmd);
 	return EXIT_USAGE;
