@@ -276,6 +276,7 @@ typedef enum exit_fastpath_completion fastpath_t;
 #define KVM_EXIT_X86_WRMSR 30
 
 #define KVM_INTERNAL_ERROR_EMULATION 1
+#define KVM_INTERNAL_ERROR_DELIVERY_EV 3
 #define KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON 4
 
 #define KVM_GUESTDBG_ENABLE 0x00000001
@@ -620,6 +621,8 @@ struct vcpu_vmx {
 #else
 	u32 exit_reason;
 #endif
+	/* IDT_VECTORING_INFO_FIELD of the exit; 0 after a failed entry. */
+	u32 idt_vectoring_info;
 	struct loaded_vmcs *loaded_vmcs;
 	struct vmcs *vmcs;
 	struct pi_desc pi_desc;

@@ -185,6 +185,8 @@ int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
 	vcpu->arch.exception.vector = st->exception_vector;
 	vcpu->arch.exception.has_error_code = st->exception_has_error_code;
 	vcpu->arch.exception.error_code = st->exception_error_code;
+	/* As KVM_SET_VCPU_EVENTS: no exception is left for L1 to intercept. */
+	vcpu->arch.exception_vmexit.pending = false;
 	vcpu->run->exit_reason = st->run_exit_reason;
 	vmx->nested.last_exit.happened = st->nested_exit;
 	vmx->nested.last_exit.exit_reason = st->nested_exit_reason;

@@ -296,9 +296,63 @@ void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu, u64 exit_reason)
 	run->internal.data[1] = 0;
 }
 
+/* vmx_get_exit_info(), the parts kvm_prepare_event_vectoring_exit() uses. */
+static void vmx_get_exit_info(struct kvm_vcpu *vcpu, u32 *reason, u64 *info1,
+			      u64 *info2)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	*reason = vmx->exit_reason.full;
+	*info1 = vmx_get_exit_qual(vcpu);
+	*info2 = vmx->exit_reason.failed_vmentry ? 0 : vmx->idt_vectoring_info;
+}
+
+/* An exit during event delivery that KVM cannot resume from. */
+void kvm_prepare_event_vectoring_exit(struct kvm_vcpu *vcpu, gpa_t gpa)
+{
+	struct kvm_run *run = vcpu->run;
+	u64 info1, info2;
+	u32 reason;
+	int ndata = 0;
+
+	vmx_get_exit_info(vcpu, &reason, &info1, &info2);
+	run->internal.data[ndata++] = info2;
+	run->internal.data[ndata++] = reason;
+	run->internal.data[ndata++] = info1;
+	run->internal.data[ndata++] = gpa;
+	/* x2sim: last_vmentry_cpu; there is no physical CPU. */
+	run->internal.data[ndata++] = 0;
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_DELIVERY_EV;
+	run->internal.ndata = (u32)ndata;
+}
+
+/*
+ * Exits that may come with valid IDT-vectoring information and that KVM
+ * still handles: the event is re-injected after them.  Any other exit
+ * during event delivery ends in kvm_prepare_event_vectoring_exit().
+ */
+static bool vmx_exit_may_interrupt_delivery(u16 basic)
+{
+	switch (basic) {
+	case EXIT_REASON_EXCEPTION_NMI:
+	case EXIT_REASON_EPT_VIOLATION:
+	case EXIT_REASON_PML_FULL:
+	case EXIT_REASON_APIC_ACCESS:
+	case EXIT_REASON_TASK_SWITCH:
+	case EXIT_REASON_NOTIFY:
+	case EXIT_REASON_EPT_MISCONFIG:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int __vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath)
 {
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	union vmx_exit_reason exit_reason = vmx_get_exit_reason(vcpu);
+	u32 vectoring_info = vmx->idt_vectoring_info;
 	u16 basic = (u16)exit_reason.basic;
 
 	if (is_guest_mode(vcpu)) {
@@ -314,6 +368,16 @@ static int __vmx_handle_exit(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath)
 		vcpu->run->fail_entry.hardware_entry_failure_reason =
 			exit_reason.full;
 		vcpu->run->fail_entry.cpu = 0;
+		return 0;
+	}
+
+	/*
+	 * Checked before a handled fastpath is taken for done: whatever the
+	 * fastpath did, this exit goes to userspace.
+	 */
+	if ((vectoring_info & INTR_INFO_VALID_MASK) &&
+	    !vmx_exit_may_interrupt_delivery(basic)) {
+		kvm_prepare_event_vectoring_exit(vcpu, INVALID_GPA);
 		return 0;
 	}
 
@@ -400,8 +464,15 @@ void x2s_vmx_exit_begin(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 
-	/* What the CPU leaves behind at a VM exit. */
+	/*
+	 * What the CPU leaves behind at a VM exit (vmx_vcpu_enter_exit()):
+	 * a failed VM entry records no IDT-vectoring information.
+	 */
 	vmx->exit_reason.full = vmcs_read32(vcpu, VM_EXIT_REASON);
+	vmx->idt_vectoring_info =
+		vmx->exit_reason.failed_vmentry ?
+			0 :
+			vmcs_read32(vcpu, IDT_VECTORING_INFO_FIELD);
 	vmx_sync_guest_state(vcpu);
 	/*
 	 * vmx_vcpu_run() returns on a failed VM entry before it completes

@@ -403,6 +403,14 @@ void vmx_sync_guest_state(struct kvm_vcpu *vcpu);
  * otherwise) and the entry interruption-information valid bit is cleared.
  */
 void vmx_complete_interrupts(struct kvm_vcpu *vcpu);
+/* No guest physical address (KVM's INVALID_GPA). */
+#define INVALID_GPA (~(gpa_t)0)
+/*
+ * Fill vcpu->run for an exit during event delivery that KVM cannot handle
+ * (KVM_INTERNAL_ERROR_DELIVERY_EV: IDT-vectoring info, exit reason,
+ * qualification, gpa, last VM-entry CPU).
+ */
+void kvm_prepare_event_vectoring_exit(struct kvm_vcpu *vcpu, gpa_t gpa);
 /* Fill vcpu->run for an exit reason KVM has no handler for. */
 void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu, u64 exit_reason);
 

@@ -551,12 +551,12 @@ static void __vmx_complete_interrupts(struct kvm_vcpu *vcpu, u32 idt_info,
 		break;
 	case INTR_TYPE_SOFT_EXCEPTION:
 	case INTR_TYPE_HARD_EXCEPTION:
-	case INTR_TYPE_PRIV_SW_EXCEPTION:
+		/* kvm_requeue_exception(); no error code is stored as 0. */
 		ex->pending = false;
 		ex->injected = true;
 		ex->vector = vector;
 		ex->has_error_code = idt_info & INTR_INFO_DELIVER_CODE_MASK;
-		ex->error_code = error_code;
+		ex->error_code = ex->has_error_code ? error_code : 0;
 		ex->has_payload = false;
 		ex->payload = 0;
 		break;
@@ -567,6 +567,10 @@ static void __vmx_complete_interrupts(struct kvm_vcpu *vcpu, u32 idt_info,
 					    INTR_TYPE_SOFT_INTR);
 		break;
 	default:
+		/*
+		 * A privileged software exception (INT1) whose delivery was
+		 * cut short is not queued again: KVM has no case for it.
+		 */
 		break;
 	}
 }
@@ -576,11 +580,13 @@ void vmx_complete_interrupts(struct kvm_vcpu *vcpu)
 {
 	u32 entry = vmcs_read32(vcpu, VM_ENTRY_INTR_INFO_FIELD);
 
-	/* Every VM exit clears the valid bit of the entry field (SDM 28.2). */
+	/*
+	 * Every VM exit clears the valid bit of the entry field (SDM 28.2);
+	 * a failed VM entry does not (SDM 27.8), and never gets here.
+	 */
 	vmcs_write32(vcpu, VM_ENTRY_INTR_INFO_FIELD,
 		     entry & ~INTR_INFO_VALID_MASK);
-	__vmx_complete_interrupts(vcpu,
-				  vmcs_read32(vcpu, IDT_VECTORING_INFO_FIELD),
+	__vmx_complete_interrupts(vcpu, to_vmx(vcpu)->idt_vectoring_info,
 				  vmcs_read32(vcpu, IDT_VECTORING_ERROR_CODE));
 }
 
