@@ -635,6 +635,20 @@ struct vcpu_vmx {
 	u64 tsc_deadline;
 	/* kvm_check_and_inject_events asked for an immediate exit. */
 	bool req_immediate_exit;
+	/*
+	 * x2sim: the event queues as the exit found them, before
+	 * vmx_complete_interrupts(), for a fastpath that runs ahead of it
+	 * (the 2019 patch's place; src/vmx/vmx.h).
+	 */
+	struct {
+		struct kvm_queued_exception exception;
+		struct kvm_queued_exception exception_vmexit;
+		struct kvm_queued_interrupt interrupt;
+		bool nmi_injected;
+		u32 interruptibility;
+		unsigned long requests;
+		u32 entry_intr_info;
+	} x2s_uncompleted;
 };
 
 /* x2sim: how the model calls the fastpath under test (src/vmx/vmx.h). */

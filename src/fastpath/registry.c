@@ -6,10 +6,11 @@
 
 #define X2S_MODEL_VERSION X2SIM_KVM_VERSION_CODE(6, 18, 0)
 
+/* Inside vmx_vcpu_run(), before vmx_complete_interrupts(), as in 2019. */
 static const struct x2s_fastpath fp_v1_posted = {
 	.name = "v1-posted",
-	.entry = X2S_FASTPATH_EXIT_HANDLERS,
-	.exit_handlers = x2s_fastpath_v1_posted,
+	.entry = X2S_FASTPATH_BEFORE_COMPLETION,
+	.before_completion = x2s_fastpath_v1_posted,
 	.kvm_version = X2S_MODEL_VERSION,
 };
 

@@ -3,11 +3,14 @@
  * v1-posted: "KVM: X86: Single target IPI fastpath" as posted to LKML on
  * 2019-11-09, in the form it would take against this KVM.
  *
- * Its gate: right after an MSR_WRITE exit outside guest mode.  Its index
- * check is done in u32 arithmetic, its ICR write goes through the 32-bit
- * xAPIC register path, and the exit counts as handled only when the
- * instruction skip returned non-zero (otherwise the normal WRMSR handler
- * still runs).
+ * Its place: inside vmx_vcpu_run(), right after an MSR_WRITE exit outside
+ * guest mode, before vmx_complete_interrupts() -- whose
+ * kvm_clear_exception_queue() drops the #DB the skip queues under guest
+ * RFLAGS.TF (its descriptor's entry is X2S_FASTPATH_BEFORE_COMPLETION).
+ * Its index check is done in u32 arithmetic, its ICR write goes through
+ * the 32-bit xAPIC register path, and the exit counts as handled only
+ * when the instruction skip returned non-zero (otherwise the normal WRMSR
+ * handler still runs).
  */
 #include <x2sim/kvm.h>
 
@@ -40,7 +43,8 @@ static int handle_ipi_fastpath(struct kvm_vcpu *vcpu)
 fastpath_t x2s_fastpath_v1_posted(struct kvm_vcpu *vcpu);
 fastpath_t x2s_fastpath_v1_posted(struct kvm_vcpu *vcpu)
 {
-	if (vmx_get_exit_reason(vcpu).basic != EXIT_REASON_MSR_WRITE ||
+	/* The whole exit reason: a failed VM entry is never MSR_WRITE. */
+	if (vmx_get_exit_reason(vcpu).full != EXIT_REASON_MSR_WRITE ||
 	    is_guest_mode(vcpu))
 		return EXIT_FASTPATH_NONE;
 

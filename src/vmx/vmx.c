@@ -411,6 +411,35 @@ static fastpath_t x2s_fastpath_result(const struct x2s_fastpath *fp, int r)
 	return (fastpath_t)r;
 }
 
+/* What vmx_complete_interrupts() overwrites, as the exit found it. */
+static void x2s_vmx_save_uncompleted(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	vmx->x2s_uncompleted.exception = vcpu->arch.exception;
+	vmx->x2s_uncompleted.exception_vmexit = vcpu->arch.exception_vmexit;
+	vmx->x2s_uncompleted.interrupt = vcpu->arch.interrupt;
+	vmx->x2s_uncompleted.nmi_injected = vcpu->arch.nmi_injected;
+	vmx->x2s_uncompleted.interruptibility = vcpu->arch.interruptibility;
+	vmx->x2s_uncompleted.requests = vcpu->requests;
+	vmx->x2s_uncompleted.entry_intr_info =
+		vmcs_read32(vcpu, VM_ENTRY_INTR_INFO_FIELD);
+}
+
+static void x2s_vmx_uncomplete_interrupts(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	vcpu->arch.exception = vmx->x2s_uncompleted.exception;
+	vcpu->arch.exception_vmexit = vmx->x2s_uncompleted.exception_vmexit;
+	vcpu->arch.interrupt = vmx->x2s_uncompleted.interrupt;
+	vcpu->arch.nmi_injected = vmx->x2s_uncompleted.nmi_injected;
+	vcpu->arch.interruptibility = vmx->x2s_uncompleted.interruptibility;
+	vcpu->requests = vmx->x2s_uncompleted.requests;
+	vmcs_write32(vcpu, VM_ENTRY_INTR_INFO_FIELD,
+		     vmx->x2s_uncompleted.entry_intr_info);
+}
+
 /*
  * vmx_vcpu_run()'s tail: a failed VM entry never reaches the fastpath;
  * otherwise it sees every exit and does its own reason and guest-mode
@@ -440,6 +469,17 @@ fastpath_t x2s_vmx_exit_fastpath(struct kvm_vcpu *vcpu,
 		break;
 	case X2S_FASTPATH_HOOK:
 		r = fp->hook(vcpu);
+		break;
+	case X2S_FASTPATH_BEFORE_COMPLETION:
+		/*
+		 * x2sim: x2s_vmx_exit_begin() has completed the interrupts
+		 * (the slow path never calls this function); put the queues
+		 * back as the exit found them, run the fastpath, then
+		 * complete them again, in the 2019 order.
+		 */
+		x2s_vmx_uncomplete_interrupts(vcpu);
+		r = fp->before_completion(vcpu);
+		vmx_complete_interrupts(vcpu);
 		break;
 	default:
 		return EXIT_FASTPATH_NONE;
@@ -478,8 +518,10 @@ void x2s_vmx_exit_begin(struct kvm_vcpu *vcpu)
 	 * vmx_vcpu_run() returns on a failed VM entry before it completes
 	 * the interrupts: what was being injected stays queued.
 	 */
-	if (!vmx->exit_reason.failed_vmentry)
+	if (!vmx->exit_reason.failed_vmentry) {
+		x2s_vmx_save_uncompleted(vcpu);
 		vmx_complete_interrupts(vcpu);
+	}
 	vmx->req_immediate_exit = false;
 
 	/*

@@ -135,6 +135,14 @@ enum x2s_fastpath_entry {
 	X2S_FASTPATH_SET_MSR,
 	/* x2s_vm_set_fastpath()'s hook: every exit, returns a fastpath_t. */
 	X2S_FASTPATH_HOOK,
+	/*
+	 * The 2019 patch's place: inside vmx_vcpu_run(), right after the
+	 * exit and before vmx_complete_interrupts(), whose
+	 * kvm_clear_exception_queue() then drops any exception it queued
+	 * (a #DB from the skip under guest TF).  Every exit, its own gating;
+	 * it sees the event queues as the exit found them.
+	 */
+	X2S_FASTPATH_BEFORE_COMPLETION,
 };
 
 struct x2s_fastpath {
@@ -147,6 +155,7 @@ struct x2s_fastpath {
 						  bool force_immediate_exit);
 		fastpath_t (*set_msr)(struct kvm_vcpu *vcpu);
 		int (*hook)(struct kvm_vcpu *vcpu);
+		fastpath_t (*before_completion)(struct kvm_vcpu *vcpu);
 	};
 	/*
 	 * X2SIM_KVM_VERSION of the face it was compiled against; decides
@@ -340,6 +349,10 @@ int x2s_vmx_exit_finish(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath);
 /*
  * The fastpath call between them: fn's result, NONE without fn or after a
  * failed VM entry (vmx_exit_handlers_fastpath() with fn as the hook).
+ * begin completes the interrupts for every caller, as 6.18 does before
+ * its fastpath; a X2S_FASTPATH_BEFORE_COMPLETION fastpath is run here on
+ * the queues as the exit found them, and the completion is redone after
+ * it, so no caller needs to know which kind it calls.
  */
 fastpath_t x2s_vmx_exit_fastpath(struct kvm_vcpu *vcpu,
 				 const struct x2s_fastpath *fp);

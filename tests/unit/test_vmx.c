@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "fastpath/fastpath.h"
 #include "lapic/lapic.h"
 #include "vmx/vmx.h"
 
@@ -1181,6 +1182,146 @@ static void test_fastpath_hook_sees_every_exit(void **state)
 	x2s_vm_destroy(vm);
 }
 
+/* ---- a fastpath ahead of vmx_complete_interrupts() (2019) ---- */
+
+static bool seen_interrupt_injected;
+
+/* Queues #UD and takes the exit, noting what it found queued. */
+static fastpath_t queue_ud_fastpath(struct kvm_vcpu *vcpu)
+{
+	seen_interrupt_injected = vcpu->arch.interrupt.injected;
+	if (vmx_get_exit_reason(vcpu).basic != EXIT_REASON_MSR_WRITE)
+		return EXIT_FASTPATH_NONE;
+	kvm_queue_exception(vcpu, UD_VECTOR);
+	return EXIT_FASTPATH_EXIT_HANDLED;
+}
+
+/*
+ * The same code at the two places: before the completion it sees the
+ * queues as the exit found them and its exception is dropped; after it,
+ * the completed queues, and its exception is injected.
+ */
+static void test_fastpath_before_completion_loses_its_exception(void **state)
+{
+	static const struct {
+		enum x2s_fastpath_entry entry;
+		bool seen, dropped;
+	} cases[] = {
+		{ X2S_FASTPATH_BEFORE_COMPLETION, true, true },
+		{ X2S_FASTPATH_EXIT_HANDLERS, false, false },
+	};
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct x2s_fastpath fp = { .name = "test",
+					   .entry = cases[i].entry,
+					   .kvm_version = X2SIM_KVM_VERSION };
+		struct x2s_vm *vm = test_vm_new(1);
+		struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+		struct x2s_exit_result res;
+
+		if (fp.entry == X2S_FASTPATH_BEFORE_COMPLETION)
+			fp.before_completion = queue_ud_fastpath;
+		else
+			fp.exit_handlers = queue_ud_fastpath;
+		to_kvm_vmx(vcpu->kvm)->fastpath = &fp;
+		set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+		/* The last entry injected vector 0x40, and it was delivered. */
+		vcpu->arch.interrupt.injected = true;
+		vcpu->arch.interrupt.nr = 0x40;
+		assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR, 0x41, &res));
+		assert_int_equal(res.fastpath, EXIT_FASTPATH_EXIT_HANDLED);
+		assert_int_equal(seen_interrupt_injected, cases[i].seen);
+		assert_false(vcpu->arch.interrupt.injected);
+		assert_int_equal(res.entry_intr_info,
+				 cases[i].dropped ?
+					 0 :
+					 INTR_INFO_VALID_MASK |
+						 INTR_TYPE_HARD_EXCEPTION |
+						 UD_VECTOR);
+		assert_no_warn();
+		to_kvm_vmx(vcpu->kvm)->fastpath = NULL;
+		x2s_vm_destroy(vm);
+	}
+}
+
+static fastpath_t decline_fastpath(struct kvm_vcpu *vcpu)
+{
+	return EXIT_FASTPATH_NONE;
+}
+
+/* Declining before the completion leaves what x2s_vmx_exit_begin() left. */
+static void test_fastpath_before_completion_declines_cleanly(void **state)
+{
+	static const struct x2s_fastpath fp = {
+		.name = "test",
+		.entry = X2S_FASTPATH_BEFORE_COMPLETION,
+		.before_completion = decline_fastpath,
+		.kvm_version = X2SIM_KVM_VERSION,
+	};
+	struct x2s_vm *vm = test_vm_new(1);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+	struct vcpu_vmx *before = malloc(sizeof(*before));
+	struct vmcs vmcs;
+
+	assert_non_null(before);
+	vcpu->arch.exception.injected = true;
+	vcpu->arch.exception.vector = GP_VECTOR;
+	vmcs_write(vcpu, VM_EXIT_REASON, EXIT_REASON_MSR_WRITE);
+	vmcs_write(vcpu, VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_GP);
+	vmcs_write(vcpu, IDT_VECTORING_INFO_FIELD, INTR_INFO_NMI);
+	x2s_vmx_exit_begin(vcpu);
+	assert_true(vcpu->arch.nmi_injected);
+	assert_true(kvm_test_request(KVM_REQ_EVENT, vcpu));
+	*before = *to_vmx(vcpu);
+	vmcs = *to_vmx(vcpu)->vmcs;
+	assert_int_equal(x2s_vmx_exit_fastpath(vcpu, &fp), EXIT_FASTPATH_NONE);
+	assert_memory_equal(before, to_vmx(vcpu), sizeof(*before));
+	assert_memory_equal(&vmcs, to_vmx(vcpu)->vmcs, sizeof(vmcs));
+	vmcs_write(vcpu, IDT_VECTORING_INFO_FIELD, 0);
+	free(before);
+	x2s_vm_destroy(vm);
+}
+
+/*
+ * v1-posted under guest RFLAGS.TF: the skip queues #DB, the completion
+ * that follows in vmx_vcpu_run() drops it; the slow path delivers it.
+ */
+static void test_v1_posted_loses_the_db_of_guest_tf(void **state)
+{
+	const struct x2s_fastpath_variant *v1 = x2s_fastpath_find("v1-posted");
+	static const bool fast[] = { true, false };
+
+	assert_non_null(v1);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct x2s_vm *vm = test_vm_new(2);
+		struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+		struct x2s_exit_result res;
+
+		to_kvm_vmx(vcpu->kvm)->fastpath = fast[i] ? v1->fn : NULL;
+		set_guest(vm, 0, X86_EFLAGS_FIXED | X86_EFLAGS_TF, 0);
+		assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, ICR_MSR,
+					      (1ULL << 32) | 0x41, &res));
+		assert_int_equal(res.status, X2S_STATUS_GUEST);
+		assert_true(test_irr(vm, 1, 0x41));
+		assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 2);
+		if (fast[i]) {
+			assert_int_equal(res.fastpath,
+					 EXIT_FASTPATH_EXIT_HANDLED);
+			assert_int_equal(res.entry_intr_info, 0);
+			assert_false(vcpu->arch.exception.pending);
+			assert_false(vcpu->arch.exception.injected);
+			/* The x2APIC ICR written as xAPIC's: its WARN. */
+			assert_int_equal(x2s_warn_count(), 1);
+			x2s_warn_reset();
+		} else {
+			assert_int_equal(res.entry_intr_info, INTR_INFO_DB);
+			assert_no_warn();
+		}
+		to_kvm_vmx(vcpu->kvm)->fastpath = NULL;
+		x2s_vm_destroy(vm);
+	}
+}
+
 /* ---- APICv ---- */
 
 static void test_apicv_pir_synced_to_irr_and_rvi(void **state)
@@ -1370,6 +1511,11 @@ int main(void)
 			test_init_signal_exit_drops_l2_pending_exception),
 		cmocka_unit_test(test_fastpath_hook_results),
 		cmocka_unit_test(test_fastpath_hook_sees_every_exit),
+		cmocka_unit_test(
+			test_fastpath_before_completion_loses_its_exception),
+		cmocka_unit_test(
+			test_fastpath_before_completion_declines_cleanly),
+		cmocka_unit_test(test_v1_posted_loses_the_db_of_guest_tf),
 		cmocka_unit_test(test_apicv_pir_synced_to_irr_and_rvi),
 		cmocka_unit_test(test_apicv_self_ipi_via_reenter_lands_in_rvi),
 		cmocka_unit_test(test_apic_access_icr_write_xapic),
