@@ -28,7 +28,9 @@ fastpath_t x2s_fastpath_v1_posted(struct kvm_vcpu *vcpu);
  */
 fastpath_t x2s_fastpath_v5_6_merged(struct kvm_vcpu *vcpu);
 fastpath_t x2s_fastpath_v6_12(struct kvm_vcpu *vcpu);
-fastpath_t x2s_fastpath_upstream(struct kvm_vcpu *vcpu);
+/* 6.18's vmx_exit_handlers_fastpath(), whole. */
+fastpath_t x2s_fastpath_upstream(struct kvm_vcpu *vcpu,
+				 bool force_immediate_exit);
 
 extern const struct x2s_fastpath_variant x2s_fastpath_variants[];
 extern const unsigned int x2s_fastpath_nr_variants;

@@ -29,10 +29,11 @@ static const struct x2s_fastpath fp_v6_12 = {
 	.kvm_version = X2S_MODEL_VERSION,
 };
 
+/* 6.18's vmx_exit_handlers_fastpath(vcpu, force_immediate_exit). */
 static const struct x2s_fastpath fp_upstream = {
 	.name = "upstream",
-	.entry = X2S_FASTPATH_EXIT_HANDLERS,
-	.exit_handlers = x2s_fastpath_upstream,
+	.entry = X2S_FASTPATH_EXIT_HANDLERS_FORCE,
+	.exit_handlers_force = x2s_fastpath_upstream,
 	.kvm_version = X2S_MODEL_VERSION,
 };
 
@@ -50,8 +51,9 @@ const struct x2s_fastpath_variant x2s_fastpath_variants[] = {
 	  "target through kvm_x2apic_icr_write, the skip's answer honoured",
 	  &fp_v6_12 },
 	{ "upstream",
-	  "Linux 6.18 handle_fastpath_wrmsr: kvm_x2apic_icr_write_fast through "
-	  "the optimized map",
+	  "Linux 6.18 vmx_exit_handlers_fastpath: WRMSR/WRMSRNS-immediate of "
+	  "the ICR (kvm_x2apic_icr_write_fast through the optimized map) and "
+	  "TSC deadline, HLT, INVD, the preemption timer",
 	  &fp_upstream },
 };
 

@@ -8,6 +8,7 @@
 
 #include "helpers.h"
 #include "fastpath/fastpath.h"
+#include "lapic/lapic.h"
 #include "verify/verify.h"
 #include "vmx/vmx.h"
 
@@ -152,6 +153,333 @@ static void test_no_variant_runs_in_guest_mode(void **state)
 	}
 }
 
+/* ---- upstream: every exit 6.18's vmx_exit_handlers_fastpath() takes ---- */
+
+#define RIP0 0x1000UL
+#define LVTT_TSC_DEADLINE (2u << 17)
+#define NR_CMP_VCPUS 2
+
+/*
+ * vCPU 0 takes exit from the current state twice, with upstream and
+ * without a fastpath; both outcomes must be the same, byte for byte, and
+ * upstream must have answered want.  insn_info is VMX_INSTRUCTION_INFO
+ * (the source register of WRMSRNS with an immediate, bits 6:3).
+ */
+static void upstream_equals_slow(struct x2s_vm *vm, const struct x2s_exit *exit,
+				 u32 insn_info, fastpath_t want,
+				 struct x2s_exit_result *out)
+{
+	struct x2s_vcpu_state before[NR_CMP_VCPUS], fast[NR_CMP_VCPUS],
+		slow[NR_CMP_VCPUS];
+	struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, 0);
+	struct x2s_exit_result res[2];
+
+	assert_int_equal(x2s_vm_nr_vcpus(vm), NR_CMP_VCPUS);
+	assert_ok(x2s_vm_save(vm, before));
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		assert_ok(x2s_vm_restore(vm, before));
+		if (pass == 0)
+			install(vm, "upstream");
+		else
+			to_kvm_vmx(x2s_vm_kvm(vm))->fastpath = NULL;
+		vmcs_write(vcpu, VMX_INSTRUCTION_INFO, insn_info);
+		x2s_warn_reset();
+		assert_ok(x2s_vcpu_exit(vm, 0, exit, &res[pass]));
+		assert_no_warn();
+		assert_ok(x2s_vm_save(vm, pass == 0 ? fast : slow));
+	}
+	to_kvm_vmx(x2s_vm_kvm(vm))->fastpath = NULL;
+	assert_int_equal(res[0].fastpath, want);
+	assert_int_equal(res[1].fastpath, EXIT_FASTPATH_NONE);
+	assert_int_equal(res[0].status, res[1].status);
+	assert_int_equal(res[0].run_exit_reason, res[1].run_exit_reason);
+	assert_int_equal(res[0].nested_exit, res[1].nested_exit);
+	assert_int_equal(res[0].entry_intr_info, res[1].entry_intr_info);
+	assert_int_equal(x2s_state_diff(fast, slow, NR_CMP_VCPUS, NULL), 0);
+	assert_memory_equal(fast, slow, sizeof(fast));
+	if (out)
+		*out = res[0];
+}
+
+static struct x2s_vm *upstream_vm(u64 rflags)
+{
+	struct x2s_vm *vm = test_vm_new(NR_CMP_VCPUS);
+
+	assert_ok(x2s_vcpu_set_gpr(vm, 0, X2S_REG_RIP, RIP0));
+	assert_ok(x2s_vcpu_set_gpr(vm, 0, X2S_REG_RFLAGS, rflags));
+	return vm;
+}
+
+static void set_singlestep(struct x2s_vm *vm)
+{
+	assert_ok(x2s_vcpu_set_guest_debug(
+		vm, 0, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP));
+}
+
+static u64 rip0(struct x2s_vm *vm)
+{
+	u64 rip;
+
+	assert_ok(x2s_vcpu_get_gpr(vm, 0, X2S_REG_RIP, &rip));
+	return rip;
+}
+
+/* 6.18 writes the TSC deadline in the fastpath, whatever the hv timer. */
+static void test_upstream_tsc_deadline_as_slow_path(void **state)
+{
+	static const struct x2s_exit exit = { .reason = EXIT_REASON_MSR_WRITE,
+					      .insn_len = 2 };
+	static const struct {
+		u32 lvtt;
+		u64 rflags;
+		bool singlestep;
+		fastpath_t want;
+		int status;
+	} rows[] = {
+		{ LVTT_TSC_DEADLINE, X86_EFLAGS_FIXED, false,
+		  EXIT_FASTPATH_REENTER_GUEST, X2S_STATUS_GUEST },
+		/* One-shot mode: the write is dropped, the skip done. */
+		{ 0, X86_EFLAGS_FIXED, false, EXIT_FASTPATH_REENTER_GUEST,
+		  X2S_STATUS_GUEST },
+		/* Guest TF: the #DB's request ends the re-enter loop. */
+		{ LVTT_TSC_DEADLINE, X86_EFLAGS_FIXED | X86_EFLAGS_TF, false,
+		  EXIT_FASTPATH_REENTER_GUEST, X2S_STATUS_GUEST },
+		{ LVTT_TSC_DEADLINE, X86_EFLAGS_FIXED, true,
+		  EXIT_FASTPATH_EXIT_USERSPACE, X2S_STATUS_USERSPACE },
+	};
+
+	assert_false(kvm_can_use_hv_timer(NULL));
+	for (unsigned int i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct x2s_vm *vm = upstream_vm(rows[i].rflags);
+		struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, 0);
+		struct x2s_exit_result res;
+		u64 deadline;
+
+		kvm_lapic_set_reg(vcpu->arch.apic, APIC_LVTT, rows[i].lvtt);
+		if (rows[i].singlestep)
+			set_singlestep(vm);
+		vcpu->arch.regs[VCPU_REGS_RCX] = MSR_IA32_TSC_DEADLINE;
+		vcpu->arch.regs[VCPU_REGS_RDX] = 0x12;
+		vcpu->arch.regs[VCPU_REGS_RAX] = 0x34567890;
+		upstream_equals_slow(vm, &exit, 0, rows[i].want, &res);
+		assert_int_equal(res.status, rows[i].status);
+		assert_int_equal(rip0(vm), RIP0 + 2);
+		deadline = to_vmx(vcpu)->tsc_deadline;
+		assert_int_equal(deadline, rows[i].lvtt ? 0x1234567890ULL : 0);
+		if (rows[i].singlestep)
+			assert_int_equal(res.run_exit_reason, KVM_EXIT_DEBUG);
+		if (rows[i].rflags & X86_EFLAGS_TF)
+			assert_int_equal(res.entry_intr_info,
+					 INTR_INFO_VALID_MASK |
+						 INTR_TYPE_HARD_EXCEPTION |
+						 DB_VECTOR);
+		x2s_vm_destroy(vm);
+	}
+}
+
+/* WRMSRNS with an immediate: the MSR from the qualification, data a GPR. */
+static void test_upstream_wrmsr_imm_as_slow_path(void **state)
+{
+	static const struct {
+		u32 msr;
+		int reg;
+		u64 data;
+		fastpath_t want;
+	} rows[] = {
+		/* A fixed IPI to vCPU 1 from RBX. */
+		{ 0x830, VCPU_REGS_RBX, (1ULL << 32) | 0x31,
+		  EXIT_FASTPATH_REENTER_GUEST },
+		/* From R9: the register field has four bits. */
+		{ 0x830, 9, (1ULL << 32) | 0x32, EXIT_FASTPATH_REENTER_GUEST },
+		{ MSR_IA32_TSC_DEADLINE, VCPU_REGS_RSI, 0x4242,
+		  EXIT_FASTPATH_REENTER_GUEST },
+		/* Reserved bit 13: the slow path's #GP. */
+		{ 0x830, VCPU_REGS_RBX, (1ULL << 32) | (1u << 13) | 0x31,
+		  EXIT_FASTPATH_NONE },
+		/* Broadcast: not the optimized map's alone. */
+		{ 0x830, VCPU_REGS_RBX, ((u64)X2APIC_BROADCAST << 32) | 0x33,
+		  EXIT_FASTPATH_NONE },
+		/* An MSR the fastpath does not know: the slow path's #GP. */
+		{ 0x10, VCPU_REGS_RBX, 0, EXIT_FASTPATH_NONE },
+	};
+
+	for (unsigned int i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct x2s_vm *vm = upstream_vm(X86_EFLAGS_FIXED);
+		struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, 0);
+		struct x2s_exit exit = { .reason = EXIT_REASON_MSR_WRITE_IMM,
+					 .qualification = rows[i].msr,
+					 .insn_len = 9 };
+
+		kvm_lapic_set_reg(vcpu->arch.apic, APIC_LVTT,
+				  LVTT_TSC_DEADLINE);
+		vcpu->arch.regs[rows[i].reg] = rows[i].data;
+		/* RCX and EDX:EAX are not the operands. */
+		vcpu->arch.regs[VCPU_REGS_RCX] = 0x830;
+		vcpu->arch.regs[VCPU_REGS_RAX] = 0xff;
+		upstream_equals_slow(vm, &exit, (u32)rows[i].reg << 3,
+				     rows[i].want, NULL);
+		if (rows[i].msr == 0x830 && rows[i].want)
+			assert_true(
+				test_irr(vm, 1, (int)(rows[i].data & 0xff)));
+		if (rows[i].msr == MSR_IA32_TSC_DEADLINE)
+			assert_int_equal(to_vmx(vcpu)->tsc_deadline,
+					 rows[i].data);
+		x2s_vm_destroy(vm);
+	}
+}
+
+/*
+ * HLT: with an interrupt it may take (IF=1), the vCPU stays runnable and
+ * re-enters; with IF=0 or nothing pending it halts (EXIT_HANDLED, the
+ * slow path blocks it); under userspace single-step, KVM_EXIT_DEBUG.
+ */
+static void test_upstream_hlt_as_slow_path(void **state)
+{
+	static const struct x2s_exit exit = { .reason = EXIT_REASON_HLT,
+					      .insn_len = 1 };
+	static const struct {
+		u64 rflags;
+		int irr;
+		bool event, singlestep;
+		fastpath_t want;
+		int status;
+	} rows[] = {
+		{ X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0x50, false, false,
+		  EXIT_FASTPATH_REENTER_GUEST, X2S_STATUS_GUEST },
+		/* KVM_REQ_EVENT pending: out of the loop, then injected. */
+		{ X86_EFLAGS_FIXED | X86_EFLAGS_IF, 0x50, true, false,
+		  EXIT_FASTPATH_REENTER_GUEST, X2S_STATUS_GUEST },
+		{ X86_EFLAGS_FIXED, 0x50, false, false,
+		  EXIT_FASTPATH_EXIT_HANDLED, X2S_STATUS_BLOCKED },
+		{ X86_EFLAGS_FIXED | X86_EFLAGS_IF, -1, false, false,
+		  EXIT_FASTPATH_EXIT_HANDLED, X2S_STATUS_BLOCKED },
+		{ X86_EFLAGS_FIXED | X86_EFLAGS_IF, -1, false, true,
+		  EXIT_FASTPATH_EXIT_USERSPACE, X2S_STATUS_USERSPACE },
+		/* Guest TF: the #DB is an event, the vCPU stays runnable. */
+		{ X86_EFLAGS_FIXED | X86_EFLAGS_TF, -1, false, false,
+		  EXIT_FASTPATH_REENTER_GUEST, X2S_STATUS_GUEST },
+	};
+
+	for (unsigned int i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct x2s_vm *vm = upstream_vm(rows[i].rflags);
+		struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, 0);
+		struct x2s_exit_result res;
+
+		if (rows[i].irr >= 0)
+			kvm_apic_set_irr_vector(vcpu->arch.apic, rows[i].irr);
+		if (rows[i].event)
+			kvm_make_request(KVM_REQ_EVENT, vcpu);
+		if (rows[i].singlestep)
+			set_singlestep(vm);
+		upstream_equals_slow(vm, &exit, 0, rows[i].want, &res);
+		assert_int_equal(res.status, rows[i].status);
+		assert_int_equal(rip0(vm), RIP0 + 1);
+		if (rows[i].singlestep)
+			assert_int_equal(res.run_exit_reason, KVM_EXIT_DEBUG);
+		if (rows[i].event)
+			assert_int_equal(res.entry_intr_info,
+					 INTR_INFO_VALID_MASK |
+						 INTR_TYPE_EXT_INTR | 0x50);
+		x2s_vm_destroy(vm);
+	}
+}
+
+/* INVD is a NOP that is skipped; the skip may need userspace. */
+static void test_upstream_invd_as_slow_path(void **state)
+{
+	static const struct x2s_exit exit = { .reason = EXIT_REASON_INVD,
+					      .insn_len = 2 };
+
+	for (unsigned int singlestep = 0; singlestep < 2; singlestep++) {
+		struct x2s_vm *vm = upstream_vm(X86_EFLAGS_FIXED);
+		struct x2s_exit_result res;
+
+		if (singlestep)
+			set_singlestep(vm);
+		upstream_equals_slow(vm, &exit, 0,
+				     singlestep ? EXIT_FASTPATH_EXIT_USERSPACE :
+						  EXIT_FASTPATH_REENTER_GUEST,
+				     &res);
+		assert_int_equal(res.status, singlestep ? X2S_STATUS_USERSPACE :
+							  X2S_STATUS_GUEST);
+		assert_int_equal(rip0(vm), RIP0 + 2);
+		x2s_vm_destroy(vm);
+	}
+}
+
+/*
+ * The preemption timer: taken in L1 (no timer in the model: nothing
+ * expires), left to the slow path in L2 -- the one exit upstream looks
+ * at in L2; a WRMSR there it does not.
+ */
+static void test_upstream_preemption_timer_as_slow_path(void **state)
+{
+	static const struct x2s_exit timer = {
+		.reason = EXIT_REASON_PREEMPTION_TIMER
+	};
+
+	for (unsigned int l2 = 0; l2 < 2; l2++) {
+		struct x2s_vm *vm = upstream_vm(X86_EFLAGS_FIXED);
+		struct x2s_exit_result res;
+
+		if (l2)
+			assert_ok(x2s_vcpu_set_guest_mode(vm, 0, true, false));
+		upstream_equals_slow(vm, &timer, 0,
+				     l2 ? EXIT_FASTPATH_NONE :
+					  EXIT_FASTPATH_REENTER_GUEST,
+				     &res);
+		assert_int_equal(res.status, X2S_STATUS_GUEST);
+		assert_false(res.nested_exit);
+		assert_int_equal(rip0(vm), RIP0);
+		if (l2) {
+			struct x2s_exit wrmsr = {
+				.reason = EXIT_REASON_MSR_WRITE,
+				.insn_len = 2,
+			};
+			struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, 0);
+
+			vcpu->arch.regs[VCPU_REGS_RCX] = MSR_IA32_TSC_DEADLINE;
+			upstream_equals_slow(vm, &wrmsr, 0, EXIT_FASTPATH_NONE,
+					     NULL);
+		}
+		x2s_vm_destroy(vm);
+	}
+}
+
+/*
+ * The two early answers of handle_fastpath_preemption_timer(), which the
+ * model's exits never reach (it arms no timer, so no exit is forced and
+ * none is spurious): called directly.
+ */
+static void
+test_upstream_preemption_timer_forced_and_soft_disabled(void **state)
+{
+	const struct x2s_fastpath *fp = x2s_fastpath_find("upstream")->fn;
+	struct x2s_vm *vm = upstream_vm(X86_EFLAGS_FIXED);
+	struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, 0);
+	struct loaded_vmcs *loaded = to_vmx(vcpu)->loaded_vmcs;
+
+	assert_int_equal(fp->entry, X2S_FASTPATH_EXIT_HANDLERS_FORCE);
+	to_vmx(vcpu)->exit_reason.full = EXIT_REASON_PREEMPTION_TIMER;
+	assert_int_equal(fp->exit_handlers_force(vcpu, true),
+			 EXIT_FASTPATH_EXIT_HANDLED);
+	assert_int_equal(fp->exit_handlers_force(vcpu, false),
+			 EXIT_FASTPATH_REENTER_GUEST);
+	/* In L2 too, before the L2 check. */
+	vcpu->arch.guest_mode = true;
+	assert_int_equal(fp->exit_handlers_force(vcpu, true),
+			 EXIT_FASTPATH_EXIT_HANDLED);
+	assert_int_equal(fp->exit_handlers_force(vcpu, false),
+			 EXIT_FASTPATH_NONE);
+	loaded->hv_timer_soft_disabled = true;
+	assert_int_equal(fp->exit_handlers_force(vcpu, false),
+			 EXIT_FASTPATH_REENTER_GUEST);
+	loaded->hv_timer_soft_disabled = false;
+	vcpu->arch.guest_mode = false;
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
 /* ---- KVM findings: divergences present in KVM itself ---- */
 
 static bool state_irr_empty(const struct x2s_vcpu_state *st)
@@ -279,6 +607,13 @@ int main(void)
 		cmocka_unit_test(
 			test_upstream_declines_broadcast_and_shorthand),
 		cmocka_unit_test(test_no_variant_runs_in_guest_mode),
+		cmocka_unit_test(test_upstream_tsc_deadline_as_slow_path),
+		cmocka_unit_test(test_upstream_wrmsr_imm_as_slow_path),
+		cmocka_unit_test(test_upstream_hlt_as_slow_path),
+		cmocka_unit_test(test_upstream_invd_as_slow_path),
+		cmocka_unit_test(test_upstream_preemption_timer_as_slow_path),
+		cmocka_unit_test(
+			test_upstream_preemption_timer_forced_and_soft_disabled),
 		cmocka_unit_test(test_kvm_finding_stale_rvi_after_init),
 	};
 
