@@ -193,7 +193,9 @@ int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
 	vcpu->arch.guest_mode = st->guest_mode;
 	vmx->nested.vmxon = st->vmxon;
 	vcpu->arch.apic_arb_prio = (int)st->arb_prio;
+	/* As kvm_apic_set_state(): the map follows the restored APIC. */
 	kvm_apic_map_mark_dirty(vcpu->kvm);
+	kvm_recalculate_apic_map(vcpu->kvm);
 	return 0;
 }
 

@@ -8,17 +8,17 @@
  * keeps KVM's name so it can be read next to upstream.
  *
  * Delivery has two implementations, and KVM tries them in this order:
- *   1. kvm_irq_delivery_to_apic_fast(): a lookup in kvm->arch.apic_map.
- *      It may decline (return false); it never delivers partially.
- *   2. the loop over every vCPU with kvm_apic_match_dest().
- * Each has exactly one selection worker (kvm_apic_map_select() and
- * kvm_apic_loop_select()); delivery and the x2s_apic_*_receivers()
- * comparison helpers both call those workers, so the comparison sees the
- * receivers delivery would use.
+ *   1. kvm_irq_delivery_to_apic_fast(): a lookup in kvm->arch.apic_map,
+ *      read as it is (it is rebuilt where it changes, not here).  It may
+ *      decline (return false); it never delivers partially.
+ *   2. the loop in kvm_irq_delivery_to_apic() over every vCPU with
+ *      kvm_apic_match_dest().
+ * The verifier's x2s_apic_*_receivers() name the receivers of each without
+ * delivering: the map's through the same kvm_apic_map_get_dest_lapic(),
+ * the loop's by the same matching, pinned to delivery by a test.
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <string.h>
 
 #include "core/core.h"
@@ -228,7 +228,8 @@ static void kvm_recalculate_logical_map(struct kvm_apic_map *new,
 /*
  * Rebuild kvm->arch.apic_map from every vCPU when it is marked dirty.
  * KVM calls this after every change that can move an APIC in the map (ID,
- * LDR, DFR, SVR, APIC_BASE, reset), so a delivery never sees a stale map.
+ * LDR, DFR, SVR writes, APIC_BASE, reset, vCPU creation, state restore),
+ * so delivery never sees a stale map; the model WARNs if it does.
  * Without a usable map (aliased physical IDs, allocation failure) the
  * pointer is NULL and every delivery takes the loop.
  */
@@ -528,96 +529,16 @@ static bool kvm_apic_map_get_dest_lapic(struct kvm *kvm, struct kvm_lapic **src,
 }
 
 /*
- * The fast path's selection, shared by delivery and the comparison
- * helper: the self shorthand picks the sender directly, everything else
- * goes through the map.  Returns false when the map declines.
+ * x2sim: the map as delivery reads it (KVM: rcu_dereference() of
+ * kvm->arch.apic_map).  Every change that can move an APIC in the map
+ * rebuilds it before it returns, where KVM calls kvm_recalculate_apic_map();
+ * a map still dirty here is a writer that forgot, a bug a rebuild at
+ * delivery would hide.  It is used as it is.
  */
-static bool kvm_apic_map_select(struct kvm *kvm, struct kvm_lapic **src,
-				struct kvm_lapic_irq *irq,
-				struct kvm_lapic ***dst, unsigned long *bitmap)
+static struct kvm_apic_map *x2s_apic_map_get(struct kvm *kvm)
 {
-	if (irq->shorthand == APIC_DEST_SELF) {
-		/* KVM_BUG_ON: a self IPI always has a sender. */
-		if (WARN_ON_ONCE(!*src)) {
-			*bitmap = 0;
-			return true;
-		}
-		*dst = src;
-		*bitmap = 1;
-		return true;
-	}
-
-	/*
-	 * x2sim: KVM rebuilds the map at the end of every change that
-	 * dirties it, so it is clean here; a caller that poked the model's
-	 * state directly gets the same rebuild now instead of a stale map.
-	 */
-	kvm_recalculate_apic_map(kvm);
-
-	return kvm_apic_map_get_dest_lapic(kvm, src, irq, kvm->arch.apic_map,
-					   dst, bitmap);
-}
-
-/*
- * The loop's selection: every vCPU with a hardware-enabled APIC whose
- * destination matches, or for lowest priority the one winner among the
- * software-enabled matches.  Fills receivers (by vcpu_idx) and returns how
- * many.  Like KVM, rewrites a lowest-priority physical 0xFF to fixed in
- * *irq, so the caller must deliver with the same irq.
- */
-static int kvm_apic_loop_select(struct kvm *kvm, struct kvm_lapic *src,
-				struct kvm_lapic_irq *irq,
-				unsigned long *receivers)
-{
-	struct kvm_vcpu *vcpu, *lowest = NULL;
-	unsigned long i, lowest_idx = 0, hashed[VCPU_BITMAP_LONGS];
-	unsigned int dest_vcpus = 0;
-	int n = 0;
-
-	/* KVM logs "apic: phys broadcast and lowest prio" here. */
-	if (irq->dest_mode == APIC_DEST_PHYSICAL && irq->dest_id == 0xff &&
-	    kvm_lowest_prio_delivery(irq))
-		irq->delivery_mode = APIC_DM_FIXED;
-
-	memset(receivers, 0, sizeof(unsigned long) * VCPU_BITMAP_LONGS);
-	memset(hashed, 0, sizeof(hashed));
-
-	kvm_for_each_vcpu (i, vcpu, kvm) {
-		if (!kvm_apic_present(vcpu))
-			continue;
-
-		if (!kvm_apic_match_dest(vcpu, src, (int)irq->shorthand,
-					 irq->dest_id, irq->dest_mode))
-			continue;
-
-		if (!kvm_lowest_prio_delivery(irq)) {
-			vcpu_bitmap_set(receivers, (unsigned int)i);
-			n++;
-		} else if (kvm_apic_sw_enabled(vcpu->arch.apic)) {
-			if (!kvm_vector_hashing_enabled_for(kvm)) {
-				if (!lowest ||
-				    kvm_apic_compare_prio(vcpu, lowest) < 0) {
-					lowest = vcpu;
-					lowest_idx = i;
-				}
-			} else {
-				vcpu_bitmap_set(hashed, (unsigned int)i);
-				dest_vcpus++;
-			}
-		}
-	}
-
-	if (dest_vcpus) {
-		lowest_idx = (unsigned long)kvm_vector_to_index(
-			irq->vector, dest_vcpus, hashed, KVM_MAX_VCPUS);
-		lowest = kvm_get_vcpu(kvm, (int)lowest_idx);
-	}
-
-	if (lowest) {
-		vcpu_bitmap_set(receivers, (unsigned int)lowest_idx);
-		n++;
-	}
-	return n;
+	WARN_ON_ONCE(kvm->arch.apic_map_dirty);
+	return kvm->arch.apic_map;
 }
 
 /* ---- delivery ---- */
@@ -633,45 +554,98 @@ bool kvm_irq_delivery_to_apic_fast(struct kvm *kvm, struct kvm_lapic *src,
 {
 	struct kvm_lapic **dst = NULL;
 	unsigned long bitmap;
+	bool ret;
 
 	*r = -1;
 
-	if (!kvm_apic_map_select(kvm, &src, irq, &dst, &bitmap))
-		return false;
-
-	*r = 0;
-	for (int i = 0; i < 16; i++) {
-		if (!(bitmap & (1UL << i)) || !dst[i])
-			continue;
-		*r += kvm_apic_set_irq(dst[i]->vcpu, irq, dest_map);
+	if (irq->shorthand == APIC_DEST_SELF) {
+		/* KVM_BUG_ON: a self IPI always has a sender. */
+		if (WARN_ON_ONCE(!src)) {
+			*r = 0;
+			return true;
+		}
+		*r = kvm_apic_set_irq(src->vcpu, irq, dest_map);
+		return true;
 	}
-	return true;
+
+	ret = kvm_apic_map_get_dest_lapic(kvm, &src, irq, x2s_apic_map_get(kvm),
+					  &dst, &bitmap);
+	if (ret) {
+		*r = 0;
+		for (int i = 0; i < 16; i++) {
+			if (!(bitmap & (1UL << i)) || !dst[i])
+				continue;
+			*r += kvm_apic_set_irq(dst[i]->vcpu, irq, dest_map);
+		}
+	}
+	return ret;
 }
 
 /*
  * Deliver an interrupt from src (NULL for non-IPI sources) to its
- * destinations.  Returns the number of APICs that accepted it, or -1 when
- * no APIC was a destination at all.
+ * destinations: the map if it can, else every vCPU with a hardware-enabled
+ * APIC whose destination matches, or for lowest priority the one winner
+ * among the software-enabled matches.  Returns the number of APICs that
+ * accepted it, or -1 when no APIC was a destination at all.
  */
 int kvm_irq_delivery_to_apic(struct kvm *kvm, struct kvm_lapic *src,
 			     struct kvm_lapic_irq *irq,
 			     struct dest_map *dest_map)
 {
-	unsigned long receivers[VCPU_BITMAP_LONGS];
+	unsigned long i, dest_vcpu_bitmap[VCPU_BITMAP_LONGS];
+	struct kvm_vcpu *vcpu, *lowest = NULL;
+	unsigned int dest_vcpus = 0;
 	int r = -1;
 
 	if (kvm_irq_delivery_to_apic_fast(kvm, src, irq, &r, dest_map))
 		return r;
 
-	if (!kvm_apic_loop_select(kvm, src, irq, receivers))
-		return -1;
+	/* KVM logs "apic: phys broadcast and lowest prio" here. */
+	if (irq->dest_mode == APIC_DEST_PHYSICAL && irq->dest_id == 0xff &&
+	    kvm_lowest_prio_delivery(irq))
+		irq->delivery_mode = APIC_DM_FIXED;
 
-	r = 0;
-	for (int i = 0; i < kvm->online_vcpus; i++)
-		if (vcpu_bitmap_test(receivers, (unsigned int)i))
-			r += kvm_apic_set_irq(kvm->vcpus[i], irq, dest_map);
+	memset(dest_vcpu_bitmap, 0, sizeof(dest_vcpu_bitmap));
+
+	kvm_for_each_vcpu (i, vcpu, kvm) {
+		if (!kvm_apic_present(vcpu))
+			continue;
+
+		if (!kvm_apic_match_dest(vcpu, src, (int)irq->shorthand,
+					 irq->dest_id, irq->dest_mode))
+			continue;
+
+		if (!kvm_lowest_prio_delivery(irq)) {
+			if (r < 0)
+				r = 0;
+			r += kvm_apic_set_irq(vcpu, irq, dest_map);
+		} else if (kvm_apic_sw_enabled(vcpu->arch.apic)) {
+			if (!kvm_vector_hashing_enabled_for(kvm)) {
+				if (!lowest ||
+				    kvm_apic_compare_prio(vcpu, lowest) < 0)
+					lowest = vcpu;
+			} else {
+				vcpu_bitmap_set(dest_vcpu_bitmap,
+						(unsigned int)i);
+				dest_vcpus++;
+			}
+		}
+	}
+
+	if (dest_vcpus) {
+		int idx = kvm_vector_to_index(irq->vector, dest_vcpus,
+					      dest_vcpu_bitmap, KVM_MAX_VCPUS);
+
+		lowest = kvm_get_vcpu(kvm, idx);
+	}
+
+	if (lowest)
+		r = kvm_apic_set_irq(lowest, irq, dest_map);
+
 	return r;
 }
+
+/* ---- x2sim: receivers without delivery, for the verifier ---- */
 
 int x2s_apic_map_receivers(struct kvm *kvm, struct kvm_lapic *src,
 			   struct kvm_lapic_irq *irq, unsigned long *receivers)
@@ -682,7 +656,16 @@ int x2s_apic_map_receivers(struct kvm *kvm, struct kvm_lapic *src,
 
 	memset(receivers, 0, sizeof(unsigned long) * VCPU_BITMAP_LONGS);
 
-	if (!kvm_apic_map_select(kvm, &src, irq, &dst, &bitmap))
+	/* As kvm_irq_delivery_to_apic_fast(): the sender, without the map. */
+	if (irq->shorthand == APIC_DEST_SELF) {
+		if (!src)
+			return 0;
+		vcpu_bitmap_set(receivers, (unsigned int)src->vcpu->vcpu_idx);
+		return 1;
+	}
+
+	if (!kvm_apic_map_get_dest_lapic(kvm, &src, irq, x2s_apic_map_get(kvm),
+					 &dst, &bitmap))
 		return -1;
 
 	for (int i = 0; i < 16; i++) {
@@ -695,13 +678,56 @@ int x2s_apic_map_receivers(struct kvm *kvm, struct kvm_lapic *src,
 	return n;
 }
 
+/*
+ * The loop of kvm_irq_delivery_to_apic() with the deliveries left out
+ * (test_map_vs_loop.c checks the two agree).
+ */
 int x2s_apic_loop_receivers(struct kvm *kvm, struct kvm_lapic *src,
 			    struct kvm_lapic_irq *irq, unsigned long *receivers)
 {
+	unsigned long i, hashed[VCPU_BITMAP_LONGS];
+	struct kvm_vcpu *vcpu, *lowest = NULL;
 	/* The loop may rewrite the delivery mode; keep the caller's irq. */
 	struct kvm_lapic_irq copy = *irq;
+	unsigned int dest_vcpus = 0;
+	int n = 0;
 
-	return kvm_apic_loop_select(kvm, src, &copy, receivers);
+	if (copy.dest_mode == APIC_DEST_PHYSICAL && copy.dest_id == 0xff &&
+	    kvm_lowest_prio_delivery(&copy))
+		copy.delivery_mode = APIC_DM_FIXED;
+
+	memset(receivers, 0, sizeof(unsigned long) * VCPU_BITMAP_LONGS);
+	memset(hashed, 0, sizeof(hashed));
+
+	kvm_for_each_vcpu (i, vcpu, kvm) {
+		if (!kvm_apic_present(vcpu) ||
+		    !kvm_apic_match_dest(vcpu, src, (int)copy.shorthand,
+					 copy.dest_id, copy.dest_mode))
+			continue;
+		if (!kvm_lowest_prio_delivery(&copy)) {
+			vcpu_bitmap_set(receivers, (unsigned int)i);
+			n++;
+		} else if (kvm_apic_sw_enabled(vcpu->arch.apic)) {
+			if (!kvm_vector_hashing_enabled_for(kvm)) {
+				if (!lowest ||
+				    kvm_apic_compare_prio(vcpu, lowest) < 0)
+					lowest = vcpu;
+			} else {
+				vcpu_bitmap_set(hashed, (unsigned int)i);
+				dest_vcpus++;
+			}
+		}
+	}
+
+	if (dest_vcpus)
+		lowest = kvm_get_vcpu(
+			kvm, kvm_vector_to_index(copy.vector, dest_vcpus,
+						 hashed, KVM_MAX_VCPUS));
+	if (lowest) {
+		vcpu_bitmap_set(receivers, (unsigned int)lowest->vcpu_idx);
+		n++;
+	}
+	return n;
 }
 
 /* ---- acceptance ---- */

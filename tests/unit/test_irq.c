@@ -809,6 +809,87 @@ static void test_4096_vcpus_physical_and_broadcast(void **state)
 	x2s_vm_destroy(vm);
 }
 
+/* ---- the map is rebuilt where KVM rebuilds it, read as it is ---- */
+
+/*
+ * A map left dirty by a writer that did not rebuild it is a WARN at
+ * delivery, which then reads the map as it is: the stale entry still
+ * routes the IPI, as it would in a KVM with that bug.
+ */
+static void test_stale_map_at_delivery_warns_and_is_used(void **state)
+{
+	struct x2s_vm *vm = vm_mode(2, X2S_APIC_MODE_XAPIC);
+	struct kvm *kvm = kvm_of(vm);
+
+	assert_ok(x2s_vcpu_set_sw_enabled(vm, 1, true));
+	assert_false(kvm->arch.apic_map_dirty);
+	/* vCPU 1 moves to xAPIC ID 5 behind the map's back. */
+	kvm_lapic_set_reg(test_apic(vm, 1), APIC_ID, 5u << 24);
+	kvm_apic_map_mark_dirty(kvm);
+	x2s_warn_reset();
+	assert_int_equal(send(vm, 0, APIC_DM_FIXED | VEC, 1), 1);
+	assert_true(test_irr(vm, 1, VEC));
+	assert_int_equal(x2s_warn_count(), 1);
+	assert_true(kvm->arch.apic_map_dirty);
+	x2s_warn_reset();
+	/* Rebuilt, the map knows ID 5 and not 1. */
+	kvm_recalculate_apic_map(kvm);
+	assert_int_equal(send(vm, 0, APIC_DM_FIXED | (VEC + 1), 5), 1);
+	assert_true(test_irr(vm, 1, VEC + 1));
+	/* An empty slot of the map: handled, nobody takes it. */
+	assert_int_equal(send(vm, 0, APIC_DM_FIXED | (VEC + 2), 1), 0);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
+/*
+ * kvm_recalculate_apic_map() runs where KVM calls it: vCPU creation, ID,
+ * LDR, DFR and SVR writes, APIC_BASE writes (mode changes), INIT and
+ * state restore; none of them leaves the map dirty.
+ */
+static void test_map_rebuilt_at_every_kvm_rebuild_point(void **state)
+{
+	struct x2s_vm *vm = vm_mode(2, X2S_APIC_MODE_XAPIC);
+	struct kvm *kvm = kvm_of(vm);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 1);
+	struct kvm_lapic *apic = test_apic(vm, 1);
+	struct x2s_vcpu_state st;
+	struct x2s_exit_result res;
+	u64 base = vcpu->arch.apic_base;
+
+	assert_false(kvm->arch.apic_map_dirty);
+	assert_ok(x2s_vcpu_save(vm, 1, &st));
+	assert_int_equal(kvm_lapic_reg_write(apic, APIC_ID, 3u << 24), 0);
+	assert_false(kvm->arch.apic_map_dirty);
+	assert_int_equal(kvm_lapic_reg_write(apic, APIC_LDR, 1u << 25), 0);
+	assert_false(kvm->arch.apic_map_dirty);
+	assert_int_equal(kvm_lapic_reg_write(apic, APIC_DFR, APIC_DFR_CLUSTER),
+			 0);
+	assert_false(kvm->arch.apic_map_dirty);
+	assert_int_equal(kvm_lapic_reg_write(apic, APIC_SPIV, 0x1ff), 0);
+	assert_false(kvm->arch.apic_map_dirty);
+	/* Disabled, then back to xAPIC, then x2APIC. */
+	assert_int_equal(kvm_apic_set_base(vcpu, 0, true), 0);
+	assert_false(kvm->arch.apic_map_dirty);
+	assert_int_equal(kvm_apic_set_base(vcpu, base, false), 0);
+	assert_false(kvm->arch.apic_map_dirty);
+	assert_int_equal(kvm_apic_set_base(vcpu, base | X2APIC_ENABLE, false),
+			 0);
+	assert_false(kvm->arch.apic_map_dirty);
+	/* One vCPU's state put back (KVM_SET_LAPIC and friends). */
+	assert_ok(x2s_vcpu_restore(vm, 1, &st));
+	assert_false(kvm->arch.apic_map_dirty);
+	/* INIT from vCPU 0 resets vCPU 1's APIC at its next entry. */
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, 0x1b, base, &res));
+	assert_ok(x2s_vcpu_set_sw_enabled(vm, 0, true));
+	assert_int_equal(send(vm, 0, APIC_DM_INIT | APIC_INT_ASSERT, 1), 1);
+	assert_int_equal(kvm_apic_accept_events(vcpu), 0);
+	assert_int_equal(vcpu->arch.mp_state, KVM_MP_STATE_INIT_RECEIVED);
+	assert_false(kvm->arch.apic_map_dirty);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -847,6 +928,8 @@ int main(void)
 		cmocka_unit_test(test_dest_map_records_receivers),
 		cmocka_unit_test(test_icr_to_lapic_irq_decodes_fields),
 		cmocka_unit_test(test_4096_vcpus_physical_and_broadcast),
+		cmocka_unit_test(test_stale_map_at_delivery_warns_and_is_used),
+		cmocka_unit_test(test_map_rebuilt_at_every_kvm_rebuild_point),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
