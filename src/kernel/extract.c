@@ -39,7 +39,8 @@ static size_t skip_special(const char *t, size_t len, size_t i, bool line0)
 		return e ? (size_t)(e - t) + 2 : len;
 	}
 	if (t[i] == '/' && i + 1 < len && t[i + 1] == '/') {
-		while (i < len && t[i] != '\n')
+		/* To the end of the line, which a backslash continues. */
+		while (i < len && (t[i] != '\n' || t[i - 1] == '\\'))
 			i++;
 		return i;
 	}
@@ -120,20 +121,78 @@ static unsigned int line_of(const char *t, size_t off)
 	return line;
 }
 
-/* Names before a '(' that are attributes, not the function's name. */
+/*
+ * Macros taking arguments that go before (or after) a function's name:
+ * annotations, not the name.
+ */
 static bool is_attribute(const char *s, size_t n)
 {
 	static const char *const attrs[] = {
-		"__attribute__", "__attribute",
-		"__aligned",	 "__section",
-		"__printf",	 "__acquires",
-		"__releases",	 "__must_hold",
-		"__diag_ignore", "__no_sanitize_address",
+		"__attribute__",
+		"__attribute",
+		"__aligned",
+		"__section",
+		"__printf",
+		"__scanf",
+		"__acquires",
+		"__releases",
+		"__must_hold",
+		"__cond_acquires",
+		"__cond_releases",
+		"__alloc_size",
+		"__assume_aligned",
+		"__alias",
+		"__diag_ignore",
+		"__counted_by",
+		"__no_sanitize_address",
+		"__cleanup",
+		"_Alignas",
+		"__declspec",
+		"__nonstring",
 	};
 
 	for (unsigned int i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
 		if (strlen(attrs[i]) == n && !strncmp(s, attrs[i], n))
 			return true;
+	return false;
+}
+
+/*
+ * Whether (l ... r) reads as a parameter list: empty, "void", "...", or
+ * with a "type name" pair (two names apart by only blanks, comments and
+ * '*') somewhere.  An annotation's arguments ("2, 3", "&kvm->lock",
+ * "\".text\"") have none.
+ */
+static bool looks_like_params(const char *t, size_t len, size_t l, size_t r)
+{
+	bool prev_id = false;
+	size_t i = skip_blank(t, len, l + 1);
+
+	if (i >= r || (r - i >= 4 && !strncmp(t + i, "void", 4) &&
+		       skip_blank(t, len, i + 4) == r))
+		return true;
+	while (i < r) {
+		size_t j = skip_special(t, len, i, false);
+
+		if (j != i) {
+			i = j;
+			continue;
+		}
+		if (is_id0((unsigned char)t[i])) {
+			if (prev_id)
+				return true;
+			while (i < r && is_id((unsigned char)t[i]))
+				i++;
+			prev_id = true;
+			continue;
+		}
+		if (t[i] == '.' && i + 2 < r && t[i + 1] == '.' &&
+		    t[i + 2] == '.')
+			return true;
+		if (!isspace((unsigned char)t[i]) && t[i] != '*')
+			prev_id = false;
+		i++;
+	}
 	return false;
 }
 
@@ -145,15 +204,18 @@ struct decl {
 };
 
 /*
- * Look at the declaration [d->start, brace) for a function header: the
- * first name followed by '(' that is not an attribute.  False if it is an
- * initialiser or has no parameter list.
+ * Look at the declaration [d->start, brace) for a function header: a name
+ * followed by a parenthesised group, the first that is not an annotation
+ * and reads as a parameter list (else the first that is not a known
+ * annotation).  False for an initialiser ('=' before the brace), a type
+ * (no such group), or a declarator this does not read (a function
+ * returning a function pointer).
  */
 static bool decl_is_function(const char *t, size_t len, size_t brace,
 			     struct decl *d)
 {
 	size_t i = d->start;
-	bool found = false;
+	bool found = false, sure = false;
 
 	while (i < brace) {
 		size_t j = skip_special(t, len, i, at_line_start(t, i));
@@ -178,11 +240,15 @@ static bool decl_is_function(const char *t, size_t len, size_t brace,
 
 				if (close >= brace)
 					return false;
-				if (!found && !is_attribute(t + s, i - s)) {
-					d->name = s;
-					d->name_len = i - s;
-					d->lparen = p;
-					d->rparen = close;
+				if (!sure && !is_attribute(t + s, i - s)) {
+					sure = looks_like_params(t, len, p,
+								 close);
+					if (!found || sure) {
+						d->name = s;
+						d->name_len = i - s;
+						d->lparen = p;
+						d->rparen = close;
+					}
 					found = true;
 				}
 				i = close + 1;
@@ -261,6 +327,9 @@ static int index_file(const struct x2s_ksrc *src, unsigned int fi,
 		size_t j = skip_special(t, len, i, at_line_start(t, i));
 
 		if (j != i) {
+			/* A declaration starts after a directive. */
+			if (t[i] == '#')
+				d.start = (size_t)-1;
 			i = j;
 			continue;
 		}
@@ -313,6 +382,8 @@ static int index_file(const struct x2s_ksrc *src, unsigned int fi,
 			f->end = close + 1;
 			f->is_static = d.is_static;
 			f->nr_params = count_params(t, len, d.lparen, d.rparen);
+			f->params = d.lparen;
+			f->params_end = d.rparen;
 			find_export(t, len, f);
 			d.start = (size_t)-1;
 			i = close + 1;
@@ -444,6 +515,36 @@ static unsigned int take_callees(const struct x2s_ksrc *src,
 	return added;
 }
 
+/* Append to a message being built in buf (truncated at its size). */
+static void append(char *buf, size_t size, const char *fmt, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 < size)
+		snprintf(buf + n, size - n, fmt, s);
+}
+
+/* "ORIGIN: no definition of A, B in FILES (looked for A, B, C)" */
+static void missing_roots(const struct x2s_ksrc *src, const char *const *roots,
+			  const struct x2s_kfunc *index, unsigned int nr,
+			  char *err, size_t errlen)
+{
+	char missing[1024] = "", all[1024] = "", files[1024] = "";
+
+	for (const char *const *root = roots; *root; root++) {
+		if (!x2s_kindex_find(index, nr, *root))
+			append(missing, sizeof(missing),
+			       missing[0] ? ", %s" : "%s", *root);
+		append(all, sizeof(all), all[0] ? ", %s" : "%s", *root);
+	}
+	for (unsigned int i = 0; i < src->nr_files; i++)
+		append(files, sizeof(files), i ? ", %s" : "%s",
+		       src->files[i].path);
+	x2s_errf(err, errlen, -ENOENT,
+		 "%s: no definition of %s in %s (looked for %s)", src->origin,
+		 missing, files[0] ? files : "no file", all);
+}
+
 int x2s_kernel_extract(const struct x2s_ksrc *src, const char *const *roots,
 		       const char *const *provided, struct x2s_kextract *out,
 		       char *err, size_t errlen)
@@ -466,17 +567,10 @@ int x2s_kernel_extract(const struct x2s_ksrc *src, const char *const *roots,
 		const struct x2s_kfunc *f = x2s_kindex_find(index, nr, *root);
 
 		if (!f) {
-			char files[1024] = "";
-
-			for (unsigned int i = 0; i < src->nr_files; i++)
-				snprintf(files + strlen(files),
-					 sizeof(files) - strlen(files), "%s%s",
-					 i ? ", " : "", src->files[i].path);
+			missing_roots(src, roots, index, nr, err, errlen);
 			free(taken);
 			free(index);
-			return x2s_errf(err, errlen, -ENOENT,
-					"%s: %s is not defined in %s",
-					src->origin, *root, files);
+			return -ENOENT;
 		}
 		taken[f - index] = true;
 	}
@@ -523,15 +617,13 @@ static void emit_line(FILE *f, unsigned int line, const char *path)
 int x2s_kextract_emit(const struct x2s_ksrc *src, const struct x2s_kextract *x,
 		      FILE *f)
 {
+	/* Declarations first: the definitions call each other freely. */
 	for (unsigned int k = 0; k < x->nr; k++) {
 		const struct x2s_kfunc *fn = &x->funcs[k];
 		const char *t = src->files[fn->file].text;
-		size_t e = fn->body;
 
-		while (e > fn->start && isspace((unsigned char)t[e - 1]))
-			e--;
 		emit_line(f, fn->line, src->files[fn->file].path);
-		fwrite(t + fn->start, 1, e - fn->start, f);
+		fwrite(t + fn->start, 1, fn->params_end + 1 - fn->start, f);
 		fputs(";\n", f);
 	}
 	for (unsigned int k = 0; k < x->nr; k++) {
@@ -544,5 +636,5 @@ int x2s_kextract_emit(const struct x2s_ksrc *src, const struct x2s_kextract *x,
 		fwrite(t + fn->start, 1, end - fn->start, f);
 		fputc('\n', f);
 	}
-	return ferror(f) ? -EIO : 0;
+	return fflush(f) || ferror(f) ? -EIO : 0;
 }
