@@ -46,6 +46,47 @@ void x2s_exit_result_fill(struct kvm_vcpu *vcpu, int r,
 	(sizeof(struct x2s_vcpu_state) - X2S_STATE_SMALL_OFF)
 void x2s_vcpu_save_small(struct kvm_vcpu *vcpu, struct x2s_vcpu_state *st);
 
+/*
+ * The parts of a vCPU's outcome, as comparisons name them (state.c): each
+ * field of struct x2s_vcpu_state and each word of the page belongs to one.
+ */
+enum x2s_part {
+	X2S_PART_RIP,
+	X2S_PART_RFLAGS,
+	X2S_PART_GPR,
+	X2S_PART_REQUESTS,
+	X2S_PART_MP_STATE,
+	X2S_PART_INIT_SIPI,
+	X2S_PART_NMI_SMI,
+	X2S_PART_EXCEPTION,
+	X2S_PART_INJECTION,
+	X2S_PART_USERSPACE,
+	X2S_PART_NESTED,
+	X2S_PART_IRR,
+	X2S_PART_ISR,
+	X2S_PART_TMR,
+	X2S_PART_ICR,
+	X2S_PART_APIC_REG,
+	X2S_PART_ARB_PRIO,
+	X2S_PART_OTHER,
+	X2S_NR_PARTS,
+};
+/* "RIP", "IRR", "userspace-exit", ... */
+const char *x2s_part_name(enum x2s_part part);
+/* The parts (a bit each) where the fields after the pages differ. */
+u32 x2s_state_parts(const struct x2s_vcpu_state *a,
+		    const struct x2s_vcpu_state *b);
+/*
+ * The parts where two runs of n bytes (a multiple of 4) differ, both at
+ * offset off (4-aligned) of a register page.
+ */
+u32 x2s_page_parts(const u8 *a, const u8 *b, unsigned int off, unsigned int n);
+/*
+ * Posted vectors are IRR vectors in flight: move them into the page's IRR
+ * (through the setter) and empty the descriptor, as a snapshot shows them.
+ */
+void x2s_vcpu_fold_pir(struct kvm_vcpu *vcpu);
+
 /* printf-style trace line to this thread's sink; cheap when none is set. */
 bool x2s_trace_enabled(void);
 void x2s_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

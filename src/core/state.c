@@ -28,6 +28,24 @@ static void save_pir_into_irr(struct kvm_vcpu *vcpu, u8 *page)
 	}
 }
 
+void x2s_vcpu_fold_pir(struct kvm_vcpu *vcpu)
+{
+	struct pi_desc *pi = &to_vmx(vcpu)->pi_desc;
+	struct kvm_lapic *apic = vcpu->arch.apic;
+
+	if (!apic)
+		return;
+	for (int w = 0; w < 8; w++) {
+		if (!pi->pir[w])
+			continue;
+		kvm_lapic_set_reg(apic, APIC_IRR + w * 16,
+				  kvm_lapic_get_reg(apic, APIC_IRR + w * 16) |
+					  pi->pir[w]);
+		pi->pir[w] = 0;
+	}
+	pi->on = false;
+}
+
 void x2s_vcpu_save_small(struct kvm_vcpu *vcpu, struct x2s_vcpu_state *st)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
@@ -147,7 +165,6 @@ int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
 	apic = vcpu->arch.apic;
 	if (apic) {
 		memcpy(apic->regs, st->apic_page, X2S_APIC_PAGE_SIZE);
-		apic->dirty_lines = ~0ULL;
 		memset(&vmx->pi_desc, 0, sizeof(vmx->pi_desc));
 		apic->sipi_vector = st->sipi_vector;
 		apic->pending_events =
@@ -227,65 +244,171 @@ int x2s_vm_restore(struct x2s_vm *vm, const struct x2s_vcpu_state *st)
 
 /* ---- comparison ---- */
 
-static const char *const reg_names[X2S_NR_REGS] = {
-	"RAX",
-	"RCX",
-	"RDX",
-	"RBX",
-	"RSP",
-	"RBP",
-	"RSI",
-	"RDI",
-	"R8",
-	"R9",
-	"R10",
-	"R11",
-	"R12",
-	"R13",
-	"R14",
-	"R15",
-	"RIP",
-	"RFLAGS",
-	"interruptibility",
+static const char *const part_names[X2S_NR_PARTS] = {
+	[X2S_PART_RIP] = "RIP",
+	[X2S_PART_RFLAGS] = "RFLAGS",
+	[X2S_PART_GPR] = "GPR",
+	[X2S_PART_REQUESTS] = "requests",
+	[X2S_PART_MP_STATE] = "mp_state",
+	[X2S_PART_INIT_SIPI] = "INIT/SIPI",
+	[X2S_PART_NMI_SMI] = "NMI/SMI",
+	[X2S_PART_EXCEPTION] = "exception",
+	[X2S_PART_INJECTION] = "injection",
+	[X2S_PART_USERSPACE] = "userspace-exit",
+	[X2S_PART_NESTED] = "nested",
+	[X2S_PART_IRR] = "IRR",
+	[X2S_PART_ISR] = "ISR",
+	[X2S_PART_TMR] = "TMR",
+	[X2S_PART_ICR] = "ICR",
+	[X2S_PART_APIC_REG] = "APIC-reg",
+	[X2S_PART_ARB_PRIO] = "arb-prio",
+	[X2S_PART_OTHER] = "other",
 };
+
+const char *x2s_part_name(enum x2s_part part)
+{
+	return (unsigned int)part < X2S_NR_PARTS ? part_names[part] : "?";
+}
+
+/*
+ * Every field after the page, in the order a difference is printed, with
+ * the part of the outcome it belongs to.
+ */
+struct state_field {
+	const char *name;
+	u16 offset;
+	u8 size;
+	u8 part;
+	bool decimal;
+};
+
+#define STATE_FIELD(f, name, part, dec)                          \
+	{                                                        \
+		name, offsetof(struct x2s_vcpu_state, f),        \
+			sizeof(((struct x2s_vcpu_state *)0)->f), \
+			X2S_PART_##part, dec                     \
+	}
+#define REG_FIELD(r, name, part) STATE_FIELD(regs[X2S_REG_##r], name, part, 0)
+#define NAMED_FIELD(f, part, dec) STATE_FIELD(f, #f, part, dec)
+
+static const struct state_field state_fields[] = {
+	REG_FIELD(RAX, "RAX", GPR),
+	REG_FIELD(RCX, "RCX", GPR),
+	REG_FIELD(RDX, "RDX", GPR),
+	REG_FIELD(RBX, "RBX", GPR),
+	REG_FIELD(RSP, "RSP", GPR),
+	REG_FIELD(RBP, "RBP", GPR),
+	REG_FIELD(RSI, "RSI", GPR),
+	REG_FIELD(RDI, "RDI", GPR),
+	REG_FIELD(R8, "R8", GPR),
+	REG_FIELD(R9, "R9", GPR),
+	REG_FIELD(R10, "R10", GPR),
+	REG_FIELD(R11, "R11", GPR),
+	REG_FIELD(R12, "R12", GPR),
+	REG_FIELD(R13, "R13", GPR),
+	REG_FIELD(R14, "R14", GPR),
+	REG_FIELD(R15, "R15", GPR),
+	REG_FIELD(RIP, "RIP", RIP),
+	REG_FIELD(RFLAGS, "RFLAGS", RFLAGS),
+	REG_FIELD(INTERRUPTIBILITY, "interruptibility", GPR),
+	NAMED_FIELD(apic_base, OTHER, false),
+	NAMED_FIELD(requests, REQUESTS, false),
+	NAMED_FIELD(tsc_deadline, OTHER, false),
+	NAMED_FIELD(mp_state, MP_STATE, true),
+	NAMED_FIELD(sipi_vector, INIT_SIPI, false),
+	NAMED_FIELD(entry_intr_info, INJECTION, false),
+	NAMED_FIELD(entry_exception_error_code, INJECTION, false),
+	NAMED_FIELD(window_exiting, INJECTION, false),
+	NAMED_FIELD(guest_intr_status, INJECTION, false),
+	NAMED_FIELD(req_immediate_exit, INJECTION, true),
+	NAMED_FIELD(sw_enabled, OTHER, true),
+	NAMED_FIELD(init_pending, INIT_SIPI, true),
+	NAMED_FIELD(sipi_pending, INIT_SIPI, true),
+	NAMED_FIELD(nmi_pending, NMI_SMI, true),
+	NAMED_FIELD(smi_pending, NMI_SMI, true),
+	NAMED_FIELD(pv_unhalted, NMI_SMI, true),
+	NAMED_FIELD(nmi_injected, INJECTION, true),
+	NAMED_FIELD(interrupt_injected, INJECTION, true),
+	NAMED_FIELD(interrupt_vector, INJECTION, false),
+	NAMED_FIELD(exception_pending, EXCEPTION, true),
+	NAMED_FIELD(exception_injected, EXCEPTION, true),
+	NAMED_FIELD(exception_vector, EXCEPTION, true),
+	NAMED_FIELD(exception_has_error_code, EXCEPTION, true),
+	NAMED_FIELD(exception_error_code, EXCEPTION, false),
+	NAMED_FIELD(run_exit_reason, USERSPACE, true),
+	NAMED_FIELD(nested_exit_reason, NESTED, true),
+	NAMED_FIELD(nested_exit, NESTED, true),
+	NAMED_FIELD(guest_mode, NESTED, true),
+	NAMED_FIELD(vmxon, NESTED, true),
+	NAMED_FIELD(arb_prio, ARB_PRIO, true),
+};
+
+#define NR_STATE_FIELDS (sizeof(state_fields) / sizeof(state_fields[0]))
+
+static u64 field_value(const struct x2s_vcpu_state *st,
+		       const struct state_field *f)
+{
+	u64 v = 0;
+
+	/* Little endian: the low bytes of v. */
+	memcpy(&v, (const u8 *)st + f->offset, f->size);
+	return v;
+}
+
+u32 x2s_state_parts(const struct x2s_vcpu_state *a,
+		    const struct x2s_vcpu_state *b)
+{
+	u32 parts = 0;
+
+	if (!memcmp((const u8 *)a + X2S_STATE_SMALL_OFF,
+		    (const u8 *)b + X2S_STATE_SMALL_OFF, X2S_STATE_SMALL_LEN))
+		return 0;
+	for (size_t i = 0; i < NR_STATE_FIELDS; i++)
+		if (field_value(a, &state_fields[i]) !=
+		    field_value(b, &state_fields[i]))
+			parts |= 1u << state_fields[i].part;
+	return parts;
+}
 
 struct page_reg {
 	u16 offset;
 	u16 count; /* consecutive 16-byte slots */
 	const char *name;
+	u8 part;
 };
 
 static const struct page_reg page_regs[] = {
-	{ APIC_ID, 1, "APIC_ID" },
-	{ APIC_LVR, 1, "APIC_LVR" },
-	{ APIC_TASKPRI, 1, "TPR" },
-	{ APIC_ARBPRI, 1, "APR" },
-	{ APIC_PROCPRI, 1, "PPR" },
-	{ APIC_EOI, 1, "EOI" },
-	{ APIC_RRR, 1, "RRD" },
-	{ APIC_LDR, 1, "LDR" },
-	{ APIC_DFR, 1, "DFR" },
-	{ APIC_SPIV, 1, "SVR" },
-	{ APIC_ISR, 8, "ISR" },
-	{ APIC_TMR, 8, "TMR" },
-	{ APIC_IRR, 8, "IRR" },
-	{ APIC_ESR, 1, "ESR" },
-	{ APIC_LVTCMCI, 1, "LVT_CMCI" },
-	{ APIC_ICR, 1, "ICR" },
-	{ APIC_ICR2, 1, "ICR2" },
-	{ APIC_LVTT, 1, "LVT_TIMER" },
-	{ APIC_LVTTHMR, 1, "LVT_THERMAL" },
-	{ APIC_LVTPC, 1, "LVT_PMI" },
-	{ APIC_LVT0, 1, "LVT_LINT0" },
-	{ APIC_LVT1, 1, "LVT_LINT1" },
-	{ APIC_LVTERR, 1, "LVT_ERROR" },
-	{ APIC_TMICT, 1, "TMICT" },
-	{ APIC_TMCCT, 1, "TMCCT" },
-	{ APIC_TDCR, 1, "TDCR" },
-	{ APIC_SELF_IPI, 1, "SELF_IPI" },
+	{ APIC_ID, 1, "APIC_ID", X2S_PART_APIC_REG },
+	{ APIC_LVR, 1, "APIC_LVR", X2S_PART_APIC_REG },
+	{ APIC_TASKPRI, 1, "TPR", X2S_PART_APIC_REG },
+	{ APIC_ARBPRI, 1, "APR", X2S_PART_APIC_REG },
+	{ APIC_PROCPRI, 1, "PPR", X2S_PART_APIC_REG },
+	{ APIC_EOI, 1, "EOI", X2S_PART_APIC_REG },
+	{ APIC_RRR, 1, "RRD", X2S_PART_APIC_REG },
+	{ APIC_LDR, 1, "LDR", X2S_PART_APIC_REG },
+	{ APIC_DFR, 1, "DFR", X2S_PART_APIC_REG },
+	{ APIC_SPIV, 1, "SVR", X2S_PART_APIC_REG },
+	{ APIC_ISR, 8, "ISR", X2S_PART_ISR },
+	{ APIC_TMR, 8, "TMR", X2S_PART_TMR },
+	{ APIC_IRR, 8, "IRR", X2S_PART_IRR },
+	{ APIC_ESR, 1, "ESR", X2S_PART_APIC_REG },
+	{ APIC_LVTCMCI, 1, "LVT_CMCI", X2S_PART_APIC_REG },
+	{ APIC_ICR, 1, "ICR", X2S_PART_ICR },
+	{ APIC_ICR2, 1, "ICR2", X2S_PART_ICR },
+	{ APIC_LVTT, 1, "LVT_TIMER", X2S_PART_APIC_REG },
+	{ APIC_LVTTHMR, 1, "LVT_THERMAL", X2S_PART_APIC_REG },
+	{ APIC_LVTPC, 1, "LVT_PMI", X2S_PART_APIC_REG },
+	{ APIC_LVT0, 1, "LVT_LINT0", X2S_PART_APIC_REG },
+	{ APIC_LVT1, 1, "LVT_LINT1", X2S_PART_APIC_REG },
+	{ APIC_LVTERR, 1, "LVT_ERROR", X2S_PART_APIC_REG },
+	{ APIC_TMICT, 1, "TMICT", X2S_PART_APIC_REG },
+	{ APIC_TMCCT, 1, "TMCCT", X2S_PART_APIC_REG },
+	{ APIC_TDCR, 1, "TDCR", X2S_PART_APIC_REG },
+	{ APIC_SELF_IPI, 1, "SELF_IPI", X2S_PART_APIC_REG },
 };
 
-static const char *page_reg_name(unsigned int offset, unsigned int *index)
+static const struct page_reg *page_reg_at(unsigned int offset,
+					  unsigned int *index)
 {
 	for (size_t i = 0; i < sizeof(page_regs) / sizeof(page_regs[0]); i++) {
 		unsigned int start = page_regs[i].offset;
@@ -293,11 +416,32 @@ static const char *page_reg_name(unsigned int offset, unsigned int *index)
 		if (offset >= start &&
 		    offset < start + page_regs[i].count * 16u) {
 			*index = (offset - start) / 16;
-			return page_regs[i].name;
+			return &page_regs[i];
 		}
 	}
 	*index = 0;
 	return NULL;
+}
+
+/* The part of the page word at off: bytes past the registers are no part. */
+static enum x2s_part page_part(unsigned int off)
+{
+	unsigned int index;
+	const struct page_reg *r = page_reg_at(off & ~0xfu, &index);
+
+	if (r)
+		return r->part;
+	return off <= APIC_SELF_IPI ? X2S_PART_APIC_REG : X2S_PART_OTHER;
+}
+
+u32 x2s_page_parts(const u8 *a, const u8 *b, unsigned int off, unsigned int n)
+{
+	u32 parts = 0;
+
+	for (unsigned int w = 0; w + 4 <= n; w += 4)
+		if (memcmp(a + w, b + w, 4))
+			parts |= 1u << page_part(off + w);
+	return parts;
 }
 
 /* Vectors set in one 32-bit word of IRR/ISR/TMR, as "+0x31 -0x40". */
@@ -318,9 +462,9 @@ static unsigned int diff_page(const u8 *a, const u8 *b, unsigned int cpu,
 	unsigned int n = 0;
 
 	for (unsigned int off = 0; off < X2S_APIC_PAGE_SIZE; off += 4) {
-		u32 va, vb;
+		const struct page_reg *r;
 		unsigned int index;
-		const char *name;
+		u32 va, vb;
 
 		memcpy(&va, a + off, 4);
 		memcpy(&vb, b + off, 4);
@@ -329,39 +473,26 @@ static unsigned int diff_page(const u8 *a, const u8 *b, unsigned int cpu,
 		n++;
 		if (!out)
 			continue;
-		name = page_reg_name(off & ~0xfu, &index);
+		r = page_reg_at(off & ~0xfu, &index);
 		fprintf(out, "  vcpu%u ", cpu);
-		if (name && (off & 0xf) == 0 &&
-		    (!strcmp(name, "IRR") || !strcmp(name, "ISR") ||
-		     !strcmp(name, "TMR"))) {
-			fprintf(out, "%s:", name);
+		if (r && (off & 0xf) == 0 &&
+		    (r->part == X2S_PART_IRR || r->part == X2S_PART_ISR ||
+		     r->part == X2S_PART_TMR)) {
+			fprintf(out, "%s:", r->name);
 			print_vector_delta(out, index, va, vb);
 			fputc('\n', out);
 			continue;
 		}
-		if (!name)
+		if (!r)
 			fprintf(out, "page+0x%03x", off);
 		else if (off & 0xf)
-			fprintf(out, "%s+0x%x", name, off & 0xf);
+			fprintf(out, "%s+0x%x", r->name, off & 0xf);
 		else
-			fprintf(out, "%s", name);
+			fprintf(out, "%s", r->name);
 		fprintf(out, ": 0x%08x vs 0x%08x\n", va, vb);
 	}
 	return n;
 }
-
-#define DIFF_FIELD(field, fmt)                                               \
-	do {                                                                 \
-		if (a->field != b->field) {                                  \
-			n++;                                                 \
-			if (out)                                             \
-				fprintf(out,                                 \
-					"  vcpu%u %s: " fmt " vs " fmt "\n", \
-					cpu, #field,                         \
-					(unsigned long long)a->field,        \
-					(unsigned long long)b->field);       \
-		}                                                            \
-	} while (0)
 
 static unsigned int diff_one(const struct x2s_vcpu_state *a,
 			     const struct x2s_vcpu_state *b, unsigned int cpu,
@@ -369,45 +500,21 @@ static unsigned int diff_one(const struct x2s_vcpu_state *a,
 {
 	unsigned int n = diff_page(a->apic_page, b->apic_page, cpu, out);
 
-	for (int r = 0; r < X2S_NR_REGS; r++) {
-		if (a->regs[r] == b->regs[r])
+	for (size_t i = 0; i < NR_STATE_FIELDS; i++) {
+		const struct state_field *f = &state_fields[i];
+		u64 va = field_value(a, f), vb = field_value(b, f);
+
+		if (va == vb)
 			continue;
 		n++;
-		if (out)
-			fprintf(out, "  vcpu%u %s: 0x%llx vs 0x%llx\n", cpu,
-				reg_names[r], (unsigned long long)a->regs[r],
-				(unsigned long long)b->regs[r]);
+		if (!out)
+			continue;
+		fprintf(out,
+			f->decimal ? "  vcpu%u %s: %llu vs %llu\n" :
+				     "  vcpu%u %s: 0x%llx vs 0x%llx\n",
+			cpu, f->name, (unsigned long long)va,
+			(unsigned long long)vb);
 	}
-	DIFF_FIELD(apic_base, "0x%llx");
-	DIFF_FIELD(requests, "0x%llx");
-	DIFF_FIELD(tsc_deadline, "0x%llx");
-	DIFF_FIELD(mp_state, "%llu");
-	DIFF_FIELD(sipi_vector, "0x%llx");
-	DIFF_FIELD(entry_intr_info, "0x%llx");
-	DIFF_FIELD(entry_exception_error_code, "0x%llx");
-	DIFF_FIELD(window_exiting, "0x%llx");
-	DIFF_FIELD(guest_intr_status, "0x%llx");
-	DIFF_FIELD(req_immediate_exit, "%llu");
-	DIFF_FIELD(sw_enabled, "%llu");
-	DIFF_FIELD(init_pending, "%llu");
-	DIFF_FIELD(sipi_pending, "%llu");
-	DIFF_FIELD(nmi_pending, "%llu");
-	DIFF_FIELD(smi_pending, "%llu");
-	DIFF_FIELD(pv_unhalted, "%llu");
-	DIFF_FIELD(nmi_injected, "%llu");
-	DIFF_FIELD(interrupt_injected, "%llu");
-	DIFF_FIELD(interrupt_vector, "0x%llx");
-	DIFF_FIELD(exception_pending, "%llu");
-	DIFF_FIELD(exception_injected, "%llu");
-	DIFF_FIELD(exception_vector, "%llu");
-	DIFF_FIELD(exception_has_error_code, "%llu");
-	DIFF_FIELD(exception_error_code, "0x%llx");
-	DIFF_FIELD(run_exit_reason, "%llu");
-	DIFF_FIELD(nested_exit_reason, "%llu");
-	DIFF_FIELD(nested_exit, "%llu");
-	DIFF_FIELD(guest_mode, "%llu");
-	DIFF_FIELD(vmxon, "%llu");
-	DIFF_FIELD(arb_prio, "%llu");
 	return n;
 }
 
