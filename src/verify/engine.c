@@ -1,688 +1,741 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * x2sim: the differential engine.
+ * x2sim: the one outcome model (engine.h).
  *
- * For one case the sender's WRMSR exit is taken twice from the same state:
- * once with the fastpath under test called right after the exit (as
- * vmx_vcpu_run() does), once without it, and the outcomes of every vCPU
- * are compared (DESIGN.md "A case and its outcome").  A fastpath that
- * returns EXIT_FASTPATH_NONE must have changed nothing observable; then
- * the slow path runs exactly as it would have anyway and is not needed.
+ * A VM is held at a base state.  A case loads an exit into a vCPU, begins
+ * it as the CPU and vmx_vcpu_run() do, calls the fastpath under test where
+ * vmx_vcpu_run() calls it, and judges what it did (DESIGN.md "A case and
+ * its outcome"):
  *
- * State is reset between runs by dirty tracking: the register page by the
- * 64-byte lines kvm_lapic_set_reg() marked, the rest (struct vcpu_vmx with
- * the vCPU and its registers, struct kvm_lapic, kvm_run and the VMCS, under
- * a kilobyte per vCPU) by copying it back.  No whole page is copied per
- * case.
+ * - NONE: it must have changed nothing.  The state is compared with the
+ *   state right before the call, byte for byte (the sender against a copy
+ *   taken after the exit began, everything else against the base).
+ * - anything else: the exit runs to its end, its outcome is captured, the
+ *   state goes back to the base, the exit runs again without the fastpath,
+ *   and the two outcomes are compared byte for byte.
  *
- * Dirty tracking only sees writes through the setters, and a fastpath may
- * write any way C allows.  So the tracking is never trusted for the
- * fastpath (docs/verify.md, "Soundness"): after the fastpath returns, the
- * register lines of every vCPU's page are compared with the base and
- * those that moved unmarked are added to the dirty set, so they are
- * compared and undone like the rest; the whole structures of every vCPU
- * are compared, fast against slow; and after every unit the whole state
- * (every page, every structure, struct kvm, the APIC map, the L1 MSR
- * bitmaps) is compared with the base.  A unit that left anything behind is
- * run again with that whole-state check after every case, which names the
- * case.
+ * What is compared, and when, is docs/verify.md's "Soundness": in short,
+ * every byte a fastpath can reach from struct kvm_vcpu and struct kvm, in
+ * X2S_CHECK_CASE after every case; in X2S_CHECK_SWEEP the bytes the model
+ * itself ever writes (every vCPU's register lines and structures, struct
+ * kvm_vmx, kvm->vcpus[], the loaded VMCS) after every case and the bytes
+ * no model code writes (the page past its registers, L1's MSR bitmaps, the
+ * APIC map) at the end of every unit, before anything could overwrite them.
+ * No comparison trusts the setters' dirty marks: changed lines are found
+ * by comparing lines.
  */
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "core/core.h"
 #include "lapic/lapic.h"
-#include "verify/verify.h"
-#include "verify/vcpu_raw.h"
-#include "vmx/vmx.h"
+#include "verify/engine.h"
 
-#define PAGE_LINES 64
-
-/* ---- signatures: which parts of the outcome differ ---- */
-
-enum sig_bit {
-	SIG_RIP,
-	SIG_RFLAGS,
-	SIG_GPR,
-	SIG_REQUESTS,
-	SIG_MP_STATE,
-	SIG_INIT_SIPI,
-	SIG_NMI_SMI,
-	SIG_EXCEPTION,
-	SIG_INJECTION,
-	SIG_USERSPACE,
-	SIG_NESTED,
-	SIG_IRR,
-	SIG_ISR,
-	SIG_TMR,
-	SIG_ICR,
-	SIG_APIC_REG,
-	SIG_ARB_PRIO,
-	SIG_OTHER,
-	SIG_NR,
+/* Everything a fastpath can reach, copied. */
+struct snap_vcpu {
+	struct x2s_vcpu_image img;
+	u8 page[X2S_APIC_PAGE_SIZE] __attribute__((aligned(64)));
+	u8 *bitmap; /* L1's MSR bitmap as it was, or NULL */
 };
 
-static const char *const sig_names[SIG_NR] = {
-	"RIP",	     "RFLAGS",	 "GPR",	      "requests",  "mp_state",
-	"INIT/SIPI", "NMI/SMI",	 "exception", "injection", "userspace-exit",
-	"nested",    "IRR",	 "ISR",	      "TMR",	   "ICR",
-	"APIC-reg",  "arb-prio", "other",
+struct x2s_snapshot {
+	struct snap_vcpu *v;
+	struct kvm_vmx kvm;
+	struct kvm_vcpu **vcpus; /* kvm->vcpus[] */
+	struct loaded_vmcs loaded;
+	u8 *map;
+	size_t map_len, map_cap;
 };
 
-/* Sender bits live in 31:0, bits of every other vCPU in 63:32. */
-#define SIG(bit, sender) (1ULL << ((bit) + ((sender) ? 0 : 32)))
+/* An outcome: structures whole, the page by the lines off the base. */
+struct cap_vcpu {
+	struct x2s_vcpu_image img;
+	u8 page[X2S_APIC_PAGE_SIZE] __attribute__((aligned(64)));
+	u64 lines;
+};
 
-void x2s_signature_format(uint64_t sig, char *buf, size_t len)
+struct x2s_capture {
+	struct cap_vcpu *v;
+	struct kvm_vmx kvm;
+};
+
+struct x2s_engine {
+	struct x2s_vcpu_image pre; /* the sender after its exit began */
+	struct x2s_vcpu_image scratch;
+	struct x2s_vm *vm;
+	struct kvm *kvm;
+	struct kvm_vcpu **vcpu; /* the vCPUs, whatever kvm->vcpus[] says */
+	unsigned int nr;
+	enum x2s_check check;
+	struct x2s_snapshot *base;
+	struct x2s_capture *fast, *slow;
+	/* X2S_CHECK_SWEEP: the sender of a clean decline, left loaded. */
+	int left;
+	/*
+	 * X2S_CHECK_SWEEP: pre as the exit pre_in left sender pre_sender
+	 * (-1: none).  The next exit of that sender that differs only in
+	 * RCX, RAX and RDX begins from the same base and writes the same
+	 * bytes but those three: pre is patched, not copied again.
+	 */
+	int pre_sender;
+	struct x2s_input pre_in;
+	struct x2s_vcpu_image post; /* the sender after its fastpath */
+	/*
+	 * X2S_CHECK_SWEEP: something the per-case checks leave to the end
+	 * of the unit was found moved already (the unit is run again).
+	 */
+	bool suspect;
+	struct x2s_vcpu_state *st_ref, *st_now;
+	/* Per vCPU: the register lines off the base at the last look. */
+	u64 *lines;
+	unsigned long targets[KVM_MAX_VCPUS / BITS_PER_LONG];
+};
+
+static void *zalloc64(size_t n)
 {
-	size_t n = 0;
+	void *p = aligned_alloc(64, (n + 63) & ~(size_t)63);
 
-	buf[0] = '\0';
-	for (int role = 0; role < 2; role++) {
-		u32 bits = role ? (u32)(sig >> 32) : (u32)sig;
-		bool first = true;
-
-		if (!bits)
-			continue;
-		n += snprintf(buf + n, n < len ? len - n : 0,
-			      "%s%s:", n ? "; " : "",
-			      role ? "others" : "sender");
-		for (int b = 0; b < SIG_NR; b++) {
-			if (!(bits & (1u << b)))
-				continue;
-			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s",
-				      first ? " " : ",", sig_names[b]);
-			first = false;
-		}
-	}
-	if (!n)
-		snprintf(buf, len, "nothing");
-}
-
-enum x2s_cause x2s_signature_cause(uint64_t sig)
-{
-	u32 sender = (u32)sig, others = (u32)(sig >> 32);
-
-	if (!sig)
-		return X2S_CAUSE_NONE;
-	if (sender & (1u << SIG_USERSPACE))
-		return X2S_CAUSE_USERSPACE_EXIT;
-	if (sender & (1u << SIG_EXCEPTION))
-		return X2S_CAUSE_EXCEPTION;
-	if ((sender | others) & (1u << SIG_NESTED))
-		return X2S_CAUSE_NESTED_EXIT;
-	if (others)
-		return X2S_CAUSE_OTHER_VCPUS;
-	if (sender & ((1u << SIG_IRR) | (1u << SIG_ISR) | (1u << SIG_TMR) |
-		      (1u << SIG_INJECTION) | (1u << SIG_REQUESTS) |
-		      (1u << SIG_NMI_SMI) | (1u << SIG_INIT_SIPI)))
-		return X2S_CAUSE_SENDER_INTERRUPTS;
-	if (sender & (1u << SIG_ICR))
-		return X2S_CAUSE_ICR;
-	return X2S_CAUSE_OTHER;
-}
-
-const char *x2s_cause_name(enum x2s_cause c)
-{
-	switch (c) {
-	case X2S_CAUSE_USERSPACE_EXIT:
-		return "the exit to userspace differs";
-	case X2S_CAUSE_EXCEPTION:
-		return "the sender's exception differs";
-	case X2S_CAUSE_NESTED_EXIT:
-		return "the nested exit to L1 differs";
-	case X2S_CAUSE_OTHER_VCPUS:
-		return "other vCPUs receive differently";
-	case X2S_CAUSE_SENDER_INTERRUPTS:
-		return "the sender's own interrupt state differs";
-	case X2S_CAUSE_ICR:
-		return "only the stored ICR differs";
-	case X2S_CAUSE_OTHER:
-		return "other state differs";
-	case X2S_CAUSE_NONE:
-		break;
-	}
-	return "nothing differs";
-}
-
-static u64 small_diff(const struct x2s_vcpu_state *a,
-		      const struct x2s_vcpu_state *b, bool sender)
-{
-	u64 sig = 0;
-
-	if (!memcmp(&a->apic_base, &b->apic_base, X2S_STATE_SMALL_LEN))
-		return 0;
-	if (a->regs[X2S_REG_RIP] != b->regs[X2S_REG_RIP])
-		sig |= SIG(SIG_RIP, sender);
-	if (a->regs[X2S_REG_RFLAGS] != b->regs[X2S_REG_RFLAGS])
-		sig |= SIG(SIG_RFLAGS, sender);
-	if (memcmp(a->regs, b->regs, sizeof(u64) * (X2S_REG_RIP)) ||
-	    a->regs[X2S_REG_INTERRUPTIBILITY] !=
-		    b->regs[X2S_REG_INTERRUPTIBILITY])
-		sig |= SIG(SIG_GPR, sender);
-	if (a->requests != b->requests)
-		sig |= SIG(SIG_REQUESTS, sender);
-	if (a->mp_state != b->mp_state)
-		sig |= SIG(SIG_MP_STATE, sender);
-	if (a->init_pending != b->init_pending ||
-	    a->sipi_pending != b->sipi_pending ||
-	    a->sipi_vector != b->sipi_vector)
-		sig |= SIG(SIG_INIT_SIPI, sender);
-	if (a->nmi_pending != b->nmi_pending ||
-	    a->smi_pending != b->smi_pending ||
-	    a->pv_unhalted != b->pv_unhalted)
-		sig |= SIG(SIG_NMI_SMI, sender);
-	if (a->exception_pending != b->exception_pending ||
-	    a->exception_injected != b->exception_injected ||
-	    a->exception_vector != b->exception_vector ||
-	    a->exception_has_error_code != b->exception_has_error_code ||
-	    a->exception_error_code != b->exception_error_code)
-		sig |= SIG(SIG_EXCEPTION, sender);
-	if (a->entry_intr_info != b->entry_intr_info ||
-	    a->entry_exception_error_code != b->entry_exception_error_code ||
-	    a->window_exiting != b->window_exiting ||
-	    a->guest_intr_status != b->guest_intr_status ||
-	    a->req_immediate_exit != b->req_immediate_exit ||
-	    a->nmi_injected != b->nmi_injected ||
-	    a->interrupt_injected != b->interrupt_injected ||
-	    a->interrupt_vector != b->interrupt_vector)
-		sig |= SIG(SIG_INJECTION, sender);
-	if (a->run_exit_reason != b->run_exit_reason)
-		sig |= SIG(SIG_USERSPACE, sender);
-	/* Where the vCPU is in VMX operation goes with the nested exit. */
-	if (a->nested_exit != b->nested_exit ||
-	    a->nested_exit_reason != b->nested_exit_reason ||
-	    a->guest_mode != b->guest_mode || a->vmxon != b->vmxon)
-		sig |= SIG(SIG_NESTED, sender);
-	if (a->arb_prio != b->arb_prio)
-		sig |= SIG(SIG_ARB_PRIO, sender);
-	if (a->apic_base != b->apic_base ||
-	    a->tsc_deadline != b->tsc_deadline ||
-	    a->sw_enabled != b->sw_enabled)
-		sig |= SIG(SIG_OTHER, sender);
-	return sig;
-}
-
-static u64 page_word_sig(unsigned int off, bool sender)
-{
-	if (off >= APIC_IRR && off < APIC_IRR + 0x80)
-		return SIG(SIG_IRR, sender);
-	if (off >= APIC_ISR && off < APIC_ISR + 0x80)
-		return SIG(SIG_ISR, sender);
-	if (off >= APIC_TMR && off < APIC_TMR + 0x80)
-		return SIG(SIG_TMR, sender);
-	if (off >= APIC_ICR && off < APIC_ICR2 + 0x10)
-		return SIG(SIG_ICR, sender);
-	return SIG(SIG_APIC_REG, sender);
-}
-
-/* Signature of the differences between two 64-byte lines at line. */
-static u64 line_diff(const u8 *a, const u8 *b, unsigned int line, bool sender)
-{
-	u64 sig = 0;
-
-	if (!memcmp(a, b, 64))
-		return 0;
-	for (unsigned int w = 0; w < 64; w += 4)
-		if (memcmp(a + w, b + w, 4))
-			sig |= page_word_sig(line * 64 + w, sender);
-	return sig;
+	if (p)
+		memset(p, 0, n);
+	return p;
 }
 
 /*
- * Whether vcpu's structures equal raw byte for byte, but for what is
- * bookkeeping and no outcome: the dirty-line mask and the kick count
- * (a statistic).
+ * What X2S_CHECK_SWEEP compares after every case on a vCPU that is not
+ * the sender: the structures model code writes when another vCPU's exit
+ * delivers to it.  Its VMCS and kvm_run only ever change in its own exits
+ * (x2s_engine_others_untouched() holds the model to that), so they wait
+ * for the end of the unit with the other bytes nothing else writes.
  */
-static bool raw_same(struct kvm_vcpu *vcpu, const struct x2s_vcpu_raw *raw)
-{
-	struct kvm_lapic *apic = vcpu->arch.apic;
-	unsigned long kicks = vcpu->arch.kicks;
-	u64 lines = apic ? apic->dirty_lines : 0;
-	bool same;
+#define X2S_IMG_OTHER (X2S_IMG_VMX | X2S_IMG_APIC)
+#define X2S_IMG_DEFERRED (X2S_IMG_RUN | X2S_IMG_VMCS)
 
-	vcpu->arch.kicks = raw->vmx.vcpu.arch.kicks;
-	if (apic)
-		apic->dirty_lines = raw->apic.dirty_lines;
-	same = x2s_vcpu_raw_equal(vcpu, raw);
-	vcpu->arch.kicks = kicks;
-	if (apic)
-		apic->dirty_lines = lines;
+static unsigned int check_lines(const struct x2s_engine *e)
+{
+	return e->check == X2S_CHECK_CASE ? X2S_PAGE_LINES : X2S_REG_LINES;
+}
+
+static struct kvm_lapic *engine_apic(struct x2s_engine *e, unsigned int i)
+{
+	return e->base->v[i].img.vmx.vcpu.arch.apic;
+}
+
+/* ---- snapshots: the whole state ---- */
+
+static void snapshot_free(struct x2s_snapshot *s, unsigned int nr)
+{
+	if (!s)
+		return;
+	for (unsigned int i = 0; s->v && i < nr; i++)
+		free(s->v[i].bitmap);
+	free(s->v);
+	free(s->vcpus);
+	free(s->map);
+	free(s);
+}
+
+static struct x2s_snapshot *snapshot_new(struct x2s_engine *e)
+{
+	struct x2s_snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->v = zalloc64(sizeof(*s->v) * e->nr);
+	s->vcpus = calloc(e->nr, sizeof(*s->vcpus));
+	if (!s->v || !s->vcpus)
+		goto nomem;
+	for (unsigned int i = 0; i < e->nr; i++) {
+		if (!to_vmx(e->vcpu[i])->nested.msr_bitmap)
+			continue;
+		s->v[i].bitmap = malloc(X2S_MSR_BITMAP_SIZE);
+		if (!s->v[i].bitmap)
+			goto nomem;
+	}
+	return s;
+nomem:
+	snapshot_free(s, e->nr);
+	return NULL;
+}
+
+static const u8 *map_now(struct x2s_engine *e)
+{
+	return (const u8 *)e->kvm->arch.apic_map;
+}
+
+static size_t map_len_now(struct x2s_engine *e)
+{
+	return x2s_apic_map_bytes(e->kvm->arch.apic_map);
+}
+
+/* The map as s has it (pointer and bytes). */
+static bool map_same(struct x2s_engine *e, const struct x2s_snapshot *s)
+{
+	return e->kvm->arch.apic_map == s->kvm.kvm.arch.apic_map &&
+	       map_len_now(e) == s->map_len &&
+	       (!s->map_len || x2s_mem_same(map_now(e), s->map, s->map_len));
+}
+
+static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
+{
+	size_t len;
+
+	kvm_recalculate_apic_map(e->kvm);
+	for (unsigned int i = 0; i < e->nr; i++) {
+		struct kvm_vcpu *vcpu = e->vcpu[i];
+		struct snap_vcpu *v = &s->v[i];
+		const u8 *bm = to_vmx(vcpu)->nested.msr_bitmap;
+
+		x2s_vcpu_image_save(vcpu, &v->img);
+		if (vcpu->arch.apic)
+			memcpy(v->page, vcpu->arch.apic->regs,
+			       X2S_APIC_PAGE_SIZE);
+		if (bm && v->bitmap)
+			memcpy(v->bitmap, bm, X2S_MSR_BITMAP_SIZE);
+	}
+	memcpy(&s->kvm, to_kvm_vmx(e->kvm), sizeof(s->kvm));
+	memcpy(s->vcpus, e->kvm->vcpus, e->nr * sizeof(*s->vcpus));
+	memcpy(&s->loaded, to_vmx(e->vcpu[0])->loaded_vmcs, sizeof(s->loaded));
+	len = map_len_now(e);
+	if (len > s->map_cap) {
+		u8 *m = realloc(s->map, len);
+
+		if (!m)
+			return -ENOMEM;
+		s->map = m;
+		s->map_cap = len;
+	}
+	if (len)
+		memcpy(s->map, map_now(e), len);
+	s->map_len = len;
+	return 0;
+}
+
+/*
+ * struct kvm_vmx, kvm->vcpus[] and the loaded VMCS: what the model keeps
+ * outside the vCPUs and writes itself (the map pointer and its dirty flag
+ * only when a map input changes).
+ */
+static bool vm_same(struct x2s_engine *e, const struct x2s_snapshot *s)
+{
+	return !memcmp(to_kvm_vmx(e->kvm), &s->kvm, sizeof(s->kvm)) &&
+	       !memcmp(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus)) &&
+	       !memcmp(s->v[0].img.vmx.loaded_vmcs, &s->loaded,
+		       sizeof(s->loaded));
+}
+
+static bool bitmap_same(const struct snap_vcpu *v)
+{
+	return !v->bitmap || x2s_mem_same(v->img.vmx.nested.msr_bitmap,
+					  v->bitmap, X2S_MSR_BITMAP_SIZE);
+}
+
+/*
+ * Every byte equals s (the sender s_pre: equals pre, when s_pre >= 0):
+ * every page whole, every vCPU's structures and bitmap, the VM's own.
+ */
+static bool whole_same(struct x2s_engine *e, const struct x2s_snapshot *s,
+		       int s_pre)
+{
+	bool same = vm_same(e, s) && map_same(e, s);
+
+	for (unsigned int i = 0; i < e->nr; i++) {
+		struct snap_vcpu *v = &s->v[i];
+		struct x2s_vcpu_image *img =
+			(int)i == s_pre ? &e->pre :
+					  (struct x2s_vcpu_image *)&v->img;
+
+		same &= x2s_vcpu_same(e->vcpu[i], img, v->page,
+				      X2S_APIC_PAGE_SIZE, X2S_IMG_ALL);
+		same &= bitmap_same(v);
+	}
 	return same;
 }
 
-/* ---- one VM, ready for many cases ---- */
-
-struct vcpu_base {
-	struct x2s_vcpu_raw raw;
-	/* The fast run's structures while the slow one runs. */
-	struct x2s_vcpu_raw fast_raw;
-	/* vmcs12's MSR bitmap as it was (L1 memory), or NULL. */
-	u8 *bitmap;
-	struct x2s_vcpu_state small; /* only the small region is used */
-	u8 page[X2S_APIC_PAGE_SIZE] __attribute__((aligned(64)));
-	/* The fast run's outcome while the slow one runs. */
-	struct x2s_vcpu_state fast;
-	u64 fast_lines;
-	u8 fast_page[X2S_APIC_PAGE_SIZE] __attribute__((aligned(64)));
-	struct x2s_vcpu_state cur;
-};
-
-struct engine {
-	struct x2s_vm *vm;
-	struct kvm *kvm;
-	unsigned int nr;
-	/* struct kvm_vmx and the APIC map's bytes as they were. */
-	struct kvm_vmx kvm_base;
-	void *map_base;
-	size_t map_len;
-	/* Lines of each page checked after the fastpath: 16, or all 64. */
-	unsigned int check_lines;
-	/* The last fastpath moved page lines past the registers. */
-	bool beyond;
-	struct vcpu_base *base;
-	struct x2s_vcpu_raw pre; /* the sender after the exit began */
-	/* A vCPU left with a declined case's exit loaded, or -1. */
-	int loaded;
-	unsigned long *targets; /* KVM_MAX_VCPUS bits */
-};
-
-/* The register lines of a page: APIC_SELF_IPI is the last register. */
-#define APIC_REG_LINES (APIC_SELF_IPI / 64 + 1)
-/* vmcs12's MSR bitmap: four 1 KiB bitmaps (SDM 25.6.9). */
-#define MSR_BITMAP_SIZE 4096
-
-static size_t map_bytes(const struct kvm_apic_map *map)
+/* Make the map the one the vCPUs describe, if it is not the base's. */
+static void map_rebuild(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
-	if (!map)
-		return 0;
-	return offsetof(struct kvm_apic_map, phys_map) +
-	       ((size_t)map->max_apic_id + 1) * sizeof(map->phys_map[0]);
-}
-
-static void engine_free(struct engine *e)
-{
-	if (!e)
+	if (map_same(e, s))
 		return;
-	x2s_vm_destroy(e->vm);
-	for (unsigned int i = 0; e->base && i < e->nr; i++)
-		free(e->base[i].bitmap);
-	free(e->map_base);
-	free(e->base);
-	free(e->targets);
-	free(e);
-}
-
-static struct engine *engine_new(const struct x2s_vm_desc *d)
-{
-	struct engine *e = calloc(1, sizeof(*e));
-
-	if (!e)
-		return NULL;
-	if (x2s_vm_desc_create(d, &e->vm)) {
-		free(e);
-		return NULL;
-	}
-	e->kvm = x2s_vm_kvm(e->vm);
-	e->nr = d->nr_vcpus;
-	e->loaded = -1;
-	e->base = aligned_alloc(64, sizeof(*e->base) * e->nr);
-	e->targets = calloc(KVM_MAX_VCPUS / BITS_PER_LONG, sizeof(long));
-	if (!e->base || !e->targets) {
-		engine_free(e);
-		return NULL;
-	}
-	memset(e->base, 0, sizeof(*e->base) * e->nr);
-	e->check_lines = APIC_REG_LINES;
-	kvm_recalculate_apic_map(e->kvm);
-	for (unsigned int i = 0; i < e->nr; i++) {
-		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
-		struct vcpu_base *b = &e->base[i];
-		const u8 *bm = to_vmx(vcpu)->nested.msr_bitmap;
-
-		x2s_vcpu_raw_take(vcpu, &b->raw, b->page);
-		x2s_vcpu_save_small(vcpu, &b->small);
-		if (bm) {
-			b->bitmap = malloc(MSR_BITMAP_SIZE);
-			if (!b->bitmap) {
-				engine_free(e);
-				return NULL;
-			}
-			memcpy(b->bitmap, bm, MSR_BITMAP_SIZE);
-		}
-	}
-	memcpy(&e->kvm_base, to_kvm_vmx(e->kvm), sizeof(e->kvm_base));
-	e->map_len = map_bytes(e->kvm->arch.apic_map);
-	if (e->map_len) {
-		e->map_base = malloc(e->map_len);
-		if (!e->map_base) {
-			engine_free(e);
-			return NULL;
-		}
-		memcpy(e->map_base, e->kvm->arch.apic_map, e->map_len);
-	}
-	return e;
-}
-
-/*
- * After the fastpath: every page line it moved without marking joins the
- * dirty set, so the comparisons and the undo below see it.
- */
-static void engine_mark_untracked(struct engine *e)
-{
-	for (unsigned int i = 0; i < e->nr; i++) {
-		struct kvm_lapic *apic = e->kvm->vcpus[i]->arch.apic;
-
-		u64 moved;
-
-		if (!apic)
-			continue;
-		moved = x2s_page_untracked(apic->regs, e->base[i].page,
-					   apic->dirty_lines, e->check_lines);
-		apic->dirty_lines |= moved;
-		if (moved >> APIC_REG_LINES)
-			e->beyond = true;
-	}
-}
-
-/*
- * The APIC map as the fastpath left it, when it did not rebuild it: it
- * must still be the base's (a rebuilt map shows in the LAPIC state).
- */
-static bool engine_map_moved(struct engine *e, const struct kvm_apic_map *was)
-{
-	const struct kvm_apic_map *map = e->kvm->arch.apic_map;
-
-	return map == was && e->map_len && map_bytes(map) == e->map_len &&
-	       memcmp(map, e->map_base, e->map_len);
-}
-
-/*
- * Did struct kvm_vmx move (but for the map, which delivery may rebuild)?
- * If so it is put back, keeping the map.
- */
-static bool engine_kvm_moved(struct engine *e)
-{
-	struct kvm_vmx *kv = to_kvm_vmx(e->kvm), now = *kv;
-
-	now.kvm.arch.apic_map = e->kvm_base.kvm.arch.apic_map;
-	now.kvm.arch.apic_map_dirty = e->kvm_base.kvm.arch.apic_map_dirty;
-	if (!memcmp(&now, &e->kvm_base, sizeof(now)))
-		return false;
-	now = e->kvm_base;
-	now.kvm.arch.apic_map = kv->kvm.arch.apic_map;
-	now.kvm.arch.apic_map_dirty = true;
-	*kv = now;
-	return true;
-}
-
-/*
- * After engine_restore(): is every byte of the model as it was -- every
- * page whole, every vCPU's structures, struct kvm_vmx, the APIC map, the
- * L1 MSR bitmaps?
- */
-static bool engine_intact(struct engine *e)
-{
-	struct kvm_vmx now = *to_kvm_vmx(e->kvm);
-
-	now.kvm.arch.apic_map = e->kvm_base.kvm.arch.apic_map;
-	if (memcmp(&now, &e->kvm_base, sizeof(now)))
-		return false;
-	if (map_bytes(e->kvm->arch.apic_map) != e->map_len ||
-	    (e->map_len &&
-	     memcmp(e->kvm->arch.apic_map, e->map_base, e->map_len)))
-		return false;
-	for (unsigned int i = 0; i < e->nr; i++) {
-		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
-		struct vcpu_base *b = &e->base[i];
-		const u8 *bm = to_vmx(vcpu)->nested.msr_bitmap;
-
-		if (!raw_same(vcpu, &b->raw))
-			return false;
-		if (vcpu->arch.apic &&
-		    memcmp(vcpu->arch.apic->regs, b->page, X2S_APIC_PAGE_SIZE))
-			return false;
-		if (b->bitmap && memcmp(bm, b->bitmap, MSR_BITMAP_SIZE))
-			return false;
-	}
-	return true;
-}
-
-/* Everything back to the base, whatever moved and however. */
-static void engine_reset_hard(struct engine *e)
-{
-	struct kvm_apic_map *map = e->kvm->arch.apic_map;
-
-	for (unsigned int i = 0; i < e->nr; i++) {
-		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
-		struct vcpu_base *b = &e->base[i];
-
-		x2s_vcpu_raw_load(vcpu, &b->raw);
-		if (vcpu->arch.apic) {
-			memcpy(vcpu->arch.apic->regs, b->page,
-			       X2S_APIC_PAGE_SIZE);
-			vcpu->arch.apic->dirty_lines = 0;
-		}
-		if (b->bitmap)
-			memcpy(to_vmx(vcpu)->nested.msr_bitmap, b->bitmap,
-			       MSR_BITMAP_SIZE);
-	}
-	*to_kvm_vmx(e->kvm) = e->kvm_base;
-	e->kvm->arch.apic_map = map;
 	kvm_apic_map_mark_dirty(e->kvm);
 	kvm_recalculate_apic_map(e->kvm);
-	e->loaded = -1;
 }
 
-/* Put vCPU i back to the base; true if an input of the APIC map moved. */
-static bool engine_restore_vcpu(struct engine *e, unsigned int i)
+/* Back to s, whatever moved and however. */
+static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
-	return x2s_vcpu_raw_undo(e->kvm->vcpus[i], &e->base[i].raw,
-				 e->base[i].page);
-}
+	struct loaded_vmcs *loaded = s->v[0].img.vmx.loaded_vmcs;
 
-static void engine_restore(struct engine *e)
-{
-	bool map_moved = e->kvm->arch.apic_map_dirty;
-
-	for (unsigned int i = 0; i < e->nr; i++)
-		map_moved |= engine_restore_vcpu(e, i);
-	e->loaded = -1;
-	/*
-	 * A case that moved an APIC in the map (an APIC_BASE, ID, LDR, DFR
-	 * or SVR write) left a map built from the moved state.  Judged by
-	 * its inputs, not by the map's address, which malloc may reuse.
-	 */
-	if (map_moved) {
-		kvm_apic_map_mark_dirty(e->kvm);
-		kvm_recalculate_apic_map(e->kvm);
-	}
-}
-
-/* Posted-interrupt vectors are IRR vectors still in flight: fold them in. */
-static void engine_normalise(struct engine *e)
-{
+	if (memcmp(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus)))
+		memcpy(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
+	/* Shared by every VM: written only when it moved. */
+	if (memcmp(loaded, &s->loaded, sizeof(s->loaded)))
+		memcpy(loaded, &s->loaded, sizeof(s->loaded));
 	for (unsigned int i = 0; i < e->nr; i++) {
-		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
-		struct pi_desc *pi = &to_vmx(vcpu)->pi_desc;
+		const struct snap_vcpu *v = &s->v[i];
+		struct kvm_lapic *apic = v->img.vmx.vcpu.arch.apic;
 
-		if (!vcpu->arch.apic)
-			continue;
-		for (int w = 0; w < 8; w++) {
-			if (!pi->pir[w])
-				continue;
-			kvm_lapic_set_reg(vcpu->arch.apic, APIC_IRR + w * 16,
-					  kvm_lapic_get_reg(vcpu->arch.apic,
-							    APIC_IRR + w * 16) |
-						  pi->pir[w]);
-			pi->pir[w] = 0;
-		}
-		pi->on = false;
+		x2s_vcpu_image_load(e->vcpu[i], &v->img);
+		if (apic)
+			x2s_lines_copy(apic->regs, v->page,
+				       x2s_lines_differ(apic->regs, v->page,
+							X2S_PAGE_LINES));
+		if (!bitmap_same(v))
+			memcpy(v->img.vmx.nested.msr_bitmap, v->bitmap,
+			       X2S_MSR_BITMAP_SIZE);
 	}
-}
-
-static void engine_load(struct engine *e, unsigned int s, u32 ecx, u64 data)
-{
-	x2s_vcpu_load_wrmsr(e->kvm->vcpus[s], ecx, data);
+	memcpy(to_kvm_vmx(e->kvm), &s->kvm, sizeof(s->kvm));
+	/* Every map input is back: the map rebuilt now is the base's. */
+	map_rebuild(e, s);
+	e->left = -1;
 }
 
 /*
- * What a fastpath that returned NONE changed.  Every vCPU is compared by
- * its page lines and, when a byte of its state moved, by its observable
- * state; the sender against pre (taken after the exit began), the others
- * against the base.  x2sim: another vCPU's VMCS and kvm_run are not
- * compared: only that vCPU's own exits touch them.
+ * Back to the base by what the model writes (X2S_CHECK_SWEEP, after a
+ * handled case): structures, register lines, struct kvm_vmx, the map.
+ * lines[i]: vCPU i's register lines off the base, found by the caller's
+ * last comparison of this very state.  The rest was not compared yet:
+ * left for x2s_engine_settle().
  */
-static u64 engine_changed(struct engine *e, unsigned int s,
-			  const struct x2s_vcpu_raw *pre)
+static void undo_model(struct x2s_engine *e, const u64 *lines)
 {
-	u64 sig = 0;
+	const struct x2s_snapshot *s = e->base;
 
 	for (unsigned int i = 0; i < e->nr; i++) {
-		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
-		struct vcpu_base *b = &e->base[i];
-		struct kvm_lapic *apic = vcpu->arch.apic;
-		const struct x2s_vcpu_raw *was = i == s ? pre : &b->raw;
-		u64 lines = apic ? apic->dirty_lines : 0;
-		const struct x2s_vcpu_state *then = &b->small;
-		u64 vsig = 0;
+		const struct snap_vcpu *v = &s->v[i];
+		struct kvm_lapic *apic = v->img.vmx.vcpu.arch.apic;
 
-		while (lines) {
-			unsigned int l = __builtin_ctzll(lines);
+		x2s_vcpu_image_load(e->vcpu[i], &v->img);
+		if (apic)
+			x2s_lines_copy(apic->regs, v->page, lines[i]);
+	}
+	memcpy(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
+	memcpy(to_kvm_vmx(e->kvm), &s->kvm, sizeof(s->kvm));
+	map_rebuild(e, s);
+	e->left = -1;
+}
 
-			vsig |= line_diff((u8 *)apic->regs + l * 64,
-					  b->page + l * 64, l, i == s);
-			lines &= lines - 1;
-		}
-		if (raw_same(vcpu, was)) {
-			sig |= vsig;
+/* After a run whose register lines off the base are lines[]. */
+static void undo(struct x2s_engine *e, const u64 *lines)
+{
+	if (e->check == X2S_CHECK_CASE)
+		snapshot_load(e, e->base);
+	else
+		undo_model(e, lines);
+}
+
+void x2s_engine_undo(struct x2s_engine *e)
+{
+	snapshot_load(e, e->base);
+}
+
+void x2s_engine_rebase(struct x2s_engine *e)
+{
+	/* Only a larger map can fail; the old base stays then. */
+	snapshot_take(e, e->base);
+	e->left = -1;
+	e->pre_sender = -1;
+}
+
+struct x2s_snapshot *x2s_engine_snapshot_new(struct x2s_engine *e)
+{
+	return snapshot_new(e);
+}
+
+void x2s_engine_snapshot_free(struct x2s_engine *e, struct x2s_snapshot *s)
+{
+	snapshot_free(s, e->nr);
+}
+
+int x2s_engine_save(struct x2s_engine *e, struct x2s_snapshot *s)
+{
+	return snapshot_take(e, s);
+}
+
+void x2s_engine_restore(struct x2s_engine *e, const struct x2s_snapshot *s)
+{
+	snapshot_load(e, s);
+}
+
+/* ---- links ---- */
+
+/*
+ * After a fastpath: every pointer between the model's structures back to
+ * the base's before anything follows one, and the loaded VMCS, which every
+ * VM shares, back too; a bit per vCPU whose links it moved (bit 63:
+ * struct kvm's or the loaded VMCS), so a signature can say so.
+ */
+static u64 fix_links(struct x2s_engine *e)
+{
+	const struct x2s_snapshot *s = e->base;
+	struct kvm_vmx *kv = to_kvm_vmx(e->kvm);
+	u64 moved = 0;
+
+	if (kv->kvm.vcpus != s->kvm.kvm.vcpus ||
+	    kv->kvm.arch.apic_map != s->kvm.kvm.arch.apic_map ||
+	    memcmp(s->kvm.kvm.vcpus, s->vcpus, e->nr * sizeof(*s->vcpus))) {
+		kv->kvm.vcpus = s->kvm.kvm.vcpus;
+		kv->kvm.arch.apic_map = s->kvm.kvm.arch.apic_map;
+		memcpy(kv->kvm.vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
+		moved |= 1ULL << 63;
+	}
+	/* Shared by every VM: written only when it moved. */
+	if (memcmp(s->v[0].img.vmx.loaded_vmcs, &s->loaded,
+		   sizeof(s->loaded))) {
+		memcpy(s->v[0].img.vmx.loaded_vmcs, &s->loaded,
+		       sizeof(s->loaded));
+		moved |= 1ULL << 63;
+	}
+	for (unsigned int i = 0; i < e->nr; i++) {
+		struct vcpu_vmx *vmx = to_vmx(e->vcpu[i]);
+		const struct x2s_vcpu_image *b = &s->v[i].img;
+		struct kvm_lapic *apic = b->vmx.vcpu.arch.apic;
+		struct x2s_vcpu_image *now = &e->scratch;
+
+		/* Only the link fields, read through known pointers. */
+		now->vmx.vcpu.kvm = vmx->vcpu.kvm;
+		now->vmx.vcpu.run = vmx->vcpu.run;
+		now->vmx.vcpu.arch.apic = vmx->vcpu.arch.apic;
+		now->vmx.loaded_vmcs = vmx->loaded_vmcs;
+		now->vmx.vmcs = vmx->vmcs;
+		now->vmx.nested.msr_bitmap = vmx->nested.msr_bitmap;
+		now->apic.vcpu = apic ? apic->vcpu : NULL;
+		now->apic.regs = apic ? apic->regs : NULL;
+		if (!x2s_vcpu_image_links(now, b))
 			continue;
+		moved |= 1ULL << (i < 63 ? i : 62);
+		vmx->vcpu.kvm = b->vmx.vcpu.kvm;
+		vmx->vcpu.run = b->vmx.vcpu.run;
+		vmx->vcpu.arch.apic = apic;
+		vmx->loaded_vmcs = b->vmx.loaded_vmcs;
+		vmx->vmcs = b->vmx.vmcs;
+		vmx->nested.msr_bitmap = b->vmx.nested.msr_bitmap;
+		if (apic) {
+			apic->vcpu = b->apic.vcpu;
+			apic->regs = b->apic.regs;
 		}
-		if (i == s) {
-			struct x2s_vcpu_raw now;
-
-			/* The observable state before: put pre back a moment. */
-			x2s_vcpu_raw_save(vcpu, &now);
-			x2s_vcpu_raw_load(vcpu, pre);
-			x2s_vcpu_save_small(vcpu, &b->fast);
-			x2s_vcpu_raw_load(vcpu, &now);
-			then = &b->fast;
-		}
-		if (memcmp(&to_vmx(vcpu)->pi_desc, &was->vmx.pi_desc,
-			   sizeof(struct pi_desc)))
-			vsig |= SIG(SIG_IRR, i == s);
-		x2s_vcpu_save_small(vcpu, &b->cur);
-		vsig |= small_diff(then, &b->cur, i == s);
-		/* A byte moved that no part of the outcome above shows. */
-		if (!vsig)
-			vsig = SIG(SIG_OTHER, i == s);
-		sig |= vsig;
 	}
-	return sig;
+	return moved;
 }
 
-static void engine_capture_fast(struct engine *e)
+/* ---- signatures of differences ---- */
+
+/* The outcome fields of the vCPU as the image describes it. */
+static void image_state(struct x2s_engine *e, unsigned int i,
+			const struct x2s_vcpu_image *img,
+			struct x2s_vcpu_state *st)
 {
-	for (unsigned int i = 0; i < e->nr; i++) {
-		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
-		struct vcpu_base *b = &e->base[i];
-		u64 lines = vcpu->arch.apic ? vcpu->arch.apic->dirty_lines : 0;
+	struct kvm_vcpu *vcpu = e->vcpu[i];
+	struct x2s_vcpu_image *now = &e->scratch;
 
-		x2s_vcpu_save_small(vcpu, &b->fast);
-		x2s_vcpu_raw_save(vcpu, &b->fast_raw);
-		b->fast_lines = lines;
-		if (lines)
-			x2s_page_copy_lines(b->fast_page, vcpu->arch.apic->regs,
-					    lines);
-	}
+	x2s_vcpu_image_save(vcpu, now);
+	x2s_vcpu_image_load(vcpu, img);
+	x2s_vcpu_save_small(vcpu, st);
+	x2s_vcpu_image_load(vcpu, now);
 }
 
-/* Compare the live (slow) outcome with the captured fast one. */
-static u64 engine_compare(struct engine *e, unsigned int s)
+/*
+ * What differs in vCPU i between a reference and now: ref the structures
+ * (NULL: the base's), the page as ref_page on the lines ref_lines, the
+ * base's elsewhere; the first nlines lines are looked at.
+ */
+static u64 vcpu_sig(struct x2s_engine *e, unsigned int i,
+		    struct x2s_vcpu_image *ref, const u8 *ref_page,
+		    u64 ref_lines, unsigned int nlines, bool sender)
+{
+	struct kvm_vcpu *vcpu = e->vcpu[i];
+	struct kvm_lapic *apic = engine_apic(e, i);
+	const u8 *base_page = e->base->v[i].page;
+	u32 parts = 0;
+
+	if (!ref)
+		ref = &e->base->v[i].img;
+	if (apic) {
+		const u8 *regs = apic->regs;
+		u64 now_lines = x2s_lines_differ(regs, base_page, nlines);
+
+		for (u64 l = now_lines | ref_lines; l; l &= l - 1) {
+			unsigned int n = (unsigned int)__builtin_ctzll(l);
+			const u8 *a =
+				(ref_lines >> n & 1) ? ref_page : base_page;
+			const u8 *b = (now_lines >> n & 1) ? regs : base_page;
+
+			parts |= x2s_page_parts(a + n * 64, b + n * 64, n * 64,
+						64);
+		}
+	}
+	if (!x2s_vcpu_image_same(vcpu, ref)) {
+		u32 sp;
+
+		x2s_vcpu_save_small(vcpu, e->st_now);
+		image_state(e, i, ref, e->st_ref);
+		sp = x2s_state_parts(e->st_ref, e->st_now);
+		/* Posted vectors are IRR vectors in flight. */
+		if (memcmp(&to_vmx(vcpu)->pi_desc, &ref->vmx.pi_desc,
+			   sizeof(ref->vmx.pi_desc)))
+			sp |= 1u << X2S_PART_IRR;
+		/* A byte moved that no outcome field names. */
+		parts |= sp ? sp : 1u << X2S_PART_OTHER;
+	}
+	return sender ? parts : (u64)parts << 32;
+}
+
+static u64 links_sig(u64 moved, unsigned int s)
 {
 	u64 sig = 0;
 
-	for (unsigned int i = 0; i < e->nr; i++) {
-		struct kvm_vcpu *vcpu = e->kvm->vcpus[i];
-		struct vcpu_base *b = &e->base[i];
-		u64 slow_lines =
-			vcpu->arch.apic ? vcpu->arch.apic->dirty_lines : 0;
-		u64 lines = slow_lines | b->fast_lines;
-
-		u64 vsig;
-
-		x2s_vcpu_save_small(vcpu, &b->cur);
-		vsig = small_diff(&b->fast, &b->cur, i == s);
-		while (lines) {
-			unsigned int l = __builtin_ctzll(lines);
-			const u8 *f = (b->fast_lines >> l & 1) ?
-					      b->fast_page + l * 64 :
-					      b->page + l * 64;
-			const u8 *w =
-				(slow_lines >> l & 1) ?
-					(u8 *)vcpu->arch.apic->regs + l * 64 :
-					b->page + l * 64;
-
-			vsig |= line_diff(f, w, l, i == s);
-			lines &= lines - 1;
-		}
-		/* A byte of the structures that the outcome above misses. */
-		if (!vsig && !raw_same(vcpu, &b->fast_raw))
-			vsig = SIG(SIG_OTHER, i == s);
-		sig |= vsig;
-	}
+	if (moved >> 63)
+		sig |= X2S_SIG(X2S_PART_OTHER, true);
+	for (unsigned int i = 0; i < 63; i++)
+		if (moved >> i & 1)
+			sig |= X2S_SIG(X2S_PART_OTHER, i == s);
 	return sig;
+}
+
+/*
+ * What a fastpath that returned NONE on sender s changed: every vCPU
+ * against the state before the call (the sender: pre), the VM's own
+ * state, and in X2S_CHECK_CASE the rest.  Links first: after it, every
+ * pointer is safe to follow.
+ */
+static u64 decline_sig(struct x2s_engine *e, unsigned int s)
+{
+	const struct x2s_snapshot *b = e->base;
+	u64 sig = links_sig(fix_links(e), s);
+
+	for (unsigned int i = 0; i < e->nr; i++) {
+		sig |= vcpu_sig(e, i, i == s ? &e->pre : NULL, NULL, 0,
+				check_lines(e), i == s);
+		if (e->check == X2S_CHECK_CASE && !bitmap_same(&b->v[i]))
+			sig |= X2S_SIG(X2S_PART_OTHER, i == s);
+	}
+	if (!vm_same(e, b) || (e->check == X2S_CHECK_CASE && !map_same(e, b)))
+		sig |= X2S_SIG(X2S_PART_OTHER, true);
+	return sig;
+}
+
+/* ---- captures ---- */
+
+struct x2s_capture *x2s_capture_new(struct x2s_engine *e)
+{
+	struct x2s_capture *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->v = zalloc64(sizeof(*c->v) * e->nr);
+	if (!c->v) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void x2s_capture_free(struct x2s_capture *c)
+{
+	if (!c)
+		return;
+	free(c->v);
+	free(c);
+}
+
+void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c)
+{
+	for (unsigned int i = 0; i < e->nr; i++) {
+		struct cap_vcpu *v = &c->v[i];
+		struct kvm_lapic *apic = engine_apic(e, i);
+
+		x2s_vcpu_image_save(e->vcpu[i], &v->img);
+		v->lines = 0;
+		e->lines[i] = 0;
+		if (!apic)
+			continue;
+		v->lines = x2s_lines_differ(apic->regs, e->base->v[i].page,
+					    check_lines(e));
+		e->lines[i] = v->lines;
+		x2s_lines_copy(v->page, apic->regs, v->lines);
+	}
+	memcpy(&c->kvm, to_kvm_vmx(e->kvm), sizeof(c->kvm));
+}
+
+/*
+ * Are the page lines of vCPU i what c has (c: base + c->lines)?  The
+ * lines now off the base go to e->lines[i].
+ */
+static bool lines_same(struct x2s_engine *e, unsigned int i,
+		       const struct cap_vcpu *v)
+{
+	struct kvm_lapic *apic = engine_apic(e, i);
+	const u8 *base_page = e->base->v[i].page;
+	u64 now;
+
+	e->lines[i] = 0;
+	if (!apic)
+		return !v->lines;
+	now = x2s_lines_differ(apic->regs, base_page, check_lines(e));
+	e->lines[i] = now;
+	if (now != v->lines)
+		return false;
+	for (u64 l = now; l; l &= l - 1) {
+		unsigned int n = (unsigned int)__builtin_ctzll(l);
+
+		if (!x2s_mem_same((const u8 *)apic->regs + n * 64,
+				  v->page + n * 64, 64))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Two outcomes that differ only where nothing can observe it are equal:
+ * a vCPU that will not enter the guest (halted, waiting for SIPI) gets
+ * RVI and SVI rewritten from IRR and ISR before it enters again, so what
+ * either run left in GUEST_INTR_STATUS is taken as the same (as in
+ * x2s_vcpu_save()).
+ */
+static void outcome_equivalences(struct kvm_vcpu *vcpu,
+				 struct x2s_vcpu_image *img)
+{
+	if (vcpu->arch.mp_state != KVM_MP_STATE_RUNNABLE &&
+	    img->vmx.vcpu.arch.mp_state != KVM_MP_STATE_RUNNABLE)
+		img->vmcs.fields[VMCS_SLOT_GUEST_INTR_STATUS] =
+			vmcs_read(vcpu, GUEST_INTR_STATUS);
+}
+
+u64 x2s_engine_compare(struct x2s_engine *e, const struct x2s_capture *c,
+		       unsigned int s)
+{
+	struct x2s_capture *cc = (struct x2s_capture *)c;
+	u64 sig = 0;
+
+	for (unsigned int i = 0; i < e->nr; i++) {
+		struct cap_vcpu *v = &cc->v[i];
+
+		outcome_equivalences(e->vcpu[i], &v->img);
+
+		bool same_lines = lines_same(e, i, v);
+
+		if (x2s_vcpu_image_same(e->vcpu[i], &v->img) && same_lines)
+			continue;
+		sig |= vcpu_sig(e, i, &v->img, v->page, v->lines,
+				check_lines(e), i == s);
+	}
+	if (memcmp(to_kvm_vmx(e->kvm), &c->kvm, sizeof(c->kvm)))
+		sig |= X2S_SIG(X2S_PART_OTHER, true);
+	return sig;
+}
+
+void x2s_engine_capture_diff(struct x2s_engine *e, const struct x2s_capture *a,
+			     const struct x2s_capture *b, FILE *out)
+{
+	for (unsigned int i = 0; i < e->nr; i++)
+		x2s_image_diff(&a->v[i].img, &b->v[i].img, i, out);
+}
+
+/* ---- running exits ---- */
+
+void x2s_input_wrmsr(struct x2s_input *in, u32 msr, u64 data)
+{
+	memset(in, 0, sizeof(*in));
+	in->exit.reason = EXIT_REASON_MSR_WRITE;
+	in->exit.insn_len = 2;
+	in->rcx = msr;
+	in->rax = (u32)data;
+	in->rdx = data >> 32;
+}
+
+void x2s_engine_load(struct x2s_engine *e, unsigned int s,
+		     const struct x2s_input *in)
+{
+	struct kvm_vcpu *vcpu = e->vcpu[s];
+
+	vcpu->arch.regs[VCPU_REGS_RCX] = in->rcx;
+	vcpu->arch.regs[VCPU_REGS_RAX] = in->rax;
+	vcpu->arch.regs[VCPU_REGS_RDX] = in->rdx;
+	x2s_vcpu_load_exit(vcpu, &in->exit);
+	vmcs_write(vcpu, VMX_INSTRUCTION_INFO, in->insn_info);
+	x2s_vmx_exit_begin(vcpu);
+}
+
+void x2s_engine_normalise(struct x2s_engine *e)
+{
+	for (unsigned int i = 0; i < e->nr; i++)
+		x2s_vcpu_fold_pir(e->vcpu[i]);
+	kvm_recalculate_apic_map(e->kvm);
+}
+
+/*
+ * A handled exit: is the APIC map still what the vCPUs describe?  Only
+ * model code rebuilds it, from the vCPUs; bytes that a rebuild from the
+ * vCPUs as they are now would not give were written some other way.
+ */
+static bool map_consistent(struct x2s_engine *e)
+{
+	const struct x2s_snapshot *s = e->base;
+	struct kvm_apic_map *map = e->kvm->arch.apic_map;
+	size_t len = map_len_now(e);
+	bool same;
+	u8 *copy;
+
+	if (map_same(e, s))
+		return true;
+	if (map != s->kvm.kvm.arch.apic_map || !len)
+		return false;
+	copy = malloc(len);
+	if (!copy)
+		return false;
+	memcpy(copy, map, len);
+	kvm_apic_map_mark_dirty(e->kvm);
+	kvm_recalculate_apic_map(e->kvm);
+	same = e->kvm->arch.apic_map == map && map_len_now(e) == len &&
+	       !memcmp(copy, map, len);
+	free(copy);
+	return same;
+}
+
+fastpath_t x2s_engine_fastpath(struct x2s_engine *e, unsigned int s,
+			       const struct x2s_fastpath *fn, u64 *sig)
+{
+	fastpath_t fp;
+
+	x2s_vcpu_image_save(e->vcpu[s], &e->pre);
+	fp = x2s_vmx_exit_fastpath(e->vcpu[s], fn);
+	*sig = 0;
+	if (fp == EXIT_FASTPATH_NONE) {
+		*sig = decline_sig(e, s);
+		return fp;
+	}
+	*sig = links_sig(fix_links(e), s);
+	if (!map_consistent(e)) {
+		if (e->check == X2S_CHECK_CASE)
+			*sig |= X2S_SIG(X2S_PART_OTHER, true);
+		else
+			/* Maybe an earlier case's: the rerun names it. */
+			e->suspect = true;
+	}
+	return fp;
 }
 
 /* ---- one case ---- */
 
-struct case_out {
-	enum x2s_verdict verdict;
-	int fastpath;
-	bool handled;
-	bool violation;
-	u64 sig;
-	int targets; /* handled cases only */
-	struct x2s_exit_result fast, slow;
-	char warn[160];
-};
-
-static void note_warn(struct case_out *o, const char *prefix)
+static void note_warn(struct x2s_case_out *o, const char *prefix)
 {
 	if (!o->warn[0] && x2s_warn_count())
 		snprintf(o->warn, sizeof(o->warn), "%s%s", prefix,
 			 x2s_warn_first());
 }
 
-/* r of x2s_vmx_exit_finish() as a public status (cf. x2s_vcpu_exit). */
-static int exit_status(struct kvm_vcpu *vcpu, int r)
+static int case_targets(struct x2s_engine *e, unsigned int s, u64 data)
 {
-	if (r <= 0)
-		return X2S_STATUS_USERSPACE;
-	return vcpu->arch.mp_state == KVM_MP_STATE_RUNNABLE ?
-		       X2S_STATUS_GUEST :
-		       X2S_STATUS_BLOCKED;
-}
-
-static int case_targets(struct engine *e, unsigned int s, u64 data)
-{
-	struct kvm_lapic *src = e->kvm->vcpus[s]->arch.apic;
+	struct kvm_lapic *src = engine_apic(e, s);
 	struct kvm_lapic_irq irq;
 	int n;
 
 	if (!src)
 		return 0;
-	memset(e->targets, 0, KVM_MAX_VCPUS / 8);
 	kvm_icr_to_lapic_irq(src, (u32)data & ~APIC_ICR_BUSY, (u32)(data >> 32),
 			     &irq);
 	n = x2s_apic_map_receivers(e->kvm, src, &irq, e->targets);
-	if (n < 0) {
-		memset(e->targets, 0, KVM_MAX_VCPUS / 8);
+	if (n < 0)
 		n = x2s_apic_loop_receivers(e->kvm, src, &irq, e->targets);
-	}
 	return n;
 }
 
@@ -692,13 +745,166 @@ static bool single_target_contract_holds(u64 data, int targets)
 	       (u32)(data >> 32) != X2APIC_BROADCAST;
 }
 
-static void engine_case(struct engine *e, unsigned int s, u32 ecx, u64 data,
-			const struct x2s_fastpath *fn,
-			enum x2s_contract contract, struct case_out *o)
+/* The public snapshot of every vCPU (x2s_vcpu_save). */
+static void save_states(struct x2s_engine *e, struct x2s_vcpu_state *st)
 {
-	struct kvm_vcpu *vcpu = e->kvm->vcpus[s];
-	const struct kvm_apic_map *map;
-	u64 map_sig = 0;
+	if (st)
+		x2s_vm_save(e->vm, st);
+}
+
+/*
+ * The per-case check of X2S_CHECK_SWEEP after a decline: every vCPU's
+ * structures and register lines, and the VM's own state.
+ */
+static bool sweep_clean(struct x2s_engine *e, unsigned int s)
+{
+	struct x2s_snapshot *b = e->base;
+	bool clean = vm_same(e, b);
+
+	for (unsigned int i = 0; i < e->nr; i++) {
+		if (i == s)
+			clean &=
+				x2s_vcpu_same(e->vcpu[i], &e->pre, b->v[i].page,
+					      X2S_REG_BYTES, X2S_IMG_ALL);
+		else
+			clean &= x2s_vcpu_same(e->vcpu[i], &b->v[i].img,
+					       b->v[i].page, X2S_REG_BYTES,
+					       X2S_IMG_OTHER);
+	}
+	return clean;
+}
+
+bool x2s_engine_others_untouched(struct x2s_engine *e, unsigned int s)
+{
+	struct x2s_snapshot *b = e->base;
+	bool same = true;
+
+	for (unsigned int i = 0; i < e->nr; i++)
+		if (i != s)
+			same &= x2s_vcpu_same(e->vcpu[i], &b->v[i].img, NULL, 0,
+					      X2S_IMG_DEFERRED);
+	return same;
+}
+
+/*
+ * The bytes X2S_CHECK_SWEEP leaves to the end of a unit (but the map), as
+ * the base's: sender s's are all compared after its case.
+ */
+static bool deferred_same(struct x2s_engine *e, unsigned int s)
+{
+	const struct x2s_snapshot *b = e->base;
+
+	if (!x2s_engine_others_untouched(e, s))
+		return false;
+	for (unsigned int i = 0; i < e->nr; i++) {
+		const struct snap_vcpu *v = &b->v[i];
+		struct kvm_lapic *apic = engine_apic(e, i);
+
+		if (!bitmap_same(v) ||
+		    (apic && !x2s_mem_same((u8 *)apic->regs + X2S_REG_BYTES,
+					   v->page + X2S_REG_BYTES,
+					   X2S_APIC_PAGE_SIZE - X2S_REG_BYTES)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * pre for the exit in that vCPU s has just begun: patched from the last
+ * one when only the GPRs differ (true), else copied.
+ */
+static bool pre_patch(struct x2s_engine *e, unsigned int s,
+		      const struct x2s_input *in)
+{
+	unsigned long *regs = e->pre.vmx.vcpu.arch.regs;
+
+	if (e->pre_sender != (int)s ||
+	    memcmp(&e->pre_in.exit, &in->exit, sizeof(in->exit)) ||
+	    e->pre_in.insn_info != in->insn_info) {
+		x2s_vcpu_image_save(e->vcpu[s], &e->pre);
+		e->pre_sender = (int)s;
+		e->pre_in = *in;
+		return false;
+	}
+	regs[VCPU_REGS_RCX] = in->rcx;
+	regs[VCPU_REGS_RAX] = in->rax;
+	regs[VCPU_REGS_RDX] = in->rdx;
+	return true;
+}
+
+/*
+ * The quick check failed on a patched pre: take pre exactly, as the exit
+ * leaves it from the base, without calling the fastpath again (links
+ * fixed already).
+ */
+static void pre_exact(struct x2s_engine *e, unsigned int s,
+		      const struct x2s_input *in)
+{
+	struct kvm_vcpu *vcpu = e->vcpu[s];
+
+	x2s_vcpu_image_save(vcpu, &e->post);
+	x2s_vcpu_image_load(vcpu, &e->base->v[s].img);
+	x2s_engine_load(e, s, in);
+	x2s_vcpu_image_save(vcpu, &e->pre);
+	x2s_vcpu_image_load(vcpu, &e->post);
+	e->pre_sender = -1;
+}
+
+static void decline(struct x2s_engine *e, unsigned int s,
+		    const struct x2s_input *in, struct x2s_case_out *o,
+		    struct x2s_vcpu_state *fs, struct x2s_vcpu_state *ss)
+{
+	struct kvm_vcpu *vcpu = e->vcpu[s];
+	int r;
+
+	note_warn(o, "");
+	if (o->sig)
+		o->verdict = X2S_VERDICT_DIRTY_NONE;
+	else if (o->warn[0])
+		o->verdict = X2S_VERDICT_WARN;
+	if (!fs && !ss) {
+		if (!o->sig && e->check == X2S_CHECK_SWEEP) {
+			/*
+			 * Only what the next exit of the same sender loads
+			 * anyway moved: the sweep goes on from there.
+			 */
+			e->left = (int)s;
+			return;
+		}
+		if (!o->sig) {
+			x2s_vcpu_image_load(vcpu, &e->base->v[s].img);
+			return;
+		}
+		/* The undo puts back what the unit's end would look at. */
+		if (e->check == X2S_CHECK_SWEEP &&
+		    (!deferred_same(e, s) || !map_same(e, e->base)))
+			e->suspect = true;
+		x2s_engine_undo(e);
+		return;
+	}
+	/* The whole exit, as KVM runs it: the slow path on top. */
+	r = x2s_vmx_exit_finish(vcpu, EXIT_FASTPATH_NONE);
+	x2s_exit_result_fill(vcpu, r, &o->fast);
+	x2s_engine_normalise(e);
+	save_states(e, fs);
+	x2s_engine_capture(e, e->fast);
+	x2s_engine_undo(e);
+	x2s_engine_load(e, s, in);
+	r = x2s_vmx_exit_finish(vcpu, EXIT_FASTPATH_NONE);
+	x2s_exit_result_fill(vcpu, r, &o->slow);
+	x2s_engine_normalise(e);
+	save_states(e, ss);
+	x2s_engine_capture(e, e->slow);
+	x2s_warn_reset();
+	x2s_engine_undo(e);
+}
+
+void x2s_engine_case(struct x2s_engine *e, unsigned int s,
+		     const struct x2s_input *in, const struct x2s_fastpath *fn,
+		     enum x2s_contract contract, struct x2s_case_out *o,
+		     struct x2s_vcpu_state *fs, struct x2s_vcpu_state *ss)
+{
+	struct kvm_vcpu *vcpu = e->vcpu[s];
 	fastpath_t fp;
 	int r;
 
@@ -706,67 +912,75 @@ static void engine_case(struct engine *e, unsigned int s, u32 ecx, u64 data,
 	o->handled = false;
 	o->violation = false;
 	o->sig = 0;
+	o->targets = 0;
 	o->warn[0] = '\0';
 	x2s_warn_reset();
 
-	if (e->loaded >= 0 && e->loaded != (int)s)
-		engine_restore_vcpu(e, (unsigned int)e->loaded);
-	e->loaded = -1;
-	engine_load(e, s, ecx, data);
-	x2s_vmx_exit_begin(vcpu);
-	x2s_vcpu_raw_save(vcpu, &e->pre);
-	map = e->kvm->arch.apic_map;
-	fp = x2s_vmx_exit_fastpath(vcpu, fn);
-	o->fastpath = fp;
-	engine_mark_untracked(e);
-	if (engine_map_moved(e, map) || engine_kvm_moved(e)) {
-		/* Scribbled on: counted, and rebuilt by the restore. */
-		map_sig = SIG(SIG_OTHER, true);
-		kvm_apic_map_mark_dirty(e->kvm);
-	}
+	if (e->left >= 0 && e->left != (int)s)
+		x2s_vcpu_image_load(e->vcpu[e->left], &e->base->v[e->left].img);
+	e->left = -1;
+	x2s_engine_load(e, s, in);
+	if (e->check == X2S_CHECK_SWEEP) {
+		bool patched = pre_patch(e, s, in);
 
+		fp = x2s_vmx_exit_fastpath(vcpu, fn);
+		if (fp == EXIT_FASTPATH_NONE && sweep_clean(e, s)) {
+			o->fastpath = fp;
+			decline(e, s, in, o, fs, ss);
+			return;
+		}
+		if (fp == EXIT_FASTPATH_NONE) {
+			u64 moved = fix_links(e);
+
+			if (patched)
+				pre_exact(e, s, in);
+			o->sig = links_sig(moved, s) | decline_sig(e, s);
+		} else {
+			o->sig = links_sig(fix_links(e), s);
+			/*
+			 * What the undos below put back unseen must be the
+			 * base's now; if not, the unit is run again.
+			 */
+			if (!map_consistent(e) ||
+			    !x2s_engine_others_untouched(e, s))
+				e->suspect = true;
+		}
+	} else {
+		fp = x2s_engine_fastpath(e, s, fn, &o->sig);
+	}
+	o->fastpath = fp;
 	if (fp == EXIT_FASTPATH_NONE) {
-		o->sig = engine_changed(e, s, &e->pre) | map_sig;
-		note_warn(o, "");
-		if (o->sig)
-			o->verdict = X2S_VERDICT_DIRTY_NONE;
-		else if (o->warn[0])
-			o->verdict = X2S_VERDICT_WARN;
-		/*
-		 * A clean decline left only what loading and beginning the
-		 * next exit of the same sender overwrite anyway (exit
-		 * fields, RCX/RAX/RDX, vcpu->mode): restored only when
-		 * another vCPU sends next.
-		 */
-		if (o->verdict != X2S_VERDICT_DECLINED)
-			engine_restore(e);
-		else
-			e->loaded = (int)s;
+		decline(e, s, in, o, fs, ss);
 		return;
 	}
 
 	o->handled = true;
 	r = x2s_vmx_exit_finish(vcpu, fp);
-	memset(&o->fast, 0, sizeof(o->fast));
-	o->fast.status = exit_status(vcpu, r);
+	x2s_exit_result_fill(vcpu, r, &o->fast);
 	o->fast.fastpath = fp;
 	note_warn(o, "");
 	x2s_warn_reset();
-	engine_normalise(e);
-	engine_capture_fast(e);
-	engine_restore(e);
+	x2s_engine_normalise(e);
+	save_states(e, fs);
+	x2s_engine_capture(e, e->fast);
+	undo(e, e->lines);
 
-	engine_load(e, s, ecx, data);
-	x2s_vmx_exit_begin(vcpu);
+	x2s_engine_load(e, s, in);
 	r = x2s_vmx_exit_finish(vcpu, EXIT_FASTPATH_NONE);
-	memset(&o->slow, 0, sizeof(o->slow));
-	o->slow.status = exit_status(vcpu, r);
+	x2s_exit_result_fill(vcpu, r, &o->slow);
+	/* Why X2S_CHECK_SWEEP may leave these to the end of a unit. */
+	if (e->check == X2S_CHECK_CASE)
+		WARN_ON_ONCE(!x2s_engine_others_untouched(e, s));
 	note_warn(o, "slow path: ");
-	engine_normalise(e);
-	o->sig = engine_compare(e, s) | map_sig;
+	x2s_engine_normalise(e);
+	save_states(e, ss);
+	if (fs || ss)
+		x2s_engine_capture(e, e->slow);
+	o->sig |= x2s_engine_compare(e, e->fast, s);
 	if (o->fast.status != o->slow.status)
-		o->sig |= SIG(SIG_USERSPACE, true);
-	engine_restore(e);
+		o->sig |= X2S_SIG(X2S_PART_USERSPACE, true);
+	x2s_warn_reset();
+	undo(e, e->lines);
 
 	if (o->sig)
 		o->verdict = X2S_VERDICT_MISMATCH;
@@ -775,764 +989,156 @@ static void engine_case(struct engine *e, unsigned int s, u32 ecx, u64 data,
 	else
 		o->verdict = X2S_VERDICT_EQUAL;
 
-	o->targets = case_targets(e, s, data);
+	o->targets = case_targets(e, s, ((u64)in->rdx << 32) | (u32)in->rax);
 	if (contract == X2S_CONTRACT_SINGLE_TARGET &&
-	    !single_target_contract_holds(data, o->targets))
+	    !single_target_contract_holds(((u64)in->rdx << 32) | (u32)in->rax,
+					  o->targets))
 		o->violation = true;
 }
 
-/* A case that changed what the per-case comparison does not look at. */
-static void engine_leaked(struct case_out *o)
+bool x2s_engine_settle(struct x2s_engine *e)
 {
-	if (!o->sig)
-		o->sig = SIG(SIG_OTHER, true);
-	if (o->verdict == X2S_VERDICT_DECLINED ||
-	    o->verdict == X2S_VERDICT_WARN)
-		o->verdict = X2S_VERDICT_DIRTY_NONE;
-	else if (o->verdict == X2S_VERDICT_EQUAL)
-		o->verdict = X2S_VERDICT_MISMATCH;
-	if (o->fastpath != EXIT_FASTPATH_NONE &&
-	    o->verdict == X2S_VERDICT_DIRTY_NONE)
-		o->verdict = X2S_VERDICT_MISMATCH;
+	bool ok = !e->suspect;
+
+	if (e->left >= 0)
+		x2s_vcpu_image_load(e->vcpu[e->left], &e->base->v[e->left].img);
+	e->left = -1;
+	e->suspect = false;
+	ok &= whole_same(e, e->base, -1);
+	if (!ok)
+		x2s_engine_undo(e);
+	return ok;
 }
 
-const char *x2s_verdict_name(enum x2s_verdict v)
+/* ---- engines ---- */
+
+void x2s_engine_free(struct x2s_engine *e)
 {
-	switch (v) {
-	case X2S_VERDICT_DECLINED:
-		return "declined";
-	case X2S_VERDICT_EQUAL:
-		return "equal";
-	case X2S_VERDICT_MISMATCH:
-		return "MISMATCH";
-	case X2S_VERDICT_DIRTY_NONE:
-		return "MISMATCH (returned NONE after changing state)";
-	case X2S_VERDICT_WARN:
-		return "WARN";
-	}
-	return "?";
+	if (!e)
+		return;
+	snapshot_free(e->base, e->nr);
+	x2s_capture_free(e->fast);
+	x2s_capture_free(e->slow);
+	free(e->st_ref);
+	free(e->st_now);
+	free(e->lines);
+	free(e->vcpu);
+	x2s_vm_destroy(e->vm);
+	free(e);
 }
 
-const char *x2s_fastpath_result_name(int fastpath)
+struct x2s_engine *x2s_engine_adopt(struct x2s_vm *vm, enum x2s_check check)
 {
-	switch (fastpath) {
-	case EXIT_FASTPATH_NONE:
-		return "NONE";
-	case EXIT_FASTPATH_REENTER_GUEST:
-		return "REENTER_GUEST";
-	case EXIT_FASTPATH_EXIT_HANDLED:
-		return "EXIT_HANDLED";
-	case EXIT_FASTPATH_EXIT_USERSPACE:
-		return "EXIT_USERSPACE";
-	case X2S_EXIT_FASTPATH_SKIP_EMUL_INS:
-		return "SKIP_EMUL_INS";
+	struct x2s_engine *e = zalloc64(sizeof(*e));
+
+	if (!e) {
+		x2s_vm_destroy(vm);
+		return NULL;
 	}
-	return "invalid";
+	e->left = -1;
+	e->pre_sender = -1;
+	e->check = check;
+	e->vm = vm;
+	e->kvm = x2s_vm_kvm(vm);
+	e->nr = x2s_vm_nr_vcpus(vm);
+	e->vcpu = calloc(e->nr, sizeof(*e->vcpu));
+	e->st_ref = malloc(sizeof(*e->st_ref));
+	e->st_now = malloc(sizeof(*e->st_now));
+	e->lines = calloc(e->nr, sizeof(*e->lines));
+	if (!e->vcpu || !e->st_ref || !e->st_now || !e->lines)
+		goto fail;
+	memcpy(e->vcpu, e->kvm->vcpus, e->nr * sizeof(*e->vcpu));
+	e->base = snapshot_new(e);
+	e->fast = x2s_capture_new(e);
+	e->slow = x2s_capture_new(e);
+	if (!e->base || !e->fast || !e->slow || snapshot_take(e, e->base))
+		goto fail;
+	return e;
+fail:
+	x2s_engine_free(e);
+	return NULL;
 }
+
+struct x2s_engine *x2s_engine_new(const struct x2s_vm_desc *d,
+				  enum x2s_check check)
+{
+	struct x2s_vm *vm;
+
+	if (x2s_vm_desc_create(d, &vm))
+		return NULL;
+	return x2s_engine_adopt(vm, check);
+}
+
+struct x2s_vm *x2s_engine_vm(struct x2s_engine *e)
+{
+	return e->vm;
+}
+
+struct kvm *x2s_engine_kvm(struct x2s_engine *e)
+{
+	return e->kvm;
+}
+
+void x2s_engine_set_check(struct x2s_engine *e, enum x2s_check check)
+{
+	e->check = check;
+	e->pre_sender = -1;
+}
+
+/* ---- x2s_verify_case: one case, on the sweep's path ---- */
 
 int x2s_verify_case(const struct x2s_case *c, const struct x2s_fastpath *fn,
 		    enum x2s_contract contract, struct x2s_case_result *res,
 		    struct x2s_vcpu_state *fast_states,
 		    struct x2s_vcpu_state *slow_states, FILE *diff)
 {
-	struct case_out o;
-	struct engine *e;
+	struct x2s_vcpu_state *fs = fast_states, *ss = slow_states;
+	bool own = !fs || !ss;
+	struct x2s_case_out o;
+	struct x2s_input in;
+	struct x2s_engine *e;
+	int err = 0;
 
 	if (!c || !res || x2s_vm_desc_check(&c->config, NULL, 0) ||
 	    c->sender >= c->config.nr_vcpus)
 		return -EINVAL;
-	e = engine_new(&c->config);
-	if (!e)
-		return -ENOMEM;
-	/* One case: the whole page, and the whole state after it. */
-	e->check_lines = PAGE_LINES;
-	engine_case(e, c->sender, c->ecx, c->data, fn, contract, &o);
-	engine_restore(e);
-	if (e->beyond || !engine_intact(e)) {
-		engine_leaked(&o);
-		engine_reset_hard(e);
+	e = x2s_engine_new(&c->config, X2S_CHECK_CASE);
+	if (own) {
+		fs = calloc(c->config.nr_vcpus, sizeof(*fs));
+		ss = calloc(c->config.nr_vcpus, sizeof(*ss));
 	}
+	if (!e || !fs || !ss) {
+		err = -ENOMEM;
+		goto out;
+	}
+	x2s_input_wrmsr(&in, c->ecx, c->data);
+	x2s_engine_case(e, c->sender, &in, fn, contract, &o, fs, ss);
 
 	memset(res, 0, sizeof(*res));
 	res->verdict = o.verdict;
 	res->fastpath = o.fastpath;
 	res->contract_violation = o.violation;
 	res->nr_vcpus = e->nr;
+	res->signature = o.sig;
+	res->fast = o.fast;
+	res->slow = o.slow;
 	snprintf(res->warn, sizeof(res->warn), "%s", o.warn);
+	if (diff && o.verdict != X2S_VERDICT_DECLINED &&
+	    o.verdict != X2S_VERDICT_EQUAL) {
+		char sig[256];
 
-	/* Again, through the public API, for the full outcomes. */
-	{
-		struct x2s_vcpu_state *fs = fast_states, *ss = slow_states;
-		bool own = !fs || !ss;
-		struct x2s_exit_result er;
-
-		if (own) {
-			fs = calloc(e->nr, sizeof(*fs));
-			ss = calloc(e->nr, sizeof(*ss));
-		}
-		if (fs && ss) {
-			x2s_vm_set_fastpath(e->vm, NULL);
-			to_kvm_vmx(e->kvm)->fastpath = fn;
-			x2s_vcpu_wrmsr_exit(e->vm, c->sender, c->ecx, c->data,
-					    &er);
-			res->fast = er;
-			x2s_vm_save(e->vm, fs);
-			engine_restore(e);
-			to_kvm_vmx(e->kvm)->fastpath = NULL;
-			x2s_vcpu_wrmsr_exit(e->vm, c->sender, c->ecx, c->data,
-					    &res->slow);
-			x2s_vm_save(e->vm, ss);
-			engine_restore(e);
-			if (diff && res->verdict != X2S_VERDICT_DECLINED)
-				x2s_state_diff(fs, ss, e->nr, diff);
-		}
-		if (own) {
-			free(fs);
-			free(ss);
-		}
+		x2s_signature_format(o.sig, sig, sizeof(sig));
+		fprintf(diff, "  differs: %s\n", sig);
+		x2s_state_diff(fs, ss, e->nr, diff);
+		/* And what no snapshot field shows. */
+		x2s_engine_capture_diff(e, e->fast, e->slow, diff);
 	}
-	x2s_warn_reset();
-	engine_free(e);
-	return 0;
-}
-
-/* ---- sweeps ---- */
-
-enum unit_kind { UNIT_ICR, UNIT_RESERVED, UNIT_REDUCED, UNIT_MSR };
-
-#define ICR_CHUNK_BITS 16
-#define ICR_CHUNKS (1u << (20 - ICR_CHUNK_BITS))
-#define MSR_CHUNK_BITS 20
-#define MSR_CHUNKS (1u << (32 - MSR_CHUNK_BITS))
-#define NR_RESERVED 12 /* ICR bits 31:20 */
-static const u8 reduced_vectors[] = { 0x00, 0x0f, 0x31, 0xff };
-#define REDUCED_SIZE (4096u * sizeof(reduced_vectors))
-
-struct unit {
-	u16 config;
-	u16 sender;
-	u8 kind;
-	u32 dest;
-	u32 chunk;
-};
-
-struct plan {
-	struct unit *units;
-	size_t nr;
-	u64 cases;
-};
-
-static u64 unit_size(const struct unit *u)
-{
-	switch (u->kind) {
-	case UNIT_ICR:
-		return 1u << ICR_CHUNK_BITS;
-	case UNIT_RESERVED:
-		return NR_RESERVED;
-	case UNIT_REDUCED:
-		return REDUCED_SIZE;
-	default:
-		return 1ULL << MSR_CHUNK_BITS;
-	}
-}
-
-/* The j-th case of a unit. */
-static void unit_case(const struct unit *u, u64 j, u32 *ecx, u64 *data)
-{
-	u64 dest = (u64)u->dest << 32;
-
-	switch (u->kind) {
-	case UNIT_ICR:
-		*ecx = APIC_BASE_MSR + (APIC_ICR >> 4);
-		*data = dest | (u->chunk << ICR_CHUNK_BITS) | j;
-		break;
-	case UNIT_RESERVED:
-		*ecx = APIC_BASE_MSR + (APIC_ICR >> 4);
-		*data = dest | (1u << (20 + j)) | 0x31;
-		break;
-	case UNIT_REDUCED:
-		*ecx = APIC_BASE_MSR + (APIC_ICR >> 4);
-		*data = dest | ((j / 4) << 8) | reduced_vectors[j % 4];
-		break;
-	default:
-		*ecx = (u32)((u64)u->chunk << MSR_CHUNK_BITS | j);
-		*data = dest | 0x31;
-		break;
-	}
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	u32 x = *(const u32 *)a, y = *(const u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * The destination classes of a configuration: every present x2APIC and
- * xAPIC ID, an absent ID, one above the maximum, the xAPIC and x2APIC
- * broadcasts, 0xffff, and logical masks (cluster 0 pairs and halves, a
- * member that does not exist, cluster 1).
- */
-static unsigned int config_dests(const struct x2s_vm_desc *d, u32 *out)
-{
-	unsigned int n = 0, k = 0;
-
-	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
-		out[n++] = i;
-		if (d->vcpu[i].xapic_id >= 0)
-			out[n++] = (u32)d->vcpu[i].xapic_id;
-	}
-	out[n++] = d->nr_vcpus; /* absent */
-	out[n++] = 0x100;	/* above the map's maximum (>= 255) */
-	out[n++] = 0xff;
-	out[n++] = 0xffff;
-	out[n++] = 0x3;
-	out[n++] = 0x6;
-	out[n++] = 0xc;
-	out[n++] = 0x8000;
-	out[n++] = 0x10001;
-	out[n++] = X2APIC_BROADCAST;
-	qsort(out, n, sizeof(*out), cmp_u32);
-	for (unsigned int i = 0; i < n; i++)
-		if (!k || out[k - 1] != out[i])
-			out[k++] = out[i];
-	return k;
-}
-
-#define MAX_DESTS (2 * X2S_DESC_MAX_VCPUS + 12)
-
-static bool opts_valid(const struct x2s_sweep_opts *o)
-{
-	if (!o || !o->configs || !o->nr_configs || !o->threads ||
-	    o->threads > 256 || !o->nr_shards || !o->shard ||
-	    o->shard > o->nr_shards || !(o->sweep & X2S_SWEEP_ALL) ||
-	    (o->sweep & ~(unsigned int)X2S_SWEEP_ALL) || o->nr_configs > 0xffff)
-		return false;
-	for (unsigned int c = 0; c < o->nr_configs; c++)
-		if (x2s_vm_desc_check(&o->configs[c], NULL, 0))
-			return false;
-	return true;
-}
-
-/* The MSR sweep's configuration: the first with two vCPUs, else the first. */
-static unsigned int msr_config(const struct x2s_sweep_opts *o)
-{
-	for (unsigned int c = 0; c < o->nr_configs; c++)
-		if (o->configs[c].nr_vcpus >= 2)
-			return c;
-	return 0;
-}
-
-static int plan_build(const struct x2s_sweep_opts *o, struct plan *p)
-{
-	size_t cap = 0, all = 0;
-	struct unit *units = NULL;
-
-	memset(p, 0, sizeof(*p));
-	for (int pass = 0; pass < 2; pass++) {
-		all = 0;
-		if (o->sweep & X2S_SWEEP_ICR) {
-			for (unsigned int c = 0; c < o->nr_configs; c++) {
-				const struct x2s_vm_desc *d = &o->configs[c];
-				u32 dests[MAX_DESTS];
-				unsigned int nd = config_dests(d, dests);
-
-				for (unsigned int s = 0; s < d->nr_vcpus; s++) {
-					for (unsigned int k = 0; k < nd; k++) {
-						struct unit u = {
-							.config = (u16)c,
-							.sender = (u16)s,
-							.dest = dests[k],
-						};
-						unsigned int chunks =
-							o->reduced ?
-								1 :
-								ICR_CHUNKS + 1;
-
-						for (unsigned int ch = 0;
-						     ch < chunks; ch++) {
-							u.kind =
-								o->reduced ?
-									UNIT_REDUCED :
-								ch < ICR_CHUNKS ?
-									UNIT_ICR :
-									UNIT_RESERVED;
-							u.chunk = ch;
-							if (units &&
-							    all % o->nr_shards ==
-								    o->shard -
-									    1)
-								units[p->nr++] =
-									u;
-							all++;
-						}
-					}
-				}
-			}
-		}
-		if (o->sweep & X2S_SWEEP_MSR) {
-			unsigned int c = msr_config(o);
-			struct unit u = {
-				.config = (u16)c,
-				.sender = 0,
-				.kind = UNIT_MSR,
-				.dest = o->configs[c].nr_vcpus > 1 ? 1 : 0,
-			};
-
-			for (unsigned int ch = 0; ch < MSR_CHUNKS; ch++) {
-				u.chunk = ch;
-				if (units && all % o->nr_shards == o->shard - 1)
-					units[p->nr++] = u;
-				all++;
-			}
-		}
-		if (pass == 0) {
-			cap = all / o->nr_shards + 1;
-			units = calloc(cap, sizeof(*units));
-			if (!units)
-				return -ENOMEM;
-		}
-	}
-	p->units = units;
-	for (size_t i = 0; i < p->nr; i++)
-		p->cases += unit_size(&p->units[i]);
-	return 0;
-}
-
-uint64_t x2s_sweep_count(const struct x2s_sweep_opts *o)
-{
-	struct plan p;
-	u64 n;
-
-	if (!opts_valid(o) || plan_build(o, &p))
-		return 0;
-	n = p.cases;
-	free(p.units);
-	return n;
-}
-
-int x2s_sweep_enumerate(const struct x2s_sweep_opts *o,
-			void (*fn)(void *opaque, unsigned int config,
-				   unsigned int sender, uint32_t ecx,
-				   uint64_t data),
-			void *opaque)
-{
-	struct plan p;
-	int r;
-
-	if (!opts_valid(o) || !fn)
-		return -EINVAL;
-	r = plan_build(o, &p);
-	if (r)
-		return r;
-	for (size_t i = 0; i < p.nr; i++) {
-		const struct unit *u = &p.units[i];
-		u64 n = unit_size(u);
-
-		for (u64 j = 0; j < n; j++) {
-			u32 ecx;
-			u64 data;
-
-			unit_case(u, j, &ecx, &data);
-			fn(opaque, u->config, u->sender, ecx, data);
-		}
-	}
-	free(p.units);
-	return 0;
-}
-
-/* ---- findings ---- */
-
-#define MAX_FINDINGS 256
-
-struct finding_table {
-	struct x2s_finding f[MAX_FINDINGS];
-	unsigned int nr;
-	u64 dropped;
-};
-
-static bool same_class(const struct x2s_finding *a, const struct x2s_finding *b)
-{
-	return a->verdict == b->verdict && a->violation == b->violation &&
-	       a->fastpath == b->fastpath && a->cause == b->cause &&
-	       a->delivery_mode == b->delivery_mode &&
-	       a->logical == b->logical && a->shorthand == b->shorthand &&
-	       a->targets == b->targets && !strcmp(a->warn, b->warn);
-}
-
-/* The smaller case: fewer vCPUs, fewer set bits, then a fixed order. */
-static bool case_smaller(const struct x2s_finding *a,
-			 const struct x2s_finding *b)
-{
-	int pa = __builtin_popcountll(a->example.data),
-	    pb = __builtin_popcountll(b->example.data);
-	int ea = __builtin_popcount(a->example.ecx),
-	    eb = __builtin_popcount(b->example.ecx);
-
-	if (a->example.config.nr_vcpus != b->example.config.nr_vcpus)
-		return a->example.config.nr_vcpus < b->example.config.nr_vcpus;
-	if (pa != pb)
-		return pa < pb;
-	if (ea != eb)
-		return ea < eb;
-	if (a->config_index != b->config_index)
-		return a->config_index < b->config_index;
-	if (a->example.sender != b->example.sender)
-		return a->example.sender < b->example.sender;
-	if (a->example.data != b->example.data)
-		return a->example.data < b->example.data;
-	return a->example.ecx < b->example.ecx;
-}
-
-static void table_add(struct finding_table *t, const struct x2s_finding *nf,
-		      u64 count)
-{
-	for (unsigned int i = 0; i < t->nr; i++) {
-		struct x2s_finding *f = &t->f[i];
-
-		if (!same_class(f, nf))
-			continue;
-		if (case_smaller(nf, f)) {
-			u64 c = f->count;
-
-			*f = *nf;
-			f->count = c;
-		}
-		f->count += count;
-		return;
-	}
-	if (t->nr == MAX_FINDINGS) {
-		t->dropped += count;
-		return;
-	}
-	t->f[t->nr] = *nf;
-	t->f[t->nr].count = count;
-	t->nr++;
-}
-
-static int finding_order(const void *pa, const void *pb)
-{
-	const struct x2s_finding *a = pa, *b = pb;
-
-	if (a->violation != b->violation)
-		return a->violation - b->violation;
-	if (a->verdict != b->verdict)
-		return (int)a->verdict - (int)b->verdict;
-	if (a->cause != b->cause)
-		return (int)a->cause - (int)b->cause;
-	if (a->fastpath != b->fastpath)
-		return a->fastpath - b->fastpath;
-	if (a->delivery_mode != b->delivery_mode)
-		return a->delivery_mode - b->delivery_mode;
-	if (a->logical != b->logical)
-		return a->logical - b->logical;
-	if (a->shorthand != b->shorthand)
-		return a->shorthand - b->shorthand;
-	if (a->targets != b->targets)
-		return a->targets - b->targets;
-	return strcmp(a->warn, b->warn);
-}
-
-/* ---- the sweep's workers ---- */
-
-struct sweep_shared {
-	const struct x2s_sweep_opts *o;
-	struct plan plan;
-	atomic_size_t next;
-	atomic_uint_fast64_t done;
-	atomic_int error;
-};
-
-struct sweep_thread {
-	struct sweep_shared *sh;
-	pthread_t tid;
-	struct x2s_sweep_report rep; /* counters and profile only */
-	struct finding_table *table;
-	struct engine **engines; /* one per configuration, made on demand */
-};
-
-/* The finding part of a case: mismatch counts and its class. */
-static void record_finding(struct sweep_thread *t, const struct unit *u,
-			   u32 ecx, u64 data, const struct case_out *co)
-{
-	const struct x2s_sweep_opts *o = t->sh->o;
-	struct x2s_sweep_report *r = &t->rep;
-	u32 low = (u32)data;
-	unsigned int dm = (low >> 8) & 7, lg = !!(low & APIC_DEST_LOGICAL),
-		     sh = (low >> 18) & 3;
-	struct x2s_finding f;
-
-	if (co->verdict == X2S_VERDICT_DECLINED ||
-	    (co->verdict == X2S_VERDICT_EQUAL && !co->violation))
-		return;
-
-	if (co->verdict == X2S_VERDICT_EQUAL) {
-		r->violations++;
-	} else {
-		r->mismatches++;
-		if (co->warn[0])
-			r->warns++;
-		if (co->verdict == X2S_VERDICT_DIRTY_NONE)
-			r->dirty_none++;
-	}
-	memset(&f, 0, sizeof(f));
-	f.verdict = co->verdict;
-	f.violation = co->verdict == X2S_VERDICT_EQUAL;
-	f.fastpath = co->fastpath;
-	f.signature = co->sig;
-	f.cause = x2s_signature_cause(co->sig);
-	if (f.violation) {
-		/* Violations are classed by what the contract looks at. */
-		f.delivery_mode = (u8)dm;
-		f.logical = lg;
-		f.shorthand = (u8)sh;
-		f.targets = (u8)(co->targets < X2S_PROFILE_TARGETS - 1 ?
-					 co->targets :
-					 X2S_PROFILE_TARGETS - 1);
-	}
-	snprintf(f.warn, sizeof(f.warn), "%s", co->warn);
-	f.config_index = u->config;
-	f.example.config = o->configs[u->config];
-	f.example.sender = u->sender;
-	f.example.ecx = ecx;
-	f.example.data = data;
-	table_add(t->table, &f, 1);
-}
-
-static void record(struct sweep_thread *t, const struct unit *u, u32 ecx,
-		   u64 data, const struct case_out *co)
-{
-	struct x2s_sweep_report *r = &t->rep;
-	u32 low = (u32)data;
-	unsigned int dm = (low >> 8) & 7, lg = !!(low & APIC_DEST_LOGICAL),
-		     sh = (low >> 18) & 3;
-
-	r->cases++;
-	r->total[dm][lg][sh]++;
-	if (co->handled) {
-		unsigned int tb = co->targets < X2S_PROFILE_TARGETS - 1 ?
-					  (unsigned int)co->targets :
-					  X2S_PROFILE_TARGETS - 1;
-
-		r->handled++;
-		r->profile[dm][lg][sh][tb]++;
-	} else {
-		r->declined++;
-	}
-	record_finding(t, u, ecx, data, co);
-}
-
-/*
- * The unit left something behind that the per-case comparison does not
- * see (page bytes past the registers, struct kvm, the map, an MSR bitmap):
- * run it again with the whole state checked after every case, and record
- * the first case that moved it.  Its other cases were recorded already.
- */
-static void find_leak(struct sweep_thread *t, const struct unit *u,
-		      struct engine *e)
-{
-	const struct x2s_sweep_opts *o = t->sh->o;
-	u64 n = unit_size(u);
-	struct case_out co;
-	u32 ecx = 0;
-	u64 data = 0;
-
-	engine_reset_hard(e);
-	e->check_lines = PAGE_LINES;
-	for (u64 j = 0; j < n; j++) {
-		e->beyond = false;
-		unit_case(u, j, &ecx, &data);
-		engine_case(e, u->sender, ecx, data, o->fn, o->contract, &co);
-		engine_restore(e);
-		if (e->beyond || !engine_intact(e))
-			break;
-	}
-	/* Counted on the first run already: only its class now. */
-	engine_leaked(&co);
-	record_finding(t, u, ecx, data, &co);
-	engine_reset_hard(e);
-	e->check_lines = APIC_REG_LINES;
-	e->beyond = false;
-}
-
-/* Take the next unit of the plan and run it; false when none is left. */
-static bool sweep_one_unit(struct sweep_thread *t)
-{
-	struct sweep_shared *sh = t->sh;
-	const struct x2s_sweep_opts *o = sh->o;
-	size_t i = atomic_fetch_add(&sh->next, 1);
-	const struct unit *u;
-	struct case_out co;
-	struct engine *e;
-	u64 n;
-
-	if (i >= sh->plan.nr || atomic_load(&sh->error))
-		return false;
-	u = &sh->plan.units[i];
-	e = t->engines[u->config];
-	if (!e) {
-		e = engine_new(&o->configs[u->config]);
-		if (!e) {
-			atomic_store(&sh->error, -ENOMEM);
-			return false;
-		}
-		t->engines[u->config] = e;
-	}
-	n = unit_size(u);
-	e->beyond = false;
-	for (u64 j = 0; j < n; j++) {
-		u32 ecx;
-		u64 data;
-
-		unit_case(u, j, &ecx, &data);
-		engine_case(e, u->sender, ecx, data, o->fn, o->contract, &co);
-		record(t, u, ecx, data, &co);
-	}
-	engine_restore(e);
-	if (e->beyond || !engine_intact(e))
-		find_leak(t, u, e);
-	atomic_fetch_add(&sh->done, n);
-	return true;
-}
-
-static void *sweep_worker(void *arg)
-{
-	while (sweep_one_unit(arg))
-		;
-	x2s_warn_reset();
-	return NULL;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void merge_report(struct x2s_sweep_report *r,
-			 const struct x2s_sweep_report *t)
-{
-	r->cases += t->cases;
-	r->handled += t->handled;
-	r->declined += t->declined;
-	r->mismatches += t->mismatches;
-	r->warns += t->warns;
-	r->dirty_none += t->dirty_none;
-	r->violations += t->violations;
-	for (int a = 0; a < 8; a++)
-		for (int b = 0; b < 2; b++)
-			for (int c = 0; c < 4; c++) {
-				r->total[a][b][c] += t->total[a][b][c];
-				for (int d = 0; d < X2S_PROFILE_TARGETS; d++)
-					r->profile[a][b][c][d] +=
-						t->profile[a][b][c][d];
-			}
-}
-
-int x2s_sweep_run(const struct x2s_sweep_opts *o, struct x2s_sweep_report *r)
-{
-	struct sweep_shared sh;
-	struct sweep_thread *threads;
-	struct finding_table *all;
-	double t0 = now_seconds();
-	int err = 0;
-	unsigned int started = 0;
-
-	if (!opts_valid(o) || !r)
-		return -EINVAL;
-	memset(r, 0, sizeof(*r));
-	memset(&sh, 0, sizeof(sh));
-	sh.o = o;
-	err = plan_build(o, &sh.plan);
-	if (err)
-		return err;
-	threads = calloc(o->threads, sizeof(*threads));
-	all = calloc(1, sizeof(*all));
-	if (!threads || !all) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (unsigned int i = 0; i < o->threads; i++) {
-		threads[i].sh = &sh;
-		threads[i].table = calloc(1, sizeof(struct finding_table));
-		threads[i].engines = calloc(o->nr_configs, sizeof(void *));
-		if (!threads[i].table || !threads[i].engines) {
-			err = -ENOMEM;
-			goto out;
-		}
-	}
-	for (unsigned int i = 1; i < o->threads; i++) {
-		if (pthread_create(&threads[i].tid, NULL, sweep_worker,
-				   &threads[i])) {
-			err = -EAGAIN;
-			break;
-		}
-		started = i;
-	}
-	if (!err) {
-		/* The calling thread works too, and reports progress. */
-		while (sweep_one_unit(&threads[0]))
-			if (o->progress)
-				o->progress(o->opaque, atomic_load(&sh.done),
-					    sh.plan.cases);
-		x2s_warn_reset();
-	} else {
-		atomic_store(&sh.error, err);
-	}
-	for (unsigned int i = 1; i <= started; i++)
-		pthread_join(threads[i].tid, NULL);
-	if (!err)
-		err = atomic_load(&sh.error);
-
-	for (unsigned int i = 0; i < o->threads; i++) {
-		merge_report(r, &threads[i].rep);
-		if (threads[i].table) {
-			for (unsigned int k = 0; k < threads[i].table->nr; k++)
-				table_add(all, &threads[i].table->f[k],
-					  threads[i].table->f[k].count);
-			all->dropped += threads[i].table->dropped;
-		}
-	}
-	if (!err && all->nr) {
-		r->findings = calloc(all->nr, sizeof(*r->findings));
-		if (!r->findings) {
-			err = -ENOMEM;
-		} else {
-			memcpy(r->findings, all->f,
-			       all->nr * sizeof(*r->findings));
-			r->nr_findings = all->nr;
-			qsort(r->findings, r->nr_findings, sizeof(*r->findings),
-			      finding_order);
-		}
-	}
-	r->findings_dropped = all->dropped;
-	r->seconds = now_seconds() - t0;
 out:
-	if (threads) {
-		for (unsigned int i = 0; i < o->threads; i++) {
-			if (threads[i].engines)
-				for (unsigned int c = 0; c < o->nr_configs; c++)
-					engine_free(threads[i].engines[c]);
-			free(threads[i].engines);
-			free(threads[i].table);
-		}
+	x2s_warn_reset();
+	if (own) {
+		free(fs);
+		free(ss);
 	}
-	free(threads);
-	free(all);
-	free(sh.plan.units);
-	if (err)
-		x2s_sweep_report_free(r);
+	x2s_engine_free(e);
 	return err;
-}
-
-void x2s_sweep_report_free(struct x2s_sweep_report *r)
-{
-	if (!r)
-		return;
-	free(r->findings);
-	r->findings = NULL;
-	r->nr_findings = 0;
 }

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * x2sim fuzz support: one VM kept alive across many runs and undone line
- * by line between them, for fuzz targets that want raw speed.
+ * x2sim fuzz support: one VM kept alive across many runs and undone
+ * between them, for fuzz targets that want raw speed.  It is the verify
+ * engine's outcome model (engine.h) with the whole state checked after
+ * every case: the same base, undo, captures and comparison as the sweep.
  *
- * Two uses share it.  x2s_fuzz_engine_cases() is the differential rule of
- * x2s_verify_case() on one WRMSR exit from the engine's start state
- * (fuzz_icr).  The step operations (rebase, undo, capture, same, reset)
- * let a caller run a sequence of exits, each through several fastpaths
- * and the slow path from the same state, without saving or restoring
- * whole vCPU states (fuzz_diff).
+ * Two uses share it.  x2s_fuzz_engine_cases() is x2s_verify_case() on
+ * one WRMSR exit from the engine's start state (fuzz_icr).  The step
+ * operations (rebase, undo, capture, same, reset) let a caller run a
+ * sequence of exits, each through several fastpaths and the slow path
+ * from the same state, without saving or restoring public vCPU states
+ * (fuzz_diff).
  */
 #ifndef X2SIM_SRC_VERIFY_FUZZ_SUPPORT_H
 #define X2SIM_SRC_VERIFY_FUZZ_SUPPORT_H
@@ -22,8 +24,8 @@ struct x2s_fuzz_engine;
 
 /*
  * A VM from d, its state taken as the start of every case, with nr_slots
- * (<= X2S_FUZZ_SLOTS) outcome slots for x2s_fuzz_engine_capture(); at
- * least 2 for x2s_fuzz_engine_cases().  NULL on error.
+ * (<= X2S_FUZZ_SLOTS, at least 1) outcome slots for
+ * x2s_fuzz_engine_capture().  NULL on error.
  */
 struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d,
 					    unsigned int nr_slots);
@@ -42,29 +44,29 @@ struct x2s_vm *x2s_fuzz_engine_vm(struct x2s_fuzz_engine *e);
 /*
  * One WRMSR exit of vCPU sender (ECX, EDX:EAX = data) through each of the
  * n fastpaths fns[] and, if any of them handled it, once through the slow
- * path; verdicts[k] is fns[k]'s by the rule of x2s_verify_case(), which a
+ * path; verdicts[k] is fns[k]'s, by x2s_verify_case()'s path, which a
  * caller should rerun on anything but DECLINED or EQUAL for the readable
- * diff (and as a cross-check).  Needs 2 slots; the VM is back at its base
- * state afterwards.
+ * diff.  The VM is back at its base state afterwards.
  */
 void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int sender,
 			   uint32_t ecx, uint64_t data,
-			   const struct x2s_fastpath *const *fns, unsigned int n,
-			   enum x2s_verdict *verdicts);
+			   const struct x2s_fastpath *const *fns,
+			   unsigned int n, enum x2s_verdict *verdicts);
 
 /*
  * Exit on vCPU sender (its GPRs are the caller's) with fn as the fastpath
- * hook, from the base state.  When fn declines it without changing
- * anything, the rest would be the slow path's run: false, and nothing
- * more is done (undo before the next run).  Otherwise the exit runs to
- * its end, res gets its result, and true.
+ * hook, from the base state.  When fn declines it without changing any
+ * byte it can reach, the rest would be the slow path's run: false, and
+ * nothing more is done (undo before the next run).  Otherwise the exit
+ * runs to its end, res gets its result, and true.
  */
 bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *e, unsigned int sender,
-			  const struct x2s_exit *exit, const struct x2s_fastpath *fn,
+			  const struct x2s_exit *exit,
+			  const struct x2s_fastpath *fn,
 			  struct x2s_exit_result *res);
 /* The VM's current state becomes the base x2s_fuzz_engine_undo() restores. */
 void x2s_fuzz_engine_rebase(struct x2s_fuzz_engine *e);
-/* Back to the base: the dirtied page lines and the model structs. */
+/* Back to the base, whatever moved and however. */
 void x2s_fuzz_engine_undo(struct x2s_fuzz_engine *e);
 /* Back to the state the engine was created in; that is the base again. */
 void x2s_fuzz_engine_reset(struct x2s_fuzz_engine *e);
@@ -76,9 +78,8 @@ void x2s_fuzz_engine_normalise(struct x2s_fuzz_engine *e);
 /* Keep every vCPU's current (normalised) state in slot (< nr_slots). */
 void x2s_fuzz_engine_capture(struct x2s_fuzz_engine *e, unsigned int slot);
 /*
- * True if every vCPU's current (normalised) state is what slot holds:
- * the comparison of two x2s_vm_save() results, on the lines either run
- * dirtied since the base only.
+ * True if every byte a fastpath can reach is what slot holds (both
+ * normalised): every vCPU's structures and page, struct kvm_vmx.
  */
 bool x2s_fuzz_engine_same(struct x2s_fuzz_engine *e, unsigned int slot);
 

@@ -8,9 +8,10 @@
  *             named configurations (the JSON files in configs/, built into the binary).
  * casefile.c: case files: one case (description, sender, ECX, EDX:EAX),
  *             written by `verify --save`, read by `replay` and the tests.
- * engine.c:   the differential engine: enumerate cases, run the fastpath
- *             and the slow path from the same state, compare outcomes,
- *             minimise and classify mismatches, acceptance profile.
+ * engine.c ... sweep.c: the differential engine (engine.h has the map):
+ *             one outcome model that runs a case both ways from the same
+ *             state and compares every byte a fastpath can reach; the
+ *             sweeps on it, their findings and acceptance profile.
  */
 #ifndef X2SIM_SRC_VERIFY_H
 #define X2SIM_SRC_VERIFY_H
@@ -154,14 +155,21 @@ struct x2s_case_result {
 	struct x2s_exit_result fast; /* the exit with the fastpath */
 	struct x2s_exit_result slow; /* the exit without it */
 	char warn[160];		     /* the first WARN, "" when none */
+	/* What differs, as in a finding (x2s_signature_format); 0: nothing. */
+	uint64_t signature;
 };
 
 /*
  * Run one case: build its VM, deliver the exit with fn as the fastpath
- * hook and again without it from the same state, and compare every vCPU's
- * outcome.  fast_states / slow_states (each nr_vcpus long, may be NULL)
- * receive the two outcomes; diff (may be NULL) gets the readable diff.
- * Returns 0 or -errno (-EINVAL for a bad case).
+ * and, unless it declines, again without it from the same state, and
+ * compare every byte a fastpath can reach -- the sweep's own path, with
+ * the whole state checked after the case.  fast_states / slow_states
+ * (each nr_vcpus long, may be NULL) receive the two outcomes (a declined
+ * exit is run to its end, the slow path on top of what the fastpath
+ * left); diff (may be NULL) gets the readable difference when the verdict
+ * is neither DECLINED nor EQUAL: the signature, the snapshot fields, and
+ * any other field of the vCPUs' structures.  Returns 0 or -errno
+ * (-EINVAL for a bad case).
  */
 int x2s_verify_case(const struct x2s_case *c, const struct x2s_fastpath *fn,
 		    enum x2s_contract contract, struct x2s_case_result *res,

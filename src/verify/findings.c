@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x2sim: finding classes (engine.h).  Cases that fail alike form one
+ * class -- verdict, what the fastpath returned, the cause of the
+ * difference, the WARN, and for contract violations the ICR's class --
+ * and each class keeps its count and its smallest case.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "verify/engine.h"
+
+static bool same_class(const struct x2s_finding *a, const struct x2s_finding *b)
+{
+	return a->verdict == b->verdict && a->violation == b->violation &&
+	       a->fastpath == b->fastpath && a->cause == b->cause &&
+	       a->delivery_mode == b->delivery_mode &&
+	       a->logical == b->logical && a->shorthand == b->shorthand &&
+	       a->targets == b->targets && !strcmp(a->warn, b->warn);
+}
+
+/* The smaller case: fewer vCPUs, fewer set bits, then a fixed order. */
+static bool case_smaller(const struct x2s_finding *a,
+			 const struct x2s_finding *b)
+{
+	int pa = __builtin_popcountll(a->example.data),
+	    pb = __builtin_popcountll(b->example.data);
+	int ea = __builtin_popcount(a->example.ecx),
+	    eb = __builtin_popcount(b->example.ecx);
+
+	if (a->example.config.nr_vcpus != b->example.config.nr_vcpus)
+		return a->example.config.nr_vcpus < b->example.config.nr_vcpus;
+	if (pa != pb)
+		return pa < pb;
+	if (ea != eb)
+		return ea < eb;
+	if (a->config_index != b->config_index)
+		return a->config_index < b->config_index;
+	if (a->example.sender != b->example.sender)
+		return a->example.sender < b->example.sender;
+	if (a->example.data != b->example.data)
+		return a->example.data < b->example.data;
+	return a->example.ecx < b->example.ecx;
+}
+
+void x2s_findings_add(struct x2s_finding_table *t, const struct x2s_finding *nf,
+		      u64 count)
+{
+	for (unsigned int i = 0; i < t->nr; i++) {
+		struct x2s_finding *f = &t->f[i];
+
+		if (!same_class(f, nf))
+			continue;
+		if (case_smaller(nf, f)) {
+			u64 c = f->count;
+
+			*f = *nf;
+			f->count = c;
+		}
+		f->count += count;
+		return;
+	}
+	if (t->nr == X2S_MAX_FINDINGS) {
+		t->dropped += count;
+		return;
+	}
+	t->f[t->nr] = *nf;
+	t->f[t->nr].count = count;
+	t->nr++;
+}
+
+static int finding_order(const void *pa, const void *pb)
+{
+	const struct x2s_finding *a = pa, *b = pb;
+
+	if (a->violation != b->violation)
+		return a->violation - b->violation;
+	if (a->verdict != b->verdict)
+		return (int)a->verdict - (int)b->verdict;
+	if (a->cause != b->cause)
+		return (int)a->cause - (int)b->cause;
+	if (a->fastpath != b->fastpath)
+		return a->fastpath - b->fastpath;
+	if (a->delivery_mode != b->delivery_mode)
+		return a->delivery_mode - b->delivery_mode;
+	if (a->logical != b->logical)
+		return a->logical - b->logical;
+	if (a->shorthand != b->shorthand)
+		return a->shorthand - b->shorthand;
+	if (a->targets != b->targets)
+		return a->targets - b->targets;
+	return strcmp(a->warn, b->warn);
+}
+
+void x2s_findings_sort(struct x2s_finding *f, unsigned int n)
+{
+	qsort(f, n, sizeof(*f), finding_order);
+}

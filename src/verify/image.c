@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x2sim: byte images of the state a fastpath can reach (engine.h).
+ *
+ * The engine compares kilobytes after every case, and nearly always finds
+ * them equal, so equality is decided without early exits: the XOR of the
+ * two sides is ORed together 64 bytes at a time and tested once.  The
+ * functions are built for three instruction sets (x86-64-v4's 512-bit
+ * registers, v3's 256-bit ones, the baseline's 128-bit ones) and the
+ * loader picks the best the CPU has; the source is the same.
+ */
+#include <string.h>
+
+#include "verify/engine.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define X2S_VECTOR_CLONES \
+	__attribute__((   \
+		target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define X2S_VECTOR_CLONES
+#endif
+
+typedef u64 x2s_v64 __attribute__((vector_size(64)));
+
+/*
+ * The helpers below pass 64-byte vectors by value; they are always
+ * inlined, so no call ever uses the ABI gcc warns about.
+ */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+static inline __attribute__((always_inline)) x2s_v64 load64(const u8 *p)
+{
+	x2s_v64 v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+typedef u64 x2s_v32 __attribute__((vector_size(32)));
+typedef u64 x2s_v16 __attribute__((vector_size(16)));
+
+/* Halving ORs, not eight lane extractions. */
+static inline __attribute__((always_inline)) bool v64_zero(x2s_v64 v)
+{
+	x2s_v32 h = __builtin_shufflevector(v, v, 0, 1, 2, 3) |
+		    __builtin_shufflevector(v, v, 4, 5, 6, 7);
+	x2s_v16 q = __builtin_shufflevector(h, h, 0, 1) |
+		    __builtin_shufflevector(h, h, 2, 3);
+
+	return !(q[0] | q[1]);
+}
+
+/*
+ * n >= 64: every full 64-byte block, then the last 64 bytes (which may
+ * overlap the block before them).
+ */
+static inline __attribute__((always_inline)) x2s_v64
+xor_or(const u8 *a, const u8 *b, size_t n)
+{
+	x2s_v64 acc = { 0 };
+	size_t i;
+
+	for (i = 0; i + 64 < n; i += 64)
+		acc |= load64(a + i) ^ load64(b + i);
+	return acc | (load64(a + n - 64) ^ load64(b + n - 64));
+}
+
+static inline __attribute__((always_inline)) bool same(const void *a,
+						       const void *b, size_t n)
+{
+	if (n < 64)
+		return !memcmp(a, b, n);
+	return v64_zero(xor_or(a, b, n));
+}
+
+X2S_VECTOR_CLONES bool x2s_mem_same(const void *a, const void *b, size_t n)
+{
+	return same(a, b, n);
+}
+
+X2S_VECTOR_CLONES u64 x2s_lines_differ(const void *a, const void *b,
+				       unsigned int nlines)
+{
+	const u8 *pa = a, *pb = b;
+	u64 out = 0;
+
+	/* Mostly nothing differs: one pass first, lines only if needed. */
+	if (!nlines || v64_zero(xor_or(pa, pb, nlines * 64)))
+		return 0;
+	for (unsigned int l = 0; l < nlines; l++)
+		if (!v64_zero(load64(pa + l * 64) ^ load64(pb + l * 64)))
+			out |= 1ULL << l;
+	return out;
+}
+
+void x2s_lines_copy(void *dst, const void *src, u64 lines)
+{
+	for (; lines; lines &= lines - 1) {
+		unsigned int n = (unsigned int)__builtin_ctzll(lines);
+
+		memcpy((u8 *)dst + n * 64, (const u8 *)src + n * 64, 64);
+	}
+}
+
+/* n >= 64 bytes, 64 at a time; the last 64 may overlap the block before. */
+static inline __attribute__((always_inline)) void
+copy(void *dst, const void *src, size_t n)
+{
+	u8 *d = dst;
+	const u8 *p = src;
+	x2s_v64 last = load64(p + n - 64);
+
+	for (size_t i = 0; i + 64 < n; i += 64) {
+		x2s_v64 v = load64(p + i);
+
+		__builtin_memcpy(d + i, &v, sizeof(v));
+	}
+	__builtin_memcpy(d + n - 64, &last, sizeof(last));
+}
+
+X2S_VECTOR_CLONES void x2s_vcpu_image_save(struct kvm_vcpu *vcpu,
+					   struct x2s_vcpu_image *img)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	copy(&img->vmx, vmx, sizeof(img->vmx));
+	if (vcpu->arch.apic)
+		copy(&img->apic, vcpu->arch.apic, sizeof(img->apic));
+	copy(&img->run, vcpu->run, sizeof(img->run));
+	copy(&img->vmcs, vmx->vmcs, sizeof(img->vmcs));
+}
+
+X2S_VECTOR_CLONES void x2s_vcpu_image_load(struct kvm_vcpu *vcpu,
+					   const struct x2s_vcpu_image *img)
+{
+	/*
+	 * Into the structures the image names, not those the vCPU names
+	 * now: a fastpath may have moved a link.
+	 */
+	copy(to_vmx(vcpu), &img->vmx, sizeof(img->vmx));
+	if (img->vmx.vcpu.arch.apic)
+		copy(img->vmx.vcpu.arch.apic, &img->apic, sizeof(img->apic));
+	copy(img->vmx.vcpu.run, &img->run, sizeof(img->run));
+	copy(img->vmx.vmcs, &img->vmcs, sizeof(img->vmcs));
+}
+
+bool x2s_vcpu_image_links(struct x2s_vcpu_image *dst,
+			  const struct x2s_vcpu_image *src)
+{
+	struct vcpu_vmx *d = &dst->vmx;
+	const struct vcpu_vmx *s = &src->vmx;
+	bool moved = d->vcpu.kvm != s->vcpu.kvm || d->vcpu.run != s->vcpu.run ||
+		     d->vcpu.arch.apic != s->vcpu.arch.apic ||
+		     d->loaded_vmcs != s->loaded_vmcs || d->vmcs != s->vmcs ||
+		     d->nested.msr_bitmap != s->nested.msr_bitmap ||
+		     (s->vcpu.arch.apic && (dst->apic.vcpu != src->apic.vcpu ||
+					    dst->apic.regs != src->apic.regs));
+
+	d->vcpu.kvm = s->vcpu.kvm;
+	d->vcpu.run = s->vcpu.run;
+	d->vcpu.arch.apic = s->vcpu.arch.apic;
+	d->loaded_vmcs = s->loaded_vmcs;
+	d->vmcs = s->vmcs;
+	d->nested.msr_bitmap = s->nested.msr_bitmap;
+	dst->apic.vcpu = src->apic.vcpu;
+	dst->apic.regs = src->apic.regs;
+	return moved;
+}
+
+void x2s_vcpu_image_adopt_bookkeeping(struct kvm_vcpu *vcpu,
+				      struct x2s_vcpu_image *img)
+{
+	struct kvm_lapic *apic = img->vmx.vcpu.arch.apic;
+
+	/* A statistic of kvm_vcpu_kick(), for the guest runner. */
+	img->vmx.vcpu.arch.kicks = vcpu->arch.kicks;
+	/*
+	 * The setters' mask of written lines: nothing reads it any more
+	 * (x2sim: kvm.h may drop it, and this line with it).
+	 */
+	if (apic)
+		img->apic.dirty_lines = apic->dirty_lines;
+}
+
+/* The vCPU's structures (parts of them), found through img's links. */
+static inline __attribute__((always_inline)) x2s_v64
+image_xor_or(struct kvm_vcpu *vcpu, const struct x2s_vcpu_image *img,
+	     unsigned int parts)
+{
+	const struct kvm_lapic *apic = img->vmx.vcpu.arch.apic;
+	x2s_v64 acc = { 0 };
+
+	if (parts & X2S_IMG_VMX)
+		acc |= xor_or((const u8 *)to_vmx(vcpu), (const u8 *)&img->vmx,
+			      sizeof(img->vmx));
+	if (parts & X2S_IMG_RUN)
+		acc |= xor_or((const u8 *)img->vmx.vcpu.run,
+			      (const u8 *)&img->run, sizeof(img->run));
+	if (parts & X2S_IMG_VMCS)
+		acc |= xor_or((const u8 *)img->vmx.vmcs, (const u8 *)&img->vmcs,
+			      sizeof(img->vmcs));
+	if (apic && (parts & X2S_IMG_APIC))
+		acc |= xor_or((const u8 *)apic, (const u8 *)&img->apic,
+			      sizeof(img->apic));
+	return acc;
+}
+
+X2S_VECTOR_CLONES bool x2s_vcpu_image_same(struct kvm_vcpu *vcpu,
+					   struct x2s_vcpu_image *img)
+{
+	x2s_vcpu_image_adopt_bookkeeping(vcpu, img);
+	return v64_zero(image_xor_or(vcpu, img, X2S_IMG_ALL));
+}
+
+X2S_VECTOR_CLONES bool x2s_vcpu_same(struct kvm_vcpu *vcpu,
+				     struct x2s_vcpu_image *img, const u8 *page,
+				     unsigned int nbytes, unsigned int parts)
+{
+	x2s_v64 acc;
+
+	x2s_vcpu_image_adopt_bookkeeping(vcpu, img);
+	acc = image_xor_or(vcpu, img, parts);
+	if (img->vmx.vcpu.arch.apic && nbytes)
+		acc |= xor_or(img->apic.regs, page, nbytes);
+	return v64_zero(acc);
+}
+
+size_t x2s_apic_map_bytes(const struct kvm_apic_map *map)
+{
+	if (!map)
+		return 0;
+	return offsetof(struct kvm_apic_map, phys_map) +
+	       ((size_t)map->max_apic_id + 1) * sizeof(map->phys_map[0]);
+}
+
+_Static_assert(sizeof(struct kvm_lapic) >= 64 && sizeof(struct kvm_run) >= 64 &&
+		       sizeof(struct vcpu_vmx) >= 64 &&
+		       sizeof(struct vmcs) >= 64,
+	       "the structures compare 64 bytes at a time");

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x2sim: the sweep (engine.h).  Worker threads take units of the plan in
+ * order, each with its own engine per configuration, and tally them.  A
+ * unit is tallied on its own first: if its end finds a byte moved that
+ * the per-case checks leave to it (x2s_engine_settle()), the tally is
+ * dropped and the unit runs again with the whole state checked after
+ * every case, so every finding names its case.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "verify/engine.h"
+
+struct tally {
+	struct x2s_sweep_report rep; /* counters and profile only */
+	struct x2s_finding_table *table;
+};
+
+struct sweep_shared {
+	const struct x2s_sweep_opts *o;
+	struct x2s_plan plan;
+	atomic_size_t next;
+	atomic_uint_fast64_t done;
+	atomic_int error;
+};
+
+struct sweep_thread {
+	struct sweep_shared *sh;
+	pthread_t tid;
+	struct tally total, unit;
+	struct x2s_engine **engines; /* one per configuration, made on demand */
+};
+
+static void tally_reset(struct tally *t)
+{
+	memset(&t->rep, 0, sizeof(t->rep));
+	t->table->nr = 0;
+	t->table->dropped = 0;
+}
+
+static void merge_counts(struct x2s_sweep_report *r,
+			 const struct x2s_sweep_report *t)
+{
+	r->cases += t->cases;
+	r->handled += t->handled;
+	r->declined += t->declined;
+	r->mismatches += t->mismatches;
+	r->warns += t->warns;
+	r->dirty_none += t->dirty_none;
+	r->violations += t->violations;
+	for (int a = 0; a < 8; a++)
+		for (int b = 0; b < 2; b++)
+			for (int c = 0; c < 4; c++) {
+				r->total[a][b][c] += t->total[a][b][c];
+				for (int d = 0; d < X2S_PROFILE_TARGETS; d++)
+					r->profile[a][b][c][d] +=
+						t->profile[a][b][c][d];
+			}
+}
+
+static void merge_table(struct x2s_finding_table *to,
+			const struct x2s_finding_table *from)
+{
+	for (unsigned int k = 0; k < from->nr; k++)
+		x2s_findings_add(to, &from->f[k], from->f[k].count);
+	to->dropped += from->dropped;
+}
+
+static unsigned int target_bucket(int targets)
+{
+	return targets < X2S_PROFILE_TARGETS - 1 ? (unsigned int)targets :
+						   X2S_PROFILE_TARGETS - 1;
+}
+
+/* The finding part of a case: mismatch counts and its class. */
+static void record_finding(struct tally *t, const struct x2s_sweep_opts *o,
+			   const struct x2s_unit *u, const struct x2s_input *in,
+			   const struct x2s_case_out *co)
+{
+	struct x2s_sweep_report *r = &t->rep;
+	u32 low = (u32)in->rax;
+	struct x2s_finding f;
+
+	if (co->verdict == X2S_VERDICT_DECLINED ||
+	    (co->verdict == X2S_VERDICT_EQUAL && !co->violation))
+		return;
+
+	if (co->verdict == X2S_VERDICT_EQUAL) {
+		r->violations++;
+	} else {
+		r->mismatches++;
+		if (co->warn[0])
+			r->warns++;
+		if (co->verdict == X2S_VERDICT_DIRTY_NONE)
+			r->dirty_none++;
+	}
+	memset(&f, 0, sizeof(f));
+	f.verdict = co->verdict;
+	f.violation = co->verdict == X2S_VERDICT_EQUAL;
+	f.fastpath = co->fastpath;
+	f.signature = co->sig;
+	f.cause = x2s_signature_cause(co->sig);
+	if (f.violation) {
+		/* Violations are classed by what the contract looks at. */
+		f.delivery_mode = (u8)((low >> 8) & 7);
+		f.logical = !!(low & APIC_DEST_LOGICAL);
+		f.shorthand = (u8)((low >> 18) & 3);
+		f.targets = (u8)target_bucket(co->targets);
+	}
+	snprintf(f.warn, sizeof(f.warn), "%s", co->warn);
+	f.config_index = u->config;
+	f.example.config = o->configs[u->config];
+	f.example.sender = u->sender;
+	f.example.ecx = (u32)in->rcx;
+	f.example.data = (in->rdx << 32) | low;
+	x2s_findings_add(t->table, &f, 1);
+}
+
+static void record(struct tally *t, const struct x2s_sweep_opts *o,
+		   const struct x2s_unit *u, const struct x2s_input *in,
+		   const struct x2s_case_out *co)
+{
+	struct x2s_sweep_report *r = &t->rep;
+	u32 low = (u32)in->rax;
+	unsigned int dm = (low >> 8) & 7, lg = !!(low & APIC_DEST_LOGICAL),
+		     sh = (low >> 18) & 3;
+
+	r->cases++;
+	r->total[dm][lg][sh]++;
+	if (co->handled) {
+		r->handled++;
+		r->profile[dm][lg][sh][target_bucket(co->targets)]++;
+	} else {
+		r->declined++;
+	}
+	if (co->verdict != X2S_VERDICT_DECLINED &&
+	    (co->verdict != X2S_VERDICT_EQUAL || co->violation))
+		record_finding(t, o, u, in, co);
+}
+
+/* Every case of u on e, tallied; whether the unit's end found it clean. */
+static bool run_unit(struct sweep_thread *t, const struct x2s_unit *u,
+		     struct x2s_engine *e)
+{
+	const struct x2s_sweep_opts *o = t->sh->o;
+	u64 n = x2s_unit_size(u);
+	struct x2s_case_out co;
+	struct x2s_input in;
+
+	for (u64 j = 0; j < n; j++) {
+		x2s_unit_case(u, j, &in);
+		x2s_engine_case(e, u->sender, &in, o->fn, o->contract, &co,
+				NULL, NULL);
+		record(&t->unit, o, u, &in, &co);
+	}
+	return x2s_engine_settle(e);
+}
+
+/*
+ * The unit left bytes moved that no case was charged with.  Its cases run
+ * again, each checked whole; should none of them move anything now (a
+ * fastpath that behaves differently the second time), the unit's first
+ * case carries the finding, so that it is not lost.
+ */
+static void rerun_unit(struct sweep_thread *t, const struct x2s_unit *u,
+		       struct x2s_engine *e)
+{
+	const struct x2s_sweep_opts *o = t->sh->o;
+	u64 mismatches;
+
+	tally_reset(&t->unit);
+	x2s_engine_set_check(e, X2S_CHECK_CASE);
+	run_unit(t, u, e);
+	x2s_engine_set_check(e, X2S_CHECK_SWEEP);
+	mismatches = t->unit.rep.mismatches;
+	if (!mismatches) {
+		struct x2s_case_out co;
+		struct x2s_input in;
+
+		memset(&co, 0, sizeof(co));
+		co.verdict = X2S_VERDICT_DIRTY_NONE;
+		co.sig = X2S_SIG(X2S_PART_OTHER, true);
+		snprintf(
+			co.warn, sizeof(co.warn),
+			"x2sim: the unit moved state no single case moves again");
+		x2s_unit_case(u, 0, &in);
+		record_finding(&t->unit, o, u, &in, &co);
+	}
+}
+
+/* Take the next unit of the plan and run it; false when none is left. */
+static bool sweep_one_unit(struct sweep_thread *t)
+{
+	struct sweep_shared *sh = t->sh;
+	const struct x2s_sweep_opts *o = sh->o;
+	size_t i = atomic_fetch_add(&sh->next, 1);
+	const struct x2s_unit *u;
+	struct x2s_engine *e;
+
+	if (i >= sh->plan.nr || atomic_load(&sh->error))
+		return false;
+	u = &sh->plan.units[i];
+	e = t->engines[u->config];
+	if (!e) {
+		e = x2s_engine_new(&o->configs[u->config], X2S_CHECK_SWEEP);
+		if (!e) {
+			atomic_store(&sh->error, -ENOMEM);
+			return false;
+		}
+		t->engines[u->config] = e;
+	}
+	tally_reset(&t->unit);
+	if (!run_unit(t, u, e))
+		rerun_unit(t, u, e);
+	merge_counts(&t->total.rep, &t->unit.rep);
+	merge_table(t->total.table, t->unit.table);
+	atomic_fetch_add(&sh->done, x2s_unit_size(u));
+	return true;
+}
+
+static void *sweep_worker(void *arg)
+{
+	while (sweep_one_unit(arg))
+		;
+	x2s_warn_reset();
+	return NULL;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int threads_init(struct sweep_thread *threads, unsigned int n,
+			struct sweep_shared *sh)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct sweep_thread *t = &threads[i];
+
+		t->sh = sh;
+		t->total.table = calloc(1, sizeof(*t->total.table));
+		t->unit.table = calloc(1, sizeof(*t->unit.table));
+		t->engines = calloc(sh->o->nr_configs, sizeof(*t->engines));
+		if (!t->total.table || !t->unit.table || !t->engines)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void threads_free(struct sweep_thread *threads, unsigned int n,
+			 unsigned int nr_configs)
+{
+	if (!threads)
+		return;
+	for (unsigned int i = 0; i < n; i++) {
+		struct sweep_thread *t = &threads[i];
+
+		for (unsigned int c = 0; t->engines && c < nr_configs; c++)
+			x2s_engine_free(t->engines[c]);
+		free(t->engines);
+		free(t->total.table);
+		free(t->unit.table);
+	}
+	free(threads);
+}
+
+/* The calling thread works too, and reports progress. */
+static int threads_run(struct sweep_thread *threads, struct sweep_shared *sh)
+{
+	const struct x2s_sweep_opts *o = sh->o;
+	unsigned int started = 0;
+	int err = 0;
+
+	for (unsigned int i = 1; i < o->threads; i++) {
+		if (pthread_create(&threads[i].tid, NULL, sweep_worker,
+				   &threads[i])) {
+			err = -EAGAIN;
+			break;
+		}
+		started = i;
+	}
+	if (!err) {
+		while (sweep_one_unit(&threads[0]))
+			if (o->progress)
+				o->progress(o->opaque, atomic_load(&sh->done),
+					    sh->plan.cases);
+		x2s_warn_reset();
+	} else {
+		atomic_store(&sh->error, err);
+	}
+	for (unsigned int i = 1; i <= started; i++)
+		pthread_join(threads[i].tid, NULL);
+	return err ? err : atomic_load(&sh->error);
+}
+
+static int report_findings(struct x2s_sweep_report *r,
+			   const struct x2s_finding_table *all)
+{
+	r->findings_dropped = all->dropped;
+	if (!all->nr)
+		return 0;
+	r->findings = calloc(all->nr, sizeof(*r->findings));
+	if (!r->findings)
+		return -ENOMEM;
+	memcpy(r->findings, all->f, all->nr * sizeof(*r->findings));
+	r->nr_findings = all->nr;
+	x2s_findings_sort(r->findings, r->nr_findings);
+	return 0;
+}
+
+int x2s_sweep_run(const struct x2s_sweep_opts *o, struct x2s_sweep_report *r)
+{
+	struct sweep_thread *threads = NULL;
+	struct x2s_finding_table *all = NULL;
+	struct sweep_shared sh;
+	double t0 = now_seconds();
+	int err;
+
+	if (!x2s_sweep_opts_valid(o) || !r)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	memset(&sh, 0, sizeof(sh));
+	sh.o = o;
+	err = x2s_plan_build(o, &sh.plan);
+	if (err)
+		return err;
+	threads = calloc(o->threads, sizeof(*threads));
+	all = calloc(1, sizeof(*all));
+	err = threads && all ? threads_init(threads, o->threads, &sh) : -ENOMEM;
+	if (!err)
+		err = threads_run(threads, &sh);
+	if (!err) {
+		for (unsigned int i = 0; i < o->threads; i++) {
+			merge_counts(r, &threads[i].total.rep);
+			merge_table(all, threads[i].total.table);
+		}
+		err = report_findings(r, all);
+	}
+	r->seconds = now_seconds() - t0;
+	threads_free(threads, o->threads, o->nr_configs);
+	free(all);
+	x2s_plan_free(&sh.plan);
+	if (err)
+		x2s_sweep_report_free(r);
+	return err;
+}
+
+void x2s_sweep_report_free(struct x2s_sweep_report *r)
+{
+	if (!r)
+		return;
+	free(r->findings);
+	r->findings = NULL;
+	r->nr_findings = 0;
+}
