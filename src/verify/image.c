@@ -13,7 +13,13 @@
 
 #include "verify/engine.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/*
+ * Not under ThreadSanitizer: the clones' resolver runs while the dynamic
+ * loader relocates, before the sanitizer's runtime is up, and its
+ * instrumented code faults there.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+	!defined(__SANITIZE_THREAD__)
 #define X2S_VECTOR_CLONES \
 	__attribute__((   \
 		target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
