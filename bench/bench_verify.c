@@ -6,8 +6,9 @@
  * named configurations, on one thread and on two; measured on a fixed
  * sample of the full sweep (shard 1 of 16: every 16th unit of work, so
  * every configuration, sender and destination class is represented).
- * Then the wall time of the whole default sweep for `upstream` on two
- * threads, i.e. `x2sim verify --fastpath upstream --threads 2`.
+ * Then the wall time of the whole default sweep (ICR and exits) for
+ * `upstream` on two threads, i.e.
+ * `x2sim verify --fastpath upstream --threads 2`.
  *
  * Usage: bench_verify [--sample-only]
  */
@@ -17,13 +18,14 @@
 #include "verify/verify.h"
 
 static int run(const struct x2s_vm_desc *cfgs, unsigned int n,
-	       const struct x2s_fastpath *fn, unsigned int threads, unsigned int nshards,
+	       const struct x2s_fastpath *fn, unsigned int sweep,
+	       unsigned int threads, unsigned int nshards,
 	       struct x2s_sweep_report *r)
 {
 	struct x2s_sweep_opts o = {
 		.configs = cfgs,
 		.nr_configs = n,
-		.sweep = X2S_SWEEP_ICR,
+		.sweep = sweep,
 		.fn = fn,
 		.threads = threads,
 		.shard = 1,
@@ -57,12 +59,12 @@ int main(int argc, char **argv)
 		double one, two;
 		u64 cases;
 
-		if (run(cfgs, n, fv->fn, 1, 16, &r))
+		if (run(cfgs, n, fv->fn, X2S_SWEEP_ICR, 1, 16, &r))
 			return 1;
 		one = r.cases / r.seconds;
 		cases = r.cases;
 		x2s_sweep_report_free(&r);
-		if (run(cfgs, n, fv->fn, 2, 16, &r))
+		if (run(cfgs, n, fv->fn, X2S_SWEEP_ICR, 2, 16, &r))
 			return 1;
 		two = r.cases / r.seconds;
 		x2s_sweep_report_free(&r);
@@ -72,7 +74,8 @@ int main(int argc, char **argv)
 	if (sample_only)
 		return 0;
 
-	if (run(cfgs, n, x2s_fastpath_find("upstream")->fn, 2, 1, &r))
+	if (run(cfgs, n, x2s_fastpath_find("upstream")->fn, X2S_SWEEP_DEFAULT,
+		2, 1, &r))
 		return 1;
 	printf("\nwhole default sweep, upstream, 2 threads: %llu cases in "
 	       "%.1f s (%.0f cases/s), %llu mismatches\n",

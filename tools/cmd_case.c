@@ -148,6 +148,7 @@ int cli_print_case(FILE *out, const struct x2s_case *c,
 	unsigned int n = c->config.nr_vcpus;
 	struct x2s_vcpu_state *fs = calloc(n, sizeof(*fs));
 	struct x2s_vcpu_state *ss = calloc(n, sizeof(*ss));
+	char exit[96];
 	int r;
 
 	if (!fs || !ss) {
@@ -157,9 +158,10 @@ int cli_print_case(FILE *out, const struct x2s_case *c,
 	}
 	fprintf(out, "  configuration %s (%u vCPUs)%s%s\n", c->config.name, n,
 		c->config.description[0] ? ": " : "", c->config.description);
-	fprintf(out, "  sender vcpu%u, WRMSR ECX 0x%x, EDX:EAX 0x%016llx\n",
-		c->sender, c->ecx, (unsigned long long)c->data);
-	x2s_icr_decode(out, c->data, "    ");
+	x2s_case_exit_format(c, exit, sizeof(exit));
+	fprintf(out, "  sender vcpu%u, %s\n", c->sender, exit);
+	if (c->exit == X2S_CASE_WRMSR || x2s_case_writes_icr(c))
+		x2s_icr_decode(out, c->data, "    ");
 	fprintf(out, "  fastpath %s\n", label);
 	r = x2s_verify_case(c, fn, (enum x2s_contract)contract, res, fs, ss,
 			    NULL);
@@ -228,6 +230,49 @@ static bool parse_wrmsr(const char *arg, u32 *msr, u64 *data)
 	return ok;
 }
 
+/*
+ * "NAME[:ECX][=DATA]": the exit by name, then what ECX and EDX:EAX (or
+ * the offset and value, the immediate and register) hold.
+ */
+static bool parse_exit(const char *arg, struct x2s_case *c)
+{
+	char *copy = strdup(arg), *colon, *eq;
+	bool ok = true;
+	u64 v;
+	int x;
+
+	if (!copy)
+		return false;
+	eq = strchr(copy, '=');
+	if (eq)
+		*eq++ = '\0';
+	colon = strchr(copy, ':');
+	if (colon)
+		*colon++ = '\0';
+	x = x2s_case_exit_find(copy);
+	if (x < 0) {
+		cli_error("case",
+			  "--exit: unknown exit '%s' (wrmsr, rdmsr, wrmsr-imm, "
+			  "rdmsr-imm, hlt, invd, preemption-timer, "
+			  "interrupt-window, nmi-window, external-interrupt, "
+			  "triple-fault, apic-read, apic-write)",
+			  copy);
+		ok = false;
+	} else {
+		c->exit = (enum x2s_case_exit)x;
+		if (colon) {
+			ok = cli_parse_u64("case", "--exit ECX", colon, 0,
+					   UINT32_MAX, &v);
+			c->ecx = (u32)v;
+		}
+		if (ok && eq)
+			ok = cli_parse_u64("case", "--exit DATA", eq, 0,
+					   UINT64_MAX, &c->data);
+	}
+	free(copy);
+	return ok;
+}
+
 static void case_json(FILE *f, const struct x2s_case *c, const char *label,
 		      const struct x2s_case_result *res)
 {
@@ -248,19 +293,27 @@ static void case_json(FILE *f, const struct x2s_case *c, const char *label,
 static void case_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: x2sim case --config NAME|FILE --sender N --wrmsr MSR=VALUE\n"
+		"usage: x2sim case --config NAME|FILE --sender N\n"
+		"                  (--wrmsr MSR=VALUE | --exit NAME[:ECX][=DATA] [--reg R])\n"
 		"                  [--fastpath NAME|none | --plugin FILE |\n"
 		"                   --kernel DIR [--patch FILE] |\n"
 		"                   --kernel-source FILE --kvm-version X.Y] [--json]\n"
-		"  one WRMSR exit of vCPU N, with the fastpath (default upstream)\n"
-		"  and without it; prints both outcomes and the verdict.\n"
+		"  one exit of vCPU N, with the fastpath (default upstream) and\n"
+		"  without it; prints both outcomes and the verdict.\n"
+		"  --exit: wrmsr, rdmsr, wrmsr-imm, rdmsr-imm (ECX: the MSR;\n"
+		"  DATA: EDX:EAX, or register R of the immediate forms), hlt, invd,\n"
+		"  preemption-timer, interrupt-window, nmi-window, triple-fault\n"
+		"  (ECX and EDX:EAX as given), external-interrupt (DATA: vector),\n"
+		"  apic-read, apic-write (ECX: offset, DATA: value)\n"
 		"  exit status: 0 equal or declined, 1 mismatch, 2 usage error\n");
 }
 
 int cmd_case(int argc, char **argv)
 {
 	const char *config = NULL, *name = NULL, *plugin = NULL, *label;
-	bool json = false, have_wrmsr = false, have_sender = false;
+	bool json = false, have_exit = false, have_sender = false;
+	bool have_reg = false;
+	u64 reg = 0;
 	struct x2s_kernel_opts ko = { 0 };
 	struct x2s_case c;
 	struct x2s_case_result res;
@@ -288,7 +341,8 @@ int cmd_case(int argc, char **argv)
 			return cli_error("case", "%s needs a value", a);
 		}
 		if (strcmp(a, "--config") && strcmp(a, "--sender") &&
-		    strcmp(a, "--wrmsr") && strcmp(a, "--fastpath") &&
+		    strcmp(a, "--wrmsr") && strcmp(a, "--exit") &&
+		    strcmp(a, "--reg") && strcmp(a, "--fastpath") &&
 		    strcmp(a, "--plugin"))
 			return cli_error("case", "unknown option '%s'", a);
 		if (!v)
@@ -301,9 +355,23 @@ int cmd_case(int argc, char **argv)
 				return EXIT_USAGE;
 			have_sender = true;
 		} else if (!strcmp(a, "--wrmsr")) {
+			if (have_exit)
+				return cli_error("case",
+						 "one --wrmsr or --exit");
 			if (!parse_wrmsr(v, &c.ecx, &c.data))
 				return EXIT_USAGE;
-			have_wrmsr = true;
+			have_exit = true;
+		} else if (!strcmp(a, "--exit")) {
+			if (have_exit)
+				return cli_error("case",
+						 "one --wrmsr or --exit");
+			if (!parse_exit(v, &c))
+				return EXIT_USAGE;
+			have_exit = true;
+		} else if (!strcmp(a, "--reg")) {
+			if (!cli_parse_u64("case", "--reg", v, 0, 15, &reg))
+				return EXIT_USAGE;
+			have_reg = true;
 		} else if (!strcmp(a, "--fastpath"))
 			name = v;
 		else if (!strcmp(a, "--plugin"))
@@ -312,10 +380,15 @@ int cmd_case(int argc, char **argv)
 			return cli_error("case", "unknown option '%s'", a);
 		i++;
 	}
-	if (!config || !have_wrmsr || !have_sender)
+	if (!config || !have_exit || !have_sender)
 		return cli_error("case",
-				 "needs --config, --sender and --wrmsr (usage: "
-				 "x2sim case --help)");
+				 "needs --config, --sender and --wrmsr or "
+				 "--exit (usage: x2sim case --help)");
+	if (have_reg && !(x2s_case_exit_uses(c.exit) & X2S_CASE_USES_REG))
+		return cli_error("case",
+				 "--reg is for wrmsr-imm and rdmsr-imm, not %s",
+				 x2s_case_exit_name(c.exit));
+	c.reg = (u8)reg;
 	if (cli_load_config("case", config, &c.config))
 		return EXIT_USAGE;
 	if (sender >= c.config.nr_vcpus)

@@ -78,9 +78,15 @@ static void usage(FILE *out)
 		"                          override the tree's Makefile)\n"
 		"  --cc CC                 compiler for --kernel (default $X2SIM_CC,\n"
 		"                          $CC, cc)\n"
-		"  --sweep icr|msr|all     icr (default): ICR[19:0] x reserved bits x\n"
+		"  --sweep KIND[,KIND]     icr,exits (default), msr, or all:\n"
+		"                          icr: ICR[19:0] x reserved bits x\n"
 		"                          destinations x configurations x senders;\n"
-		"                          msr: every ECX with one fixed IPI\n"
+		"                          exits: every other exit the model handles\n"
+		"                          (RDMSR/WRMSR and immediate forms over the\n"
+		"                          x2APIC MSRs, HLT, INVD, timer, windows,\n"
+		"                          APIC accesses) with each destination's IPI\n"
+		"                          in the registers; msr: every ECX with one\n"
+		"                          fixed IPI\n"
 		"  --reduced               ICR[19:8] with vectors 0,0xf,0x31,0xff only\n"
 		"  --configs list          list the named configurations and exit\n"
 		"  --configs NAME[,NAME]   select named configurations\n"
@@ -387,6 +393,56 @@ static void print_findings(struct variant *v, unsigned int max,
 		       (unsigned long long)r->findings_dropped);
 }
 
+static const struct {
+	const char *name;
+	unsigned int bits;
+} sweeps[] = {
+	{ "icr", X2S_SWEEP_ICR },
+	{ "msr", X2S_SWEEP_MSR },
+	{ "exits", X2S_SWEEP_EXITS },
+	{ "all", X2S_SWEEP_ALL },
+};
+
+/* "icr,exits", or "all" for every kind. */
+static const char *sweep_name(unsigned int bits)
+{
+	static char buf[32];
+
+	if (bits == X2S_SWEEP_ALL)
+		return "all";
+	buf[0] = '\0';
+	for (size_t i = 0; i < 3; i++)
+		if (bits & sweeps[i].bits)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+				 "%s%s", buf[0] ? "," : "", sweeps[i].name);
+	return buf;
+}
+
+/* A comma-separated list of sweep kinds. */
+static int parse_sweep(const char *v, unsigned int *bits)
+{
+	const char *p = v;
+
+	*bits = 0;
+	do {
+		size_t len = strcspn(p, ","), i;
+
+		for (i = 0; i < sizeof(sweeps) / sizeof(sweeps[0]); i++)
+			if (strlen(sweeps[i].name) == len &&
+			    !strncmp(p, sweeps[i].name, len))
+				break;
+		if (i == sizeof(sweeps) / sizeof(sweeps[0]))
+			return cli_error(
+				"verify",
+				"--sweep takes icr, msr, exits or all, "
+				"comma-separated, not '%s'",
+				v);
+		*bits |= sweeps[i].bits;
+		p += len;
+	} while (*p++ == ',');
+	return 0;
+}
+
 static void json_report(FILE *f, struct variant *vs, unsigned int nv,
 			const struct x2s_sweep_opts *o, unsigned int max,
 			const struct x2s_kernel_fastpath *kfp)
@@ -394,10 +450,7 @@ static void json_report(FILE *f, struct variant *vs, unsigned int nv,
 	fprintf(f, "{\n  \"x2sim_verify\": 1,\n");
 	if (kfp)
 		cli_kernel_json(f, kfp);
-	fprintf(f, "  \"sweep\": \"%s\",\n",
-		o->sweep == X2S_SWEEP_ALL ? "all" :
-		o->sweep == X2S_SWEEP_MSR ? "msr" :
-					    "icr");
+	fprintf(f, "  \"sweep\": \"%s\",\n", sweep_name(o->sweep));
 	fprintf(f, "  \"reduced\": %s,\n  \"contract\": \"%s\",\n",
 		o->reduced ? "true" : "false",
 		o->contract ? "single-target" : "none");
@@ -469,9 +522,14 @@ static void json_report(FILE *f, struct variant *vs, unsigned int nv,
 			fprintf(f, ",\n         \"config\": ");
 			json_write_string(f, fd->example.config.name);
 			fprintf(f,
-				", \"sender\": %u, \"ecx\": \"0x%x\", \"data\": \"0x%016llx\"",
-				fd->example.sender, fd->example.ecx,
+				", \"sender\": %u, \"exit\": \"%s\", \"ecx\": \"0x%x\", \"data\": \"0x%016llx\"",
+				fd->example.sender,
+				x2s_case_exit_name(fd->example.exit),
+				fd->example.ecx,
 				(unsigned long long)fd->example.data);
+			if (x2s_case_exit_uses(fd->example.exit) &
+			    X2S_CASE_USES_REG)
+				fprintf(f, ", \"reg\": %u", fd->example.reg);
 			if (vs[k].saved && vs[k].saved[i]) {
 				fprintf(f, ", \"case_file\": ");
 				json_write_string(f, vs[k].saved[i]);
@@ -537,7 +595,7 @@ int cmd_verify(int argc, char **argv)
 
 	memset(vs, 0, sizeof(vs));
 	memset(&o, 0, sizeof(o));
-	o.sweep = X2S_SWEEP_ICR;
+	o.sweep = X2S_SWEEP_DEFAULT;
 	o.shard = o.nr_shards = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -571,16 +629,8 @@ int cmd_verify(int argc, char **argv)
 		} else if (!strcmp(a, "--cc")) {
 			ko.cc = v;
 		} else if (!strcmp(a, "--sweep")) {
-			if (!strcmp(v, "icr"))
-				o.sweep = X2S_SWEEP_ICR;
-			else if (!strcmp(v, "msr"))
-				o.sweep = X2S_SWEEP_MSR;
-			else if (!strcmp(v, "all"))
-				o.sweep = X2S_SWEEP_ALL;
-			else
-				return cli_error(
-					"verify",
-					"--sweep icr|msr|all, not '%s'", v);
+			if (parse_sweep(v, &o.sweep))
+				return EXIT_USAGE;
 		} else if (!strcmp(a, "--configs")) {
 			if (!strcmp(v, "list")) {
 				list_configs();
@@ -664,11 +714,8 @@ int cmd_verify(int argc, char **argv)
 			      (cpus > 0 && cpus < 256 ? (unsigned int)cpus : 1);
 	printf("x2sim verify: sweep %s%s, %u configurations, shard %u/%u, "
 	       "%u threads, %llu cases per fastpath\n",
-	       o.sweep == X2S_SWEEP_ALL ? "all" :
-	       o.sweep == X2S_SWEEP_MSR ? "msr" :
-					  "icr",
-	       o.reduced ? " (reduced)" : "", nc, o.shard, o.nr_shards,
-	       o.threads, (unsigned long long)x2s_sweep_count(&o));
+	       sweep_name(o.sweep), o.reduced ? " (reduced)" : "", nc, o.shard,
+	       o.nr_shards, o.threads, (unsigned long long)x2s_sweep_count(&o));
 
 	for (unsigned int k = 0; k < nv; k++) {
 		struct progress p = { .label = vs[k].label, .start = now() };

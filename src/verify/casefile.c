@@ -45,6 +45,7 @@ int x2s_case_write(FILE *f, const struct x2s_case *c, const char *comment)
 {
 	if (!f || !c || x2s_vm_desc_check(&c->config, NULL, 0) ||
 	    c->sender >= c->config.nr_vcpus ||
+	    (unsigned int)c->exit >= X2S_CASE_NR_EXITS || c->reg > 15 ||
 	    memchr(c->fastpath, 0, sizeof(c->fastpath)) == NULL ||
 	    !case_config_reads_back(&c->config))
 		return -EINVAL;
@@ -62,18 +63,27 @@ int x2s_case_write(FILE *f, const struct x2s_case *c, const char *comment)
 	}
 	fputs("  \"config\": ", f);
 	x2s_vm_desc_write(f, &c->config, 2);
+	fprintf(f, ",\n  \"sender\": %" PRIu32 ",\n", c->sender);
+	if (c->exit != X2S_CASE_WRMSR)
+		fprintf(f, "  \"exit\": \"%s\",\n",
+			x2s_case_exit_name(c->exit));
+	if (x2s_case_exit_uses(c->exit) & X2S_CASE_USES_REG)
+		fprintf(f, "  \"reg\": %u,\n", c->reg);
 	fprintf(f,
-		",\n  \"sender\": %" PRIu32 ",\n  \"ecx\": \"0x%" PRIx32
-		"\",\n  \"data\": \"0x%016" PRIx64 "\"\n}\n",
-		c->sender, c->ecx, c->data);
+		"  \"ecx\": \"0x%" PRIx32 "\",\n  \"data\": \"0x%016" PRIx64
+		"\"\n}\n",
+		c->ecx, c->data);
 	if (fflush(f) || ferror(f))
 		return errno ? -errno : -EIO;
 	return 0;
 }
 
+/* The first five are required, the rest optional. */
 static const char *const case_keys[] = {
-	"x2sim_case", "comment", "fastpath", "config", "sender", "ecx", "data",
+	"x2sim_case", "config",	  "sender", "ecx", "data",
+	"comment",    "fastpath", "exit",   "reg",
 };
+#define CASE_REQUIRED 5
 
 static int case_from_json(const struct json_value *root, const char *file,
 			  struct x2s_case *c, char *err, size_t errlen)
@@ -97,11 +107,11 @@ static int case_from_json(const struct json_value *root, const char *file,
 		if (!known)
 			return x2s_format_fail(
 				err, errlen, file, m->line, m->col,
-				"unknown key \"%s\" in a case file (known: x2sim_case, comment, fastpath, config, sender, ecx, data)",
+				"unknown key \"%s\" in a case file (known: x2sim_case, comment, fastpath, config, sender, exit, reg, ecx, data)",
 				m->key);
 	}
-	for (size_t k = 0; k < sizeof(case_keys) / sizeof(*case_keys); k++) {
-		if (k == 1 || k == 2 || json_member_find(root, case_keys[k]))
+	for (size_t k = 0; k < CASE_REQUIRED; k++) {
+		if (json_member_find(root, case_keys[k]))
 			continue;
 		return x2s_format_fail(err, errlen, file, root->line, root->col,
 				       "case file without \"%s\"",
@@ -158,6 +168,26 @@ static int case_from_json(const struct json_value *root, const char *file,
 			" out of range (the configuration has %u vCPUs)",
 			x, c->config.nr_vcpus);
 	c->sender = (uint32_t)x;
+
+	m = json_member_find(root, "exit");
+	if (m) {
+		int e = m->val.type == JSON_STRING ?
+				x2s_case_exit_find(m->val.str.s) :
+				-1;
+
+		if (e < 0)
+			return x2s_format_fail(
+				err, errlen, file, m->val.line, m->val.col,
+				"\"exit\" must name an exit (wrmsr, rdmsr, wrmsr-imm, rdmsr-imm, hlt, invd, preemption-timer, interrupt-window, nmi-window, external-interrupt, triple-fault, apic-read, apic-write)");
+		c->exit = (enum x2s_case_exit)e;
+	}
+	m = json_member_find(root, "reg");
+	if (m) {
+		r = x2s_json_u64(&m->val, "reg", 15, &x, file, err, errlen);
+		if (r)
+			return r;
+		c->reg = (uint8_t)x;
+	}
 
 	m = json_member_find(root, "ecx");
 	r = x2s_json_u64(&m->val, "ecx", UINT32_MAX, &x, file, err, errlen);

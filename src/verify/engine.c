@@ -632,16 +632,6 @@ void x2s_engine_capture_diff(struct x2s_engine *e, const struct x2s_capture *a,
 
 /* ---- running exits ---- */
 
-void x2s_input_wrmsr(struct x2s_input *in, u32 msr, u64 data)
-{
-	memset(in, 0, sizeof(*in));
-	in->exit.reason = EXIT_REASON_MSR_WRITE;
-	in->exit.insn_len = 2;
-	in->rcx = msr;
-	in->rax = (u32)data;
-	in->rdx = data >> 32;
-}
-
 void x2s_engine_load(struct x2s_engine *e, unsigned int s,
 		     const struct x2s_input *in)
 {
@@ -650,6 +640,8 @@ void x2s_engine_load(struct x2s_engine *e, unsigned int s,
 	vcpu->arch.regs[VCPU_REGS_RCX] = in->rcx;
 	vcpu->arch.regs[VCPU_REGS_RAX] = in->rax;
 	vcpu->arch.regs[VCPU_REGS_RDX] = in->rdx;
+	if (in->has_reg)
+		vcpu->arch.regs[in->reg] = in->regval;
 	x2s_vcpu_load_exit(vcpu, &in->exit);
 	vmcs_write(vcpu, VMX_INSTRUCTION_INFO, in->insn_info);
 	x2s_vmx_exit_begin(vcpu);
@@ -820,7 +812,9 @@ static bool pre_patch(struct x2s_engine *e, unsigned int s,
 
 	if (e->pre_sender != (int)s ||
 	    memcmp(&e->pre_in.exit, &in->exit, sizeof(in->exit)) ||
-	    e->pre_in.insn_info != in->insn_info) {
+	    e->pre_in.insn_info != in->insn_info ||
+	    e->pre_in.has_reg != in->has_reg ||
+	    (in->has_reg && e->pre_in.reg != in->reg)) {
 		x2s_vcpu_image_save(e->vcpu[s], &e->pre);
 		e->pre_sender = (int)s;
 		e->pre_in = *in;
@@ -829,6 +823,8 @@ static bool pre_patch(struct x2s_engine *e, unsigned int s,
 	regs[VCPU_REGS_RCX] = in->rcx;
 	regs[VCPU_REGS_RAX] = in->rax;
 	regs[VCPU_REGS_RDX] = in->rdx;
+	if (in->has_reg)
+		regs[in->reg] = in->regval;
 	return true;
 }
 
@@ -863,10 +859,13 @@ static void decline(struct x2s_engine *e, unsigned int s,
 	else if (o->warn[0])
 		o->verdict = X2S_VERDICT_WARN;
 	if (!fs && !ss) {
-		if (!o->sig && e->check == X2S_CHECK_SWEEP) {
+		if (!o->sig && e->check == X2S_CHECK_SWEEP &&
+		    in->kind == X2S_CASE_WRMSR) {
 			/*
 			 * Only what the next exit of the same sender loads
-			 * anyway moved: the sweep goes on from there.
+			 * anyway moved: the sweep goes on from there.  (Not
+			 * after other exits: the next may not load the
+			 * register an immediate form used.)
 			 */
 			e->left = (int)s;
 			return;
@@ -989,10 +988,12 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 	else
 		o->verdict = X2S_VERDICT_EQUAL;
 
-	o->targets = case_targets(e, s, ((u64)in->rdx << 32) | (u32)in->rax);
+	/* The contract speaks of what a handled ICR write delivers. */
+	if (!x2s_input_writes_icr(in))
+		return;
+	o->targets = case_targets(e, s, in->data);
 	if (contract == X2S_CONTRACT_SINGLE_TARGET &&
-	    !single_target_contract_holds(((u64)in->rdx << 32) | (u32)in->rax,
-					  o->targets))
+	    !single_target_contract_holds(in->data, o->targets))
 		o->violation = true;
 }
 
@@ -1100,7 +1101,8 @@ int x2s_verify_case(const struct x2s_case *c, const struct x2s_fastpath *fn,
 	int err = 0;
 
 	if (!c || !res || x2s_vm_desc_check(&c->config, NULL, 0) ||
-	    c->sender >= c->config.nr_vcpus)
+	    c->sender >= c->config.nr_vcpus ||
+	    (unsigned int)c->exit >= X2S_CASE_NR_EXITS || c->reg > 15)
 		return -EINVAL;
 	e = x2s_engine_new(&c->config, X2S_CHECK_CASE);
 	if (own) {
@@ -1111,7 +1113,7 @@ int x2s_verify_case(const struct x2s_case *c, const struct x2s_fastpath *fn,
 		err = -ENOMEM;
 		goto out;
 	}
-	x2s_input_wrmsr(&in, c->ecx, c->data);
+	x2s_case_input(c, &in);
 	x2s_engine_case(e, c->sender, &in, fn, contract, &o, fs, ss);
 
 	memset(res, 0, sizeof(*res));

@@ -9,6 +9,7 @@
  *              per VM struct kvm_vmx, kvm->vcpus[], the APIC map, L1's
  *              MSR bitmaps and the shared loaded VMCS.  Save, load, and
  *              vectorised comparison.
+ * exits.c:     the exits a case can deliver, as the CPU leaves them.
  * signature.c: what differs, as a signature (which parts of the outcome,
  *              sender and others), its text and its cause; the readable
  *              difference of two images, field by field.
@@ -127,10 +128,25 @@ struct x2s_input {
 	struct x2s_exit exit;
 	u32 insn_info; /* VMX_INSTRUCTION_INFO (MSR_READ_IMM, MSR_WRITE_IMM) */
 	u64 rcx, rax, rdx;
+	bool has_reg; /* the immediate forms: GPR reg holds regval */
+	u8 reg;
+	u64 regval;
+	/* The case it is (struct x2s_case's exit, ecx and data). */
+	enum x2s_case_exit kind;
+	u32 ecx;
+	u64 data;
 };
 
+/* The exit of a case (exits.c; verify.h says what ecx and data are). */
+void x2s_input_make(struct x2s_input *in, enum x2s_case_exit x, u8 reg,
+		    u32 ecx, u64 data);
+void x2s_case_input(const struct x2s_case *c, struct x2s_input *in);
+/* The exit, ecx, data and reg of c become in's (the rest is left). */
+void x2s_input_case(const struct x2s_input *in, struct x2s_case *c);
 /* A WRMSR exit: ECX = msr, EDX:EAX = data. */
 void x2s_input_wrmsr(struct x2s_input *in, u32 msr, u64 data);
+/* The exit writes the x2APIC ICR (WRMSR or WRMSRNS to 0x830). */
+bool x2s_input_writes_icr(const struct x2s_input *in);
 
 /* What one case came to. */
 struct x2s_case_out {
@@ -246,6 +262,7 @@ enum x2s_unit_kind {
 	X2S_UNIT_RESERVED,
 	X2S_UNIT_REDUCED,
 	X2S_UNIT_MSR,
+	X2S_UNIT_EXITS,
 };
 
 /* A unit of work: consecutive cases of one configuration and sender. */

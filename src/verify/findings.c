@@ -2,7 +2,7 @@
 /*
  * x2sim: finding classes (engine.h).  Cases that fail alike form one
  * class -- verdict, what the fastpath returned, the cause of the
- * difference, the WARN, and for contract violations the ICR's class --
+ * difference, the kind of exit, the WARN, and for contract violations the ICR's class --
  * and each class keeps its count and its smallest case.
  */
 #include <stdlib.h>
@@ -14,6 +14,7 @@ static bool same_class(const struct x2s_finding *a, const struct x2s_finding *b)
 {
 	return a->verdict == b->verdict && a->violation == b->violation &&
 	       a->fastpath == b->fastpath && a->cause == b->cause &&
+	       a->example.exit == b->example.exit &&
 	       a->delivery_mode == b->delivery_mode &&
 	       a->logical == b->logical && a->shorthand == b->shorthand &&
 	       a->targets == b->targets && !strcmp(a->warn, b->warn);
@@ -40,7 +41,9 @@ static bool case_smaller(const struct x2s_finding *a,
 		return a->example.sender < b->example.sender;
 	if (a->example.data != b->example.data)
 		return a->example.data < b->example.data;
-	return a->example.ecx < b->example.ecx;
+	if (a->example.ecx != b->example.ecx)
+		return a->example.ecx < b->example.ecx;
+	return a->example.reg < b->example.reg;
 }
 
 void x2s_findings_add(struct x2s_finding_table *t, const struct x2s_finding *nf,
@@ -79,6 +82,8 @@ static int finding_order(const void *pa, const void *pb)
 		return (int)a->verdict - (int)b->verdict;
 	if (a->cause != b->cause)
 		return (int)a->cause - (int)b->cause;
+	if (a->example.exit != b->example.exit)
+		return (int)a->example.exit - (int)b->example.exit;
 	if (a->fastpath != b->fastpath)
 		return a->fastpath - b->fastpath;
 	if (a->delivery_mode != b->delivery_mode)

@@ -3,7 +3,8 @@
  * x2sim: the sweep's plan (engine.h).  A sweep is a fixed list of units,
  * each a run of consecutive cases of one configuration and sender: 2^16
  * ICR values with one destination, the reserved bits with one
- * destination, the reduced set, or 2^20 ECX values.  Shard K of N takes
+ * destination, the reduced set, 2^20 ECX values, or the exits of one
+ * destination's IPI.  Shard K of N takes
  * every N-th unit from the K-th, so any machine computes the same list.
  */
 #include <errno.h>
@@ -20,6 +21,83 @@
 static const u8 reduced_vectors[] = { 0x00, 0x0f, 0x31, 0xff };
 #define REDUCED_SIZE (4096u * sizeof(reduced_vectors))
 
+/*
+ * The exits sweep's unit: every exit the model handles, in runs.  The
+ * MSR exits cover the x2APIC range and the TSC deadline (the MSRs a
+ * fastpath takes), the immediate forms with two registers each (RBX,
+ * R9); WRMSR to the ICR is the ICR sweep's.  APIC accesses go to every
+ * register offset.
+ */
+#define EXIT_MSRS 257 /* 0x800 ... 0x8ff, then MSR_IA32_TSC_DEADLINE */
+static const struct {
+	u8 exit;
+	u16 n;
+} exit_runs[] = {
+	{ X2S_CASE_RDMSR, EXIT_MSRS },
+	{ X2S_CASE_WRMSR, EXIT_MSRS - 1 },
+	{ X2S_CASE_RDMSR_IMM, 2 * EXIT_MSRS },
+	{ X2S_CASE_WRMSR_IMM, 2 * EXIT_MSRS },
+	{ X2S_CASE_HLT, 1 },
+	{ X2S_CASE_INVD, 1 },
+	{ X2S_CASE_PREEMPTION_TIMER, 1 },
+	{ X2S_CASE_INTR_WINDOW, 1 },
+	{ X2S_CASE_NMI_WINDOW, 1 },
+	{ X2S_CASE_EXTINT, 1 },
+	{ X2S_CASE_TRIPLE_FAULT, 1 },
+	{ X2S_CASE_APIC_READ, X2S_APIC_PAGE_SIZE / 4 / 16 },
+	{ X2S_CASE_APIC_WRITE, X2S_APIC_PAGE_SIZE / 4 / 16 },
+};
+static const u8 imm_regs[] = { VCPU_REGS_RBX, VCPU_REGS_R9 };
+
+static u64 exits_size(void)
+{
+	u64 n = 0;
+
+	for (size_t k = 0; k < sizeof(exit_runs) / sizeof(exit_runs[0]); k++)
+		n += exit_runs[k].n;
+	return n;
+}
+
+static u32 exit_msr(u64 i)
+{
+	return i < EXIT_MSRS - 1 ? APIC_BASE_MSR + (u32)i :
+				   MSR_IA32_TSC_DEADLINE;
+}
+
+/*
+ * Case j of an exits unit.  Every case carries the destination's fixed
+ * IPI (vector 0x31) as its data, and ECX the ICR's index where the exit
+ * has no MSR of its own.
+ */
+static void exits_case(const struct x2s_unit *u, u64 j, struct x2s_input *in)
+{
+	const u32 icr = APIC_BASE_MSR + (APIC_ICR >> 4);
+	u64 data = (u64)u->dest << 32 | 0x31;
+	u32 ecx = icr;
+	u8 reg = 0;
+	size_t k = 0;
+
+	while (j >= exit_runs[k].n)
+		j -= exit_runs[k++].n;
+	switch (exit_runs[k].exit) {
+	case X2S_CASE_WRMSR:
+		ecx = exit_msr(j + (j >= icr - APIC_BASE_MSR));
+		break;
+	case X2S_CASE_RDMSR_IMM:
+	case X2S_CASE_WRMSR_IMM:
+		reg = imm_regs[j / EXIT_MSRS];
+		/* fall through */
+	case X2S_CASE_RDMSR:
+		ecx = exit_msr(j % EXIT_MSRS);
+		break;
+	case X2S_CASE_APIC_READ:
+	case X2S_CASE_APIC_WRITE:
+		ecx = (u32)j * 16;
+		break;
+	}
+	x2s_input_make(in, exit_runs[k].exit, reg, ecx, data);
+}
+
 u64 x2s_unit_size(const struct x2s_unit *u)
 {
 	switch (u->kind) {
@@ -29,6 +107,8 @@ u64 x2s_unit_size(const struct x2s_unit *u)
 		return NR_RESERVED;
 	case X2S_UNIT_REDUCED:
 		return REDUCED_SIZE;
+	case X2S_UNIT_EXITS:
+		return exits_size();
 	default:
 		return 1ULL << MSR_CHUNK_BITS;
 	}
@@ -50,6 +130,9 @@ void x2s_unit_case(const struct x2s_unit *u, u64 j, struct x2s_input *in)
 	case X2S_UNIT_REDUCED:
 		x2s_input_wrmsr(in, icr,
 				dest | ((j / 4) << 8) | reduced_vectors[j % 4]);
+		break;
+	case X2S_UNIT_EXITS:
+		exits_case(u, j, in);
 		break;
 	default:
 		x2s_input_wrmsr(in, (u32)((u64)u->chunk << MSR_CHUNK_BITS | j),
@@ -167,6 +250,23 @@ static void plan_icr_config(struct plan_builder *b, unsigned int c)
 	}
 }
 
+/* Configuration c: each sender x destination, the exits. */
+static void plan_exits_config(struct plan_builder *b, unsigned int c)
+{
+	const struct x2s_vm_desc *d = &b->o->configs[c];
+	u32 dests[MAX_DESTS];
+	unsigned int nd = config_dests(d, dests);
+	struct x2s_unit u = { .config = (u16)c, .kind = X2S_UNIT_EXITS };
+
+	for (unsigned int s = 0; s < d->nr_vcpus; s++) {
+		u.sender = (u16)s;
+		for (unsigned int k = 0; k < nd; k++) {
+			u.dest = dests[k];
+			plan_add(b, &u);
+		}
+	}
+}
+
 static void plan_msr(struct plan_builder *b)
 {
 	const struct x2s_sweep_opts *o = b->o;
@@ -190,6 +290,9 @@ static void plan_walk(struct plan_builder *b)
 			plan_icr_config(b, c);
 	if (b->o->sweep & X2S_SWEEP_MSR)
 		plan_msr(b);
+	if (b->o->sweep & X2S_SWEEP_EXITS)
+		for (unsigned int c = 0; c < b->o->nr_configs; c++)
+			plan_exits_config(b, c);
 }
 
 int x2s_plan_build(const struct x2s_sweep_opts *o, struct x2s_plan *p)
@@ -230,30 +333,38 @@ uint64_t x2s_sweep_count(const struct x2s_sweep_opts *o)
 
 int x2s_sweep_enumerate(const struct x2s_sweep_opts *o,
 			void (*fn)(void *opaque, unsigned int config,
-				   unsigned int sender, uint32_t ecx,
-				   uint64_t data),
+				   const struct x2s_case *c),
 			void *opaque)
 {
 	struct x2s_plan p;
+	struct x2s_case *c;
 	int r;
 
 	if (!x2s_sweep_opts_valid(o) || !fn)
 		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
 	r = x2s_plan_build(o, &p);
-	if (r)
+	if (r) {
+		free(c);
 		return r;
+	}
 	for (size_t i = 0; i < p.nr; i++) {
 		const struct x2s_unit *u = &p.units[i];
 		u64 n = x2s_unit_size(u);
 
+		c->config = o->configs[u->config];
+		c->sender = u->sender;
 		for (u64 j = 0; j < n; j++) {
 			struct x2s_input in;
 
 			x2s_unit_case(u, j, &in);
-			fn(opaque, u->config, u->sender, (u32)in.rcx,
-			   (in.rdx << 32) | (u32)in.rax);
+			x2s_input_case(&in, c);
+			fn(opaque, u->config, c);
 		}
 	}
 	x2s_plan_free(&p);
+	free(c);
 	return 0;
 }

@@ -83,7 +83,7 @@ static void record_finding(struct tally *t, const struct x2s_sweep_opts *o,
 			   const struct x2s_case_out *co)
 {
 	struct x2s_sweep_report *r = &t->rep;
-	u32 low = (u32)in->rax;
+	u32 low = (u32)in->data;
 	struct x2s_finding f;
 
 	if (co->verdict == X2S_VERDICT_DECLINED ||
@@ -116,8 +116,7 @@ static void record_finding(struct tally *t, const struct x2s_sweep_opts *o,
 	f.config_index = u->config;
 	f.example.config = o->configs[u->config];
 	f.example.sender = u->sender;
-	f.example.ecx = (u32)in->rcx;
-	f.example.data = (in->rdx << 32) | low;
+	x2s_input_case(in, &f.example);
 	x2s_findings_add(t->table, &f, 1);
 }
 
@@ -126,15 +125,19 @@ static void record(struct tally *t, const struct x2s_sweep_opts *o,
 		   const struct x2s_case_out *co)
 {
 	struct x2s_sweep_report *r = &t->rep;
-	u32 low = (u32)in->rax;
+	u32 low = (u32)in->data;
 	unsigned int dm = (low >> 8) & 7, lg = !!(low & APIC_DEST_LOGICAL),
 		     sh = (low >> 18) & 3;
+	/* The profile classes what MSR writes wrote as ICR values. */
+	bool icr = in->kind == X2S_CASE_WRMSR || in->kind == X2S_CASE_WRMSR_IMM;
 
 	r->cases++;
-	r->total[dm][lg][sh]++;
+	if (icr)
+		r->total[dm][lg][sh]++;
 	if (co->handled) {
 		r->handled++;
-		r->profile[dm][lg][sh][target_bucket(co->targets)]++;
+		if (icr)
+			r->profile[dm][lg][sh][target_bucket(co->targets)]++;
 	} else {
 		r->declined++;
 	}

@@ -99,16 +99,71 @@ void x2s_vm_desc_write(FILE *f, const struct x2s_vm_desc *d, int indent);
 
 #define X2S_CASE_FASTPATH_LEN 256
 
+/*
+ * The exit a case delivers (exits.c).  0 is WRMSR, so a case cleared with
+ * memset is the WRMSR exit it always was.  ecx and data say:
+ * WRMSR, RDMSR       ECX and EDX:EAX;
+ * WRMSR_IMM          WRMSRNS with an immediate: ecx is the immediate
+ *                    (the exit qualification), data the register reg;
+ * RDMSR_IMM          RDMSR with an immediate into register reg;
+ * APIC_READ, _WRITE  APIC_ACCESS (a linear access to the APIC page): ecx
+ *                    is the offset, data the 32-bit value written;
+ * EXTINT             EXTERNAL_INTERRUPT: data[7:0] is the vector;
+ * the rest           no operands.
+ * Whatever the exit, ECX and EDX:EAX hold what a WRMSR of ecx = data
+ * would, but for the immediate forms (ECX the x2APIC ICR's index,
+ * EDX:EAX data with bit 0 flipped) and APIC accesses (ECX the ICR's
+ * index): a fastpath that reads them without looking at the exit reason
+ * acts on them, and is seen to.
+ */
+enum x2s_case_exit {
+	X2S_CASE_WRMSR,
+	X2S_CASE_RDMSR,
+	X2S_CASE_WRMSR_IMM,
+	X2S_CASE_RDMSR_IMM,
+	X2S_CASE_HLT,
+	X2S_CASE_INVD,
+	X2S_CASE_PREEMPTION_TIMER,
+	X2S_CASE_INTR_WINDOW,
+	X2S_CASE_NMI_WINDOW,
+	X2S_CASE_EXTINT,
+	X2S_CASE_TRIPLE_FAULT,
+	X2S_CASE_APIC_READ,
+	X2S_CASE_APIC_WRITE,
+	X2S_CASE_NR_EXITS,
+};
+
 struct x2s_case {
 	struct x2s_vm_desc config;
 	uint32_t sender;
 	uint32_t ecx;
 	uint64_t data; /* EDX:EAX */
+	enum x2s_case_exit exit;
+	uint8_t reg; /* the immediate forms' register (0 RAX ... 15 R15) */
 	/* The fastpath it was found with: variant name, plugin path or "". */
 	char fastpath[X2S_CASE_FASTPATH_LEN];
 };
 
-/* Case files (casefile.c): JSON {"config": {...}, "sender", "ecx", "data"}. */
+/* The case's exit by name ("wrmsr", "apic-write", ...), and back. */
+const char *x2s_case_exit_name(enum x2s_case_exit x);
+int x2s_case_exit_find(const char *name); /* -1 if none */
+/* Which of ecx, data and reg the exit uses (X2S_CASE_USES_*). */
+#define X2S_CASE_USES_ECX 1u
+#define X2S_CASE_USES_DATA 2u
+#define X2S_CASE_USES_REG 4u
+unsigned int x2s_case_exit_uses(enum x2s_case_exit x);
+/*
+ * The case's exit in one line, as `x2sim case` and the reports print it:
+ * "WRMSR ECX 0x830, EDX:EAX 0x...", "HLT", "APIC write 0x300 = 0x...".
+ */
+void x2s_case_exit_format(const struct x2s_case *c, char *buf, size_t len);
+/* Does the exit write the x2APIC ICR (WRMSR or WRMSRNS to 0x830)? */
+bool x2s_case_writes_icr(const struct x2s_case *c);
+
+/*
+ * Case files (casefile.c): JSON {"config": {...}, "sender", "ecx", "data"}
+ * and, for exits other than WRMSR, "exit" (and "reg").
+ */
 int x2s_case_write(FILE *f, const struct x2s_case *c, const char *comment);
 int x2s_case_load(const char *path, struct x2s_case *c, char *err,
 		  size_t errlen);
@@ -181,7 +236,16 @@ int x2s_verify_case(const struct x2s_case *c, const struct x2s_fastpath *fn,
 enum x2s_sweep_kind {
 	X2S_SWEEP_ICR = 1, /* 2^20 ICR[19:0] + 12 reserved bits, x dests */
 	X2S_SWEEP_MSR = 2, /* every ECX with one fixed-IPI data value */
-	X2S_SWEEP_ALL = 3,
+	/*
+	 * Every exit the model handles, from each vCPU, with each
+	 * destination's fixed IPI in the registers: RDMSR, WRMSR and their
+	 * immediate forms over the x2APIC range, HLT, INVD, the preemption
+	 * timer, the windows, an external interrupt, a triple fault, APIC
+	 * accesses to every register.
+	 */
+	X2S_SWEEP_EXITS = 4,
+	X2S_SWEEP_DEFAULT = X2S_SWEEP_ICR | X2S_SWEEP_EXITS,
+	X2S_SWEEP_ALL = 7,
 };
 
 struct x2s_sweep_opts {
@@ -253,11 +317,13 @@ struct x2s_sweep_report {
 
 /* Cases in the selected shard; 0 when the options are invalid. */
 uint64_t x2s_sweep_count(const struct x2s_sweep_opts *o);
-/* Call fn for every case of the shard, in order (for tests). */
+/*
+ * Call fn for every case of the shard, in order (for tests); c->fastpath
+ * is empty.
+ */
 int x2s_sweep_enumerate(const struct x2s_sweep_opts *o,
 			void (*fn)(void *opaque, unsigned int config,
-				   unsigned int sender, uint32_t ecx,
-				   uint64_t data),
+				   const struct x2s_case *c),
 			void *opaque);
 /* Run the sweep: 0, or -EINVAL for bad options, -ENOMEM. */
 int x2s_sweep_run(const struct x2s_sweep_opts *o, struct x2s_sweep_report *r);

@@ -18,7 +18,8 @@ counts() {
 	grep -E '"(cases|handled|declined|mismatches|warns|dirty_none)":' "$1" |
 		sed 's/"name": "[^"]*",//'
 }
-args="--reduced --threads 2 --max-counterexamples 0"
+# The re-creations are of the IPI path: the ICR sweep.
+args="--reduced --sweep icr --threads 2 --max-counterexamples 0"
 "$x2sim" verify --kernel-source "$here/sources/v5.6-x86.c" --kvm-version 5.6 \
 	$args --json "$dir/k56.json" >"$dir/k56.out" || [ $? -eq 1 ]
 "$x2sim" verify --fastpath v5.6-merged $args --json "$dir/v56.json" \

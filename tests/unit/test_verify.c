@@ -50,7 +50,7 @@ static void test_enumeration_counts(void **state)
 	struct x2s_vm_desc cfgs[32];
 	struct x2s_sweep_opts o;
 	unsigned int n = all_named(cfgs);
-	u64 full, reduced, msr;
+	u64 full, reduced, msr, exits;
 
 	opts_init(&o, cfgs, n, NULL);
 	full = x2s_sweep_count(&o);
@@ -59,11 +59,13 @@ static void test_enumeration_counts(void **state)
 	o.reduced = false;
 	o.sweep = X2S_SWEEP_MSR;
 	msr = x2s_sweep_count(&o);
+	o.sweep = X2S_SWEEP_EXITS;
+	exits = x2s_sweep_count(&o);
 	o.sweep = X2S_SWEEP_ALL;
 	print_message("named set: %u configurations; icr sweep %llu cases, "
-		      "reduced %llu, msr sweep %llu\n",
+		      "reduced %llu, msr sweep %llu, exits sweep %llu\n",
 		      n, (unsigned long long)full, (unsigned long long)reduced,
-		      (unsigned long long)msr);
+		      (unsigned long long)msr, (unsigned long long)exits);
 	/*
 	 * Per (configuration, sender, destination class): 2^20 ICR[19:0]
 	 * values and 12 reserved bits, or 4096 x 4 reduced values.
@@ -73,7 +75,15 @@ static void test_enumeration_counts(void **state)
 	assert_int_equal(full / ((1u << 20) + 12), reduced / 16384);
 	assert_int_equal(full, 573577636ULL);
 	assert_int_equal(msr, 1ULL << 32);
-	assert_int_equal(x2s_sweep_count(&o), full + msr);
+	/*
+	 * Per (configuration, sender, destination class): RDMSR over the
+	 * 256 x2APIC MSRs and the TSC deadline, WRMSR over the same but the
+	 * ICR, their immediate forms with two registers each, 7 exits
+	 * without operands, 64 APIC reads and 64 writes.
+	 */
+	assert_int_equal(exits % 1676, 0);
+	assert_int_equal(exits / 1676, full / ((1u << 20) + 12));
+	assert_int_equal(x2s_sweep_count(&o), full + msr + exits);
 
 	/*
 	 * One 1-vCPU configuration: 1 sender x 11 destination classes (ID 0,
@@ -110,14 +120,14 @@ static void test_bad_options_are_rejected(void **state)
 
 struct case_list {
 	struct x2s_case_key {
-		u32 config, sender, ecx, pad;
+		u32 config, sender, ecx, exit_reg;
 		u64 data;
 	} * keys;
 	size_t nr, cap;
 };
 
-static void collect(void *opaque, unsigned int config, unsigned int sender,
-		    uint32_t ecx, uint64_t data)
+static void collect(void *opaque, unsigned int config,
+		    const struct x2s_case *c)
 {
 	struct case_list *l = opaque;
 
@@ -127,7 +137,8 @@ static void collect(void *opaque, unsigned int config, unsigned int sender,
 		assert_non_null(l->keys);
 	}
 	l->keys[l->nr++] =
-		(struct x2s_case_key){ config, sender, ecx, 0, data };
+		(struct x2s_case_key){ config, c->sender, c->ecx,
+				       (u32)c->exit << 8 | c->reg, c->data };
 }
 
 static int key_cmp(const void *pa, const void *pb)
@@ -140,6 +151,8 @@ static int key_cmp(const void *pa, const void *pb)
 		return a->sender < b->sender ? -1 : 1;
 	if (a->ecx != b->ecx)
 		return a->ecx < b->ecx ? -1 : 1;
+	if (a->exit_reg != b->exit_reg)
+		return a->exit_reg < b->exit_reg ? -1 : 1;
 	if (a->data != b->data)
 		return a->data < b->data ? -1 : 1;
 	return 0;
@@ -155,6 +168,7 @@ static void test_shard_union_is_the_full_sweep(void **state)
 
 	opts_init(&o, cfgs, 2, NULL);
 	o.reduced = true;
+	o.sweep = X2S_SWEEP_ICR | X2S_SWEEP_EXITS;
 	assert_ok(x2s_sweep_enumerate(&o, collect, &full));
 	assert_int_equal(full.nr, x2s_sweep_count(&o));
 	for (unsigned int k = 1; k <= n; k++) {
