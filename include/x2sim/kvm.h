@@ -75,6 +75,8 @@ typedef int16_t s16;
 typedef int32_t s32;
 typedef int64_t s64;
 typedef u64 gpa_t;
+/* Nanoseconds of the VM's clock (kvm->arch.x2s_clock), as ktime_get(). */
+typedef s64 ktime_t;
 
 #ifndef BIT
 #define BIT(nr) (1UL << (nr))
@@ -364,9 +366,35 @@ struct kvm_lapic_irq {
 	bool msi_redir_hint;
 };
 
+/*
+ * x2sim: an hrtimer is its expiry on the VM's clock and whether it is
+ * queued; advancing the clock (x2s_vm_advance_clock()) runs it.
+ */
+struct hrtimer {
+	ktime_t expires;
+	bool queued;
+};
+
+/* The LAPIC timer (KVM's struct kvm_timer). */
+struct kvm_timer {
+	struct hrtimer timer;
+	s64 period; /* ns; 0: not running (one-shot, periodic) */
+	ktime_t target_expiration;
+	u32 timer_mode;
+	u32 timer_mode_mask;
+	u64 tscdeadline;
+	u64 expired_tscdeadline;
+	/* x2sim: lapic_timer_advance is off, so this stays 0. */
+	u32 timer_advance_ns;
+	atomic_t pending; /* expired, not yet injected */
+	bool hv_timer_in_use;
+};
+
 struct kvm_lapic {
 	unsigned long base_address;
 	struct kvm_vcpu *vcpu;
+	struct kvm_timer lapic_timer;
+	u32 divide_count;
 	bool apicv_active;
 	bool sw_enabled;
 	bool irr_pending;
@@ -438,6 +466,9 @@ struct kvm_vcpu_arch {
 	struct kvm_queued_interrupt interrupt;
 	/* x2sim: interrupt shadow (STI / MOV SS blocking) at the exit. */
 	u32 interruptibility;
+	/* The guest TSC: host TSC + l1_tsc_offset, at virtual_tsc_khz. */
+	u32 virtual_tsc_khz;
+	u64 l1_tsc_offset;
 	/* Number of kvm_vcpu_kick() calls that targeted this vCPU. */
 	unsigned long kicks;
 };
@@ -528,6 +559,19 @@ struct kvm_arch {
 	bool vector_hashing;
 	/* x2sim: enable_apicv && the VM's APICv inhibits are clear. */
 	bool apicv_enabled;
+	/* KVM_CAP_X86_APIC_BUS_CYCLES_NS; 1 by default. */
+	u64 apic_bus_cycle_ns;
+	/*
+	 * x2sim: the kvm module parameter enable_preemption_timer (the hv
+	 * timer exists); mwait and hlt stay intercepted.
+	 */
+	bool preemption_timer;
+	/*
+	 * x2sim: the VM's clock in ns, what ktime_get() reads; the host TSC
+	 * counts it at X2S_HOST_TSC_KHZ.  Only x2s_vm_advance_clock() (and
+	 * userspace setting a state) moves it.
+	 */
+	ktime_t x2s_clock;
 };
 
 struct kvm {
@@ -574,7 +618,11 @@ union vmx_exit_reason {
 
 struct vmcs;
 
-/* x2sim: the model has no preemption timer, so it is never soft-disabled. */
+/*
+ * The VMCS loaded on the CPU, the part fastpath code reads: the
+ * preemption timer is "soft" disabled (armed at its maximum) when no
+ * deadline needs it.
+ */
 struct loaded_vmcs {
 	bool hv_timer_soft_disabled;
 };
@@ -623,6 +671,7 @@ struct vcpu_vmx {
 #endif
 	/* IDT_VECTORING_INFO_FIELD of the exit; 0 after a failed entry. */
 	u32 idt_vectoring_info;
+	struct loaded_vmcs vmcs01;
 	struct loaded_vmcs *loaded_vmcs;
 	struct vmcs *vmcs;
 	struct pi_desc pi_desc;
@@ -631,8 +680,13 @@ struct vcpu_vmx {
 	bool emulation_required;
 	/* x2sim: KVM's vcpu->arch.dr6, where #DB payloads land. */
 	unsigned long dr6;
-	/* x2sim: apic->lapic_timer.tscdeadline; no timer ever fires. */
-	u64 tsc_deadline;
+	/* The preemption timer's deadline in host TSC; -1: not armed. */
+	u64 hv_deadline_tsc;
+	/*
+	 * x2sim: vcpu_block() switched the hv timer to the sw timer while
+	 * the vCPU waits (a local variable across the sleep in KVM).
+	 */
+	bool x2s_hv_timer_parked;
 	/* kvm_check_and_inject_events asked for an immediate exit. */
 	bool req_immediate_exit;
 	/*
@@ -955,9 +1009,9 @@ X2S_API int kvm_emulate_as_nop(struct kvm_vcpu *vcpu);
 X2S_API int kvm_emulate_invd(struct kvm_vcpu *vcpu);
 
 /*
- * The LAPIC timer as fastpath code sees it.  x2sim: no timer is modelled
- * (the preemption timer is off, enable_preemption_timer=0), so the hv
- * timer is never usable and never expires; the TSC deadline is stored.
+ * The LAPIC timer as fastpath code sees it (src/lapic/timer.c): the hv
+ * timer is the VMX preemption timer, usable when the VM's
+ * preemption_timer knob is on (the default, as on hardware that has it).
  */
 X2S_API bool kvm_can_use_hv_timer(struct kvm_vcpu *vcpu);
 X2S_API void kvm_set_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu, u64 data);

@@ -47,11 +47,16 @@ struct x2s_vm_config {
 	bool sw_enabled;      /* SVR bit 8 */
 	bool lapic_in_kernel; /* false: no in-kernel LAPIC (irqchip off) */
 	/* KVM's knobs. */
-	bool vector_hashing;           /* kvm.vector_hashing, default on */
-	bool x2apic_format;            /* KVM_X2APIC_API_USE_32BIT_IDS */
+	bool vector_hashing;	       /* kvm.vector_hashing, default on */
+	bool x2apic_format;	       /* KVM_X2APIC_API_USE_32BIT_IDS */
 	bool broadcast_quirk_disabled; /* ..._DISABLE_BROADCAST_QUIRK */
 	bool x2apic_icr_is_split;      /* AMD-style ICR/ICR2 storage */
-	bool apicv;                    /* APICv (posted interrupts) on */
+	bool apicv;		       /* APICv (posted interrupts) on */
+	/*
+	 * kvm_intel.preemption_timer: the VMX preemption timer backs the
+	 * LAPIC timer when it can (the hv timer).  Default on.
+	 */
+	bool preemption_timer;
 };
 
 /*
@@ -61,11 +66,20 @@ struct x2s_vm_config {
 X2S_API void x2s_vm_config_init(struct x2s_vm_config *cfg,
 				unsigned int nr_vcpus);
 
-X2S_API int x2s_vm_create(const struct x2s_vm_config *cfg,
-			  struct x2s_vm **out);
+X2S_API int x2s_vm_create(const struct x2s_vm_config *cfg, struct x2s_vm **out);
 X2S_API void x2s_vm_destroy(struct x2s_vm *vm);
 X2S_API unsigned int x2s_vm_nr_vcpus(const struct x2s_vm *vm);
 X2S_API const char *x2s_strerror(int err);
+
+/*
+ * The VM's clock in ns, what KVM's ktime_get() reads; it starts at 0 and
+ * moves only forward, only here, so runs are reproducible.  The host TSC
+ * counts it at 1 GHz.  Advancing it fires every LAPIC sw timer that falls
+ * due, each at its own expiry (an hv timer fires as a PREEMPTION_TIMER
+ * exit, which is the caller's to deliver).  -EINVAL if it would overflow.
+ */
+X2S_API uint64_t x2s_vm_clock(const struct x2s_vm *vm);
+X2S_API int x2s_vm_advance_clock(struct x2s_vm *vm, uint64_t ns);
 
 /* ---- per-vCPU settings (applied through the model's own paths) ---- */
 
@@ -145,8 +159,8 @@ X2S_API int x2s_msr_read(struct x2s_vm *vm, unsigned int vcpu, uint32_t msr,
  * the page is a hole (reads all-ones, writes dropped), as KVM's default
  * LAPIC_MMIO_HOLE quirk makes it.
  */
-X2S_API int x2s_mmio_write(struct x2s_vm *vm, unsigned int vcpu,
-			   uint64_t gpa, unsigned int len, uint64_t data);
+X2S_API int x2s_mmio_write(struct x2s_vm *vm, unsigned int vcpu, uint64_t gpa,
+			   unsigned int len, uint64_t data);
 X2S_API int x2s_mmio_read(struct x2s_vm *vm, unsigned int vcpu, uint64_t gpa,
 			  unsigned int len, uint64_t *data);
 /* Raw register page read (offset 0..0xffc, 4-aligned), no side effects. */
@@ -158,8 +172,8 @@ X2S_API int x2s_apic_get_reg(struct x2s_vm *vm, unsigned int vcpu,
 struct x2s_exit {
 	uint32_t reason; /* EXIT_REASON_* (bit 31: VM-entry failure) */
 	uint64_t qualification;
-	uint32_t insn_len;    /* VM_EXIT_INSTRUCTION_LEN */
-	uint32_t intr_info;   /* VM_EXIT_INTR_INFO */
+	uint32_t insn_len;  /* VM_EXIT_INSTRUCTION_LEN */
+	uint32_t intr_info; /* VM_EXIT_INTR_INFO */
 	/*
 	 * APIC_ACCESS: the access KVM's emulator would decode from the
 	 * instruction (x2sim takes it from the caller).
@@ -175,16 +189,16 @@ X2S_API int x2s_vm_set_fastpath(struct x2s_vm *vm, x2s_fastpath_hook fn);
 
 enum x2s_exit_status {
 	X2S_STATUS_USERSPACE = 0, /* exit to userspace, see run_exit_reason */
-	X2S_STATUS_GUEST = 1,     /* the vCPU (re-)entered the guest */
-	X2S_STATUS_BLOCKED = 2,   /* halted / waiting for INIT or SIPI */
+	X2S_STATUS_GUEST = 1,	  /* the vCPU (re-)entered the guest */
+	X2S_STATUS_BLOCKED = 2,	  /* halted / waiting for INIT or SIPI */
 };
 
 struct x2s_exit_result {
-	int status;              /* enum x2s_exit_status */
-	int fastpath;            /* fastpath_t the hook returned (0: none) */
-	uint32_t run_exit_reason;  /* KVM_EXIT_* when status is USERSPACE */
+	int status;		    /* enum x2s_exit_status */
+	int fastpath;		    /* fastpath_t the hook returned (0: none) */
+	uint32_t run_exit_reason;   /* KVM_EXIT_* when status is USERSPACE */
 	uint32_t internal_suberror; /* KVM_EXIT_INTERNAL_ERROR detail */
-	bool nested_exit;        /* reflected to L1 */
+	bool nested_exit;	    /* reflected to L1 */
 	uint32_t nested_exit_reason;
 	uint32_t entry_intr_info; /* VM_ENTRY_INTR_INFO_FIELD at re-entry */
 	uint32_t entry_exception_error_code; /* with an exception above */
@@ -254,6 +268,23 @@ struct x2s_vcpu_state {
 	uint8_t vmxon; /* L1 did VMXON: runs L2 or is in VMX root */
 	uint8_t pad[1];
 	uint32_t arb_prio; /* lowest-priority arbitration counter */
+	/*
+	 * The LAPIC timer, on the VM's clock (ns); tsc_deadline above is
+	 * its deadline in guest TSC (one-shot and periodic keep theirs
+	 * there too).
+	 */
+	uint32_t preemption_timer_value; /* VMCS: what the next entry arms */
+	int64_t timer_period_ns;	 /* one-shot, periodic; 0: stopped */
+	int64_t timer_target_ns;	 /* when the count reaches 0 */
+	int64_t timer_expires_ns;	 /* the sw timer, when queued */
+	uint64_t expired_tsc_deadline;
+	uint64_t hv_deadline_tsc; /* host TSC; UINT64_MAX: not armed */
+	uint8_t timer_queued;	  /* the sw timer is queued */
+	uint8_t timer_pending;	  /* expired, not yet injected */
+	uint8_t hv_timer_in_use;
+	uint8_t hv_timer_soft_disabled;
+	uint8_t hv_timer_parked; /* moved to the sw timer while blocked */
+	uint8_t pad2[3];
 };
 
 /* Snapshot / restore one vCPU; states are memcmp-comparable. */
@@ -263,8 +294,7 @@ X2S_API int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int vcpu,
 			     const struct x2s_vcpu_state *st);
 /* All vCPUs: st points to x2s_vm_nr_vcpus(vm) states. */
 X2S_API int x2s_vm_save(struct x2s_vm *vm, struct x2s_vcpu_state *st);
-X2S_API int x2s_vm_restore(struct x2s_vm *vm,
-			   const struct x2s_vcpu_state *st);
+X2S_API int x2s_vm_restore(struct x2s_vm *vm, const struct x2s_vcpu_state *st);
 
 /*
  * Compare n vCPU states a and b field by field; print one readable line

@@ -66,7 +66,23 @@ void x2s_vcpu_save_small(struct kvm_vcpu *vcpu, struct x2s_vcpu_state *st)
 	st->regs[X2S_REG_RFLAGS] = vcpu->arch.rflags;
 	st->regs[X2S_REG_INTERRUPTIBILITY] = vcpu->arch.interruptibility;
 	st->requests = vcpu->requests;
-	st->tsc_deadline = vmx->tsc_deadline;
+	if (apic) {
+		const struct kvm_timer *t = &apic->lapic_timer;
+
+		st->tsc_deadline = t->tscdeadline;
+		st->timer_period_ns = t->period;
+		st->timer_target_ns = t->target_expiration;
+		st->timer_queued = t->timer.queued;
+		st->timer_expires_ns = t->timer.queued ? t->timer.expires : 0;
+		st->expired_tsc_deadline = t->expired_tscdeadline;
+		st->timer_pending = (u8)atomic_read(&t->pending);
+		st->hv_timer_in_use = t->hv_timer_in_use;
+	}
+	st->hv_deadline_tsc = vmx->hv_deadline_tsc;
+	st->hv_timer_soft_disabled = vmx->loaded_vmcs->hv_timer_soft_disabled;
+	st->hv_timer_parked = vmx->x2s_hv_timer_parked;
+	st->preemption_timer_value =
+		(u32)vmcs_read(vcpu, VMX_PREEMPTION_TIMER_VALUE);
 	st->mp_state = vcpu->arch.mp_state;
 	st->entry_intr_info = (u32)vmcs_read(vcpu, VM_ENTRY_INTR_INFO_FIELD);
 	st->entry_exception_error_code =
@@ -148,6 +164,14 @@ static bool state_valid(struct kvm_vcpu *vcpu, const struct x2s_vcpu_state *st)
 		return false;
 	if (st->apic_base & reserved)
 		return false;
+	/* A timer needs an APIC; the hv timer the preemption timer. */
+	if (st->timer_period_ns < 0 || st->timer_pending > 1 ||
+	    st->timer_queued > 1 || st->hv_timer_in_use > 1 ||
+	    st->hv_timer_soft_disabled > 1 || st->hv_timer_parked > 1 ||
+	    (!vcpu->arch.apic && (st->timer_period_ns || st->timer_queued ||
+				  st->timer_pending || st->hv_timer_in_use)) ||
+	    (st->hv_timer_in_use && !vcpu->kvm->arch.preemption_timer))
+		return false;
 	return !((st->apic_base & X2APIC_ENABLE) &&
 		 !(st->apic_base & MSR_IA32_APICBASE_ENABLE));
 }
@@ -179,7 +203,27 @@ int x2s_vcpu_restore(struct x2s_vm *vm, unsigned int idx,
 	vcpu->arch.rflags = st->regs[X2S_REG_RFLAGS];
 	vcpu->arch.interruptibility = (u32)st->regs[X2S_REG_INTERRUPTIBILITY];
 	vcpu->requests = st->requests;
-	vmx->tsc_deadline = st->tsc_deadline;
+	if (apic) {
+		struct kvm_timer *t = &apic->lapic_timer;
+
+		/* The mode and divisor follow the registers just restored. */
+		t->timer_mode =
+			kvm_lapic_get_reg(apic, APIC_LVTT) & t->timer_mode_mask;
+		update_divide_count(apic);
+		t->tscdeadline = st->tsc_deadline;
+		t->period = st->timer_period_ns;
+		t->target_expiration = st->timer_target_ns;
+		t->timer.queued = st->timer_queued;
+		t->timer.expires = st->timer_expires_ns;
+		t->expired_tscdeadline = st->expired_tsc_deadline;
+		atomic_set(&t->pending, st->timer_pending);
+		t->hv_timer_in_use = st->hv_timer_in_use;
+	}
+	vmx->hv_deadline_tsc = st->hv_deadline_tsc;
+	vmx->loaded_vmcs->hv_timer_soft_disabled = st->hv_timer_soft_disabled;
+	vmx->x2s_hv_timer_parked = st->hv_timer_parked;
+	vmcs_write(vcpu, VMX_PREEMPTION_TIMER_VALUE,
+		   st->preemption_timer_value);
 	vcpu->arch.mp_state = st->mp_state;
 	vmcs_write(vcpu, VM_ENTRY_INTR_INFO_FIELD, st->entry_intr_info);
 	vmcs_write(vcpu, VM_ENTRY_EXCEPTION_ERROR_CODE,
@@ -262,6 +306,7 @@ static const char *const part_names[X2S_NR_PARTS] = {
 	[X2S_PART_ICR] = "ICR",
 	[X2S_PART_APIC_REG] = "APIC-reg",
 	[X2S_PART_ARB_PRIO] = "arb-prio",
+	[X2S_PART_TIMER] = "timer",
 	[X2S_PART_OTHER] = "other",
 };
 
@@ -313,7 +358,7 @@ static const struct state_field state_fields[] = {
 	REG_FIELD(INTERRUPTIBILITY, "interruptibility", GPR),
 	NAMED_FIELD(apic_base, OTHER, false),
 	NAMED_FIELD(requests, REQUESTS, false),
-	NAMED_FIELD(tsc_deadline, OTHER, false),
+	NAMED_FIELD(tsc_deadline, TIMER, false),
 	NAMED_FIELD(mp_state, MP_STATE, true),
 	NAMED_FIELD(sipi_vector, INIT_SIPI, false),
 	NAMED_FIELD(entry_intr_info, INJECTION, false),
@@ -341,6 +386,17 @@ static const struct state_field state_fields[] = {
 	NAMED_FIELD(guest_mode, NESTED, true),
 	NAMED_FIELD(vmxon, NESTED, true),
 	NAMED_FIELD(arb_prio, ARB_PRIO, true),
+	NAMED_FIELD(preemption_timer_value, TIMER, false),
+	NAMED_FIELD(timer_period_ns, TIMER, true),
+	NAMED_FIELD(timer_target_ns, TIMER, true),
+	NAMED_FIELD(timer_expires_ns, TIMER, true),
+	NAMED_FIELD(expired_tsc_deadline, TIMER, false),
+	NAMED_FIELD(hv_deadline_tsc, TIMER, false),
+	NAMED_FIELD(timer_queued, TIMER, true),
+	NAMED_FIELD(timer_pending, TIMER, true),
+	NAMED_FIELD(hv_timer_in_use, TIMER, true),
+	NAMED_FIELD(hv_timer_soft_disabled, TIMER, true),
+	NAMED_FIELD(hv_timer_parked, TIMER, true),
 };
 
 #define NR_STATE_FIELDS (sizeof(state_fields) / sizeof(state_fields[0]))

@@ -68,6 +68,7 @@ void x2s_vm_config_init(struct x2s_vm_config *cfg, unsigned int nr_vcpus)
 	cfg->sw_enabled = true;
 	cfg->lapic_in_kernel = true;
 	cfg->vector_hashing = true;
+	cfg->preemption_timer = true;
 }
 
 static bool valid_apic_mode(enum x2s_apic_mode mode)
@@ -168,6 +169,8 @@ int x2s_vm_create(const struct x2s_vm_config *cfg, struct x2s_vm **out)
 		cfg->broadcast_quirk_disabled;
 	kvm->arch.x2apic_icr_is_split = cfg->x2apic_icr_is_split;
 	kvm->arch.apicv_enabled = cfg->apicv;
+	kvm->arch.apic_bus_cycle_ns = 1;
+	kvm->arch.preemption_timer = cfg->preemption_timer;
 
 	for (unsigned int i = 0; i < cfg->nr_vcpus; i++) {
 		struct vcpu_vmx *vmx = vmx_vcpu_create(kvm, (int)i);
@@ -201,6 +204,24 @@ nomem:
 inval:
 	x2s_vm_free(vm);
 	return -EINVAL;
+}
+
+uint64_t x2s_vm_clock(const struct x2s_vm *vm)
+{
+	return vm ? (uint64_t)vm->vmx.kvm.arch.x2s_clock : 0;
+}
+
+int x2s_vm_advance_clock(struct x2s_vm *vm, uint64_t ns)
+{
+	ktime_t now;
+
+	if (!vm)
+		return -EINVAL;
+	now = vm->vmx.kvm.arch.x2s_clock;
+	if (ns > (uint64_t)(INT64_MAX - now))
+		return -EINVAL;
+	x2s_kvm_advance_clock(&vm->vmx.kvm, now + (ktime_t)ns);
+	return 0;
 }
 
 static struct kvm_vcpu *get_vcpu(struct x2s_vm *vm, unsigned int idx)

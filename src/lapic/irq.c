@@ -891,6 +891,22 @@ static int __apic_accept_irq(struct kvm_lapic *apic, int delivery_mode,
 	return result;
 }
 
+int kvm_apic_local_deliver(struct kvm_lapic *apic, int lvt_type)
+{
+	u32 reg = kvm_lapic_get_reg(apic, lvt_type);
+	int r;
+
+	if (!kvm_apic_hw_enabled(apic) || (reg & APIC_LVT_MASKED))
+		return 0;
+	r = __apic_accept_irq(apic, (int)(reg & APIC_MODE_MASK),
+			      (int)(reg & APIC_VECTOR_MASK), 1,
+			      (int)(reg & APIC_LVT_LEVEL_TRIGGER), NULL);
+	/* An Intel guest's PMI masks LVTPC once taken. */
+	if (r && lvt_type == APIC_LVTPC)
+		kvm_lapic_set_reg(apic, APIC_LVTPC, reg | APIC_LVT_MASKED);
+	return r;
+}
+
 int kvm_apic_set_irq(struct kvm_vcpu *vcpu, struct kvm_lapic_irq *irq,
 		     struct dest_map *dest_map)
 {

@@ -57,14 +57,9 @@ static const u32 apic_lvt_mask[KVM_APIC_MAX_NR_LVT_ENTRIES] = {
 };
 
 /*
- * x2sim: KVM keeps the timer mode in apic->lapic_timer.timer_mode, a copy of
- * LVTT & timer_mode_mask refreshed on every LVTT change; the model reads it
- * back from the register instead.  The mask assumes the guest's CPUID has
- * the TSC-deadline bit, so all three modes exist.
+ * The LVTT timer-mode bits the guest's CPUID allows (timer_mode_mask):
+ * x2sim's guests have the TSC-deadline bit, so all three modes exist.
  */
-#define APIC_LVT_TIMER_ONESHOT (0u << 17)
-#define APIC_LVT_TIMER_PERIODIC (1u << 17)
-#define APIC_LVT_TIMER_TSCDEADLINE (2u << 17)
 #define X2S_TIMER_MODE_MASK (3u << 17)
 
 /* KVM_X86_QUIRK_LINT0_REENABLED and _LAPIC_MMIO_HOLE are on by default. */
@@ -74,16 +69,6 @@ static const u32 apic_lvt_mask[KVM_APIC_MAX_NR_LVT_ENTRIES] = {
 static inline struct kvm *apic_kvm(struct kvm_lapic *apic)
 {
 	return apic->vcpu->kvm;
-}
-
-static u32 apic_timer_mode(struct kvm_lapic *apic)
-{
-	return kvm_lapic_get_reg(apic, APIC_LVTT) & X2S_TIMER_MODE_MASK;
-}
-
-static bool apic_lvtt_tscdeadline(struct kvm_lapic *apic)
-{
-	return apic_timer_mode(apic) == APIC_LVT_TIMER_TSCDEADLINE;
 }
 
 /* x2sim: KVM's bsp_vcpu_id is never changed by x2sim's userspace. */
@@ -446,22 +431,6 @@ static int get_lvt_index(u32 reg)
 	return (int)((reg - APIC_LVTT) >> 4);
 }
 
-/*
- * x2sim: with no timer, the only effect of a timer mode change KVM has on
- * the register page is that entering or leaving TSC-deadline mode stops
- * the timer and zeroes TMICT.
- */
-static void apic_update_lvtt(struct kvm_lapic *apic, u32 old_mode)
-{
-	u32 mode = apic_timer_mode(apic);
-
-	if (mode == old_mode)
-		return;
-	if ((old_mode == APIC_LVT_TIMER_TSCDEADLINE) !=
-	    (mode == APIC_LVT_TIMER_TSCDEADLINE))
-		kvm_lapic_set_reg(apic, APIC_TMICT, 0);
-}
-
 static void apic_manage_nmi_watchdog(struct kvm_lapic *apic, u32 lvt0_val)
 {
 	/* x2sim: KVM also counts such vCPUs in kvm->arch.vapics_in_nmi_mode. */
@@ -537,8 +506,7 @@ static u32 __apic_read(struct kvm_lapic *apic, unsigned int offset)
 		/* KVM does not model arbitration priority: it reads 0. */
 		return 0;
 	case APIC_TMCCT:
-		/* x2sim: no timer counts, so the current count is always 0. */
-		return 0;
+		return apic_get_tmcct(apic);
 	case APIC_PROCPRI:
 		apic_update_ppr(apic);
 		return kvm_lapic_get_reg(apic, (int)offset);
@@ -635,6 +603,8 @@ int kvm_lapic_reg_write(struct kvm_lapic *apic, u32 reg, u32 val)
 					apic, APIC_LVTx(i),
 					kvm_lapic_get_reg(apic, APIC_LVTx(i)) |
 						APIC_LVT_MASKED);
+			apic_update_lvtt(apic);
+			atomic_set(&apic->lapic_timer.pending, 0);
 		}
 		break;
 	}
@@ -677,28 +647,21 @@ int kvm_lapic_reg_write(struct kvm_lapic *apic, u32 reg, u32 val)
 		break;
 	}
 
-	case APIC_LVTT: {
-		u32 old_mode = apic_timer_mode(apic);
-
+	case APIC_LVTT:
 		if (!kvm_apic_sw_enabled(apic))
 			val |= APIC_LVT_MASKED;
-		val &= apic_lvt_mask[LVT_TIMER] | X2S_TIMER_MODE_MASK;
+		val &= apic_lvt_mask[LVT_TIMER] |
+		       apic->lapic_timer.timer_mode_mask;
 		kvm_lapic_set_reg(apic, APIC_LVTT, val);
-		apic_update_lvtt(apic, old_mode);
+		apic_update_lvtt(apic);
 		break;
-	}
 
 	case APIC_TMICT:
-		/* TSC-deadline mode ignores the initial count. */
-		if (apic_lvtt_tscdeadline(apic))
-			break;
-		/* x2sim: stored only; no timer is started. */
-		kvm_lapic_set_reg(apic, APIC_TMICT, val);
+		x2s_apic_write_tmict(apic, val);
 		break;
 
 	case APIC_TDCR:
-		/* x2sim: stored only; there is no running period to rescale. */
-		kvm_lapic_set_reg(apic, APIC_TDCR, val & 0xb);
+		x2s_apic_write_tdcr(apic, val);
 		break;
 
 	case APIC_ESR:
@@ -959,7 +922,6 @@ u64 kvm_get_apic_base(struct kvm_vcpu *vcpu)
 void kvm_lapic_reset(struct kvm_vcpu *vcpu, bool init_event)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
-	u32 old_timer_mode;
 
 	/* Posted interrupts die with the APIC state they were posted to. */
 	vmx_apicv_pre_state_restore(vcpu);
@@ -982,10 +944,11 @@ void kvm_lapic_reset(struct kvm_vcpu *vcpu, bool init_event)
 		kvm_apic_set_xapic_id(apic, (u8)vcpu->vcpu_id);
 	kvm_apic_set_version(vcpu);
 
-	old_timer_mode = apic_timer_mode(apic);
+	/* A reset stops a running timer. */
+	apic->lapic_timer.timer.queued = false;
 	for (int i = 0; i < apic->nr_lvt_entries; i++)
 		kvm_lapic_set_reg(apic, APIC_LVTx(i), APIC_LVT_MASKED);
-	apic_update_lvtt(apic, old_timer_mode);
+	apic_update_lvtt(apic);
 	/* Quirk: the BSP comes out of reset with LINT0 as unmasked ExtINT. */
 	if (kvm_vcpu_is_reset_bsp(vcpu) && X2S_QUIRK_LINT0_REENABLED)
 		kvm_lapic_set_reg(apic, APIC_LVT0, APIC_DM_EXTINT);
@@ -1012,6 +975,8 @@ void kvm_lapic_reset(struct kvm_vcpu *vcpu, bool init_event)
 		kvm_lapic_set_reg(apic, APIC_TMR + 0x10 * i, 0);
 	}
 	kvm_apic_update_apicv(vcpu);
+	update_divide_count(apic);
+	atomic_set(&apic->lapic_timer.pending, 0);
 	apic_update_ppr(apic);
 
 	vcpu->arch.apic_arb_prio = 0;
@@ -1045,6 +1010,7 @@ int kvm_create_lapic(struct kvm_vcpu *vcpu)
 	vcpu->arch.apic_base = MSR_IA32_APICBASE_ENABLE;
 	apic->apicv_active = vcpu->kvm->arch.apicv_enabled;
 	apic->highest_isr_cache = -1;
+	apic->lapic_timer.timer_mode_mask = X2S_TIMER_MODE_MASK;
 
 	/* x2sim: KVM resets later from kvm_vcpu_reset(); done here. */
 	kvm_lapic_reset(vcpu, false);

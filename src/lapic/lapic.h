@@ -5,6 +5,8 @@
  * lapic.c: the register page and every register's semantics, x2APIC MSR
  *          and xAPIC MMIO faces, APIC_BASE, TPR/PPR, IRR/ISR/TMR, EOI,
  *          interrupt acknowledge, INIT/SIPI processing, APICv PIR sync.
+ * timer.c: the LAPIC timer (one-shot, periodic, TSC deadline; hv and sw
+ *          timers) on the VM's clock.
  * irq.c:   the optimized APIC map, destination matching, IPI delivery
  *          (kvm_apic_send_ipi -> kvm_irq_delivery_to_apic), lowest
  *          priority arbitration and acceptance by the target.
@@ -104,8 +106,7 @@ static inline bool kvm_x2apic_msr_in_range(u32 msr)
  */
 int kvm_lapic_mmio_write(struct kvm_vcpu *vcpu, gpa_t addr, int len,
 			 const void *data);
-int kvm_lapic_mmio_read(struct kvm_vcpu *vcpu, gpa_t addr, int len,
-			void *data);
+int kvm_lapic_mmio_read(struct kvm_vcpu *vcpu, gpa_t addr, int len, void *data);
 
 /* PPR from TPR and the highest ISR vector; sets KVM_REQ_EVENT on drops. */
 void apic_update_ppr(struct kvm_lapic *apic);
@@ -210,6 +211,48 @@ int kvm_apic_set_irq(struct kvm_vcpu *vcpu, struct kvm_lapic_irq *irq,
 		     struct dest_map *dest_map);
 
 int kvm_apic_compare_prio(struct kvm_vcpu *vcpu1, struct kvm_vcpu *vcpu2);
+
+/* Deliver the interrupt an LVT entry (APIC_LVTT, ...) describes, if unmasked. */
+int kvm_apic_local_deliver(struct kvm_lapic *apic, int lvt_type);
+
+/* ---- timer.c ---- */
+
+/*
+ * x2sim: the host TSC runs at 1 GHz on the VM's clock, and the VMX
+ * preemption timer counts it >> 5 (IA32_VMX_MISC[4:0], a common value).
+ */
+#define X2S_HOST_TSC_KHZ 1000000u
+#define X2S_PREEMPTION_TIMER_MULTI 5
+
+u64 x2s_rdtsc(const struct kvm *kvm);
+u64 kvm_read_l1_tsc(struct kvm_vcpu *vcpu, u64 host_tsc);
+bool apic_lvtt_oneshot(struct kvm_lapic *apic);
+bool apic_lvtt_period(struct kvm_lapic *apic);
+bool apic_lvtt_tscdeadline(struct kvm_lapic *apic);
+/* LVTT changed: the cached mode follows; into/out of TSC deadline stops. */
+void apic_update_lvtt(struct kvm_lapic *apic);
+void update_divide_count(struct kvm_lapic *apic);
+void cancel_apic_timer(struct kvm_lapic *apic);
+void restart_apic_timer(struct kvm_lapic *apic);
+/* Start from the count in count_reg (APIC_TMICT, or TMCCT on a restore). */
+void __start_apic_timer(struct kvm_lapic *apic, u32 count_reg);
+void x2s_apic_write_tmict(struct kvm_lapic *apic, u32 val);
+void x2s_apic_write_tdcr(struct kvm_lapic *apic, u32 val);
+u32 apic_get_tmcct(struct kvm_lapic *apic);
+u64 kvm_get_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu);
+/* The expired timer's count (not yet injected), if LVTT can deliver. */
+int apic_has_pending_timer(struct kvm_vcpu *vcpu);
+void kvm_inject_apic_timer_irqs(struct kvm_vcpu *vcpu);
+bool kvm_lapic_hv_timer_in_use(struct kvm_vcpu *vcpu);
+void kvm_lapic_switch_to_sw_timer(struct kvm_vcpu *vcpu);
+void kvm_lapic_switch_to_hv_timer(struct kvm_vcpu *vcpu);
+/* Arm the preemption timer for the next entry (vmx_vcpu_run()). */
+void vmx_update_hv_timer(struct kvm_vcpu *vcpu, bool force_immediate_exit);
+/*
+ * The VM's clock moves to to (never back): every sw timer due by then
+ * fires at its own expiry, in time order.
+ */
+void x2s_kvm_advance_clock(struct kvm *kvm, ktime_t to);
 
 /*
  * x2sim: the receiver set of each delivery implementation alone, without

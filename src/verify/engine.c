@@ -18,7 +18,7 @@
  * every byte a fastpath can reach from struct kvm_vcpu and struct kvm, in
  * X2S_CHECK_CASE after every case; in X2S_CHECK_SWEEP the bytes the model
  * itself ever writes (every vCPU's register lines and structures, struct
- * kvm_vmx, kvm->vcpus[], the loaded VMCS) after every case and the bytes
+ * kvm_vmx, kvm->vcpus[]) after every case and the bytes
  * no model code writes (the page past its registers, L1's MSR bitmaps, the
  * APIC map) at the end of every unit, before anything could overwrite them.
  * No comparison trusts the setters' dirty marks: changed lines are found
@@ -42,7 +42,6 @@ struct x2s_snapshot {
 	struct snap_vcpu *v;
 	struct kvm_vmx kvm;
 	struct kvm_vcpu **vcpus; /* kvm->vcpus[] */
-	struct loaded_vmcs loaded;
 	u8 *map;
 	size_t map_len, map_cap;
 };
@@ -194,7 +193,6 @@ static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
 	}
 	memcpy(&s->kvm, to_kvm_vmx(e->kvm), sizeof(s->kvm));
 	memcpy(s->vcpus, e->kvm->vcpus, e->nr * sizeof(*s->vcpus));
-	memcpy(&s->loaded, to_vmx(e->vcpu[0])->loaded_vmcs, sizeof(s->loaded));
 	len = map_len_now(e);
 	if (len > s->map_cap) {
 		u8 *m = realloc(s->map, len);
@@ -211,16 +209,14 @@ static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
 }
 
 /*
- * struct kvm_vmx, kvm->vcpus[] and the loaded VMCS: what the model keeps
- * outside the vCPUs and writes itself (the map pointer and its dirty flag
- * only when a map input changes).
+ * struct kvm_vmx and kvm->vcpus[]: what the model keeps outside the vCPUs
+ * and writes itself (the map pointer and its dirty flag only when a map
+ * input changes).  Each vCPU's loaded VMCS is inside its struct vcpu_vmx.
  */
 static bool vm_same(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
 	return !memcmp(to_kvm_vmx(e->kvm), &s->kvm, sizeof(s->kvm)) &&
-	       !memcmp(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus)) &&
-	       !memcmp(s->v[0].img.vmx.loaded_vmcs, &s->loaded,
-		       sizeof(s->loaded));
+	       !memcmp(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
 }
 
 static bool bitmap_same(const struct snap_vcpu *v)
@@ -263,13 +259,8 @@ static void map_rebuild(struct x2s_engine *e, const struct x2s_snapshot *s)
 /* Back to s, whatever moved and however. */
 static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
-	struct loaded_vmcs *loaded = s->v[0].img.vmx.loaded_vmcs;
-
 	if (memcmp(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus)))
 		memcpy(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
-	/* Shared by every VM: written only when it moved. */
-	if (memcmp(loaded, &s->loaded, sizeof(s->loaded)))
-		memcpy(loaded, &s->loaded, sizeof(s->loaded));
 	for (unsigned int i = 0; i < e->nr; i++) {
 		const struct snap_vcpu *v = &s->v[i];
 		struct kvm_lapic *apic = v->img.vmx.vcpu.arch.apic;
@@ -360,9 +351,8 @@ void x2s_engine_restore(struct x2s_engine *e, const struct x2s_snapshot *s)
 
 /*
  * After a fastpath: every pointer between the model's structures back to
- * the base's before anything follows one, and the loaded VMCS, which every
- * VM shares, back too; a bit per vCPU whose links it moved (bit 63:
- * struct kvm's or the loaded VMCS), so a signature can say so.
+ * the base's before anything follows one; a bit per vCPU whose links it
+ * moved (bit 63: struct kvm's), so a signature can say so.
  */
 static u64 fix_links(struct x2s_engine *e)
 {
@@ -376,13 +366,6 @@ static u64 fix_links(struct x2s_engine *e)
 		kv->kvm.vcpus = s->kvm.kvm.vcpus;
 		kv->kvm.arch.apic_map = s->kvm.kvm.arch.apic_map;
 		memcpy(kv->kvm.vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
-		moved |= 1ULL << 63;
-	}
-	/* Shared by every VM: written only when it moved. */
-	if (memcmp(s->v[0].img.vmx.loaded_vmcs, &s->loaded,
-		   sizeof(s->loaded))) {
-		memcpy(s->v[0].img.vmx.loaded_vmcs, &s->loaded,
-		       sizeof(s->loaded));
 		moved |= 1ULL << 63;
 	}
 	for (unsigned int i = 0; i < e->nr; i++) {

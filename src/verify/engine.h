@@ -4,10 +4,11 @@
  * cases (internal to src/verify/; verify.h is the outside's).
  *
  * image.c:     the state a fastpath can reach, as byte images: per vCPU
- *              its structures (struct vcpu_vmx with struct kvm_vcpu,
- *              struct kvm_lapic, kvm_run, the VMCS) and its 4 KiB page;
- *              per VM struct kvm_vmx, kvm->vcpus[], the APIC map, L1's
- *              MSR bitmaps and the shared loaded VMCS.  Save, load, and
+ *              its structures (struct vcpu_vmx with struct kvm_vcpu and
+ *              the loaded VMCS, struct kvm_lapic with its timer, kvm_run,
+ *              the VMCS) and its 4 KiB page; per VM struct kvm_vmx (with
+ *              the clock), kvm->vcpus[], the APIC map, L1's MSR bitmaps.
+ *              Save, load, and
  *              vectorised comparison.
  * exits.c:     the exits a case can deliver, as the CPU leaves them.
  * signature.c: what differs, as a signature (which parts of the outcome,
@@ -138,8 +139,8 @@ struct x2s_input {
 };
 
 /* The exit of a case (exits.c; verify.h says what ecx and data are). */
-void x2s_input_make(struct x2s_input *in, enum x2s_case_exit x, u8 reg,
-		    u32 ecx, u64 data);
+void x2s_input_make(struct x2s_input *in, enum x2s_case_exit x, u8 reg, u32 ecx,
+		    u64 data);
 void x2s_case_input(const struct x2s_case *c, struct x2s_input *in);
 /* The exit, ecx, data and reg of c become in's (the rest is left). */
 void x2s_input_case(const struct x2s_input *in, struct x2s_case *c);

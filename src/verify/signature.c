@@ -179,8 +179,11 @@ static const struct image_field image_fields[] = {
 	ARCH(interrupt.soft, 0),
 	ARCH(interrupt.nr, SHOWN),
 	ARCH(interruptibility, SHOWN),
+	ARCH(virtual_tsc_khz, 0),
+	ARCH(l1_tsc_offset, 0),
 	ARCH(kicks, BOOKKEEPING),
 	VMX(exit_reason, 0),
+	VMX(vmcs01.hv_timer_soft_disabled, SHOWN),
 	VMX(loaded_vmcs, 0),
 	VMX(vmcs, 0),
 	VMX(pi_desc.pir, SHOWN),
@@ -195,10 +198,31 @@ static const struct image_field image_fields[] = {
 	VMX(mmio.valid, 0),
 	VMX(emulation_required, 0),
 	VMX(dr6, 0),
-	VMX(tsc_deadline, SHOWN),
+	VMX(hv_deadline_tsc, SHOWN),
+	VMX(x2s_hv_timer_parked, SHOWN),
 	VMX(req_immediate_exit, SHOWN),
 	IMG(apic.base_address, "apic.base_address", 0),
 	IMG(apic.vcpu, "apic.vcpu", 0),
+	IMG(apic.lapic_timer.timer.expires, "apic.lapic_timer.timer.expires",
+	    SHOWN),
+	IMG(apic.lapic_timer.timer.queued, "apic.lapic_timer.timer.queued",
+	    SHOWN),
+	IMG(apic.lapic_timer.period, "apic.lapic_timer.period", SHOWN),
+	IMG(apic.lapic_timer.target_expiration,
+	    "apic.lapic_timer.target_expiration", SHOWN),
+	IMG(apic.lapic_timer.timer_mode, "apic.lapic_timer.timer_mode", 0),
+	IMG(apic.lapic_timer.timer_mode_mask,
+	    "apic.lapic_timer.timer_mode_mask", 0),
+	IMG(apic.lapic_timer.tscdeadline, "apic.lapic_timer.tscdeadline",
+	    SHOWN),
+	IMG(apic.lapic_timer.expired_tscdeadline,
+	    "apic.lapic_timer.expired_tscdeadline", SHOWN),
+	IMG(apic.lapic_timer.timer_advance_ns,
+	    "apic.lapic_timer.timer_advance_ns", 0),
+	IMG(apic.lapic_timer.pending, "apic.lapic_timer.pending", SHOWN),
+	IMG(apic.lapic_timer.hv_timer_in_use,
+	    "apic.lapic_timer.hv_timer_in_use", SHOWN),
+	IMG(apic.divide_count, "apic.divide_count", 0),
 	IMG(apic.apicv_active, "apic.apicv_active", 0),
 	IMG(apic.sw_enabled, "apic.sw_enabled", SHOWN),
 	IMG(apic.irr_pending, "apic.irr_pending", 0),
@@ -219,6 +243,7 @@ static const struct image_field image_fields[] = {
 static bool vmcs_shown(unsigned int slot)
 {
 	return slot == VMCS_SLOT_VM_ENTRY_INTR_INFO_FIELD ||
+	       slot == VMCS_SLOT_VMX_PREEMPTION_TIMER_VALUE ||
 	       slot == VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE ||
 	       slot == VMCS_SLOT_GUEST_INTR_STATUS;
 }

@@ -35,9 +35,6 @@ int vmx_get_msr_imm_reg(struct kvm_vcpu *vcpu)
 
 /* ---- vCPU creation ---- */
 
-/* x2sim: every vCPU's loaded VMCS as far as fastpath code can see it. */
-static struct loaded_vmcs x2s_vmcs01;
-
 static void vmx_vcpu_reset(struct vcpu_vmx *vmx)
 {
 	struct kvm_vcpu *vcpu = &vmx->vcpu;
@@ -58,7 +55,9 @@ static void vmx_vcpu_reset(struct vcpu_vmx *vmx)
 	 */
 	vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
 	vmx->dr6 = DR6_ACTIVE_LOW;
-	vmx->loaded_vmcs = &x2s_vmcs01;
+	vmx->loaded_vmcs = &vmx->vmcs01;
+	vmx->hv_deadline_tsc = (u64)-1;
+	vcpu->arch.virtual_tsc_khz = X2S_HOST_TSC_KHZ;
 	vcpu->mode = OUTSIDE_GUEST_MODE;
 
 	/* The vmcs01 controls KVM's setup_vmcs_config() ends up with. */
@@ -170,12 +169,19 @@ static int handle_wrmsr_imm(struct kvm_vcpu *vcpu)
 
 static int handle_preemption_timer(struct kvm_vcpu *vcpu)
 {
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
 	/*
 	 * x2sim: KVM's own fastpath takes every L1 preemption-timer exit,
 	 * so its handler WARNs outside L2.  The model's slow path is KVM
-	 * without the fastpath under test, and reaches here for L1 too.
+	 * without the fastpath under test, and reaches here for L1 too; it
+	 * does what the handler did before there was a fastpath: a timer
+	 * that was soft-disabled, or armed at 0 to force this exit, has no
+	 * guest timer behind it.
 	 */
-	kvm_lapic_expired_hv_timer(vcpu);
+	if (!vmx->req_immediate_exit &&
+	    !vmx->loaded_vmcs->hv_timer_soft_disabled)
+		kvm_lapic_expired_hv_timer(vcpu);
 	return 1;
 }
 
@@ -459,8 +465,8 @@ fastpath_t x2s_vmx_exit_fastpath(struct kvm_vcpu *vcpu,
 		r = fp->exit_handlers(vcpu);
 		break;
 	case X2S_FASTPATH_EXIT_HANDLERS_FORCE:
-		/* x2sim: the model never forces an immediate exit. */
-		r = fp->exit_handlers_force(vcpu, false);
+		r = fp->exit_handlers_force(vcpu,
+					    to_vmx(vcpu)->req_immediate_exit);
 		break;
 	case X2S_FASTPATH_SET_MSR:
 		if (is_guest_mode(vcpu) ||
@@ -523,7 +529,11 @@ void x2s_vmx_exit_begin(struct kvm_vcpu *vcpu)
 		x2s_vmx_save_uncompleted(vcpu);
 		vmx_complete_interrupts(vcpu);
 	}
-	vmx->req_immediate_exit = false;
+	/*
+	 * vmx->req_immediate_exit stays what the entry asked for: this
+	 * exit's force_immediate_exit, until the next entry or a return to
+	 * userspace.
+	 */
 
 	/*
 	 * vcpu_enter_guest(): vcpu->mode stays IN_GUEST_MODE until the loop
@@ -542,9 +552,13 @@ int x2s_vmx_exit_finish(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath)
 		if (!kvm_vcpu_exit_request(vcpu)) {
 			/*
 			 * Straight back into the guest, without the
-			 * pre-entry work.  x2sim: the next exit is a new
-			 * call, so the loop ends here.
+			 * pre-entry work but the preemption timer, armed
+			 * again by vmx_vcpu_run().  x2sim: the next exit is a
+			 * new call, so the loop ends here.
 			 */
+			if (vcpu->kvm->arch.preemption_timer)
+				vmx_update_hv_timer(
+					vcpu, to_vmx(vcpu)->req_immediate_exit);
 			vcpu->mode = OUTSIDE_GUEST_MODE;
 			vmx_sync_guest_state(vcpu);
 			return 1;
@@ -554,12 +568,14 @@ int x2s_vmx_exit_finish(struct kvm_vcpu *vcpu, fastpath_t exit_fastpath)
 	vcpu->mode = OUTSIDE_GUEST_MODE;
 
 	if (unlikely(exit_fastpath == EXIT_FASTPATH_EXIT_USERSPACE)) {
+		to_vmx(vcpu)->req_immediate_exit = false;
 		vmx_sync_guest_state(vcpu);
 		return 0;
 	}
 
 	r = __vmx_handle_exit(vcpu, exit_fastpath);
 	if (r <= 0) {
+		to_vmx(vcpu)->req_immediate_exit = false;
 		vmx_sync_guest_state(vcpu);
 		return 0;
 	}

@@ -295,41 +295,6 @@ int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu)
 
 /* ---- MSRs ---- */
 
-static bool apic_lvtt_oneshot_or_period(struct kvm_lapic *apic)
-{
-	u32 mode = kvm_lapic_get_reg(apic, APIC_LVTT) & APIC_LVT_TIMER_MASK;
-
-	return mode == 0 || mode == (1u << 17);
-}
-
-/* x2sim: there is no preemption timer, hence never an hv timer. */
-bool kvm_can_use_hv_timer(struct kvm_vcpu *vcpu)
-{
-	return false;
-}
-
-/* Nothing to do: the hv timer is never in use (lapic_timer.hv_timer_in_use). */
-void kvm_lapic_expired_hv_timer(struct kvm_vcpu *vcpu)
-{
-}
-
-void kvm_set_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu, u64 data)
-{
-	if (!kvm_apic_present(vcpu) ||
-	    apic_lvtt_oneshot_or_period(vcpu->arch.apic))
-		return;
-	/* x2sim: the deadline is stored; no timer is armed. */
-	to_vmx(vcpu)->tsc_deadline = data;
-}
-
-static u64 kvm_get_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu)
-{
-	if (!kvm_apic_present(vcpu) ||
-	    apic_lvtt_oneshot_or_period(vcpu->arch.apic))
-		return 0;
-	return to_vmx(vcpu)->tsc_deadline;
-}
-
 /*
  * x2sim: only the MSRs of the APIC model exist.  Every other index is an
  * MSR KVM does not know in this model, KVM_MSR_RET_UNSUPPORTED, which is
@@ -903,15 +868,33 @@ out:
 	return 0;
 }
 
+static bool kvm_cpu_has_pending_timer(struct kvm_vcpu *vcpu)
+{
+	return lapic_in_kernel(vcpu) && apic_has_pending_timer(vcpu);
+}
+
 /*
- * vcpu_block() without the sleep: a non-runnable vCPU stays as it is; a
- * runnable one accepts INIT/SIPI and leaves HLT.  Returns 0 only for an
- * exit to userspace.
+ * vcpu_block() without the sleep: a vCPU with nothing to wake up for
+ * stays as it is, its hv timer moved to the sw timer (which the VM's
+ * clock fires while it waits); one that can run accepts INIT/SIPI, leaves
+ * HLT and gets its hv timer back.  Returns 0 only for an exit to
+ * userspace.
  */
 static int vcpu_block(struct kvm_vcpu *vcpu)
 {
-	if (!kvm_arch_vcpu_runnable(vcpu))
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	if (!kvm_arch_vcpu_runnable(vcpu) && !kvm_cpu_has_pending_timer(vcpu)) {
+		if (kvm_lapic_hv_timer_in_use(vcpu)) {
+			kvm_lapic_switch_to_sw_timer(vcpu);
+			vmx->x2s_hv_timer_parked = true;
+		}
 		return 1;
+	}
+	if (vmx->x2s_hv_timer_parked) {
+		vmx->x2s_hv_timer_parked = false;
+		kvm_lapic_switch_to_hv_timer(vcpu);
+	}
 	/*
 	 * Nested events before HLT is left: KVM records L2's activity state
 	 * in vmcs12 on the exit.  x2sim: vmcs12 has no activity state.
@@ -1002,6 +985,10 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	if (req_immediate_exit)
 		kvm_make_request(KVM_REQ_EVENT, vcpu);
 
+	/* vmx_vcpu_run(): the preemption timer, forced to 0 if asked. */
+	if (vcpu->kvm->arch.preemption_timer)
+		vmx_update_hv_timer(vcpu, req_immediate_exit);
+
 	/*
 	 * x2sim: the guest now runs until the next exit, which is delivered
 	 * to the model as a fresh x2s_vmx_handle_exit(); kicks in between
@@ -1015,6 +1002,13 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 int x2s_vcpu_prepare_entry(struct kvm_vcpu *vcpu)
 {
 	int r;
+
+	/*
+	 * vcpu_run()'s loop: an expired timer is injected after every exit
+	 * (and wake-up), before the next entry.
+	 */
+	if (kvm_cpu_has_pending_timer(vcpu))
+		kvm_inject_apic_timer_irqs(vcpu);
 
 	/*
 	 * vcpu_run(): a vCPU that is not running blocks; x2sim: if it has

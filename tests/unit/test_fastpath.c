@@ -248,14 +248,16 @@ static void test_upstream_tsc_deadline_as_slow_path(void **state)
 		  EXIT_FASTPATH_EXIT_USERSPACE, X2S_STATUS_USERSPACE },
 	};
 
-	assert_false(kvm_can_use_hv_timer(NULL));
 	for (unsigned int i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct x2s_vm *vm = upstream_vm(rows[i].rflags);
 		struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, 0);
 		struct x2s_exit_result res;
 		u64 deadline;
 
-		kvm_lapic_set_reg(vcpu->arch.apic, APIC_LVTT, rows[i].lvtt);
+		assert_int_equal(kvm_lapic_reg_write(vcpu->arch.apic, APIC_LVTT,
+						     rows[i].lvtt),
+				 0);
+		assert_true(kvm_can_use_hv_timer(vcpu));
 		if (rows[i].singlestep)
 			set_singlestep(vm);
 		vcpu->arch.regs[VCPU_REGS_RCX] = MSR_IA32_TSC_DEADLINE;
@@ -264,8 +266,11 @@ static void test_upstream_tsc_deadline_as_slow_path(void **state)
 		upstream_equals_slow(vm, &exit, 0, rows[i].want, &res);
 		assert_int_equal(res.status, rows[i].status);
 		assert_int_equal(rip0(vm), RIP0 + 2);
-		deadline = to_vmx(vcpu)->tsc_deadline;
+		deadline = vcpu->arch.apic->lapic_timer.tscdeadline;
 		assert_int_equal(deadline, rows[i].lvtt ? 0x1234567890ULL : 0);
+		/* Far in the future: on the preemption timer. */
+		assert_int_equal(vcpu->arch.apic->lapic_timer.hv_timer_in_use,
+				 rows[i].lvtt != 0);
 		if (rows[i].singlestep)
 			assert_int_equal(res.run_exit_reason, KVM_EXIT_DEBUG);
 		if (rows[i].rflags & X86_EFLAGS_TF)
@@ -310,8 +315,9 @@ static void test_upstream_wrmsr_imm_as_slow_path(void **state)
 					 .qualification = rows[i].msr,
 					 .insn_len = 9 };
 
-		kvm_lapic_set_reg(vcpu->arch.apic, APIC_LVTT,
-				  LVTT_TSC_DEADLINE);
+		assert_int_equal(kvm_lapic_reg_write(vcpu->arch.apic, APIC_LVTT,
+						     LVTT_TSC_DEADLINE),
+				 0);
 		vcpu->arch.regs[rows[i].reg] = rows[i].data;
 		/* RCX and EDX:EAX are not the operands. */
 		vcpu->arch.regs[VCPU_REGS_RCX] = 0x830;
@@ -322,8 +328,9 @@ static void test_upstream_wrmsr_imm_as_slow_path(void **state)
 			assert_true(
 				test_irr(vm, 1, (int)(rows[i].data & 0xff)));
 		if (rows[i].msr == MSR_IA32_TSC_DEADLINE)
-			assert_int_equal(to_vmx(vcpu)->tsc_deadline,
-					 rows[i].data);
+			assert_int_equal(
+				vcpu->arch.apic->lapic_timer.tscdeadline,
+				rows[i].data);
 		x2s_vm_destroy(vm);
 	}
 }
