@@ -189,6 +189,12 @@ enum vcpu_field {
 	VF_RFLAGS_TF,
 	VF_RFLAGS_IF,
 	VF_APICV,
+	VF_TIMER_MODE,
+	VF_TIMER_VECTOR,
+	VF_TIMER_MASKED,
+	VF_TIMER_DIVIDE,
+	VF_TIMER_COUNT,
+	VF_TIMER_DEADLINE,
 	NR_VCPU_FIELDS,
 };
 
@@ -206,7 +212,16 @@ static const char *const vcpu_field_keys[NR_VCPU_FIELDS] = {
 	[VF_RFLAGS_TF] = "rflags_tf",
 	[VF_RFLAGS_IF] = "rflags_if",
 	[VF_APICV] = "apicv",
+	[VF_TIMER_MODE] = "timer_mode",
+	[VF_TIMER_VECTOR] = "timer_vector",
+	[VF_TIMER_MASKED] = "timer_masked",
+	[VF_TIMER_DIVIDE] = "timer_divide",
+	[VF_TIMER_COUNT] = "timer_count",
+	[VF_TIMER_DEADLINE] = "timer_deadline",
 };
+
+static const char *const timer_mode_names[] = { "oneshot", "periodic",
+						 "tsc-deadline" };
 
 static const char *const apic_mode_names[] = {
 	[X2S_APIC_MODE_DISABLED] = "disabled",
@@ -251,6 +266,18 @@ static int64_t vcpu_field_get(const struct x2s_vcpu_desc *v, enum vcpu_field k)
 		return v->rflags_if;
 	case VF_APICV:
 		return v->apicv;
+	case VF_TIMER_MODE:
+		return v->timer_mode;
+	case VF_TIMER_VECTOR:
+		return v->timer_vector;
+	case VF_TIMER_MASKED:
+		return v->timer_masked;
+	case VF_TIMER_DIVIDE:
+		return v->timer_divide;
+	case VF_TIMER_COUNT:
+		return v->timer_count;
+	case VF_TIMER_DEADLINE:
+		return v->timer_deadline;
 	default:
 		return 0;
 	}
@@ -296,6 +323,24 @@ static void vcpu_field_set(struct x2s_vcpu_desc *v, enum vcpu_field k,
 	case VF_APICV:
 		v->apicv = x;
 		break;
+	case VF_TIMER_MODE:
+		v->timer_mode = (int)x;
+		break;
+	case VF_TIMER_VECTOR:
+		v->timer_vector = (int)x;
+		break;
+	case VF_TIMER_MASKED:
+		v->timer_masked = x;
+		break;
+	case VF_TIMER_DIVIDE:
+		v->timer_divide = (int)x;
+		break;
+	case VF_TIMER_COUNT:
+		v->timer_count = (uint32_t)x;
+		break;
+	case VF_TIMER_DEADLINE:
+		v->timer_deadline = x;
+		break;
 	default:
 		break;
 	}
@@ -306,6 +351,7 @@ enum knob {
 	KNOB_X2APIC_FORMAT,
 	KNOB_BROADCAST_QUIRK_DISABLED,
 	KNOB_X2APIC_ICR_IS_SPLIT,
+	KNOB_PREEMPTION_TIMER,
 	NR_KNOBS,
 };
 
@@ -314,6 +360,7 @@ static const char *const knob_keys[NR_KNOBS] = {
 	[KNOB_X2APIC_FORMAT] = "x2apic_format",
 	[KNOB_BROADCAST_QUIRK_DISABLED] = "broadcast_quirk_disabled",
 	[KNOB_X2APIC_ICR_IS_SPLIT] = "x2apic_icr_is_split",
+	[KNOB_PREEMPTION_TIMER] = "preemption_timer",
 };
 
 static bool *knob_ptr(struct x2s_vm_desc *d, enum knob k)
@@ -325,6 +372,8 @@ static bool *knob_ptr(struct x2s_vm_desc *d, enum knob k)
 		return &d->x2apic_format;
 	case KNOB_BROADCAST_QUIRK_DISABLED:
 		return &d->broadcast_quirk_disabled;
+	case KNOB_PREEMPTION_TIMER:
+		return &d->preemption_timer;
 	case KNOB_X2APIC_ICR_IS_SPLIT:
 	default:
 		return &d->x2apic_icr_is_split;
@@ -402,6 +451,26 @@ static int desc_vcpu_value(struct desc_parser *dp, const struct json_value *v,
 	case VF_MP_STATE:
 		return desc_enum(dp, v, key, mp_state_names,
 				 ARRAY_LEN(mp_state_names), out);
+	case VF_TIMER_MODE:
+		if (v->type == JSON_NULL) {
+			*out = -1;
+			return 0;
+		}
+		return desc_enum(dp, v, key, timer_mode_names,
+				 ARRAY_LEN(timer_mode_names), out);
+	case VF_TIMER_VECTOR:
+	case VF_TIMER_DIVIDE:
+	case VF_TIMER_COUNT:
+	case VF_TIMER_DEADLINE:
+		r = x2s_json_u64(v, key,
+				 k == VF_TIMER_VECTOR ? 255 :
+				 k == VF_TIMER_DIVIDE ? 0xf :
+				 k == VF_TIMER_COUNT  ? 0xffffffff :
+							INT64_MAX,
+				 &x, dp->file, dp->err, dp->errlen);
+		if (!r)
+			*out = (int64_t)x;
+		return r;
 	case VF_XAPIC_ID:
 	case VF_LDR:
 	case VF_DFR:
@@ -495,7 +564,7 @@ static bool desc_name_ok(const char *s)
 
 static const char *const desc_keys[] = {
 	"name",	 "description", "vcpus", "lapic_in_kernel",
-	"knobs", "defaults",	"vcpu",
+	"knobs", "clock_ns",	"defaults", "vcpu",
 };
 
 static int desc_from_json(struct desc_parser *dp, const struct json_value *v,
@@ -593,6 +662,15 @@ static int desc_from_json(struct desc_parser *dp, const struct json_value *v,
 			if (r)
 				return r;
 		}
+	}
+
+	m = json_member_find(v, "clock_ns");
+	if (m) {
+		r = x2s_json_u64(&m->val, "clock_ns", INT64_MAX, &n, dp->file,
+				 dp->err, dp->errlen);
+		if (r)
+			return r;
+		d->clock_ns = (int64_t)n;
 	}
 
 	m = json_member_find(v, "defaults");
@@ -784,6 +862,20 @@ static void desc_write_vcpu_value(FILE *f, enum vcpu_field k, int64_t x)
 		else
 			fprintf(f, "%" PRId64, x);
 		break;
+	case VF_TIMER_MODE:
+		if (x >= 0 && (size_t)x < ARRAY_LEN(timer_mode_names))
+			json_write_string(f, timer_mode_names[x]);
+		else
+			fputs("null", f);
+		break;
+	case VF_TIMER_VECTOR:
+	case VF_TIMER_DIVIDE:
+	case VF_TIMER_COUNT:
+		fprintf(f, "%" PRId64, x);
+		break;
+	case VF_TIMER_DEADLINE:
+		fprintf(f, "\"0x%" PRIx64 "\"", (uint64_t)x);
+		break;
 	case VF_XAPIC_ID:
 		if (x < 0)
 			fputs("null", f);
@@ -880,6 +972,11 @@ void x2s_vm_desc_write(FILE *f, const struct x2s_vm_desc *d, int indent)
 	}
 	if (any)
 		fputs("}", f);
+	if (d->clock_ns) {
+		fputs(",", f);
+		desc_write_indent(f, indent + 2);
+		fprintf(f, "\"clock_ns\": %" PRId64, d->clock_ns);
+	}
 
 	any = false;
 	for (unsigned int k = 0; k < NR_VCPU_FIELDS && nr > 1; k++) {
@@ -963,6 +1060,8 @@ static const char *const named_order[] = {
 	"no-vector-hashing",
 	"split-icr",
 	"x2apic-api",
+	"timers",
+	"timers-sw",
 };
 
 #define NR_NAMED ARRAY_LEN(named_order)

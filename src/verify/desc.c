@@ -22,6 +22,7 @@ void x2s_vm_desc_init(struct x2s_vm_desc *d, const char *name,
 	d->nr_vcpus = nr_vcpus;
 	d->lapic_in_kernel = true;
 	d->vector_hashing = true;
+	d->preemption_timer = true;
 	for (unsigned int i = 0; i < X2S_DESC_MAX_VCPUS; i++) {
 		struct x2s_vcpu_desc *v = &d->vcpu[i];
 
@@ -32,6 +33,9 @@ void x2s_vm_desc_init(struct x2s_vm_desc *d, const char *name,
 		v->dfr = -1;
 		v->mp_state = KVM_MP_STATE_RUNNABLE;
 		v->rflags_if = true;
+		v->timer_mode = -1;
+		v->timer_vector = 0xec;
+		v->timer_divide = 0xb;
 	}
 }
 
@@ -57,6 +61,8 @@ int x2s_vm_desc_check(const struct x2s_vm_desc *d, char *why, size_t len)
 	if (d->nr_vcpus < 1 || d->nr_vcpus > X2S_DESC_MAX_VCPUS)
 		return why_fail(why, len, "vcpus must be 1 to %d, not %u",
 				X2S_DESC_MAX_VCPUS, d->nr_vcpus);
+	if (d->clock_ns < 0)
+		return why_fail(why, len, "clock_ns must not be negative");
 	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
 		const struct x2s_vcpu_desc *v = &d->vcpu[i];
 		bool xapic = v->apic_mode == X2S_APIC_MODE_XAPIC;
@@ -107,6 +113,30 @@ int x2s_vm_desc_check(const struct x2s_vm_desc *d, char *why, size_t len)
 			return why_fail(
 				why, len,
 				"vcpu %u: l1_intercept needs guest_mode", i);
+		if (v->timer_mode < -1 || v->timer_mode > 2 ||
+		    v->timer_vector < 0 || v->timer_vector > 255 ||
+		    v->timer_divide < 0 || v->timer_divide > 0xf ||
+		    v->timer_deadline < 0)
+			return why_fail(why, len, "vcpu %u: bad timer field", i);
+		if (v->timer_mode < 0 &&
+		    (v->timer_count || v->timer_deadline || v->timer_masked))
+			return why_fail(
+				why, len,
+				"vcpu %u: timer_count, timer_deadline and timer_masked need timer_mode",
+				i);
+		if (v->timer_mode == 2 ? v->timer_count != 0 :
+					 v->timer_deadline != 0)
+			return why_fail(
+				why, len,
+				"vcpu %u: timer_count is for oneshot and periodic, timer_deadline for tsc-deadline",
+				i);
+		if (v->timer_mode >= 0 &&
+		    (!d->lapic_in_kernel ||
+		     v->apic_mode == X2S_APIC_MODE_DISABLED))
+			return why_fail(
+				why, len,
+				"vcpu %u: a timer needs an enabled in-kernel LAPIC",
+				i);
 		if (!d->lapic_in_kernel &&
 		    (v->apicv || v->mp_state == KVM_MP_STATE_INIT_RECEIVED ||
 		     v->mp_state == KVM_MP_STATE_SIPI_RECEIVED))
@@ -116,6 +146,38 @@ int x2s_vm_desc_check(const struct x2s_vm_desc *d, char *why, size_t len)
 				i);
 	}
 	return 0;
+}
+
+/* A register write as the guest makes it, in the vCPU's APIC mode. */
+static int desc_apic_write(struct x2s_vm *vm, unsigned int i,
+			   const struct x2s_vcpu_desc *v, u32 reg, u32 val)
+{
+	if (v->apic_mode == X2S_APIC_MODE_X2APIC)
+		return x2s_msr_write(vm, i, APIC_BASE_MSR + (reg >> 4), val,
+				     false) ?
+			       -EINVAL :
+			       0;
+	return x2s_mmio_write(vm, i, APIC_DEFAULT_PHYS_BASE + reg, 4, val);
+}
+
+static int desc_apply_timer(struct x2s_vm *vm, unsigned int i,
+			    const struct x2s_vcpu_desc *v)
+{
+	u32 lvtt = ((u32)v->timer_mode << 17) | (u32)v->timer_vector |
+		   (v->timer_masked ? APIC_LVT_MASKED : 0);
+	int r;
+
+	r = desc_apic_write(vm, i, v, APIC_LVTT, lvtt);
+	if (!r)
+		r = desc_apic_write(vm, i, v, APIC_TDCR, (u32)v->timer_divide);
+	if (!r && v->timer_count)
+		r = desc_apic_write(vm, i, v, APIC_TMICT, v->timer_count);
+	if (!r && v->timer_deadline)
+		r = x2s_msr_write(vm, i, MSR_IA32_TSC_DEADLINE,
+				  (uint64_t)v->timer_deadline, false) ?
+			    -EINVAL :
+			    0;
+	return r;
 }
 
 static int desc_apply_vcpu(struct x2s_vm *vm, unsigned int i,
@@ -155,6 +217,8 @@ static int desc_apply_vcpu(struct x2s_vm *vm, unsigned int i,
 		r = x2s_vcpu_set_gpr(vm, i, X2S_REG_RIP, X2S_DESC_RIP);
 	if (!r && lapic)
 		r = x2s_vcpu_set_apicv(vm, i, v->apicv);
+	if (!r && v->timer_mode >= 0)
+		r = desc_apply_timer(vm, i, v);
 	return r;
 }
 
@@ -166,6 +230,7 @@ void x2s_vm_desc_config(const struct x2s_vm_desc *d, struct x2s_vm_config *cfg)
 	cfg->x2apic_format = d->x2apic_format;
 	cfg->broadcast_quirk_disabled = d->broadcast_quirk_disabled;
 	cfg->x2apic_icr_is_split = d->x2apic_icr_is_split;
+	cfg->preemption_timer = d->preemption_timer;
 	cfg->apicv = false;
 	for (unsigned int i = 0; i < d->nr_vcpus; i++)
 		cfg->apicv |= d->vcpu[i].apicv;
@@ -179,6 +244,9 @@ int x2s_vm_desc_apply(struct x2s_vm *vm, const struct x2s_vm_desc *d)
 		return -EINVAL;
 	for (unsigned int i = 0; i < d->nr_vcpus && !r; i++)
 		r = desc_apply_vcpu(vm, i, &d->vcpu[i], d->lapic_in_kernel);
+	/* Time passes: sw timers due by then fire (hv timers need an exit). */
+	if (!r)
+		r = x2s_vm_advance_clock(vm, (uint64_t)d->clock_ns);
 	/*
 	 * A case starts at an exit of a running guest: every vCPU has been
 	 * through a VM entry since it was set up, so the requests the

@@ -45,6 +45,17 @@ struct x2s_vcpu_desc {
 	bool rflags_tf;	   /* guest RFLAGS.TF */
 	bool rflags_if;	   /* guest RFLAGS.IF */
 	bool apicv;	   /* APICv active on this vCPU */
+	/*
+	 * The LAPIC timer, programmed as the guest would (LVTT, TDCR, then
+	 * TMICT or the TSC-deadline MSR) at clock 0, before the VM's clock
+	 * moves to clock_ns.  timer_mode -1: LVTT stays as reset (masked).
+	 */
+	int timer_mode; /* -1, 0 one-shot, 1 periodic, 2 TSC deadline */
+	int timer_vector;
+	bool timer_masked;
+	int timer_divide;	/* TDCR */
+	uint32_t timer_count;	/* TMICT */
+	int64_t timer_deadline; /* IA32_TSC_DEADLINE, below 2^63 */
 };
 
 struct x2s_vm_desc {
@@ -56,6 +67,8 @@ struct x2s_vm_desc {
 	bool x2apic_format;
 	bool broadcast_quirk_disabled;
 	bool x2apic_icr_is_split;
+	bool preemption_timer; /* the hv timer exists (default true) */
+	int64_t clock_ns;      /* the VM's clock when a case starts */
 	struct x2s_vcpu_desc vcpu[X2S_DESC_MAX_VCPUS];
 };
 

@@ -35,6 +35,8 @@ static const char *const expected_names[] = {
 	"no-vector-hashing",
 	"split-icr",
 	"x2apic-api",
+	"timers",
+	"timers-sw",
 };
 
 /* The canonical text of a description (x2s_vm_desc_write + newline). */
@@ -578,6 +580,34 @@ static const struct bad_input bad_inputs[] = {
 	  "0123456789012345678901234567890123456789012345678901234567890123456789"
 	  "0123456789012345678901234567890123456789\"}",
 	  1, "longer than 159" },
+	{ "timer mode unknown",
+	  CFG("\"defaults\": {\"timer_mode\": \"tsc\"}"), 1,
+	  "\"timer_mode\" must be \"oneshot\", \"periodic\" or \"tsc-deadline\"" },
+	{ "timer count without a mode",
+	  CFG("\"defaults\": {\"timer_count\": 5}"), 1,
+	  "need timer_mode" },
+	{ "timer count in TSC-deadline mode",
+	  CFG("\"defaults\": {\"timer_mode\": \"tsc-deadline\", "
+	      "\"timer_count\": 5}"),
+	  1, "timer_count is for oneshot and periodic" },
+	{ "timer deadline in one-shot mode",
+	  CFG("\"defaults\": {\"timer_mode\": \"oneshot\", "
+	      "\"timer_deadline\": 5}"),
+	  1, "timer_deadline for tsc-deadline" },
+	{ "timer vector too big",
+	  CFG("\"defaults\": {\"timer_mode\": \"oneshot\", "
+	      "\"timer_vector\": 256}"),
+	  1, "timer_vector must be 0 to 255" },
+	{ "timer on a disabled APIC",
+	  CFG("\"defaults\": {\"timer_mode\": \"oneshot\", "
+	      "\"apic_mode\": \"disabled\"}"),
+	  1, "a timer needs an enabled in-kernel LAPIC" },
+	{ "deadline beyond 2^63",
+	  CFG("\"defaults\": {\"timer_mode\": \"tsc-deadline\", "
+	      "\"timer_deadline\": \"0x8000000000000000\"}"),
+	  1, "timer_deadline must be 0 to" },
+	{ "negative clock", CFG("\"clock_ns\": -1"), 1,
+	  "clock_ns must not be negative" },
 };
 
 static void test_malformed_inputs_are_rejected(void **state)
