@@ -221,7 +221,7 @@ static const char *const vcpu_field_keys[NR_VCPU_FIELDS] = {
 };
 
 static const char *const timer_mode_names[] = { "oneshot", "periodic",
-						 "tsc-deadline" };
+						"tsc-deadline" };
 
 static const char *const apic_mode_names[] = {
 	[X2S_APIC_MODE_DISABLED] = "disabled",
@@ -563,7 +563,7 @@ static bool desc_name_ok(const char *s)
 }
 
 static const char *const desc_keys[] = {
-	"name",	 "description", "vcpus", "lapic_in_kernel",
+	"name",	 "description", "vcpus",    "lapic_in_kernel",
 	"knobs", "clock_ns",	"defaults", "vcpu",
 };
 

@@ -117,7 +117,8 @@ int x2s_vm_desc_check(const struct x2s_vm_desc *d, char *why, size_t len)
 		    v->timer_vector < 0 || v->timer_vector > 255 ||
 		    v->timer_divide < 0 || v->timer_divide > 0xf ||
 		    v->timer_deadline < 0)
-			return why_fail(why, len, "vcpu %u: bad timer field", i);
+			return why_fail(why, len, "vcpu %u: bad timer field",
+					i);
 		if (v->timer_mode < 0 &&
 		    (v->timer_count || v->timer_deadline || v->timer_masked))
 			return why_fail(

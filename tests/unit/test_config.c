@@ -580,12 +580,11 @@ static const struct bad_input bad_inputs[] = {
 	  "0123456789012345678901234567890123456789012345678901234567890123456789"
 	  "0123456789012345678901234567890123456789\"}",
 	  1, "longer than 159" },
-	{ "timer mode unknown",
-	  CFG("\"defaults\": {\"timer_mode\": \"tsc\"}"), 1,
+	{ "timer mode unknown", CFG("\"defaults\": {\"timer_mode\": \"tsc\"}"),
+	  1,
 	  "\"timer_mode\" must be \"oneshot\", \"periodic\" or \"tsc-deadline\"" },
 	{ "timer count without a mode",
-	  CFG("\"defaults\": {\"timer_count\": 5}"), 1,
-	  "need timer_mode" },
+	  CFG("\"defaults\": {\"timer_count\": 5}"), 1, "need timer_mode" },
 	{ "timer count in TSC-deadline mode",
 	  CFG("\"defaults\": {\"timer_mode\": \"tsc-deadline\", "
 	      "\"timer_count\": 5}"),
