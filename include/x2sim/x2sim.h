@@ -80,6 +80,8 @@ X2S_API const char *x2s_strerror(int err);
  */
 X2S_API uint64_t x2s_vm_clock(const struct x2s_vm *vm);
 X2S_API int x2s_vm_advance_clock(struct x2s_vm *vm, uint64_t ns);
+/* When the next LAPIC sw timer fires: 0, or -ENOENT when none is queued. */
+X2S_API int x2s_vm_next_timer(const struct x2s_vm *vm, uint64_t *ns);
 
 /* ---- per-vCPU settings (applied through the model's own paths) ---- */
 

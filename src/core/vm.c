@@ -224,6 +224,18 @@ int x2s_vm_advance_clock(struct x2s_vm *vm, uint64_t ns)
 	return 0;
 }
 
+int x2s_vm_next_timer(const struct x2s_vm *vm, uint64_t *ns)
+{
+	ktime_t when;
+
+	if (!vm || !ns)
+		return -EINVAL;
+	if (!x2s_kvm_next_timer(&vm->vmx.kvm, &when))
+		return -ENOENT;
+	*ns = (uint64_t)when;
+	return 0;
+}
+
 static struct kvm_vcpu *get_vcpu(struct x2s_vm *vm, unsigned int idx)
 {
 	return x2s_vm_vcpu(vm, idx);

@@ -66,12 +66,17 @@ bool x2s_guest_image_symbol(const struct x2s_guest_image *img, const char *name,
 /* ---- runner.c ---- */
 
 struct x2s_guest_config {
-	unsigned int nr_vcpus;	  /* 1 .. X2S_GUEST_MAX_VCPUS */
+	unsigned int nr_vcpus;		     /* 1 .. X2S_GUEST_MAX_VCPUS */
 	const struct x2s_fastpath *fastpath; /* NULL: no fastpath */
-	bool ap_wait_sipi;	  /* vCPUs 1.. wait for INIT + SIPI */
-	uint64_t max_insns;	  /* guest instruction budget, 0: default */
-	uint64_t timeout_ms;	  /* host time budget, 0: default */
-	uint64_t slice; /* instructions per scheduling turn, 0: default */
+	bool ap_wait_sipi;   /* vCPUs 1.. wait for INIT + SIPI */
+	uint64_t max_insns;  /* guest instruction budget, 0: default */
+	uint64_t timeout_ms; /* host time budget, 0: default */
+	uint64_t slice;	     /* instructions per scheduling turn, 0: default */
+	/*
+	 * kvm_intel.preemption_timer=0: no hv timer; KVM forces an
+	 * immediate exit with a reschedule IPI to itself instead.
+	 */
+	bool no_preemption_timer;
 	/* KVM-style trace lines (kvm_exit, kvm_entry, ... and the model's). */
 	x2s_trace_fn trace;
 	void *trace_opaque;

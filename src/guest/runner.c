@@ -29,6 +29,7 @@
 
 #include "core/core.h"
 #include "guest/guest.h"
+#include "lapic/lapic.h"
 #include "vmx/vmx.h"
 
 enum site_kind {
@@ -39,7 +40,17 @@ enum site_kind {
 	SITE_STI,
 	SITE_POPF,
 	SITE_IRET,
+	SITE_RDTSC,
 };
+
+/*
+ * The guest's time: the VM's clock advances 1 ns per guest instruction,
+ * whichever vCPU runs it (as if the vCPUs took turns on one physical
+ * CPU), and jumps to the next timer when every vCPU waits.
+ */
+#define NS_PER_INSN 1
+#define NO_EXPIRY UINT64_MAX
+#define MAX_IDLE_JUMPS 1000
 
 enum vcpu_run_state {
 	VS_RUNNING,
@@ -85,6 +96,10 @@ struct guest_vcpu {
 	uint64_t shadow_insns;
 	uint64_t shadow_rip;
 	unsigned long seen_kicks;
+	/* The VM's clock when the preemption timer the entry armed fires. */
+	uint64_t hv_expiry;
+	/* Without it, the reschedule IPI KVM sends itself to force an exit. */
+	bool force_exit;
 };
 
 struct x2s_guest {
@@ -109,6 +124,8 @@ struct x2s_guest {
 	unsigned int ipi_sender;
 	uint64_t ipi_t0, ipi_insns0;
 	uint64_t rss_before;
+	/* Time every vCPU spent waiting, added to the instructions' time. */
+	uint64_t idle_ns;
 	struct x2s_guest_stats stats;
 };
 
@@ -165,6 +182,36 @@ static uint64_t total_insns(const struct x2s_guest *g)
 	for (unsigned int i = 0; i < g->nr_vcpus; i++)
 		n += g->vcpus[i].insns;
 	return n;
+}
+
+/*
+ * The VM's clock catches up with the instructions run: sw timers due by
+ * then fire (kicking their vCPUs).
+ */
+static void sync_clock(struct x2s_guest *g)
+{
+	uint64_t t = g->idle_ns + total_insns(g) * NS_PER_INSN;
+	uint64_t now = x2s_vm_clock(g->vm);
+
+	if (t > now)
+		x2s_vm_advance_clock(g->vm, t - now);
+}
+
+/*
+ * A turn ends by the next timer: v's preemption timer, or the first sw
+ * timer of any vCPU (which kicks its vCPU when the clock gets there).
+ */
+static void bound_turn(struct guest_vcpu *v)
+{
+	uint64_t now = x2s_vm_clock(v->g->vm), next = v->hv_expiry, sw;
+
+	if (!x2s_vm_next_timer(v->g->vm, &sw) && sw < next)
+		next = sw;
+	if (next == NO_EXPIRY)
+		return;
+	next = next > now ? (next - now + NS_PER_INSN - 1) / NS_PER_INSN : 0;
+	if (v->limit > v->insns + next)
+		v->limit = v->insns + next;
 }
 
 static uint64_t reg_get(struct guest_vcpu *v, int reg)
@@ -230,12 +277,28 @@ static void stat_add(struct x2s_exit_stat *s, uint64_t ns)
 	s->sumsq_ns += (double)ns * (double)ns;
 }
 
-/* The exit's time ends at the entry that follows it (perf kvm stat). */
+/*
+ * The exit's time ends at the entry that follows it (perf kvm stat).  The
+ * entry armed the preemption timer (VMX_PREEMPTION_TIMER_VALUE counts the
+ * host TSC >> 5) unless it left it soft-disabled.
+ */
 static void record_entry(struct guest_vcpu *v, uint64_t rip)
 {
 	struct x2s_guest *g = v->g;
+	struct kvm_vcpu *vcpu = v->vcpu;
 	uint64_t ns;
 
+	v->force_exit = !vcpu->kvm->arch.preemption_timer &&
+			to_vmx(vcpu)->req_immediate_exit;
+	if (to_vmx(vcpu)->loaded_vmcs->hv_timer_soft_disabled ||
+	    !vcpu->kvm->arch.preemption_timer) {
+		v->hv_expiry = NO_EXPIRY;
+	} else {
+		v->hv_expiry = x2s_vm_clock(g->vm) +
+			       (vmcs_read(vcpu, VMX_PREEMPTION_TIMER_VALUE)
+				<< X2S_PREEMPTION_TIMER_MULTI);
+		bound_turn(v);
+	}
 	if (!v->exit_pending_stat)
 		return;
 	v->exit_pending_stat = false;
@@ -281,6 +344,8 @@ static int vcpu_exit(struct guest_vcpu *v, struct x2s_exit *exit, uint64_t rip)
 	int r;
 
 	v->exit_t0 = now_ticks();
+	/* The exit happens now: the clock has run with the instructions. */
+	sync_clock(g);
 	uc_reg_read_batch(v->uc, regs, ptrs, 4);
 	vcpu->arch.regs[VCPU_REGS_RAX] = val[0];
 	vcpu->arch.regs[VCPU_REGS_RCX] = val[1];
@@ -578,6 +643,7 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
 		v->state = vcpu->arch.mp_state == KVM_MP_STATE_HALTED ?
 				   VS_HALTED :
 				   VS_WAIT_SIPI;
+		v->hv_expiry = NO_EXPIRY;
 		return true;
 	}
 	if (!inject(v, v->res.entry_intr_info,
@@ -607,8 +673,16 @@ static bool entry_exits(struct guest_vcpu *v)
 
 		vcpu->arch.regs[VCPU_REGS_RIP] = rip;
 		shadow = vcpu_interruptibility(v) & GUEST_INTR_STATE_STI;
-		if ((ctrl & CPU_BASED_NMI_WINDOW_EXITING) && !v->nmi_blocked &&
-		    !shadow)
+		/*
+		 * The preemption timer at 0 (KVM's forced immediate exit, or
+		 * a deadline passed) exits before any instruction runs.
+		 */
+		if (v->hv_expiry <= x2s_vm_clock(v->g->vm))
+			exit.reason = EXIT_REASON_PREEMPTION_TIMER;
+		else if (v->force_exit)
+			exit.reason = EXIT_REASON_EXTERNAL_INTERRUPT;
+		else if ((ctrl & CPU_BASED_NMI_WINDOW_EXITING) &&
+			 !v->nmi_blocked && !shadow)
 			exit.reason = EXIT_REASON_NMI_WINDOW;
 		else if ((ctrl & CPU_BASED_INTR_WINDOW_EXITING) &&
 			 (rflags & X86_EFLAGS_IF) && !shadow)
@@ -715,6 +789,17 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 		/* IRET ends NMI blocking (SDM 26.1.3 / 6.7.1). */
 		v->nmi_blocked = false;
 		break;
+	case SITE_RDTSC: {
+		/* RDTSC does not exit: the guest reads the model's TSC. */
+		uint64_t tsc;
+
+		sync_clock(g);
+		tsc = kvm_read_l1_tsc(v->vcpu, x2s_rdtsc(v->vcpu->kvm));
+		reg_set(v, UC_X86_REG_RAX, (uint32_t)tsc);
+		reg_set(v, UC_X86_REG_RDX, tsc >> 32);
+		reg_set(v, UC_X86_REG_RIP, addr + 2);
+		return;
+	}
 	case SITE_STI:
 		if (!(reg_get(v, UC_X86_REG_RFLAGS) & X86_EFLAGS_IF)) {
 			v->shadow_insns = v->insns;
@@ -819,6 +904,8 @@ static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
 
 		if (p[i] == 0x0f && next == 0x30)
 			kind[i] = SITE_WRMSR;
+		else if (p[i] == 0x0f && next == 0x31)
+			kind[i] = SITE_RDTSC;
 		else if (p[i] == 0x0f && next == 0x32)
 			kind[i] = SITE_RDMSR;
 		else if (p[i] == 0xf4)
@@ -925,6 +1012,7 @@ static int vcpu_engine_create(struct x2s_guest *g, struct guest_vcpu *v,
 	uc_hook h;
 	uc_err e;
 
+	v->hv_expiry = NO_EXPIRY;
 	e = uc_open(UC_ARCH_X86, UC_MODE_64, &v->uc);
 	if (!e)
 		e = uc_mem_map_ptr(v->uc, g->image_lo, g->image_size,
@@ -982,6 +1070,7 @@ int x2s_guest_create(const struct x2s_guest_image *img,
 	g->gdt = MAP_FAILED;
 
 	x2s_vm_config_init(&vmcfg, g->nr_vcpus);
+	vmcfg.preemption_timer = !cfg->no_preemption_timer;
 	r = x2s_vm_create(&vmcfg, &g->vm);
 	if (r) {
 		snprintf(err, errlen, "cannot create the VM: %s",
@@ -1085,6 +1174,7 @@ static void run_turn(struct guest_vcpu *v)
 		v->limit = v->insns + 1;
 	if (v->limit - v->insns > g->cfg.max_insns - used)
 		v->limit = v->insns + (g->cfg.max_insns - used);
+	bound_turn(v);
 	v->stop = STOP_NONE;
 	rip = reg_get(v, UC_X86_REG_RIP);
 	e = uc_emu_start(v->uc, rip, 0, 0, 0);
@@ -1117,9 +1207,15 @@ static void run_turn(struct guest_vcpu *v)
 	case STOP_NONE:
 		break;
 	}
-	if (e != UC_ERR_OK)
+	if (e != UC_ERR_OK) {
 		guest_fail(v, rip, "guest fault: %s%s", uc_strerror(e),
 			   e == UC_ERR_INSN_INVALID ? " (#UD)" : "");
+		return;
+	}
+	/* Time has passed: timers that fell due fire now. */
+	sync_clock(g);
+	if (v->state == VS_RUNNING && v->hv_expiry <= x2s_vm_clock(g->vm))
+		entry_exits(v);
 }
 
 /* A halted or waiting vCPU: KVM's vcpu_run() would block it or enter. */
@@ -1206,6 +1302,7 @@ int x2s_guest_run(struct x2s_guest *g)
 {
 	uint64_t t0 = now_ns(), tsc0 = now_ticks(), cpu0 = cpu_ns();
 	uint64_t deadline = t0 + g->cfg.timeout_ms * 1000000ULL;
+	unsigned int idle_jumps = 0;
 
 	if (!g)
 		return -EINVAL;
@@ -1226,8 +1323,25 @@ int x2s_guest_run(struct x2s_guest *g)
 			run_turn(v);
 			ran = true;
 		}
-		if (g->failed || !ran)
+		if (g->failed)
 			break;
+		if (!ran) {
+			uint64_t next, now = x2s_vm_clock(g->vm);
+
+			/*
+			 * Everyone waits: time jumps to the next timer.  A
+			 * timer that wakes nobody (LVTT masked) would do so
+			 * forever: after MAX_IDLE_JUMPS the run ends as a
+			 * deadlock, below.
+			 */
+			if (++idle_jumps > MAX_IDLE_JUMPS ||
+			    x2s_vm_next_timer(g->vm, &next) || next < now)
+				break;
+			g->idle_ns += next - now;
+			sync_clock(g);
+			continue;
+		}
+		idle_jumps = 0;
 		if (now_ns() > deadline) {
 			struct guest_vcpu *v = g->current;
 

@@ -253,6 +253,8 @@ void vmx_update_hv_timer(struct kvm_vcpu *vcpu, bool force_immediate_exit);
  * fires at its own expiry, in time order.
  */
 void x2s_kvm_advance_clock(struct kvm *kvm, ktime_t to);
+/* The earliest queued sw timer's expiry: false when none is queued. */
+bool x2s_kvm_next_timer(const struct kvm *kvm, ktime_t *when);
 
 /*
  * x2sim: the receiver set of each delivery implementation alone, without

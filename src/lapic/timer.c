@@ -565,6 +565,22 @@ static void apic_timer_fn(struct kvm_lapic *apic)
 	}
 }
 
+bool x2s_kvm_next_timer(const struct kvm *kvm, ktime_t *when)
+{
+	bool any = false;
+
+	for (int i = 0; i < kvm->online_vcpus; i++) {
+		const struct kvm_lapic *apic = kvm->vcpus[i]->arch.apic;
+
+		if (!apic || !apic->lapic_timer.timer.queued)
+			continue;
+		if (!any || apic->lapic_timer.timer.expires < *when)
+			*when = apic->lapic_timer.timer.expires;
+		any = true;
+	}
+	return any;
+}
+
 void x2s_kvm_advance_clock(struct kvm *kvm, ktime_t to)
 {
 	for (;;) {

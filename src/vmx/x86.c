@@ -1004,13 +1004,6 @@ int x2s_vcpu_prepare_entry(struct kvm_vcpu *vcpu)
 	int r;
 
 	/*
-	 * vcpu_run()'s loop: an expired timer is injected after every exit
-	 * (and wake-up), before the next entry.
-	 */
-	if (kvm_cpu_has_pending_timer(vcpu))
-		kvm_inject_apic_timer_irqs(vcpu);
-
-	/*
 	 * vcpu_run(): a vCPU that is not running blocks; x2sim: if it has
 	 * nothing to wake up for it stays halted / waiting for SIPI and
 	 * nothing is injected.
@@ -1020,6 +1013,13 @@ int x2s_vcpu_prepare_entry(struct kvm_vcpu *vcpu)
 		if (r <= 0 || !kvm_vcpu_running(vcpu))
 			goto out;
 	}
+	/*
+	 * vcpu_run()'s loop tail: an expired timer is injected after every
+	 * exit or wake-up (after vcpu_block() took the hv timer back, which
+	 * a pending expiry keeps from restarting), before the next entry.
+	 */
+	if (kvm_cpu_has_pending_timer(vcpu))
+		kvm_inject_apic_timer_irqs(vcpu);
 	r = vcpu_enter_guest(vcpu);
 out:
 	vmx_sync_guest_state(vcpu);

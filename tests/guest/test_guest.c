@@ -98,6 +98,7 @@ struct run_opts {
 	uint64_t max_insns, timeout_ms, slice;
 	const char *patch_sym;
 	uint64_t patch_val;
+	bool no_preemption_timer;
 };
 
 static void run_guest(struct run *run, const char *image,
@@ -109,6 +110,7 @@ static void run_guest(struct run *run, const char *image,
 		.max_insns = o->max_insns,
 		.timeout_ms = o->timeout_ms,
 		.slice = o->slice,
+		.no_preemption_timer = o->no_preemption_timer,
 	};
 	char err[256];
 
@@ -463,6 +465,38 @@ static void check_xapic(struct run *run, unsigned int n, const char *fastpath)
 	assert_true(st->reason[EXIT_REASON_APIC_ACCESS].count >= 18);
 }
 
+static void check_timer(struct run *run, unsigned int n, const char *fastpath)
+{
+	const struct x2s_guest_stats *st = x2s_guest_get_stats(run->g);
+
+	assert_int_equal(sym_u64(run, "deadlines", 0), 10000);
+	/* No deadline interrupt before its deadline. */
+	assert_int_equal(sym_u64(run, "late", 0), 0);
+	/* One-shot: counting down (1 ns per instruction), then 0. */
+	assert_true(sym_u64(run, "tmcct_first", 0) < 100000);
+	assert_true(sym_u64(run, "tmcct_first", 0) > 99000);
+	assert_true(sym_u64(run, "tmcct_later", 0) <
+		    sym_u64(run, "tmcct_first", 0));
+	assert_int_equal(sym_u64(run, "tmcct_after", 0), 0);
+	assert_int_equal(sym_u64(run, "oneshots", 0), 1);
+	assert_true(sym_u64(run, "periodics", 0) >= 5);
+	/*
+	 * The deadlines the guest spun for fired through the preemption
+	 * timer (with the preemption timer off: through the sw timer's kick).
+	 */
+	assert_true(st->reason[EXIT_REASON_PREEMPTION_TIMER].count >= 5000);
+}
+
+static void check_nmi_irq(struct run *run, unsigned int n, const char *fastpath)
+{
+	const struct x2s_guest_stats *st = x2s_guest_get_stats(run->g);
+
+	assert_int_equal(sym_u64(run, "nmis", 0), 3);
+	assert_int_equal(sym_u64(run, "irqs", 0), 3);
+	/* Each round: the forced exit right after the NMI's delivery. */
+	assert_true(st->reason[EXIT_REASON_PREEMPTION_TIMER].count >= 3);
+}
+
 static const struct program programs[] = {
 	{ "pingpong", 2, false, check_pingpong },
 	{ "broadcast", 4, false, check_broadcast },
@@ -472,6 +506,8 @@ static const struct program programs[] = {
 	{ "apboot", 4, true, check_apboot },
 	{ "gp", 1, false, check_gp },
 	{ "xapic", 2, false, check_xapic },
+	{ "timer", 1, false, check_timer },
+	{ "nmi_irq", 2, false, check_nmi_irq },
 };
 #define NR_PROGRAMS (sizeof(programs) / sizeof(programs[0]))
 
@@ -499,6 +535,37 @@ static void test_program(void **state)
 	run_guest(&run, pc->p->image, &o);
 	assert_finished(&run);
 	pc->p->check(&run, pc->p->vcpus, pc->fastpath);
+	run_free(&run);
+}
+
+/*
+ * Without the preemption timer KVM forces the exit after the NMI with a
+ * reschedule IPI to itself: an external interrupt, then the window.  The
+ * timer guest's deadlines then fire through the sw timer and its kick.
+ */
+static void test_without_preemption_timer(void **state)
+{
+	struct run_opts o = { .vcpus = 2, .no_preemption_timer = true };
+	const struct x2s_guest_stats *st;
+	struct run run;
+
+	(void)state;
+	run_guest(&run, "nmi_irq", &o);
+	assert_finished(&run);
+	st = x2s_guest_get_stats(run.g);
+	assert_int_equal(sym_u64(&run, "irqs", 0), 3);
+	assert_int_equal(st->reason[EXIT_REASON_PREEMPTION_TIMER].count, 0);
+	assert_true(st->reason[EXIT_REASON_EXTERNAL_INTERRUPT].count >= 6);
+	run_free(&run);
+
+	o.vcpus = 1;
+	run_guest(&run, "timer", &o);
+	assert_finished(&run);
+	st = x2s_guest_get_stats(run.g);
+	assert_int_equal(sym_u64(&run, "deadlines", 0), 10000);
+	assert_int_equal(sym_u64(&run, "late", 0), 0);
+	assert_int_equal(st->reason[EXIT_REASON_PREEMPTION_TIMER].count, 0);
+	assert_true(st->reason[EXIT_REASON_EXTERNAL_INTERRUPT].count >= 5000);
 	run_free(&run);
 }
 
@@ -681,6 +748,7 @@ int main(void)
 		cmocka_unit_test(test_load_survives_every_truncation),
 		cmocka_unit_test(test_load_survives_header_corruption),
 		cmocka_unit_test(test_pingpong_fastpath_handles_icr_writes),
+		cmocka_unit_test(test_without_preemption_timer),
 		cmocka_unit_test(test_guest_ud_fails_cleanly),
 		cmocka_unit_test(test_guest_unmapped_access_fails_cleanly),
 		cmocka_unit_test(test_guest_bad_idt_triple_faults),
