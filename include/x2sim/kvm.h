@@ -466,6 +466,8 @@ struct kvm_vcpu_arch {
 	struct kvm_queued_interrupt interrupt;
 	/* x2sim: interrupt shadow (STI / MOV SS blocking) at the exit. */
 	u32 interruptibility;
+	/* CPUID 0x80000008 EAX[7:0]: guest physical-address width. */
+	int maxphyaddr;
 	/* The guest TSC: host TSC + l1_tsc_offset, at virtual_tsc_khz. */
 	u32 virtual_tsc_khz;
 	u64 l1_tsc_offset;
@@ -559,6 +561,13 @@ struct kvm_arch {
 	bool vector_hashing;
 	/* x2sim: enable_apicv && the VM's APICv inhibits are clear. */
 	bool apicv_enabled;
+	/*
+	 * x2sim: what the VMM (x2sim) left out of the guest's CPUID, which
+	 * x2sim generates (src/vmx/cpuid.c) instead of a KVM_SET_CPUID2 table.
+	 */
+	bool x2s_cpuid_no_x2apic;
+	bool x2s_cpuid_no_tsc_deadline;
+	int x2s_maxphyaddr;
 	/* KVM_CAP_X86_APIC_BUS_CYCLES_NS; 1 by default. */
 	u64 apic_bus_cycle_ns;
 	/*
@@ -1014,6 +1023,14 @@ X2S_API int kvm_emulate_invd(struct kvm_vcpu *vcpu);
  * preemption_timer knob is on (the default, as on hardware that has it).
  */
 X2S_API bool kvm_can_use_hv_timer(struct kvm_vcpu *vcpu);
+
+/* The guest's CPUID (src/vmx/cpuid.c), as KVM answers it. */
+#define X86_FEATURE_X2APIC (4 * 32 + 21)
+#define X86_FEATURE_TSC_DEADLINE_TIMER (4 * 32 + 24)
+X2S_API bool guest_cpu_cap_has(struct kvm_vcpu *vcpu, unsigned int feature);
+X2S_API bool kvm_cpuid(struct kvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
+		       u32 *edx, bool exact_only);
+X2S_API int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
 X2S_API void kvm_set_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu, u64 data);
 X2S_API void kvm_lapic_expired_hv_timer(struct kvm_vcpu *vcpu);
 

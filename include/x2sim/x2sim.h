@@ -57,6 +57,15 @@ struct x2s_vm_config {
 	 * LAPIC timer when it can (the hv timer).  Default on.
 	 */
 	bool preemption_timer;
+	/*
+	 * The guest's CPUID (x2sim generates it as the VMM): leave out the
+	 * x2APIC bit (EXTD in APIC_BASE is then reserved) or the
+	 * TSC-deadline bit (LVTT has no TSC-deadline mode); MAXPHYADDR, 0
+	 * for 46 (32 to 52: APIC_BASE bits from it up are reserved).
+	 */
+	bool cpuid_no_x2apic;
+	bool cpuid_no_tsc_deadline;
+	unsigned int maxphyaddr;
 };
 
 /*

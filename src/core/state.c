@@ -152,7 +152,10 @@ static void apic_recompute_caches(struct kvm_vcpu *vcpu)
  */
 static bool state_valid(struct kvm_vcpu *vcpu, const struct x2s_vcpu_state *st)
 {
-	u64 reserved = ~0ULL << X2S_GUEST_MAXPHYADDR | 0x2ff;
+	u64 reserved =
+		~0ULL << vcpu->arch.maxphyaddr | 0x2ff |
+		(guest_cpu_cap_has(vcpu, X86_FEATURE_X2APIC) ? 0 :
+							       X2APIC_ENABLE);
 	bool init_state = st->mp_state == KVM_MP_STATE_INIT_RECEIVED ||
 			  st->mp_state == KVM_MP_STATE_SIPI_RECEIVED;
 

@@ -149,6 +149,10 @@ int x2s_vm_create(const struct x2s_vm_config *cfg, struct x2s_vm **out)
 	if (!cfg || !out || cfg->nr_vcpus < 1 ||
 	    cfg->nr_vcpus > X2S_MAX_VCPUS || !valid_apic_mode(cfg->apic_mode))
 		return -EINVAL;
+	/* x2APIC mode needs CPUID x2APIC; MAXPHYADDR as CPUs have it. */
+	if ((cfg->cpuid_no_x2apic && cfg->apic_mode == X2S_APIC_MODE_X2APIC) ||
+	    (cfg->maxphyaddr && (cfg->maxphyaddr < 32 || cfg->maxphyaddr > 52)))
+		return -EINVAL;
 	/* Posted interrupts and an APIC mode need an in-kernel LAPIC. */
 	if (!cfg->lapic_in_kernel && cfg->apicv)
 		return -EINVAL;
@@ -170,6 +174,10 @@ int x2s_vm_create(const struct x2s_vm_config *cfg, struct x2s_vm **out)
 	kvm->arch.x2apic_icr_is_split = cfg->x2apic_icr_is_split;
 	kvm->arch.apicv_enabled = cfg->apicv;
 	kvm->arch.apic_bus_cycle_ns = 1;
+	kvm->arch.x2s_cpuid_no_x2apic = cfg->cpuid_no_x2apic;
+	kvm->arch.x2s_cpuid_no_tsc_deadline = cfg->cpuid_no_tsc_deadline;
+	kvm->arch.x2s_maxphyaddr =
+		cfg->maxphyaddr ? (int)cfg->maxphyaddr : X2S_GUEST_MAXPHYADDR;
 	kvm->arch.preemption_timer = cfg->preemption_timer;
 
 	for (unsigned int i = 0; i < cfg->nr_vcpus; i++) {

@@ -41,6 +41,7 @@ enum site_kind {
 	SITE_POPF,
 	SITE_IRET,
 	SITE_RDTSC,
+	SITE_CPUID,
 };
 
 /*
@@ -632,11 +633,18 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
 	if (!keep_rip) {
 		reg_set(v, UC_X86_REG_RIP, vcpu->arch.regs[VCPU_REGS_RIP]);
 		reg_set(v, UC_X86_REG_RFLAGS, vcpu->arch.rflags);
-		if (v->exit_basic == EXIT_REASON_MSR_READ) {
+		if (v->exit_basic == EXIT_REASON_MSR_READ ||
+		    v->exit_basic == EXIT_REASON_CPUID) {
 			reg_set(v, UC_X86_REG_RAX,
 				vcpu->arch.regs[VCPU_REGS_RAX]);
 			reg_set(v, UC_X86_REG_RDX,
 				vcpu->arch.regs[VCPU_REGS_RDX]);
+		}
+		if (v->exit_basic == EXIT_REASON_CPUID) {
+			reg_set(v, UC_X86_REG_RBX,
+				vcpu->arch.regs[VCPU_REGS_RBX]);
+			reg_set(v, UC_X86_REG_RCX,
+				vcpu->arch.regs[VCPU_REGS_RCX]);
 		}
 	}
 	if (v->res.status == X2S_STATUS_BLOCKED) {
@@ -789,6 +797,21 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 		/* IRET ends NMI blocking (SDM 26.1.3 / 6.7.1). */
 		v->nmi_blocked = false;
 		break;
+	case SITE_CPUID: {
+		/* CPUID always exits: the model answers (src/vmx/cpuid.c). */
+		struct x2s_exit exit = { .reason = EXIT_REASON_CPUID,
+					 .insn_len = 2 };
+
+		if (vcpu_exit(v, &exit, addr)) {
+			guest_fail(v, addr, "the model rejected a CPUID exit");
+			v->stop = STOP_FAIL;
+		} else {
+			v->stop = STOP_APPLY;
+			v->exit_mmio = false;
+		}
+		uc_emu_stop(uc);
+		return;
+	}
 	case SITE_RDTSC: {
 		/* RDTSC does not exit: the guest reads the model's TSC. */
 		uint64_t tsc;
@@ -906,6 +929,8 @@ static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
 			kind[i] = SITE_WRMSR;
 		else if (p[i] == 0x0f && next == 0x31)
 			kind[i] = SITE_RDTSC;
+		else if (p[i] == 0x0f && next == 0xa2)
+			kind[i] = SITE_CPUID;
 		else if (p[i] == 0x0f && next == 0x32)
 			kind[i] = SITE_RDMSR;
 		else if (p[i] == 0xf4)

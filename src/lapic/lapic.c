@@ -395,10 +395,11 @@ void kvm_apic_set_version(struct kvm_vcpu *vcpu)
 	/*
 	 * KVM offers directed EOI only when the guest has x2APIC and the
 	 * IOAPIC is not in the kernel (an in-kernel IOAPIC has no EOI
-	 * register).  x2sim: the vCPU has x2APIC and there is no in-kernel
-	 * IOAPIC, i.e. KVM's split-irqchip configuration.
+	 * register).  x2sim: there is no in-kernel IOAPIC, i.e. KVM's
+	 * split-irqchip configuration.
 	 */
-	v |= APIC_LVR_DIRECTED_EOI;
+	if (guest_cpu_cap_has(vcpu, X86_FEATURE_X2APIC))
+		v |= APIC_LVR_DIRECTED_EOI;
 	kvm_lapic_set_reg(apic, APIC_LVR, v);
 }
 
@@ -888,10 +889,12 @@ int kvm_apic_set_base(struct kvm_vcpu *vcpu, u64 value, bool host_initiated)
 	enum lapic_mode new_mode = kvm_apic_mode(value);
 	/*
 	 * Bits 0-7 and 9 are reserved, and so is every address bit at or
-	 * above MAXPHYADDR.  EXTD would be reserved without CPUID x2APIC;
-	 * x2sim's vCPUs all have it.
+	 * above MAXPHYADDR; EXTD is without CPUID x2APIC.
 	 */
-	u64 reserved_bits = GENMASK_ULL(63, X2S_GUEST_MAXPHYADDR) | 0x2ff;
+	u64 reserved_bits =
+		GENMASK_ULL(63, vcpu->arch.maxphyaddr) | 0x2ff |
+		(guest_cpu_cap_has(vcpu, X86_FEATURE_X2APIC) ? 0 :
+							       X2APIC_ENABLE);
 
 	if (vcpu->arch.apic_base == value)
 		return 0;
@@ -1010,7 +1013,11 @@ int kvm_create_lapic(struct kvm_vcpu *vcpu)
 	vcpu->arch.apic_base = MSR_IA32_APICBASE_ENABLE;
 	apic->apicv_active = vcpu->kvm->arch.apicv_enabled;
 	apic->highest_isr_cache = -1;
-	apic->lapic_timer.timer_mode_mask = X2S_TIMER_MODE_MASK;
+	/* Without CPUID TSC-deadline, LVTT bit 18 is reserved. */
+	apic->lapic_timer.timer_mode_mask =
+		guest_cpu_cap_has(vcpu, X86_FEATURE_TSC_DEADLINE_TIMER) ?
+			X2S_TIMER_MODE_MASK :
+			1u << 17;
 
 	/* x2sim: KVM resets later from kvm_vcpu_reset(); done here. */
 	kvm_lapic_reset(vcpu, false);

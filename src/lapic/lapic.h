@@ -40,8 +40,9 @@ enum lapic_mode {
 #define APIC_LVR_DIRECTED_EOI (1u << 24)
 
 /*
- * x2sim: the guest's MAXPHYADDR (CPUID 0x80000008 EAX[7:0]); APIC_BASE
- * bits from here up are reserved.  46 is a common Intel server value.
+ * x2sim: the guest's default MAXPHYADDR (CPUID 0x80000008 EAX[7:0]);
+ * APIC_BASE bits from there up are reserved.  46 is a common Intel
+ * server value; struct x2s_vm_config.maxphyaddr sets another.
  */
 #define X2S_GUEST_MAXPHYADDR 46
 

@@ -175,10 +175,14 @@ static int case_from_json(const struct json_value *root, const char *file,
 				x2s_case_exit_find(m->val.str.s) :
 				-1;
 
-		if (e < 0)
+		if (e < 0) {
+			char names[256];
+
+			x2s_case_exit_list(names, sizeof(names));
 			return x2s_format_fail(
 				err, errlen, file, m->val.line, m->val.col,
-				"\"exit\" must name an exit (wrmsr, rdmsr, wrmsr-imm, rdmsr-imm, hlt, invd, preemption-timer, interrupt-window, nmi-window, external-interrupt, triple-fault, apic-read, apic-write)");
+				"\"exit\" must name an exit (%s)", names);
+		}
 		c->exit = (enum x2s_case_exit)e;
 	}
 	m = json_member_find(root, "reg");

@@ -40,6 +40,7 @@ static const struct {
 	[X2S_CASE_APIC_READ] = { "apic-read", EXIT_REASON_APIC_ACCESS, 6, ECX },
 	[X2S_CASE_APIC_WRITE] = { "apic-write", EXIT_REASON_APIC_ACCESS, 6,
 				  ECX | DATA },
+	[X2S_CASE_CPUID] = { "cpuid", EXIT_REASON_CPUID, 2, ECX | DATA },
 };
 
 static const char *const gpr_names[16] = {
@@ -58,6 +59,18 @@ int x2s_case_exit_find(const char *name)
 		if (!strcmp(name, exits[x].name))
 			return x;
 	return -1;
+}
+
+void x2s_case_exit_list(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (int x = 0; x < X2S_CASE_NR_EXITS && n < len; x++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", x ? ", " : "",
+				      exits[x].name);
 }
 
 unsigned int x2s_case_exit_uses(enum x2s_case_exit x)

@@ -122,6 +122,7 @@ void x2s_vm_desc_write(FILE *f, const struct x2s_vm_desc *d, int indent);
  * APIC_READ, _WRITE  APIC_ACCESS (a linear access to the APIC page): ecx
  *                    is the offset, data the 32-bit value written;
  * EXTINT             EXTERNAL_INTERRUPT: data[7:0] is the vector;
+ * CPUID              the leaf in EAX (data), the subleaf in ECX;
  * the rest           no operands.
  * Whatever the exit, ECX and EDX:EAX hold what a WRMSR of ecx = data
  * would, but for the immediate forms (ECX the x2APIC ICR's index,
@@ -143,6 +144,7 @@ enum x2s_case_exit {
 	X2S_CASE_TRIPLE_FAULT,
 	X2S_CASE_APIC_READ,
 	X2S_CASE_APIC_WRITE,
+	X2S_CASE_CPUID,
 	X2S_CASE_NR_EXITS,
 };
 
@@ -160,6 +162,8 @@ struct x2s_case {
 /* The case's exit by name ("wrmsr", "apic-write", ...), and back. */
 const char *x2s_case_exit_name(enum x2s_case_exit x);
 int x2s_case_exit_find(const char *name); /* -1 if none */
+/* "wrmsr, rdmsr, ...": every name, for messages. */
+void x2s_case_exit_list(char *buf, size_t len);
 /* Which of ecx, data and reg the exit uses (X2S_CASE_USES_*). */
 #define X2S_CASE_USES_ECX 1u
 #define X2S_CASE_USES_DATA 2u

@@ -58,6 +58,7 @@ static void vmx_vcpu_reset(struct vcpu_vmx *vmx)
 	vmx->loaded_vmcs = &vmx->vmcs01;
 	vmx->hv_deadline_tsc = (u64)-1;
 	vcpu->arch.virtual_tsc_khz = X2S_HOST_TSC_KHZ;
+	vcpu->arch.maxphyaddr = vcpu->kvm->arch.x2s_maxphyaddr;
 	vcpu->mode = OUTSIDE_GUEST_MODE;
 
 	/* The vmcs01 controls KVM's setup_vmcs_config() ends up with. */
@@ -270,6 +271,7 @@ static int handle_apic_access(struct kvm_vcpu *vcpu)
 static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_CPUID] = kvm_emulate_cpuid,
 	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
 	[EXIT_REASON_NMI_WINDOW] = handle_nmi_window,
 	[EXIT_REASON_HLT] = handle_halt,

@@ -497,6 +497,34 @@ static void check_nmi_irq(struct run *run, unsigned int n, const char *fastpath)
 	assert_true(st->reason[EXIT_REASON_PREEMPTION_TIMER].count >= 3);
 }
 
+static void check_cpuid(struct run *run, unsigned int n, const char *fastpath)
+{
+	const struct x2s_guest_stats *st = x2s_guest_get_stats(run->g);
+
+	/* "GenuineIntel", max basic leaf 0xB. */
+	assert_int_equal(sym_u64(run, "leaf0", 0), 0xb);
+	assert_int_equal(sym_u64(run, "leaf0", 1), 0x756e6547);
+	for (unsigned int cpu = 0; cpu < n; cpu++) {
+		/* x2APIC, TSC-deadline, hypervisor; the APIC enabled. */
+		assert_int_equal(sym_u64(run, "leaf1_ecx", cpu) &
+					 (1u << 21 | 1u << 24 | 1u << 31),
+				 1u << 21 | 1u << 24 | 1u << 31);
+		assert_true(sym_u64(run, "leaf1_edx", cpu) & (1u << 9));
+		assert_int_equal(sym_u64(run, "apic_id", cpu), cpu);
+		assert_int_equal(sym_u64(run, "x2apic_id", cpu), cpu);
+	}
+	assert_int_equal(sym_u64(run, "level_type", 0), 1);
+	assert_int_equal(sym_u64(run, "level_type", 1), 2);
+	assert_int_equal(sym_u64(run, "maxphyaddr", 0), 46);
+	assert_int_equal(sym_u64(run, "hv_signature", 0), 0x4b4d564b);
+	/* A leaf above the basic range reads leaf 0xB (Intel). */
+	assert_int_equal(sym_u64(run, "above_max", 1), 1);
+	assert_int_equal(sym_u64(run, "above_max", 2), 1u << 8);
+	assert_int_equal(sym_u64(run, "base_ok", 0), 1);
+	assert_int_equal(sym_u64(run, "base_gp", 0), 1);
+	assert_int_equal(st->reason[EXIT_REASON_CPUID].count, 2 * n + 6);
+}
+
 static const struct program programs[] = {
 	{ "pingpong", 2, false, check_pingpong },
 	{ "broadcast", 4, false, check_broadcast },
@@ -508,6 +536,7 @@ static const struct program programs[] = {
 	{ "xapic", 2, false, check_xapic },
 	{ "timer", 1, false, check_timer },
 	{ "nmi_irq", 2, false, check_nmi_irq },
+	{ "cpuid", 2, false, check_cpuid },
 };
 #define NR_PROGRAMS (sizeof(programs) / sizeof(programs[0]))
 
