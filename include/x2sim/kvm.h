@@ -268,6 +268,7 @@ typedef enum exit_fastpath_completion fastpath_t;
 #define KVM_MP_STATE_SIPI_RECEIVED 4
 
 #define KVM_EXIT_UNKNOWN 0
+#define KVM_EXIT_IO 2
 #define KVM_EXIT_DEBUG 4
 #define KVM_EXIT_HLT 5
 #define KVM_EXIT_MMIO 6
@@ -466,6 +467,14 @@ struct kvm_vcpu_arch {
 	struct kvm_queued_interrupt interrupt;
 	/* x2sim: interrupt shadow (STI / MOV SS blocking) at the exit. */
 	u32 interruptibility;
+	/* A port access userspace completes (kvm_fast_pio()). */
+	struct {
+		u32 count;
+		int size;
+		u16 port;
+		unsigned long linear_rip;
+	} pio;
+	int (*complete_userspace_io)(struct kvm_vcpu *vcpu);
 	/* CPUID 0x80000008 EAX[7:0]: guest physical-address width. */
 	int maxphyaddr;
 	/* The guest TSC: host TSC + l1_tsc_offset, at virtual_tsc_khz. */
@@ -506,7 +515,19 @@ struct kvm_run {
 			u32 index;
 			u64 data;
 		} msr;
+		/* KVM_EXIT_IO: the data is at data_offset from the start. */
+		struct {
+#define KVM_EXIT_IO_IN 0
+#define KVM_EXIT_IO_OUT 1
+			u8 direction;
+			u8 size;
+			u16 port;
+			u32 count;
+			u64 data_offset;
+		} io;
 	};
+	/* x2sim: the I/O data KVM keeps in the run page (one port access). */
+	u8 x2s_pio_data[8];
 };
 
 /* kvm_vcpu.mode (include/linux/kvm_host.h) */
@@ -1031,6 +1052,9 @@ X2S_API bool guest_cpu_cap_has(struct kvm_vcpu *vcpu, unsigned int feature);
 X2S_API bool kvm_cpuid(struct kvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
 		       u32 *edx, bool exact_only);
 X2S_API int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
+/* Port I/O (IO_INSTRUCTION): in-kernel devices first, else userspace. */
+X2S_API int kvm_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
+			 int in);
 X2S_API void kvm_set_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu, u64 data);
 X2S_API void kvm_lapic_expired_hv_timer(struct kvm_vcpu *vcpu);
 

@@ -238,6 +238,24 @@ X2S_API int x2s_vcpu_wrmsr_exit(struct x2s_vm *vm, unsigned int vcpu,
 				uint32_t msr, uint64_t data,
 				struct x2s_exit_result *res);
 
+/*
+ * Port I/O: every IN and OUT exits to userspace (KVM_EXIT_IO; x2sim has
+ * no in-kernel PIO device).  After such an exit, x2s_vcpu_get_io() says
+ * what the guest did; for IN, x2s_vcpu_set_io_data() gives the value;
+ * the next x2s_vcpu_enter() completes the instruction (RAX, RIP).
+ * -EINVAL when the last exit was not a port access.
+ */
+struct x2s_io {
+	bool in;
+	uint16_t port;
+	uint8_t size;  /* 1, 2 or 4 bytes */
+	uint32_t data; /* OUT: the value written */
+};
+X2S_API int x2s_vcpu_get_io(struct x2s_vm *vm, unsigned int vcpu,
+			    struct x2s_io *io);
+X2S_API int x2s_vcpu_set_io_data(struct x2s_vm *vm, unsigned int vcpu,
+				 uint32_t data);
+
 /* ---- state: everything observable, per vCPU ---- */
 
 struct x2s_vcpu_state {

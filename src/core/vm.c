@@ -595,10 +595,38 @@ int x2s_vcpu_enter(struct x2s_vm *vm, unsigned int idx,
 	if (!vcpu || !res)
 		return -EINVAL;
 	memset(res, 0, sizeof(*res));
+	r = x2s_vcpu_complete_userspace_io(vcpu);
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 	to_vmx(vcpu)->nested.last_exit.happened = false;
-	r = x2s_vcpu_prepare_entry(vcpu);
+	if (r > 0)
+		r = x2s_vcpu_prepare_entry(vcpu);
 	x2s_exit_result_fill(vcpu, r, res);
+	return 0;
+}
+
+int x2s_vcpu_get_io(struct x2s_vm *vm, unsigned int idx, struct x2s_io *io)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+
+	if (!vcpu || !io || vcpu->run->exit_reason != KVM_EXIT_IO ||
+	    !vcpu->arch.pio.count)
+		return -EINVAL;
+	io->in = vcpu->run->io.direction == KVM_EXIT_IO_IN;
+	io->port = vcpu->run->io.port;
+	io->size = vcpu->run->io.size;
+	io->data = 0;
+	memcpy(&io->data, vcpu->run->x2s_pio_data, io->size);
+	return 0;
+}
+
+int x2s_vcpu_set_io_data(struct x2s_vm *vm, unsigned int idx, uint32_t data)
+{
+	struct kvm_vcpu *vcpu = get_vcpu(vm, idx);
+
+	if (!vcpu || vcpu->run->exit_reason != KVM_EXIT_IO ||
+	    !vcpu->arch.pio.count || vcpu->run->io.direction != KVM_EXIT_IO_IN)
+		return -EINVAL;
+	memcpy(vcpu->run->x2s_pio_data, &data, vcpu->run->io.size);
 	return 0;
 }
 

@@ -77,6 +77,9 @@ struct x2s_guest_config {
 	 * immediate exit with a reschedule IPI to itself instead.
 	 */
 	bool no_preemption_timer;
+	/* Bytes the guest writes to the serial port (0x3f8); NULL: none. */
+	void (*console)(void *opaque, const char *buf, size_t len);
+	void *console_opaque;
 	/* KVM-style trace lines (kvm_exit, kvm_entry, ... and the model's). */
 	x2s_trace_fn trace;
 	void *trace_opaque;
@@ -116,6 +119,13 @@ struct x2s_guest_stats {
 	uint64_t ipi_insns_total, ipi_insns_min, ipi_insns_max;
 	/* Resident memory Unicorn took for the engines, per vCPU. */
 	uint64_t engine_bytes_per_vcpu;
+	/*
+	 * The guest wrote V to the exit port (0xf4): the run ended with
+	 * status (V << 1) | 1, as QEMU's isa-debug-exit gives it; -1: it
+	 * did not.
+	 */
+	int64_t exit_status;
+	uint64_t console_bytes;
 	unsigned int warns;
 	const char *first_warn;
 };

@@ -42,6 +42,7 @@ enum site_kind {
 	SITE_IRET,
 	SITE_RDTSC,
 	SITE_CPUID,
+	SITE_IO,
 };
 
 /*
@@ -127,6 +128,11 @@ struct x2s_guest {
 	uint64_t rss_before;
 	/* Time every vCPU spent waiting, added to the instructions' time. */
 	uint64_t idle_ns;
+	/* The devices behind the port I/O exits (userspace's). */
+	bool exited; /* the exit port was written */
+	uint8_t uart[8];
+	uint16_t fw_cfg_key;
+	uint32_t fw_cfg_off;
 	struct x2s_guest_stats stats;
 };
 
@@ -634,7 +640,8 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
 		reg_set(v, UC_X86_REG_RIP, vcpu->arch.regs[VCPU_REGS_RIP]);
 		reg_set(v, UC_X86_REG_RFLAGS, vcpu->arch.rflags);
 		if (v->exit_basic == EXIT_REASON_MSR_READ ||
-		    v->exit_basic == EXIT_REASON_CPUID) {
+		    v->exit_basic == EXIT_REASON_CPUID ||
+		    v->exit_basic == EXIT_REASON_IO_INSTRUCTION) {
 			reg_set(v, UC_X86_REG_RAX,
 				vcpu->arch.regs[VCPU_REGS_RAX]);
 			reg_set(v, UC_X86_REG_RDX,
@@ -710,6 +717,177 @@ static bool entry_exits(struct guest_vcpu *v)
 			return false;
 	}
 	return true;
+}
+
+/* ---- the devices behind port I/O (x2sim is the VMM) ---- */
+
+#define PORT_UART 0x3f8
+#define PORT_EXIT 0xf4
+#define PORT_FW_CFG_SEL 0x510
+#define PORT_FW_CFG_DATA 0x511
+#define UART_LCR 3
+#define UART_LSR 5
+#define UART_LSR_IDLE 0x60 /* THR and transmitter empty */
+#define UART_DLAB 0x80
+
+/* fw_cfg item key, byte off: as QEMU's fw_cfg gives it, 0 past the end. */
+static uint8_t fw_cfg_byte(struct x2s_guest *g, uint16_t key, uint32_t off)
+{
+	uint8_t item[8] = { 0 };
+	uint64_t v;
+	size_t len;
+
+	switch (key) {
+	case 0x0000: /* FW_CFG_SIGNATURE */
+		memcpy(item, "QEMU", 4);
+		len = 4;
+		break;
+	case 0x0001: /* FW_CFG_ID: the traditional interface */
+		item[0] = 1;
+		len = 4;
+		break;
+	case 0x0003: /* FW_CFG_RAM_SIZE: the top of the guest's memory */
+		v = g->image_lo + g->image_size;
+		memcpy(item, &v, 8);
+		len = 8;
+		break;
+	case 0x0005: /* FW_CFG_NB_CPUS */
+		item[0] = (uint8_t)g->nr_vcpus;
+		item[1] = (uint8_t)(g->nr_vcpus >> 8);
+		len = 2;
+		break;
+	default:
+		return 0;
+	}
+	return off < len ? item[off] : 0;
+}
+
+/*
+ * One port access, as userspace answers KVM_EXIT_IO: a 16550 console at
+ * 0x3f8 (output only, always ready), the exit port 0xf4, fw_cfg's
+ * selector 0x510 and data 0x511, and the legacy PIC's mask and command
+ * ports and POST port 0x80, which take writes and read as if nothing is
+ * there.  Anything else is a port x2sim has no device for: the run fails.
+ */
+static bool port_io(struct guest_vcpu *v, struct x2s_io *io, uint64_t rip)
+{
+	struct x2s_guest *g = v->g;
+	uint16_t p = io->port;
+
+	io->data &= io->size == 4 ? 0xffffffffu : (1u << (8 * io->size)) - 1;
+	if (p >= PORT_UART && p < PORT_UART + 8) {
+		unsigned int reg = p - PORT_UART;
+		bool dlab = g->uart[UART_LCR] & UART_DLAB;
+
+		if (io->size != 1) {
+			guest_fail(v, rip,
+				   "%u-byte access to the serial port 0x%x "
+				   "(its registers are bytes)",
+				   io->size, p);
+			return false;
+		}
+		if (io->in) {
+			io->data = reg == UART_LSR   ? UART_LSR_IDLE :
+				   reg == 0 && !dlab ? 0 :
+						       g->uart[reg];
+			return true;
+		}
+		if (reg == 0 && !dlab) {
+			char c = (char)io->data;
+
+			g->stats.console_bytes++;
+			if (g->cfg.console)
+				g->cfg.console(g->cfg.console_opaque, &c, 1);
+		} else if (reg != UART_LSR) {
+			g->uart[reg] = (uint8_t)io->data;
+		}
+		return true;
+	}
+	switch (p) {
+	case PORT_EXIT:
+		if (io->in)
+			break;
+		g->exited = true;
+		g->stats.exit_status = ((int64_t)io->data << 1) | 1;
+		return true;
+	case PORT_FW_CFG_SEL:
+		if (io->in || io->size != 2)
+			break;
+		g->fw_cfg_key = (uint16_t)io->data;
+		g->fw_cfg_off = 0;
+		return true;
+	case PORT_FW_CFG_DATA:
+		if (!io->in || io->size != 1)
+			break;
+		io->data = fw_cfg_byte(g, g->fw_cfg_key, g->fw_cfg_off++);
+		return true;
+	case 0x20:
+	case 0x21:
+	case 0xa0:
+	case 0xa1:
+	case 0x80:
+		if (io->in)
+			io->data = p == 0x21 || p == 0xa1 ? 0xff : 0;
+		return true;
+	default:
+		break;
+	}
+	guest_fail(v, rip,
+		   "%s of %u byte%s %s port 0x%x, which x2sim has no device "
+		   "for (docs/guest-abi.md, \"Port I/O\")",
+		   io->in ? "IN" : "OUT", io->size, io->size == 1 ? "" : "s",
+		   io->in ? "from" : "to", p);
+	return false;
+}
+
+/*
+ * IN or OUT at addr: the IO_INSTRUCTION exit, KVM_EXIT_IO to userspace
+ * (x2sim), the device, and the entry that completes the instruction.
+ */
+static void hook_io(struct guest_vcpu *v, uint64_t addr)
+{
+	struct x2s_guest *g = v->g;
+	const uint8_t *b = guest_ptr(g, addr, 3);
+	struct x2s_exit exit = { .reason = EXIT_REASON_IO_INSTRUCTION };
+	bool wide, imm, in;
+	unsigned int size, port, len;
+	uint8_t op;
+	struct x2s_io io;
+
+	v->stop = STOP_FAIL;
+	if (!b) {
+		guest_fail(v, addr, "IN/OUT outside the image");
+		uc_emu_stop(v->uc);
+		return;
+	}
+	wide = b[0] == 0x66;
+	op = b[wide];
+	imm = op <= 0xe7;
+	in = !(op & 2);
+	size = op & 1 ? (wide ? 2 : 4) : 1;
+	port = imm ? b[wide + 1] :
+		     (unsigned int)(reg_get(v, UC_X86_REG_RDX) & 0xffff);
+	len = wide + (imm ? 2 : 1);
+	exit.qualification = (size - 1) | (in ? 8u : 0) | (imm ? 64u : 0) |
+			     ((uint64_t)port << 16);
+	exit.insn_len = len;
+	if (vcpu_exit(v, &exit, addr)) {
+		guest_fail(v, addr, "the model rejected a port I/O exit");
+	} else if (v->res.status == X2S_STATUS_USERSPACE &&
+		   v->res.run_exit_reason == KVM_EXIT_IO &&
+		   !x2s_vcpu_get_io(g->vm, v->idx, &io)) {
+		if (port_io(v, &io, addr) &&
+		    (!io.in || !x2s_vcpu_set_io_data(g->vm, v->idx, io.data)) &&
+		    !x2s_vcpu_enter(g->vm, v->idx, &v->res)) {
+			v->stop = g->exited ? STOP_FAIL : STOP_APPLY;
+			v->exit_mmio = false;
+		}
+	} else {
+		/* Another outcome (an exit to L1, an error): apply it. */
+		v->stop = STOP_APPLY;
+		v->exit_mmio = false;
+	}
+	uc_emu_stop(v->uc);
 }
 
 /* ---- Unicorn hooks ---- */
@@ -797,6 +975,9 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 		/* IRET ends NMI blocking (SDM 26.1.3 / 6.7.1). */
 		v->nmi_blocked = false;
 		break;
+	case SITE_IO:
+		hook_io(v, addr);
+		return;
 	case SITE_CPUID: {
 		/* CPUID always exits: the model answers (src/vmx/cpuid.c). */
 		struct x2s_exit exit = { .reason = EXIT_REASON_CPUID,
@@ -931,6 +1112,11 @@ static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
 			kind[i] = SITE_RDTSC;
 		else if (p[i] == 0x0f && next == 0xa2)
 			kind[i] = SITE_CPUID;
+		else if ((p[i] >= 0xe4 && p[i] <= 0xe7) ||
+			 (p[i] >= 0xec && p[i] <= 0xef) ||
+			 (p[i] == 0x66 && (next == 0xe5 || next == 0xe7 ||
+					   next == 0xed || next == 0xef)))
+			kind[i] = SITE_IO;
 		else if (p[i] == 0x0f && next == 0x32)
 			kind[i] = SITE_RDMSR;
 		else if (p[i] == 0xf4)
@@ -1332,12 +1518,14 @@ int x2s_guest_run(struct x2s_guest *g)
 	if (!g)
 		return -EINVAL;
 	x2s_warn_reset();
+	g->stats.exit_status = -1;
 	if (g->cfg.trace)
 		x2s_set_trace(runner_trace_sink, g);
 	for (;;) {
 		bool ran = false;
 
-		for (unsigned int i = 0; i < g->nr_vcpus && !g->failed; i++) {
+		for (unsigned int i = 0;
+		     i < g->nr_vcpus && !g->failed && !g->exited; i++) {
 			struct guest_vcpu *v = &g->vcpus[i];
 
 			g->current = v;
@@ -1348,7 +1536,7 @@ int x2s_guest_run(struct x2s_guest *g)
 			run_turn(v);
 			ran = true;
 		}
-		if (g->failed)
+		if (g->failed || g->exited)
 			break;
 		if (!ran) {
 			uint64_t next, now = x2s_vm_clock(g->vm);
@@ -1376,8 +1564,12 @@ int x2s_guest_run(struct x2s_guest *g)
 			break;
 		}
 	}
-	/* Nothing can run: every halted vCPU must have finished (IF = 0). */
-	for (unsigned int i = 0; i < g->nr_vcpus && !g->failed; i++) {
+	/*
+	 * Nothing can run: every halted vCPU must have finished (IF = 0),
+	 * unless the guest ended the run through the exit port.
+	 */
+	for (unsigned int i = 0; i < g->nr_vcpus && !g->failed && !g->exited;
+	     i++) {
 		struct guest_vcpu *v = &g->vcpus[i];
 
 		if (v->state == VS_HALTED &&

@@ -41,6 +41,10 @@ static const struct {
 	[X2S_CASE_APIC_WRITE] = { "apic-write", EXIT_REASON_APIC_ACCESS, 6,
 				  ECX | DATA },
 	[X2S_CASE_CPUID] = { "cpuid", EXIT_REASON_CPUID, 2, ECX | DATA },
+	/* IN AL, DX (EC) and OUT DX, AL (EE): 1 byte. */
+	[X2S_CASE_IO_IN] = { "io-in", EXIT_REASON_IO_INSTRUCTION, 1, ECX },
+	[X2S_CASE_IO_OUT] = { "io-out", EXIT_REASON_IO_INSTRUCTION, 1,
+			      ECX | DATA },
 };
 
 static const char *const gpr_names[16] = {
@@ -122,6 +126,13 @@ void x2s_case_exit_format(const struct x2s_case *c, char *buf, size_t len)
 	case X2S_CASE_APIC_READ:
 		snprintf(buf, len, "APIC read 0x%03x", c->ecx);
 		break;
+	case X2S_CASE_IO_IN:
+		snprintf(buf, len, "IN AL from port 0x%x", c->ecx & 0xffff);
+		break;
+	case X2S_CASE_IO_OUT:
+		snprintf(buf, len, "OUT 0x%02x to port 0x%x",
+			 (unsigned int)(c->data & 0xff), c->ecx & 0xffff);
+		break;
 	case X2S_CASE_APIC_WRITE:
 		snprintf(buf, len, "APIC write 0x%03x = 0x%08x", c->ecx,
 			 (u32)c->data);
@@ -162,6 +173,13 @@ void x2s_input_make(struct x2s_input *in, enum x2s_case_exit x, u8 reg, u32 ecx,
 	case X2S_CASE_EXTINT:
 		in->exit.intr_info = INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR |
 				     (u32)(data & 0xff);
+		break;
+	case X2S_CASE_IO_IN:
+	case X2S_CASE_IO_OUT:
+		/* Byte access, port in DX (bits 31:16), IN sets bit 3. */
+		in->exit.qualification = (u64)(ecx & 0xffff) << 16 |
+					 (x == X2S_CASE_IO_IN ? 8 : 0);
+		in->rdx = (in->rdx & ~0xffffULL) | (ecx & 0xffff);
 		break;
 	case X2S_CASE_APIC_READ:
 	case X2S_CASE_APIC_WRITE:

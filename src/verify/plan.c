@@ -26,7 +26,8 @@ static const u8 reduced_vectors[] = { 0x00, 0x0f, 0x31, 0xff };
  * MSR exits cover the x2APIC range and the TSC deadline (the MSRs a
  * fastpath takes), the immediate forms with two registers each (RBX,
  * R9); WRMSR to the ICR is the ICR sweep's.  APIC accesses go to every
- * register offset.  CPUID asks leaf 0x31 (EAX), subleaf 0x830.
+ * register offset.  CPUID asks leaf 0x31 (EAX), subleaf 0x830; IN and OUT
+ * go to port 0x830.
  */
 #define EXIT_MSRS 257 /* 0x800 ... 0x8ff, then MSR_IA32_TSC_DEADLINE */
 static const struct {
@@ -45,6 +46,8 @@ static const struct {
 	{ X2S_CASE_EXTINT, 1 },
 	{ X2S_CASE_TRIPLE_FAULT, 1 },
 	{ X2S_CASE_CPUID, 1 },
+	{ X2S_CASE_IO_IN, 1 },
+	{ X2S_CASE_IO_OUT, 1 },
 	{ X2S_CASE_APIC_READ, X2S_APIC_PAGE_SIZE / 4 / 16 },
 	{ X2S_CASE_APIC_WRITE, X2S_APIC_PAGE_SIZE / 4 / 16 },
 };

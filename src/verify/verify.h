@@ -123,6 +123,8 @@ void x2s_vm_desc_write(FILE *f, const struct x2s_vm_desc *d, int indent);
  *                    is the offset, data the 32-bit value written;
  * EXTINT             EXTERNAL_INTERRUPT: data[7:0] is the vector;
  * CPUID              the leaf in EAX (data), the subleaf in ECX;
+ * IO_IN, IO_OUT      IN AL, DX / OUT DX, AL: ecx[15:0] is the port (DX
+ *                    holds it too), data what AL holds;
  * the rest           no operands.
  * Whatever the exit, ECX and EDX:EAX hold what a WRMSR of ecx = data
  * would, but for the immediate forms (ECX the x2APIC ICR's index,
@@ -145,6 +147,8 @@ enum x2s_case_exit {
 	X2S_CASE_APIC_READ,
 	X2S_CASE_APIC_WRITE,
 	X2S_CASE_CPUID,
+	X2S_CASE_IO_IN,
+	X2S_CASE_IO_OUT,
 	X2S_CASE_NR_EXITS,
 };
 

@@ -245,6 +245,20 @@ static int x2s_emulate_apic_access(struct kvm_vcpu *vcpu, u32 type, u32 offset)
 	return kvm_skip_emulated_instruction(vcpu);
 }
 
+static int handle_io(struct kvm_vcpu *vcpu)
+{
+	unsigned long qual = vmx_get_exit_qual(vcpu);
+
+	/*
+	 * x2sim: INS/OUTS go through KVM's instruction emulator, which the
+	 * model does not have: an emulation failure, as KVM reports one.
+	 */
+	if (qual & 16)
+		return prepare_emulation_failure_exit(vcpu);
+	return kvm_fast_pio(vcpu, (int)(qual & 7) + 1,
+			    (unsigned short)(qual >> 16), !!(qual & 8));
+}
+
 static int handle_apic_access(struct kvm_vcpu *vcpu)
 {
 	unsigned long qual = vmx_get_exit_qual(vcpu);
@@ -272,6 +286,7 @@ static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_REASON_CPUID] = kvm_emulate_cpuid,
+	[EXIT_REASON_IO_INSTRUCTION] = handle_io,
 	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
 	[EXIT_REASON_NMI_WINDOW] = handle_nmi_window,
 	[EXIT_REASON_HLT] = handle_halt,

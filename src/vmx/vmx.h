@@ -363,6 +363,12 @@ fastpath_t x2s_vmx_exit_fastpath(struct kvm_vcpu *vcpu,
  * Returns 1 to enter, 0 to exit to userspace.
  */
 int x2s_vcpu_prepare_entry(struct kvm_vcpu *vcpu);
+/*
+ * KVM_RUN's first step: finish what the last exit to userspace left (a
+ * port access), as vcpu->arch.complete_userspace_io says; 1 to go on,
+ * <= 0 back to userspace.
+ */
+int x2s_vcpu_complete_userspace_io(struct kvm_vcpu *vcpu);
 
 /*
  * Basic exit reasons with an entry in kvm_vmx_exit_handlers[]; everything

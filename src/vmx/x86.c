@@ -13,6 +13,8 @@
  * starts and whenever the vCPU is entered (vmx_sync_guest_state()).
  */
 #include <errno.h>
+#include <stddef.h>
+#include <string.h>
 
 #include "lapic/lapic.h"
 #include "vmx/vmx.h"
@@ -1024,4 +1026,77 @@ int x2s_vcpu_prepare_entry(struct kvm_vcpu *vcpu)
 out:
 	vmx_sync_guest_state(vcpu);
 	return r;
+}
+
+/* ---- port I/O ---- */
+
+/*
+ * x2sim: no in-kernel PIO device (split irqchip: no PIC, PIT or IOAPIC in
+ * the kernel), so every port goes to userspace as KVM_EXIT_IO, the data
+ * in the run page, and the instruction completes on the next entry.
+ */
+static void prepare_pio_exit(struct kvm_vcpu *vcpu, int size,
+			     unsigned short port, int in)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vcpu->arch.pio.count = 1;
+	vcpu->arch.pio.size = size;
+	vcpu->arch.pio.port = port;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = (u8)size;
+	run->io.port = port;
+	run->io.count = 1;
+	run->io.data_offset = offsetof(struct kvm_run, x2s_pio_data);
+	memset(run->x2s_pio_data, 0, sizeof(run->x2s_pio_data));
+}
+
+static int complete_fast_pio_out(struct kvm_vcpu *vcpu)
+{
+	vcpu->arch.pio.count = 0;
+	/* Userspace moved RIP meanwhile: the instruction is not ours. */
+	if (vcpu->arch.regs[VCPU_REGS_RIP] != vcpu->arch.pio.linear_rip)
+		return 1;
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+static int complete_fast_pio_in(struct kvm_vcpu *vcpu)
+{
+	unsigned long val;
+
+	if (vcpu->arch.regs[VCPU_REGS_RIP] != vcpu->arch.pio.linear_rip) {
+		vcpu->arch.pio.count = 0;
+		return 1;
+	}
+	/* A byte or word merges into RAX; a dword zero-extends. */
+	val = vcpu->arch.pio.size < 4 ? kvm_rax_read(vcpu) : 0;
+	memcpy(&val, vcpu->run->x2s_pio_data, (size_t)vcpu->arch.pio.size);
+	vcpu->arch.pio.count = 0;
+	kvm_rax_write(vcpu, val);
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+int kvm_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, int in)
+{
+	unsigned long val = kvm_rax_read(vcpu);
+
+	prepare_pio_exit(vcpu, size, port, in);
+	if (!in)
+		memcpy(vcpu->run->x2s_pio_data, &val, (size_t)size);
+	/* x2sim: no segments, the linear RIP is RIP. */
+	vcpu->arch.pio.linear_rip = vcpu->arch.regs[VCPU_REGS_RIP];
+	vcpu->arch.complete_userspace_io =
+		in ? complete_fast_pio_in : complete_fast_pio_out;
+	return 0;
+}
+
+int x2s_vcpu_complete_userspace_io(struct kvm_vcpu *vcpu)
+{
+	int (*cui)(struct kvm_vcpu * vcpu) = vcpu->arch.complete_userspace_io;
+
+	if (!cui)
+		return 1;
+	vcpu->arch.complete_userspace_io = NULL;
+	return cui(vcpu);
 }

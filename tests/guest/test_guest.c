@@ -598,6 +598,65 @@ static void test_without_preemption_timer(void **state)
 	run_free(&run);
 }
 
+static void collect_console(void *opaque, const char *buf, size_t len)
+{
+	char *out = opaque;
+	size_t n = strlen(out);
+
+	if (n + len < 64) {
+		memcpy(out + n, buf, len);
+		out[n + len] = '\0';
+	}
+}
+
+/*
+ * Port I/O: the console line, fw_cfg, the PIC, the exit port and its
+ * status; a port with no device behind it ends the run with a message.
+ */
+static void test_ports(void **state)
+{
+	struct x2s_guest_config cfg = { .nr_vcpus = 2 };
+	struct x2s_guest_image *img = load_image("ports");
+	const struct x2s_guest_stats *st;
+	struct x2s_guest *g;
+	char console[64] = "", err[256];
+	uint64_t addr, one = 1;
+
+	(void)state;
+	cfg.console = collect_console;
+	cfg.console_opaque = console;
+	if (x2s_guest_create(img, &cfg, &g, err, sizeof(err)))
+		fail_msg("create: %s", err);
+	assert_int_equal(x2s_guest_run(g), 0);
+	st = x2s_guest_get_stats(g);
+	assert_string_equal(console, "hello from x2sim\n");
+	assert_int_equal(st->console_bytes, 17);
+	assert_int_equal(st->exit_status, (3 << 1) | 1);
+	assert_true(x2s_guest_image_symbol(img, "signature", &addr, NULL));
+	assert_ok(x2s_guest_read(g, addr, &one, 8));
+	assert_int_equal(one, 0x554d4551); /* "QEMU" */
+	assert_true(x2s_guest_image_symbol(img, "nb_cpus", &addr, NULL));
+	assert_ok(x2s_guest_read(g, addr, &one, 8));
+	assert_int_equal(one, 2);
+	assert_true(x2s_guest_image_symbol(img, "lsr", &addr, NULL));
+	assert_ok(x2s_guest_read(g, addr, &one, 8));
+	assert_int_equal(one, 0x60);
+	x2s_guest_destroy(g);
+
+	if (x2s_guest_create(img, &cfg, &g, err, sizeof(err)))
+		fail_msg("create: %s", err);
+	assert_true(x2s_guest_image_symbol(img, "bad_port", &addr, NULL));
+	one = 1;
+	assert_ok(x2s_guest_write(g, addr, &one, 8));
+	assert_int_equal(x2s_guest_run(g), 1);
+	assert_non_null(strstr(x2s_guest_error(g),
+			       "IN of 1 byte from port 0x1234, which x2sim has "
+			       "no device for"));
+	assert_int_equal(x2s_guest_get_stats(g)->exit_status, -1);
+	x2s_guest_destroy(g);
+	x2s_guest_image_free(img);
+}
+
 /* The fastpath really ran: upstream handles the ping-pong's ICR writes. */
 static void test_pingpong_fastpath_handles_icr_writes(void **state)
 {
@@ -778,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_load_survives_header_corruption),
 		cmocka_unit_test(test_pingpong_fastpath_handles_icr_writes),
 		cmocka_unit_test(test_without_preemption_timer),
+		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_guest_ud_fails_cleanly),
 		cmocka_unit_test(test_guest_unmapped_access_fails_cleanly),
 		cmocka_unit_test(test_guest_bad_idt_triple_faults),

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Port I/O the way test kernels use it: a line on the 16550 console,
+ * fw_cfg's signature and CPU count, the PIC masked, and the run ended
+ * through the exit port with a status.  With bad_port set it reads a
+ * port nothing is behind, which must end the run with a message.
+ */
+#include "guest.h"
+
+#define UART 0x3f8
+#define UART_LSR 5
+#define LSR_THRE 0x20
+
+volatile u64 exit_code = 3, bad_port;
+volatile u64 signature, nb_cpus, lsr;
+
+static inline void outb(u32 port, u8 v)
+{
+	asm volatile("outb %b0, %w1" ::"a"(v), "Nd"(port));
+}
+
+static inline void outw(u32 port, u32 v)
+{
+	asm volatile("outw %w0, %w1" ::"a"(v), "Nd"(port));
+}
+
+static inline u8 inb(u32 port)
+{
+	u8 v;
+
+	asm volatile("inb %w1, %b0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static void putc_serial(char c)
+{
+	while (!(inb(UART + UART_LSR) & LSR_THRE))
+		;
+	outb(UART, (u8)c);
+}
+
+void guest_main(u64 cpu, u64 nr_cpus)
+{
+	const char *msg = "hello from x2sim\n";
+
+	(void)nr_cpus;
+	if (cpu)
+		return;
+	outb(0x21, 0xff); /* the PIC masked, as test kernels do */
+	outb(0xa1, 0xff);
+	lsr = inb(UART + UART_LSR);
+	for (const char *p = msg; *p; p++)
+		putc_serial(*p);
+	outw(0x510, 0x0000);
+	for (int i = 0; i < 4; i++)
+		signature |= (u64)inb(0x511) << (8 * i);
+	outw(0x510, 0x0005);
+	nb_cpus = inb(0x511);
+	nb_cpus |= (u64)inb(0x511) << 8;
+	if (bad_port)
+		(void)inb(0x1234);
+	outb(0xf4, (u8)exit_code);
+	/* Not reached: the exit port ends the run. */
+	for (;;)
+		cpu_relax();
+}
