@@ -23,7 +23,7 @@
 extern "C" {
 #endif
 
-#define X2SIM_KVM_ABI_VERSION 2
+#define X2SIM_KVM_ABI_VERSION 3
 
 /*
  * Which KVM this header is the face of.  Real fastpath text of Linux 5.6
@@ -410,12 +410,6 @@ struct kvm_lapic {
 	unsigned long pending_events;
 	unsigned int sipi_vector;
 	int nr_lvt_entries;
-	/*
-	 * x2sim: one bit per 64-byte line of regs written since the
-	 * last clear; lets the verifier undo a case without copying the
-	 * page.
-	 */
-	u64 dirty_lines;
 };
 
 /* Posted-interrupt descriptor (vmx/posted_intr.h), the part x2sim uses. */
@@ -480,8 +474,6 @@ struct kvm_vcpu_arch {
 	/* The guest TSC: host TSC + l1_tsc_offset, at virtual_tsc_khz. */
 	u32 virtual_tsc_khz;
 	u64 l1_tsc_offset;
-	/* Number of kvm_vcpu_kick() calls that targeted this vCPU. */
-	unsigned long kicks;
 };
 
 struct kvm_debug_exit_arch {
@@ -965,7 +957,6 @@ static inline void __kvm_lapic_set_reg(char *regs, int reg_off, u32 val)
 static inline void kvm_lapic_set_reg(struct kvm_lapic *apic, int reg_off,
 				     u32 val)
 {
-	apic->dirty_lines |= 1ULL << ((unsigned int)reg_off >> 6);
 	__kvm_lapic_set_reg((char *)apic->regs, reg_off, val);
 }
 
@@ -976,7 +967,6 @@ static inline u64 kvm_lapic_get_reg64(struct kvm_lapic *apic, int reg)
 
 static inline void kvm_lapic_set_reg64(struct kvm_lapic *apic, int reg, u64 val)
 {
-	apic->dirty_lines |= 1ULL << ((unsigned int)reg >> 6);
 	*((u64 *)((char *)apic->regs + reg)) = val;
 }
 

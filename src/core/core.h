@@ -88,6 +88,13 @@ u32 x2s_page_parts(const u8 *a, const u8 *b, unsigned int off, unsigned int n);
  */
 void x2s_vcpu_fold_pir(struct kvm_vcpu *vcpu);
 
+/*
+ * kvm_vcpu_kick() calls that targeted the vCPU (a statistic of its VM,
+ * outside the structures plugins see).
+ */
+void x2s_vcpu_note_kick(struct kvm_vcpu *vcpu);
+unsigned long x2s_vcpu_kicks(const struct kvm_vcpu *vcpu);
+
 /* printf-style trace line to this thread's sink; cheap when none is set. */
 bool x2s_trace_enabled(void);
 void x2s_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -20,7 +20,27 @@ struct x2s_vm {
 	/* x2s_vm_set_fastpath()'s hook, as the model calls a fastpath. */
 	struct x2s_fastpath user_fastpath;
 	struct x2s_vm_config cfg;
+	/*
+	 * kvm_vcpu_kick() calls per vCPU: a statistic the guest runner
+	 * reads, kept out of the structures a fastpath can reach.
+	 */
+	unsigned long *kicks;
 };
+
+static struct x2s_vm *vm_of(const struct kvm *kvm)
+{
+	return container_of(kvm, struct x2s_vm, vmx.kvm);
+}
+
+void x2s_vcpu_note_kick(struct kvm_vcpu *vcpu)
+{
+	vm_of(vcpu->kvm)->kicks[vcpu->vcpu_idx]++;
+}
+
+unsigned long x2s_vcpu_kicks(const struct kvm_vcpu *vcpu)
+{
+	return vm_of(vcpu->kvm)->kicks[vcpu->vcpu_idx];
+}
 
 struct kvm *x2s_vm_kvm(struct x2s_vm *vm)
 {
@@ -102,6 +122,7 @@ static void x2s_vm_free(struct x2s_vm *vm)
 	}
 	kvm_free_apic_map(kvm);
 	free(kvm->vcpus);
+	free(vm->kicks);
 	free(vm);
 }
 
@@ -163,7 +184,10 @@ int x2s_vm_create(const struct x2s_vm_config *cfg, struct x2s_vm **out)
 	vm->cfg = *cfg;
 	kvm = &vm->vmx.kvm;
 	kvm->vcpus = calloc(cfg->nr_vcpus, sizeof(*kvm->vcpus));
-	if (!kvm->vcpus) {
+	vm->kicks = calloc(cfg->nr_vcpus, sizeof(*vm->kicks));
+	if (!kvm->vcpus || !vm->kicks) {
+		free(kvm->vcpus);
+		free(vm->kicks);
 		free(vm);
 		return -ENOMEM;
 	}

@@ -381,7 +381,7 @@ static int vcpu_exit(struct guest_vcpu *v, struct x2s_exit *exit, uint64_t rip)
 			   v->res.fastpath != EXIT_FASTPATH_NONE;
 	v->exit_pending_stat = true;
 	/* The re-entry that follows sees every kick sent so far. */
-	v->seen_kicks = vcpu->arch.kicks;
+	v->seen_kicks = x2s_vcpu_kicks(vcpu);
 	return 0;
 }
 
@@ -702,7 +702,7 @@ static bool entry_exits(struct guest_vcpu *v)
 		else if ((ctrl & CPU_BASED_INTR_WINDOW_EXITING) &&
 			 (rflags & X86_EFLAGS_IF) && !shadow)
 			exit.reason = EXIT_REASON_INTERRUPT_WINDOW;
-		else if (vcpu->arch.kicks != v->seen_kicks)
+		else if (x2s_vcpu_kicks(vcpu) != v->seen_kicks)
 			exit.reason = EXIT_REASON_EXTERNAL_INTERRUPT;
 		else
 			return true;
@@ -1468,7 +1468,7 @@ static bool try_wake(struct guest_vcpu *v)
 		reg_set(v, UC_X86_REG_RFLAGS, vcpu->arch.rflags);
 	}
 	v->state = VS_RUNNING;
-	v->seen_kicks = vcpu->arch.kicks;
+	v->seen_kicks = x2s_vcpu_kicks(vcpu);
 	if (!inject(v, v->res.entry_intr_info,
 		    v->res.entry_exception_error_code))
 		return false;

@@ -77,11 +77,7 @@ void x2s_vcpu_image_load(struct kvm_vcpu *vcpu,
  */
 bool x2s_vcpu_image_links(struct x2s_vcpu_image *dst,
 			  const struct x2s_vcpu_image *src);
-/*
- * The vCPU's structures equal img but for the model's bookkeeping (the
- * kick count, a statistic, and the setters' dirty-line mask), which is
- * copied into img first.
- */
+/* The vCPU's structures equal img, every byte. */
 bool x2s_vcpu_image_same(struct kvm_vcpu *vcpu, struct x2s_vcpu_image *img);
 /* The structures of an image, for x2s_vcpu_same(). */
 #define X2S_IMG_VMX 1u
@@ -95,9 +91,6 @@ bool x2s_vcpu_image_same(struct kvm_vcpu *vcpu, struct x2s_vcpu_image *img);
  */
 bool x2s_vcpu_same(struct kvm_vcpu *vcpu, struct x2s_vcpu_image *img,
 		   const u8 *page, unsigned int nbytes, unsigned int parts);
-/* The bookkeeping of img made the vCPU's (see x2s_vcpu_image_same). */
-void x2s_vcpu_image_adopt_bookkeeping(struct kvm_vcpu *vcpu,
-				      struct x2s_vcpu_image *img);
 
 /* Bytes of the APIC map as it is now (0 without a map). */
 size_t x2s_apic_map_bytes(const struct kvm_apic_map *map);

@@ -174,21 +174,6 @@ bool x2s_vcpu_image_links(struct x2s_vcpu_image *dst,
 	return moved;
 }
 
-void x2s_vcpu_image_adopt_bookkeeping(struct kvm_vcpu *vcpu,
-				      struct x2s_vcpu_image *img)
-{
-	struct kvm_lapic *apic = img->vmx.vcpu.arch.apic;
-
-	/* A statistic of kvm_vcpu_kick(), for the guest runner. */
-	img->vmx.vcpu.arch.kicks = vcpu->arch.kicks;
-	/*
-	 * The setters' mask of written lines: nothing reads it any more
-	 * (x2sim: kvm.h may drop it, and this line with it).
-	 */
-	if (apic)
-		img->apic.dirty_lines = apic->dirty_lines;
-}
-
 /* The vCPU's structures (parts of them), found through img's links. */
 static inline __attribute__((always_inline)) x2s_v64
 image_xor_or(struct kvm_vcpu *vcpu, const struct x2s_vcpu_image *img,
@@ -215,7 +200,6 @@ image_xor_or(struct kvm_vcpu *vcpu, const struct x2s_vcpu_image *img,
 X2S_VECTOR_CLONES bool x2s_vcpu_image_same(struct kvm_vcpu *vcpu,
 					   struct x2s_vcpu_image *img)
 {
-	x2s_vcpu_image_adopt_bookkeeping(vcpu, img);
 	return v64_zero(image_xor_or(vcpu, img, X2S_IMG_ALL));
 }
 
@@ -225,7 +209,6 @@ X2S_VECTOR_CLONES bool x2s_vcpu_same(struct kvm_vcpu *vcpu,
 {
 	x2s_v64 acc;
 
-	x2s_vcpu_image_adopt_bookkeeping(vcpu, img);
 	acc = image_xor_or(vcpu, img, parts);
 	if (img->vmx.vcpu.arch.apic && nbytes)
 		acc |= xor_or(img->apic.regs, page, nbytes);

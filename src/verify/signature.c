@@ -122,9 +122,8 @@ const char *x2s_fastpath_result_name(int fastpath)
  * The named fields of a vCPU image.  Bytes of no field here (fields added
  * later, padding) are still compared; they print as "struct+offset".
  * SHOWN: an outcome field (struct x2s_vcpu_state) shows it already.
- * BOOKKEEPING: never a difference.
  */
-enum { SHOWN = 1, BOOKKEEPING = 2 };
+enum { SHOWN = 1 };
 
 struct image_field {
 	const char *name;
@@ -181,7 +180,6 @@ static const struct image_field image_fields[] = {
 	ARCH(interruptibility, SHOWN),
 	ARCH(virtual_tsc_khz, 0),
 	ARCH(l1_tsc_offset, 0),
-	ARCH(kicks, BOOKKEEPING),
 	VMX(exit_reason, 0),
 	VMX(vmcs01.hv_timer_soft_disabled, SHOWN),
 	VMX(loaded_vmcs, 0),
@@ -233,7 +231,6 @@ static const struct image_field image_fields[] = {
 	IMG(apic.pending_events, "apic.pending_events", SHOWN),
 	IMG(apic.sipi_vector, "apic.sipi_vector", SHOWN),
 	IMG(apic.nr_lvt_entries, "apic.nr_lvt_entries", 0),
-	IMG(apic.dirty_lines, "apic.dirty_lines", BOOKKEEPING),
 	IMG(run.exit_reason, "kvm_run.exit_reason", SHOWN),
 };
 
@@ -298,7 +295,7 @@ unsigned int x2s_image_diff(const struct x2s_vcpu_image *a,
 
 		memset(named + f->offset, 1, f->size);
 		if (!memcmp(pa + f->offset, pb + f->offset, f->size) ||
-		    (f->flags & (SHOWN | BOOKKEEPING)))
+		    (f->flags & SHOWN))
 			continue;
 		n++;
 		if (out) {

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/core.h"
 #include "lapic/lapic.h"
 #include "vmx/vmx.h"
 
@@ -761,7 +762,7 @@ bool kvm_vcpu_exit_request(struct kvm_vcpu *vcpu)
 
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 {
-	vcpu->arch.kicks++;
+	x2s_vcpu_note_kick(vcpu);
 	/*
 	 * A vCPU in guest mode is forced out (EXITING_GUEST_MODE); in the
 	 * model only the vCPU handling an exit is ever IN_GUEST_MODE, inside

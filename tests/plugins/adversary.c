@@ -42,9 +42,8 @@ static fastpath_t adversary(struct kvm_vcpu *vcpu, u64 data)
 	case 2: /* kvm.h's own untracked setter. */
 		__kvm_lapic_set_reg(regs, APIC_TASKPRI, 0x30);
 		return EXIT_FASTPATH_NONE;
-	case 3: /* The tracked setter, then the tracking wiped. */
+	case 3: /* KVM's own setter, then NONE. */
 		kvm_lapic_set_reg(apic, APIC_TASKPRI, 0x40);
-		apic->dirty_lines = 0;
 		return EXIT_FASTPATH_NONE;
 	case 4: /* Another vCPU's IRR through a pointer. */
 		if (o && o->arch.apic)
