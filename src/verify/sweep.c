@@ -128,8 +128,8 @@ static void record(struct tally *t, const struct x2s_sweep_opts *o,
 	u32 low = (u32)in->data;
 	unsigned int dm = (low >> 8) & 7, lg = !!(low & APIC_DEST_LOGICAL),
 		     sh = (low >> 18) & 3;
-	/* The profile classes what MSR writes wrote as ICR values. */
-	bool icr = in->kind == X2S_CASE_WRMSR || in->kind == X2S_CASE_WRMSR_IMM;
+	/* The profile classes what the fastpath took among ICR writes. */
+	bool icr = x2s_input_writes_icr(in);
 
 	r->cases++;
 	if (icr)

@@ -92,6 +92,9 @@ grep -q "slow path: the sender exits to userspace (exit_reason 4)" \
 	fail "linux-source-6.1: the minimal case does not show KVM_EXIT_DEBUG (4) on the slow path"
 grep -q "KVM_GUESTDBG_SINGLESTEP" "$tmp/6.1.out" ||
 	fail "linux-source-6.1: the minimal case is not the single-step configuration"
+# The same lost exit through the TSC-deadline write (the exits sweep).
+grep -q "sender vcpu0, WRMSR ECX 0x6e0" "$tmp/6.1.out" ||
+	fail "linux-source-6.1: the TSC-deadline single-step class is missing"
 grep -q '"functions"' "$tmp/6.1.json" ||
 	fail "linux-source-6.1: the JSON report does not say what was taken"
 echo "check-kernel: linux-source-6.12 verified clean; linux-source-6.1 shows the lost KVM_EXIT_DEBUG"
