@@ -758,15 +758,17 @@ static inline struct kvm_vmx *to_kvm_vmx(struct kvm *kvm)
  * the verifier and fuzzers treat it like a crash.  Unlike the kernel's,
  * every occurrence is recorded, not only the first per call site.
  */
-X2S_API void __x2s_warn(const char *file, int line, const char *cond);
-#define WARN_ON_ONCE(condition)                                     \
-	({                                                          \
-		bool __x2s_cond = !!(condition);                    \
-		if (unlikely(__x2s_cond))                           \
-			__x2s_warn(__FILE__, __LINE__, #condition); \
-		__x2s_cond;                                         \
+X2S_API void __x2s_warn(const char *file, int line, const char *macro,
+			const char *cond);
+#define __X2S_WARN(macro, condition)                                       \
+	({                                                                 \
+		bool __x2s_cond = !!(condition);                           \
+		if (unlikely(__x2s_cond))                                  \
+			__x2s_warn(__FILE__, __LINE__, macro, #condition); \
+		__x2s_cond;                                                \
 	})
-#define WARN_ON(condition) WARN_ON_ONCE(condition)
+#define WARN_ON_ONCE(condition) __X2S_WARN("WARN_ON_ONCE", condition)
+#define WARN_ON(condition) __X2S_WARN("WARN_ON", condition)
 
 X2S_API void trace_kvm_msr_write(u32 ecx, u64 data);
 X2S_API void trace_kvm_msr_read(u32 ecx, u64 data);

@@ -18,16 +18,16 @@ static __thread char warn_first[256];
 static __thread x2s_trace_fn trace_fn;
 static __thread void *trace_opaque;
 
-void __x2s_warn(const char *file, int line, const char *cond)
+/*
+ * file is __FILE__ as the code was compiled: the project builds with
+ * -fmacro-prefix-map, so its own are "src/lapic/lapic.c"; a plugin's or a
+ * kernel tree's are what its build or #line gave.
+ */
+void __x2s_warn(const char *file, int line, const char *macro, const char *cond)
 {
-	/* Name the file from the source tree down: "src/lapic/lapic.c". */
-	const char *src = strstr(file, "src/");
-
-	if (src)
-		file = src;
 	if (warn_count++ == 0)
-		snprintf(warn_first, sizeof(warn_first), "%s:%d: WARN_ON(%s)",
-			 file, line, cond);
+		snprintf(warn_first, sizeof(warn_first), "%s:%d: %s(%s)", file,
+			 line, macro, cond);
 }
 
 unsigned int x2s_warn_count(void)

@@ -604,6 +604,29 @@ static void test_kvm_finding_stale_rvi_after_init(void **state)
 	x2s_vm_destroy(vm);
 }
 
+/*
+ * A WARN names where it is in the project and which macro it is, however
+ * deep the checkout: v1-posted's 32-bit ICR write in x2APIC mode.
+ */
+static void test_warn_names_its_place(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(2);
+	struct x2s_exit_result res;
+	const char *w;
+
+	to_kvm_vmx(x2s_vm_kvm(vm))->fastpath =
+		x2s_fastpath_find("v1-posted")->fn;
+	x2s_warn_reset();
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, 0x830, 0x100000031ULL, &res));
+	w = x2s_warn_first();
+	assert_non_null(w);
+	print_message("%s\n", w);
+	assert_int_equal(strncmp(w, "src/lapic/lapic.c:", 18), 0);
+	assert_non_null(strstr(w, ": WARN_ON_ONCE(apic_x2apic_mode(apic))"));
+	x2s_warn_reset();
+	x2s_vm_destroy(vm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -615,6 +638,7 @@ int main(void)
 			test_upstream_declines_broadcast_and_shorthand),
 		cmocka_unit_test(test_no_variant_runs_in_guest_mode),
 		cmocka_unit_test(test_upstream_tsc_deadline_as_slow_path),
+		cmocka_unit_test(test_warn_names_its_place),
 		cmocka_unit_test(test_upstream_wrmsr_imm_as_slow_path),
 		cmocka_unit_test(test_upstream_hlt_as_slow_path),
 		cmocka_unit_test(test_upstream_invd_as_slow_path),
