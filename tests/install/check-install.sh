@@ -23,4 +23,38 @@ cc -std=gnu11 -Wall -Werror $(pkg-config --cflags x2sim) \
 	"$top/tests/install/consumer/consumer.c" -o "$work/consumer-pc" \
 	$(pkg-config --libs x2sim)
 LD_LIBRARY_PATH="$work/prefix/lib" "$work/consumer-pc"
-echo "install check: 2 passed, 0 failed"
+
+# A guest built from the installed kit alone, run by the installed CLI.
+kit="$work/prefix/share/x2sim/guest"
+cat >"$work/hello.c" <<'EOF2'
+#include "guest.h"
+
+volatile u64 got;
+
+void guest_main(u64 cpu, u64 nr_cpus)
+{
+	(void)nr_cpus;
+	if (cpu)
+		return;
+	idt_load();
+	x2apic_send(0, ICR_SELF | 0x44);
+	while (!got)
+		sti_hlt_cli();
+}
+
+void guest_irq(u64 vector)
+{
+	got += vector == 0x44;
+	x2apic_eoi();
+}
+EOF2
+cc -O2 -ffreestanding -fno-pic -fno-pie -no-pie -static -nostdlib \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	-fcf-protection=none -fno-asynchronous-unwind-tables -Wall -Werror \
+	-Wl,--build-id=none -Wl,-T,"$kit/guest.ld" -I "$kit" \
+	-o "$work/hello.elf" "$kit/runtime.S" "$kit/idt.c" "$work/hello.c"
+LD_LIBRARY_PATH="$work/prefix/lib" "$work/prefix/bin/x2sim" run \
+	"$work/hello.elf" --vcpus 2 --fastpath upstream >"$work/run.out"
+grep -q "finished" "$work/run.out"
+test -f "$work/prefix/share/doc/x2sim/COPYING"
+echo "install check: 3 passed, 0 failed"
