@@ -19,10 +19,33 @@
 
 /* ---- shared helpers (format.h) ---- */
 
+/*
+ * A message is one line of text: what came from the input (a key, a
+ * name, a path) cannot put a control character or an escape sequence on
+ * the user's terminal; each becomes \xNN.
+ */
+static void escape_controls(char *out, size_t len, const char *in)
+{
+	size_t n = 0;
+
+	for (; *in && n + 1 < len; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c >= 0x20 && c != 0x7f) {
+			out[n++] = (char)c;
+			continue;
+		}
+		if (n + 5 > len)
+			break;
+		n += (size_t)snprintf(out + n, len - n, "\\x%02x", c);
+	}
+	out[n] = '\0';
+}
+
 int x2s_format_fail(char *err, size_t errlen, const char *file,
 		    unsigned int line, unsigned int col, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], raw[512];
 	va_list ap;
 
 	if (!err || !errlen)
@@ -31,9 +54,11 @@ int x2s_format_fail(char *err, size_t errlen, const char *file,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (line)
-		snprintf(err, errlen, "%s:%u:%u: %s", file, line, col, msg);
+		snprintf(raw, sizeof(raw), "%s:%u:%u: %s", file, line, col,
+			 msg);
 	else
-		snprintf(err, errlen, "%s: %s", file, msg);
+		snprintf(raw, sizeof(raw), "%s: %s", file, msg);
+	escape_controls(err, errlen, raw);
 	return -EINVAL;
 }
 

@@ -607,6 +607,10 @@ static const struct bad_input bad_inputs[] = {
 	  1, "timer_deadline must be 0 to" },
 	{ "negative clock", CFG("\"clock_ns\": -1"), 1,
 	  "clock_ns must not be negative" },
+	/* Nothing from the input reaches a terminal raw: ESC as \x1b. */
+	{ "control characters escaped",
+	  "{\"name\": \"t\", \"vcpus\": 1, \"a\\u001b[2Jb\\r\": 1}", 1,
+	  "unknown key \"a\\x1b[2Jb\\x0d\"" },
 };
 
 static void test_malformed_inputs_are_rejected(void **state)
