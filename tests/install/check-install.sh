@@ -57,4 +57,6 @@ LD_LIBRARY_PATH="$work/prefix/lib" "$work/prefix/bin/x2sim" run \
 	"$work/hello.elf" --vcpus 2 --fastpath upstream >"$work/run.out"
 grep -q "finished" "$work/run.out"
 test -f "$work/prefix/share/doc/x2sim/COPYING"
-echo "install check: 3 passed, 0 failed"
+test -f "$work/prefix/share/bash-completion/completions/x2sim"
+MANPATH="$work/prefix/share/man" man -E ascii x2sim 2>/dev/null | grep -q "EXIT STATUS"
+echo "install check: 4 passed, 0 failed"
