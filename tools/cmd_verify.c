@@ -443,6 +443,22 @@ static int parse_sweep(const char *v, unsigned int *bits)
 	return 0;
 }
 
+/* The cases of each exit kind, and what became of them. */
+static void print_exits(const struct variant *v)
+{
+	const struct x2s_sweep_report *r = &v->rep;
+
+	printf("\n%s: cases by exit\n  %-20s %12s %12s %11s\n", v->label,
+	       "exit", "cases", "handled", "mismatches");
+	for (int x = 0; x < X2S_CASE_NR_EXITS; x++)
+		if (r->exit_cases[x])
+			printf("  %-20s %12llu %12llu %11llu\n",
+			       x2s_case_exit_name((enum x2s_case_exit)x),
+			       (unsigned long long)r->exit_cases[x],
+			       (unsigned long long)r->exit_handled[x],
+			       (unsigned long long)r->exit_mismatches[x]);
+}
+
 static void json_report(FILE *f, struct variant *vs, unsigned int nv,
 			const struct x2s_sweep_opts *o, unsigned int max,
 			const struct x2s_kernel_fastpath *kfp)
@@ -498,6 +514,20 @@ static void json_report(FILE *f, struct variant *vs, unsigned int nv,
 						(unsigned long long)p[3]);
 					first = false;
 				}
+		fprintf(f, "\n      ],\n      \"exits\": [");
+		first = true;
+		for (int x = 0; x < X2S_CASE_NR_EXITS; x++) {
+			if (!r->exit_cases[x])
+				continue;
+			fprintf(f,
+				"%s\n        {\"exit\": \"%s\", \"cases\": %llu, \"handled\": %llu, \"mismatches\": %llu}",
+				first ? "" : ",",
+				x2s_case_exit_name((enum x2s_case_exit)x),
+				(unsigned long long)r->exit_cases[x],
+				(unsigned long long)r->exit_handled[x],
+				(unsigned long long)r->exit_mismatches[x]);
+			first = false;
+		}
 		fprintf(f, "\n      ],\n      \"findings\": [");
 		for (unsigned int i = 0; i < r->nr_findings && i < max; i++) {
 			const struct x2s_finding *fd = &r->findings[i];
@@ -754,6 +784,9 @@ int cmd_verify(int argc, char **argv)
 	}
 	for (unsigned int k = 0; k < nv; k++)
 		print_profile(&vs[k]);
+	if (o.sweep & X2S_SWEEP_EXITS)
+		for (unsigned int k = 0; k < nv; k++)
+			print_exits(&vs[k]);
 	for (unsigned int k = 0; k < nv; k++)
 		print_findings(&vs[k], (unsigned int)max, o.contract, save_dir);
 

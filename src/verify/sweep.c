@@ -53,6 +53,11 @@ static void merge_counts(struct x2s_sweep_report *r,
 	r->warns += t->warns;
 	r->dirty_none += t->dirty_none;
 	r->violations += t->violations;
+	for (int x = 0; x < X2S_CASE_NR_EXITS; x++) {
+		r->exit_cases[x] += t->exit_cases[x];
+		r->exit_handled[x] += t->exit_handled[x];
+		r->exit_mismatches[x] += t->exit_mismatches[x];
+	}
 	for (int a = 0; a < 8; a++)
 		for (int b = 0; b < 2; b++)
 			for (int c = 0; c < 4; c++) {
@@ -94,6 +99,7 @@ static void record_finding(struct tally *t, const struct x2s_sweep_opts *o,
 		r->violations++;
 	} else {
 		r->mismatches++;
+		r->exit_mismatches[in->kind]++;
 		if (co->warn[0])
 			r->warns++;
 		if (co->verdict == X2S_VERDICT_DIRTY_NONE)
@@ -132,6 +138,9 @@ static void record(struct tally *t, const struct x2s_sweep_opts *o,
 	bool icr = x2s_input_writes_icr(in);
 
 	r->cases++;
+	r->exit_cases[in->kind]++;
+	if (co->handled)
+		r->exit_handled[in->kind]++;
 	if (icr)
 		r->total[dm][lg][sh]++;
 	if (co->handled) {

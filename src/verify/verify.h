@@ -334,6 +334,10 @@ struct x2s_sweep_report {
 	struct x2s_finding *findings; /* sorted; x2s_sweep_report_free */
 	unsigned int nr_findings;
 	uint64_t findings_dropped; /* cases of classes beyond the table */
+	/* By the exit each case delivered (enum x2s_case_exit). */
+	uint64_t exit_cases[X2S_CASE_NR_EXITS];
+	uint64_t exit_handled[X2S_CASE_NR_EXITS];
+	uint64_t exit_mismatches[X2S_CASE_NR_EXITS];
 };
 
 /* Cases in the selected shard; 0 when the options are invalid. */
