@@ -88,6 +88,12 @@ struct x2s_engine {
 	/* Per vCPU: the register lines off the base at the last look. */
 	u64 *lines;
 	unsigned long targets[KVM_MAX_VCPUS / BITS_PER_LONG];
+	/*
+	 * The APIC map's allocation when the exit began: model code may
+	 * reallocate the map (a new maximum APIC ID), so a snapshot's
+	 * pointer is not the map's address for long; its bytes are.
+	 */
+	struct kvm_apic_map *map_at_load;
 };
 
 static void *zalloc64(size_t n)
@@ -166,12 +172,32 @@ static size_t map_len_now(struct x2s_engine *e)
 	return x2s_apic_map_bytes(e->kvm->arch.apic_map);
 }
 
-/* The map as s has it (pointer and bytes). */
+/* The map as s has it: its bytes, wherever it is allocated. */
 static bool map_same(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
-	return e->kvm->arch.apic_map == s->kvm.kvm.arch.apic_map &&
-	       map_len_now(e) == s->map_len &&
+	return map_len_now(e) == s->map_len &&
 	       (!s->map_len || x2s_mem_same(map_now(e), s->map, s->map_len));
+}
+
+/*
+ * struct kvm_vmx but for the map's address, which only says where the
+ * model allocated it (its bytes are compared on their own).
+ */
+static bool kvm_vmx_same(const struct kvm_vmx *a, const struct kvm_vmx *b)
+{
+	struct kvm_vmx x = *a;
+
+	x.kvm.arch.apic_map = b->kvm.arch.apic_map;
+	return !memcmp(&x, b, sizeof(x));
+}
+
+/* kvm_vmx becomes s's, the map's allocation staying what it is now. */
+static void kvm_vmx_load(struct x2s_engine *e, const struct kvm_vmx *s)
+{
+	struct kvm_apic_map *live = e->kvm->arch.apic_map;
+
+	memcpy(to_kvm_vmx(e->kvm), s, sizeof(*s));
+	e->kvm->arch.apic_map = live;
 }
 
 static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
@@ -215,7 +241,7 @@ static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
  */
 static bool vm_same(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
-	return !memcmp(to_kvm_vmx(e->kvm), &s->kvm, sizeof(s->kvm)) &&
+	return kvm_vmx_same(to_kvm_vmx(e->kvm), &s->kvm) &&
 	       !memcmp(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
 }
 
@@ -274,7 +300,7 @@ static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
 			memcpy(v->img.vmx.nested.msr_bitmap, v->bitmap,
 			       X2S_MSR_BITMAP_SIZE);
 	}
-	memcpy(to_kvm_vmx(e->kvm), &s->kvm, sizeof(s->kvm));
+	kvm_vmx_load(e, &s->kvm);
 	/* Every map input is back: the map rebuilt now is the base's. */
 	map_rebuild(e, s);
 	e->left = -1;
@@ -300,7 +326,7 @@ static void undo_model(struct x2s_engine *e, const u64 *lines)
 			x2s_lines_copy(apic->regs, v->page, lines[i]);
 	}
 	memcpy(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
-	memcpy(to_kvm_vmx(e->kvm), &s->kvm, sizeof(s->kvm));
+	kvm_vmx_load(e, &s->kvm);
 	map_rebuild(e, s);
 	e->left = -1;
 }
@@ -361,10 +387,10 @@ static u64 fix_links(struct x2s_engine *e)
 	u64 moved = 0;
 
 	if (kv->kvm.vcpus != s->kvm.kvm.vcpus ||
-	    kv->kvm.arch.apic_map != s->kvm.kvm.arch.apic_map ||
+	    kv->kvm.arch.apic_map != e->map_at_load ||
 	    memcmp(s->kvm.kvm.vcpus, s->vcpus, e->nr * sizeof(*s->vcpus))) {
 		kv->kvm.vcpus = s->kvm.kvm.vcpus;
-		kv->kvm.arch.apic_map = s->kvm.kvm.arch.apic_map;
+		kv->kvm.arch.apic_map = e->map_at_load;
 		memcpy(kv->kvm.vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
 		moved |= 1ULL << 63;
 	}
@@ -601,7 +627,7 @@ u64 x2s_engine_compare(struct x2s_engine *e, const struct x2s_capture *c,
 		sig |= vcpu_sig(e, i, &v->img, v->page, v->lines,
 				check_lines(e), i == s);
 	}
-	if (memcmp(to_kvm_vmx(e->kvm), &c->kvm, sizeof(c->kvm)))
+	if (!kvm_vmx_same(to_kvm_vmx(e->kvm), &c->kvm))
 		sig |= X2S_SIG(X2S_PART_OTHER, true);
 	return sig;
 }
@@ -628,6 +654,7 @@ void x2s_engine_load(struct x2s_engine *e, unsigned int s,
 	x2s_vcpu_load_exit(vcpu, &in->exit);
 	vmcs_write(vcpu, VMX_INSTRUCTION_INFO, in->insn_info);
 	x2s_vmx_exit_begin(vcpu);
+	e->map_at_load = e->kvm->arch.apic_map;
 }
 
 void x2s_engine_normalise(struct x2s_engine *e)
@@ -652,7 +679,7 @@ static bool map_consistent(struct x2s_engine *e)
 
 	if (map_same(e, s))
 		return true;
-	if (map != s->kvm.kvm.arch.apic_map || !len)
+	if (map != e->map_at_load || !len)
 		return false;
 	copy = malloc(len);
 	if (!copy)
