@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Flips a bit of L1's MSR bitmap (vmcs12's, in L1 memory) of the first
+ * vCPU that has one, then NONE (the next case flips it back).  Only a
+ * vCPU set up for nesting has one (the l2-* configs), and it runs L2,
+ * where this fastpath does nothing: another vCPU writes it.
+ */
+#include "sound.h"
+
+SOUND_ATTACK(bitmap)
+{
+	struct kvm_vcpu *v;
+	unsigned long i;
+
+	kvm_for_each_vcpu (i, v, vcpu->kvm) {
+		u8 *bitmap = to_vmx(v)->nested.msr_bitmap;
+
+		if (bitmap) {
+			bitmap[0x100] ^= 1;
+			break;
+		}
+	}
+	return EXIT_FASTPATH_NONE;
+}
