@@ -933,6 +933,14 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 		bool patched = pre_patch(e, s, in);
 
 		fp = x2s_vmx_exit_fastpath(vcpu, fn);
+		/*
+		 * The bytes the unit's end compares, looked at now too: a
+		 * fastpath can put back at a later case what it wrote at
+		 * this one, and the unit's end would then see nothing.
+		 * Anything moved reruns the unit case by case.
+		 */
+		if (!deferred_same(e, s))
+			e->suspect = true;
 		if (fp == EXIT_FASTPATH_NONE && sweep_clean(e, s)) {
 			o->fastpath = fp;
 			decline(e, s, in, o, fs, ss);
