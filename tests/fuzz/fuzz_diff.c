@@ -319,20 +319,24 @@ static void check_undo(struct fuzz_vm *f)
  * The KVM finding of docs/fuzzing.md, "a stale RVI after INIT": the
  * fastpath re-entered, synced the PIR into RVI, and the INIT that was
  * pending reset the sender's APIC (software-disabled, IRR empty) and left
- * RVI behind; the slow path never set it.  a, b: every vCPU's state after
- * the fastpath and after the slow path.  Only that difference qualifies.
+ * RVI behind; the slow path did not sync, so its RVI is what an earlier
+ * entry left (zero, or a vector of the IRR that the same reset cleared):
+ * before, the sender's GUEST_INTR_STATUS before the exit.  a, b: every vCPU's state after the fastpath and after the slow path.
+ * Only that difference qualifies.
  */
 static bool stale_rvi_after_init(struct fuzz_vm *f, unsigned int s,
 				 const struct x2s_exit_result *fast,
 				 const struct x2s_exit_result *slow,
-				 struct x2s_vcpu_state *a,
+				 uint16_t before, struct x2s_vcpu_state *a,
 				 const struct x2s_vcpu_state *b)
 {
 	uint32_t reg;
 
 	if (fast->fastpath != EXIT_FASTPATH_REENTER_GUEST ||
 	    !same_result(fast, slow) || !(a[s].guest_intr_status & 0xff) ||
-	    b[s].guest_intr_status != (a[s].guest_intr_status & 0xff00))
+	    (b[s].guest_intr_status & 0xff00) !=
+		    (a[s].guest_intr_status & 0xff00) ||
+	    (b[s].guest_intr_status & 0xff) != (before & 0xff))
 		return false;
 	memcpy(&reg, b[s].apic_page + APIC_SPIV, sizeof(reg));
 	if (reg & APIC_SPIV_APIC_ENABLED)
@@ -348,6 +352,8 @@ static bool stale_rvi_after_init(struct fuzz_vm *f, unsigned int s,
 
 /* X2SIM_FUZZ_STRICT=1: the known finding above is a crash too. */
 static bool strict;
+/* X2SIM_FUZZ_TRACE=1: every operation and the slow path's result. */
+static bool trace;
 static unsigned long known_findings;
 
 /*
@@ -363,8 +369,11 @@ static void report_mismatch(struct fuzz_vm *f, unsigned int s,
 	struct kvm_vcpu *vcpu = x2s_vm_vcpu(f->vm, s);
 	struct x2s_exit_result fast, slow;
 	uint64_t rcx, rax, rdx;
+	uint16_t before;
 
 	x2s_fuzz_engine_undo(f->e);
+	x2s_vm_save(f->vm, chk_a);
+	before = chk_a[s].guest_intr_status;
 	rcx = vcpu->arch.regs[VCPU_REGS_RCX];
 	rax = vcpu->arch.regs[VCPU_REGS_RAX];
 	rdx = vcpu->arch.regs[VCPU_REGS_RDX];
@@ -373,7 +382,8 @@ static void report_mismatch(struct fuzz_vm *f, unsigned int s,
 	x2s_fuzz_engine_undo(f->e);
 	run_exit(f, s, exit, nr_fns, &slow);
 	x2s_vm_save(f->vm, chk_b);
-	if (!strict && stale_rvi_after_init(f, s, &fast, &slow, chk_a, chk_b)) {
+	if (!strict && stale_rvi_after_init(f, s, &fast, &slow, before, chk_a,
+					   chk_b)) {
 		if (!known_findings++)
 			fprintf(stderr,
 				"fuzz_diff: step %lu: %s leaves a stale RVI after INIT, the known KVM finding (docs/fuzzing.md); not a crash unless X2SIM_FUZZ_STRICT=1, reported once\n",
@@ -425,6 +435,20 @@ static void diff_exit(struct fuzz_vm *f, unsigned int s,
 			check_undo(f);
 	}
 	run_exit(f, s, exit, nr_fns, &res[nr_fns]);
+	if (trace) {
+		struct kvm_vcpu *vcpu = x2s_vm_vcpu(f->vm, s);
+
+		fprintf(stderr,
+			"fuzz_diff: step %lu: vCPU %u exit %u (RCX %#llx RAX %#llx RDX %#llx after)\n",
+			f->step, s, exit->reason,
+			(unsigned long long)vcpu->arch.regs[VCPU_REGS_RCX],
+			(unsigned long long)vcpu->arch.regs[VCPU_REGS_RAX],
+			(unsigned long long)vcpu->arch.regs[VCPU_REGS_RDX]);
+		for (unsigned int k = 0; k < nr_fns; k++)
+			if (ran[k])
+				print_result(fn_names[k], &res[k]);
+		print_result("slow", &res[nr_fns]);
+	}
 	for (unsigned int k = 0; k < nr_fns; k++)
 		if (ran[k] && (!same_result(&res[k], &res[nr_fns]) ||
 			       !x2s_fuzz_engine_same(f->e, k)))
@@ -639,6 +663,9 @@ static void run_op(struct fuzz_vm *f, struct reader *r)
 	 */
 	if (!runs && kind != OP_HOST_MSR_WRITE && kind != OP_RFLAGS)
 		kind = OP_ENTER;
+	if (trace)
+		fprintf(stderr, "fuzz_diff: step %lu: vCPU %u op %u\n", f->step,
+			v, kind);
 
 	switch (kind) {
 	case OP_RDMSR: {
@@ -715,9 +742,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!nr_fns) {
 		const char *chk = getenv("X2SIM_FUZZ_CHECK");
 		const char *st = getenv("X2SIM_FUZZ_STRICT");
+		const char *tr = getenv("X2SIM_FUZZ_TRACE");
 
 		self_check = chk && *chk && *chk != '0';
 		strict = st && *st && *st != '0';
+		trace = tr && *tr && *tr != '0';
 		select_fastpaths();
 	}
 	decode_config(&r, &d, key);
