@@ -382,8 +382,8 @@ static void report_mismatch(struct fuzz_vm *f, unsigned int s,
 	x2s_fuzz_engine_undo(f->e);
 	run_exit(f, s, exit, nr_fns, &slow);
 	x2s_vm_save(f->vm, chk_b);
-	if (!strict && stale_rvi_after_init(f, s, &fast, &slow, before, chk_a,
-					   chk_b)) {
+	if (!strict &&
+	    stale_rvi_after_init(f, s, &fast, &slow, before, chk_a, chk_b)) {
 		if (!known_findings++)
 			fprintf(stderr,
 				"fuzz_diff: step %lu: %s leaves a stale RVI after INIT, the known KVM finding (docs/fuzzing.md); not a crash unless X2SIM_FUZZ_STRICT=1, reported once\n",
