@@ -19,6 +19,11 @@ int x2s_errf(char *err, size_t errlen, int ret, const char *fmt, ...)
 /* The model objects behind a public handle (tests and tools use these). */
 struct kvm *x2s_vm_kvm(struct x2s_vm *vm);
 struct kvm_vcpu *x2s_vm_vcpu(struct x2s_vm *vm, unsigned int idx);
+/*
+ * The one mapping that holds every vCPU's memory (struct x2s_vcpu_mem in
+ * vmx/vmx.h, vCPU i at offset i * sizeof): page-aligned, *len bytes.
+ */
+void *x2s_vm_mem(struct x2s_vm *vm, size_t *len);
 
 /*
  * Put an exit into a vCPU as the CPU leaves it (VMCS exit fields, the

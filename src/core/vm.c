@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/core.h"
 #include "lapic/lapic.h"
@@ -25,6 +26,9 @@ struct x2s_vm {
 	 * reads, kept out of the structures a fastpath can reach.
 	 */
 	unsigned long *kicks;
+	/* Every vCPU's memory, one mapping (struct x2s_vcpu_mem). */
+	struct x2s_vcpu_mem *mem;
+	size_t mem_len;
 };
 
 static struct x2s_vm *vm_of(const struct kvm *kvm)
@@ -35,6 +39,12 @@ static struct x2s_vm *vm_of(const struct kvm *kvm)
 void x2s_vcpu_note_kick(struct kvm_vcpu *vcpu)
 {
 	vm_of(vcpu->kvm)->kicks[vcpu->vcpu_idx]++;
+}
+
+void *x2s_vm_mem(struct x2s_vm *vm, size_t *len)
+{
+	*len = vm->mem_len;
+	return vm->mem;
 }
 
 unsigned long x2s_vcpu_kicks(const struct kvm_vcpu *vcpu)
@@ -118,8 +128,9 @@ static void x2s_vm_free(struct x2s_vm *vm)
 
 		if (lapic_in_kernel(vcpu))
 			kvm_free_lapic(vcpu);
-		vmx_vcpu_free(to_vmx(vcpu));
 	}
+	if (vm->mem)
+		munmap(vm->mem, vm->mem_len);
 	kvm_free_apic_map(kvm);
 	free(kvm->vcpus);
 	free(vm->kicks);
@@ -185,10 +196,13 @@ int x2s_vm_create(const struct x2s_vm_config *cfg, struct x2s_vm **out)
 	kvm = &vm->vmx.kvm;
 	kvm->vcpus = calloc(cfg->nr_vcpus, sizeof(*kvm->vcpus));
 	vm->kicks = calloc(cfg->nr_vcpus, sizeof(*vm->kicks));
-	if (!kvm->vcpus || !vm->kicks) {
-		free(kvm->vcpus);
-		free(vm->kicks);
-		free(vm);
+	vm->mem_len = cfg->nr_vcpus * sizeof(*vm->mem);
+	vm->mem = mmap(NULL, vm->mem_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vm->mem == MAP_FAILED)
+		vm->mem = NULL;
+	if (!kvm->vcpus || !vm->kicks || !vm->mem) {
+		x2s_vm_free(vm);
 		return -ENOMEM;
 	}
 	kvm->arch.vector_hashing = cfg->vector_hashing;
@@ -205,10 +219,9 @@ int x2s_vm_create(const struct x2s_vm_config *cfg, struct x2s_vm **out)
 	kvm->arch.preemption_timer = cfg->preemption_timer;
 
 	for (unsigned int i = 0; i < cfg->nr_vcpus; i++) {
-		struct vcpu_vmx *vmx = vmx_vcpu_create(kvm, (int)i);
+		struct vcpu_vmx *vmx =
+			vmx_vcpu_create(kvm, (int)i, &vm->mem[i]);
 
-		if (!vmx)
-			goto nomem;
 		kvm->vcpus[i] = &vmx->vcpu;
 		kvm->online_vcpus++;
 		if (cfg->lapic_in_kernel && kvm_create_lapic(&vmx->vcpu) != 0)

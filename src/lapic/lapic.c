@@ -989,16 +989,13 @@ void kvm_lapic_reset(struct kvm_vcpu *vcpu, bool init_event)
 
 int kvm_create_lapic(struct kvm_vcpu *vcpu)
 {
-	struct kvm_lapic *apic = calloc(1, sizeof(*apic));
+	struct x2s_vcpu_mem *m = x2s_vcpu_mem_of(vcpu);
+	struct kvm_lapic *apic = &m->apic;
 
-	if (!apic)
-		return -ENOMEM;
-	apic->regs = aligned_alloc(APIC_PAGE_SIZE, APIC_PAGE_SIZE);
-	if (!apic->regs) {
-		free(apic);
-		return -ENOMEM;
-	}
-	memset(apic->regs, 0, APIC_PAGE_SIZE);
+	/* The VM's memory for this vCPU (struct x2s_vcpu_mem). */
+	memset(apic, 0, sizeof(*apic));
+	memset(m->apic_page, 0, sizeof(m->apic_page));
+	apic->regs = m->apic_page;
 	apic->vcpu = vcpu;
 	vcpu->arch.apic = apic;
 
@@ -1028,10 +1025,9 @@ void kvm_free_lapic(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic *apic = vcpu->arch.apic;
 
+	/* The memory is the VM's (struct x2s_vcpu_mem). */
 	if (!apic)
 		return;
-	free(apic->regs);
-	free(apic);
 	vcpu->arch.apic = NULL;
 }
 

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vmx/vmx.h"
 
@@ -22,17 +23,16 @@
 #define MSR_BITMAP_HIGH_BASE 0xc0000000u
 #define MSR_BITMAP_RANGE 0x2000u
 
+_Static_assert(MSR_BITMAP_SIZE == X2S_MSR_BITMAP_SIZE, "the bitmap's page");
+
 int nested_vmx_vcpu_setup(struct vcpu_vmx *vmx)
 {
-	/* An all-zero bitmap: L1 uses MSR bitmaps and intercepts nothing. */
-	vmx->nested.msr_bitmap = calloc(1, MSR_BITMAP_SIZE);
-	return vmx->nested.msr_bitmap ? 0 : -ENOMEM;
-}
+	struct x2s_vcpu_mem *m = x2s_vcpu_mem_of(&vmx->vcpu);
 
-void nested_vmx_vcpu_free(struct vcpu_vmx *vmx)
-{
-	free(vmx->nested.msr_bitmap);
-	vmx->nested.msr_bitmap = NULL;
+	/* An all-zero bitmap: L1 uses MSR bitmaps and intercepts nothing. */
+	memset(m->msr_bitmap, 0, sizeof(m->msr_bitmap));
+	vmx->nested.msr_bitmap = m->msr_bitmap;
+	return 0;
 }
 
 /*

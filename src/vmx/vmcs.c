@@ -34,16 +34,6 @@ size_t vmcs_size(void)
 	return sizeof(struct vmcs);
 }
 
-struct vmcs *alloc_vmcs(void)
-{
-	return calloc(1, sizeof(struct vmcs));
-}
-
-void free_vmcs(struct vmcs *vmcs)
-{
-	free(vmcs);
-}
-
 /*
  * The slot of a field (-1 if the store has none).  *high is set for the
  * access to bits 63:32 of a 64-bit field (access type 1), which only

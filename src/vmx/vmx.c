@@ -73,34 +73,21 @@ static void vmx_vcpu_reset(struct vcpu_vmx *vmx)
 	vmx_sync_guest_state(vcpu);
 }
 
-struct vcpu_vmx *vmx_vcpu_create(struct kvm *kvm, int vcpu_id)
+struct vcpu_vmx *vmx_vcpu_create(struct kvm *kvm, int vcpu_id,
+				 struct x2s_vcpu_mem *m)
 {
-	struct vcpu_vmx *vmx = calloc(1, sizeof(*vmx));
+	struct vcpu_vmx *vmx = &m->vmx;
 
-	if (!vmx)
-		return NULL;
-	vmx->vmcs = alloc_vmcs();
-	vmx->vcpu.run = calloc(1, sizeof(*vmx->vcpu.run));
-	if (!vmx->vmcs || !vmx->vcpu.run || nested_vmx_vcpu_setup(vmx)) {
-		vmx_vcpu_free(vmx);
-		return NULL;
-	}
+	memset(m, 0, sizeof(*m));
+	vmx->vmcs = &m->vmcs;
+	vmx->vcpu.run = &m->run;
+	nested_vmx_vcpu_setup(vmx);
 	vmx->vcpu.kvm = kvm;
 	vmx->vcpu.vcpu_id = vcpu_id;
 	/* x2sim: vCPUs are created in order, so index == id. */
 	vmx->vcpu.vcpu_idx = vcpu_id;
 	vmx_vcpu_reset(vmx);
 	return vmx;
-}
-
-void vmx_vcpu_free(struct vcpu_vmx *vmx)
-{
-	if (!vmx)
-		return;
-	nested_vmx_vcpu_free(vmx);
-	free(vmx->vcpu.run);
-	free_vmcs(vmx->vmcs);
-	free(vmx);
 }
 
 /* ---- exit handlers ---- */

@@ -176,11 +176,8 @@ struct x2s_fastpath {
 #define DR_TRAP_BITS 0xfUL
 
 /* ---- vmcs.c ---- */
-/* Allocate / free a VMCS holding every field the model knows, all 0. */
-struct vmcs *alloc_vmcs(void);
 /* sizeof(struct vmcs), for snapshots of the whole store. */
 size_t vmcs_size(void);
-void free_vmcs(struct vmcs *vmcs);
 /* True if encoding names a field of the store. */
 bool vmcs_field_valid(unsigned long field);
 
@@ -322,9 +319,32 @@ extern const unsigned int vmx_exit_reason_count;
  */
 void vmx_apicv_pre_state_restore(struct kvm_vcpu *vcpu);
 
-/* Allocate a vCPU with its VMCS in reset state (not its LAPIC). */
-struct vcpu_vmx *vmx_vcpu_create(struct kvm *kvm, int vcpu_id);
-void vmx_vcpu_free(struct vcpu_vmx *vmx);
+/*
+ * One vCPU's memory as the VM lays it out: the structures on a page of
+ * their own, then the APIC page, then L1's MSR bitmap, each on its own
+ * page, so that the verifier can write-protect them apart (docs/verify.md,
+ * "The write guard").  The VM maps the blocks of all its vCPUs in one run.
+ */
+#define X2S_MEM_PAGE 4096
+#define X2S_MSR_BITMAP_SIZE 4096
+struct x2s_vcpu_mem {
+	struct vcpu_vmx vmx; /* first: x2s_vcpu_mem_of() */
+	struct vmcs vmcs;
+	struct kvm_run run;
+	struct kvm_lapic apic;
+	u8 apic_page[X2S_MEM_PAGE] __attribute__((aligned(X2S_MEM_PAGE)));
+	u8 msr_bitmap[X2S_MSR_BITMAP_SIZE]
+		__attribute__((aligned(X2S_MEM_PAGE)));
+} __attribute__((aligned(X2S_MEM_PAGE)));
+
+static inline struct x2s_vcpu_mem *x2s_vcpu_mem_of(struct kvm_vcpu *vcpu)
+{
+	return container_of(to_vmx(vcpu), struct x2s_vcpu_mem, vmx);
+}
+
+/* Set up a vCPU in m (zeroed here) with its VMCS in reset state. */
+struct vcpu_vmx *vmx_vcpu_create(struct kvm *kvm, int vcpu_id,
+				 struct x2s_vcpu_mem *m);
 
 /*
  * Handle the exit recorded in the vCPU's VMCS (VM_EXIT_REASON,
@@ -474,8 +494,7 @@ bool vmx_apic_init_signal_blocked(struct kvm_vcpu *vcpu);
  */
 int kvm_check_nested_events(struct kvm_vcpu *vcpu);
 int vmx_check_nested_events(struct kvm_vcpu *vcpu);
-/* Allocate / free the vmcs12 state (the 4 KiB MSR bitmap). */
+/* Point the vmcs12 state (the 4 KiB MSR bitmap) at its zeroed page. */
 int nested_vmx_vcpu_setup(struct vcpu_vmx *vmx);
-void nested_vmx_vcpu_free(struct vcpu_vmx *vmx);
 
 #endif /* X2SIM_SRC_VMX_H */
