@@ -30,6 +30,7 @@
 
 #include "lapic/lapic.h"
 #include "verify/engine.h"
+#include "verify/guard.h"
 
 /* Everything a fastpath can reach, copied. */
 struct snap_vcpu {
@@ -94,6 +95,18 @@ struct x2s_engine {
 	 * pointer is not the map's address for long; its bytes are.
 	 */
 	struct kvm_apic_map *map_at_load;
+	/*
+	 * X2S_CHECK_SWEEP with the write guard (x2s_engine_guard()): every
+	 * vCPU's memory read-only but the structures of guard_for, the
+	 * sender.  guard_wait: cases to run unguarded after the guard last
+	 * tripped or stood aside (a unit whose cases are handled would
+	 * fault on each).
+	 */
+	struct x2s_guard guard;
+	bool guard_on;
+	int guard_for;
+	unsigned int guard_wait;
+	struct x2s_engine_stats stats;
 };
 
 static void *zalloc64(size_t n)
@@ -283,8 +296,11 @@ static void map_rebuild(struct x2s_engine *e, const struct x2s_snapshot *s)
 }
 
 /* Back to s, whatever moved and however. */
+static void guard_off(struct x2s_engine *e);
+
 static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
+	guard_off(e);
 	if (memcmp(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus)))
 		memcpy(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
 	for (unsigned int i = 0; i < e->nr; i++) {
@@ -908,6 +924,137 @@ static void decline(struct x2s_engine *e, unsigned int s,
 	x2s_engine_undo(e);
 }
 
+/* ---- the write guard ---- */
+
+static void guard_off(struct x2s_engine *e)
+{
+	if (e->guard.armed)
+		x2s_guard_disarm(&e->guard);
+}
+
+/*
+ * Armed for sender s: all of the VM's vCPU memory but s's structures
+ * read-only.  False when the guard cannot work here.
+ */
+static bool guard_ready(struct x2s_engine *e, unsigned int s)
+{
+	struct x2s_guard *g = &e->guard;
+	size_t len;
+	char *mem;
+
+	if (!e->guard_on || e->check != X2S_CHECK_SWEEP)
+		return false;
+	if (g->armed && e->guard_for == (int)s)
+		return true;
+	mem = x2s_vm_mem(e->vm, &len);
+	if (!x2s_guard_arm(g, mem + s * sizeof(struct x2s_vcpu_mem),
+			   X2S_MEM_PAGE)) {
+		/* Never again on this engine. */
+		e->guard_on = false;
+		return false;
+	}
+	e->stats.arms++;
+	e->guard_for = (int)s;
+	return true;
+}
+
+/*
+ * After a guarded fastpath that returned NONE without writing protected
+ * memory: the bytes it could have written unseen are the sender's
+ * structures (the page the guard leaves open) and what lies outside the
+ * vCPU memory (struct kvm_vmx, kvm->vcpus[], the APIC map).
+ */
+static bool guarded_clean(struct x2s_engine *e, unsigned int s)
+{
+	return x2s_vcpu_same(e->vcpu[s], &e->pre, NULL, 0, X2S_IMG_ALL) &&
+	       vm_same(e, e->base) && map_same(e, e->base);
+}
+
+/*
+ * A guarded case given up: back to the base where it could have written,
+ * the sender's structures and the VM's own bytes, the guard still armed.
+ * Anything the repair itself must write elsewhere (a map rebuilt from the
+ * vCPUs) trips the guard, which then stands down: still sound, only the
+ * next case arms it again.
+ */
+static void guarded_abort(struct x2s_engine *e, unsigned int s)
+{
+	const struct x2s_snapshot *b = e->base;
+
+	x2s_vcpu_image_load(e->vcpu[s], &b->v[s].img);
+	if (!vm_same(e, b)) {
+		memcpy(e->kvm->vcpus, b->vcpus, e->nr * sizeof(*b->vcpus));
+		kvm_vmx_load(e, &b->kvm);
+	}
+	map_rebuild(e, b);
+	e->guard.tripped = 0;
+	e->pre_sender = -1;
+	e->left = -1;
+	x2s_warn_reset();
+}
+
+void x2s_engine_guard(struct x2s_engine *e, bool on)
+{
+	size_t len;
+	void *mem;
+
+	guard_off(e);
+	e->guard_on = on && x2s_guard_available();
+	if (e->guard_on) {
+		mem = x2s_vm_mem(e->vm, &len);
+		x2s_guard_init(&e->guard, mem, len);
+	}
+	e->guard_for = -1;
+}
+
+const struct x2s_engine_stats *x2s_engine_stats(struct x2s_engine *e)
+{
+	e->stats.trips = e->guard.trips;
+	return &e->stats;
+}
+
+bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
+			 const struct x2s_input *in,
+			 const struct x2s_fastpath *fn, struct x2s_case_out *o)
+{
+	struct kvm_vcpu *vcpu = e->vcpu[s];
+	sigjmp_buf jump;
+	fastpath_t fp;
+
+	if (e->left >= 0 && e->left != (int)s) {
+		/* Its structures are open to the guard still. */
+		x2s_vcpu_image_load(e->vcpu[e->left], &e->base->v[e->left].img);
+		e->left = -1;
+	}
+	if (!guard_ready(e, s))
+		return false;
+	o->verdict = X2S_VERDICT_DECLINED;
+	o->handled = false;
+	o->violation = false;
+	o->sig = 0;
+	o->targets = 0;
+	o->warn[0] = '\0';
+	x2s_warn_reset();
+	e->left = -1;
+	if (sigsetjmp(jump, 0)) {
+		guarded_abort(e, s);
+		return false;
+	}
+	x2s_guard_catch(&e->guard, &jump);
+	x2s_engine_load(e, s, in);
+	pre_patch(e, s, in);
+	fp = x2s_vmx_exit_fastpath(vcpu, fn);
+	x2s_guard_catch(&e->guard, NULL);
+	if (fp != EXIT_FASTPATH_NONE || !guarded_clean(e, s)) {
+		guarded_abort(e, s);
+		return false;
+	}
+	e->stats.guarded++;
+	o->fastpath = fp;
+	decline(e, s, in, o, NULL, NULL);
+	return true;
+}
+
 void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 		     const struct x2s_input *in, const struct x2s_fastpath *fn,
 		     enum x2s_contract contract, struct x2s_case_out *o,
@@ -928,6 +1075,7 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 	if (e->left >= 0 && e->left != (int)s)
 		x2s_vcpu_image_load(e->vcpu[e->left], &e->base->v[e->left].img);
 	e->left = -1;
+	guard_off(e);
 	x2s_engine_load(e, s, in);
 	if (e->check == X2S_CHECK_SWEEP) {
 		bool patched = pre_patch(e, s, in);
@@ -1035,6 +1183,7 @@ void x2s_engine_free(struct x2s_engine *e)
 {
 	if (!e)
 		return;
+	guard_off(e);
 	snapshot_free(e->base, e->nr);
 	x2s_capture_free(e->fast);
 	x2s_capture_free(e->slow);
@@ -1100,6 +1249,7 @@ struct kvm *x2s_engine_kvm(struct x2s_engine *e)
 
 void x2s_engine_set_check(struct x2s_engine *e, enum x2s_check check)
 {
+	guard_off(e);
 	e->check = check;
 	e->pre_sender = -1;
 }

@@ -19,6 +19,9 @@
  *              captured, compared into a signature and undone.  Used by
  *              the sweep, x2s_verify_case() (case, replay) and the fuzz
  *              support.
+ * guard.c:     the write guard: a VM's vCPU memory write-protected but
+ *              for the sender's structures, a fault caught before the
+ *              write lands (guard.h).
  * plan.c:      the sweep's units of work and their cases, in order.
  * findings.c:  finding classes, the minimal case of each, their order.
  * sweep.c:     worker threads over the plan, the unit check, the report.
@@ -40,8 +43,6 @@
 /* The page's register lines: APIC_SELF_IPI (0x3f0) is the last register. */
 #define X2S_REG_LINES (APIC_SELF_IPI / 64 + 1)
 #define X2S_REG_BYTES (X2S_REG_LINES * 64)
-/* vmcs12's MSR bitmap: four 1 KiB bitmaps (SDM 25.6.9). */
-#define X2S_MSR_BITMAP_SIZE 4096
 
 /*
  * Every structure of a vCPU apart from its page, byte for byte: fields
@@ -177,6 +178,30 @@ void x2s_engine_free(struct x2s_engine *e);
 struct x2s_vm *x2s_engine_vm(struct x2s_engine *e);
 struct kvm *x2s_engine_kvm(struct x2s_engine *e);
 void x2s_engine_set_check(struct x2s_engine *e, enum x2s_check check);
+/*
+ * X2S_CHECK_SWEEP with the write guard (guard.h, docs/verify.md): a
+ * declined case that wrote no protected byte is checked on the sender's
+ * structures and the VM's own bytes alone.  Off unless turned on; off
+ * where guards cannot work (x2s_guard_available()).
+ */
+void x2s_engine_guard(struct x2s_engine *e, bool on);
+/*
+ * A case on a guarded engine: true when it was a clean decline, checked
+ * the guarded way, with o filled as x2s_engine_case() fills it.  False
+ * when the guard is off or the case did anything else (wrote protected
+ * memory, returned another answer, moved the sender's structures): then
+ * the engine is back at its base and o means nothing; run the case on an
+ * unguarded engine.
+ */
+bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
+			 const struct x2s_input *in,
+			 const struct x2s_fastpath *fn, struct x2s_case_out *o);
+struct x2s_engine_stats {
+	unsigned long arms;    /* the guard armed (or moved to a sender) */
+	unsigned long trips;   /* protected writes caught */
+	unsigned long guarded; /* declines checked the guarded way */
+};
+const struct x2s_engine_stats *x2s_engine_stats(struct x2s_engine *e);
 
 /*
  * One case: the exit in on vCPU s with fn as the fastpath, then, unless

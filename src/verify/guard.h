@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * x2sim verify: the write guard (docs/verify.md, "The write guard").
+ *
+ * While a guard is armed, the vCPU memory of one VM (x2s_vm_mem()) is
+ * read-only but for one range left open (the sender's structures).  A
+ * write to the rest, by any instruction, faults; the fault handler either
+ * jumps back to the caller before the write happens (x2s_guard_catch())
+ * or notes it, opens the whole mapping again and lets the write go on.  A
+ * case that ran armed and did not trip the guard wrote none of those
+ * bytes: the engine compares only what was left open.
+ *
+ * The guard runs in the thread that armed it.  The handler is installed
+ * for SIGSEGV when the first guard arms, keeps whatever handler was there
+ * for every other fault, and is put back if something replaced it since
+ * (a test framework that installs its own around each test).
+ */
+#ifndef X2SIM_SRC_VERIFY_GUARD_H
+#define X2SIM_SRC_VERIFY_GUARD_H
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct x2s_guard {
+	char *base; /* page-aligned, len bytes */
+	size_t len;
+	char *open; /* page-aligned, open_len bytes, inside base */
+	size_t open_len;
+	volatile sig_atomic_t tripped;
+	volatile sig_atomic_t armed;
+	sigjmp_buf *volatile jump; /* x2s_guard_catch() */
+	unsigned long trips;	   /* faults taken, for the statistics */
+};
+
+/*
+ * Whether guards can work here (page size, the handler installed):
+ * false when X2SIM_GUARD=0 is set in the environment too.
+ */
+bool x2s_guard_available(void);
+/* A guard over [base, base + len), disarmed. */
+void x2s_guard_init(struct x2s_guard *g, void *base, size_t len);
+/*
+ * Protect everything but [open, open + open_len) (page-aligned, inside
+ * the range; open_len 0: nothing open).  False when it could not be
+ * done: the guard is then disarmed and everything writable.
+ */
+bool x2s_guard_arm(struct x2s_guard *g, void *open, size_t open_len);
+/* Everything writable again (a no-op when not armed). */
+void x2s_guard_disarm(struct x2s_guard *g);
+/*
+ * While jump is set (sigsetjmp(*jump, 0) by the caller), a write to the
+ * protected range does not happen: the handler siglongjmp()s there with
+ * 1 and the guard stays armed.  NULL: the write goes on, the guard
+ * disarmed and tripped.
+ */
+static inline void x2s_guard_catch(struct x2s_guard *g, sigjmp_buf *jump)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	g->jump = jump;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+#endif /* X2SIM_SRC_VERIFY_GUARD_H */

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The write guard (src/verify/guard.c, docs/verify.md "The write guard"):
+ * a guarded case that writes protected memory is stopped before the write
+ * lands and given back, one that writes the sender's open structures is
+ * given back too, a clean decline passes; faults elsewhere still reach the
+ * handler that was there before; X2SIM_GUARD=0 turns it off.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <cmocka.h>
+
+#include "verify/engine.h"
+#include "verify/guard.h"
+
+/* What the fastpaths below do to the VM, chosen per test. */
+static enum {
+	DO_NOTHING,
+	WRITE_OTHER_PAGE,   /* vCPU 1's TPR, with memset */
+	WRITE_OWN_PAGE,	    /* the sender's TPR, with memset */
+	WRITE_OWN_STRUCT,   /* the sender's RBX */
+	WRITE_AND_PUT_BACK, /* vCPU 1's TPR, then back as it was */
+} action;
+
+static fastpath_t attack(struct kvm_vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+	u8 *other = (u8 *)kvm->vcpus[1]->arch.apic->regs + APIC_TASKPRI;
+	u8 *own = (u8 *)vcpu->arch.apic->regs + APIC_TASKPRI;
+	u8 was;
+
+	switch (action) {
+	case WRITE_OTHER_PAGE:
+		memset(other, 0x70, 1);
+		break;
+	case WRITE_OWN_PAGE:
+		memset(own, 0x70, 1);
+		break;
+	case WRITE_OWN_STRUCT:
+		vcpu->arch.regs[VCPU_REGS_RBX] ^= 1;
+		break;
+	case WRITE_AND_PUT_BACK:
+		was = *other;
+		*(volatile u8 *)other = 0x70;
+		*(volatile u8 *)other = was;
+		break;
+	default:
+		break;
+	}
+	return EXIT_FASTPATH_NONE;
+}
+
+static const struct x2s_fastpath attack_fn = {
+	.name = "guard-test",
+	.entry = X2S_FASTPATH_EXIT_HANDLERS,
+	.exit_handlers = attack,
+};
+
+static struct x2s_engine *guarded_engine(void)
+{
+	struct x2s_vm_desc d;
+	struct x2s_engine *e;
+
+	x2s_vm_desc_init(&d, "guard", 2);
+	e = x2s_engine_new(&d, X2S_CHECK_SWEEP);
+	assert_non_null(e);
+	x2s_engine_guard(e, true);
+	return e;
+}
+
+static u32 tpr(struct x2s_engine *e, unsigned int v)
+{
+	return kvm_lapic_get_reg(x2s_vm_vcpu(x2s_engine_vm(e), v)->arch.apic,
+				 APIC_TASKPRI);
+}
+
+/* One guarded case of vCPU 0 writing the ICR; its answer. */
+static bool try_one(struct x2s_engine *e)
+{
+	struct x2s_case_out o;
+	struct x2s_input in;
+
+	x2s_input_wrmsr(&in, 0x830, 0x1000000fdull);
+	return x2s_engine_try_case(e, 0, &in, &attack_fn, &o);
+}
+
+static void test_clean_decline_passes(void **state)
+{
+	struct x2s_engine *e = guarded_engine();
+
+	(void)state;
+	action = DO_NOTHING;
+	assert_true(try_one(e));
+	assert_true(try_one(e));
+	assert_int_equal(x2s_engine_stats(e)->guarded, 2);
+	assert_int_equal(x2s_engine_stats(e)->trips, 0);
+	assert_true(x2s_engine_settle(e));
+	x2s_engine_free(e);
+}
+
+/* The write to another vCPU's page never lands, and the case goes back. */
+static void test_protected_write_is_stopped(void **state)
+{
+	struct x2s_engine *e = guarded_engine();
+
+	(void)state;
+	action = WRITE_OTHER_PAGE;
+	assert_false(try_one(e));
+	assert_int_equal(x2s_engine_stats(e)->trips, 1);
+	assert_int_equal(tpr(e, 1), 0);
+	/* Still armed: the next attempt is stopped the same way. */
+	assert_false(try_one(e));
+	assert_int_equal(x2s_engine_stats(e)->trips, 2);
+	assert_int_equal(tpr(e, 1), 0);
+	action = WRITE_OWN_PAGE;
+	assert_false(try_one(e));
+	assert_int_equal(tpr(e, 0), 0);
+	action = DO_NOTHING;
+	assert_true(try_one(e));
+	assert_true(x2s_engine_settle(e));
+	x2s_engine_free(e);
+}
+
+/* The sender's structures are open to it: compared, given back. */
+static void test_open_write_is_given_back(void **state)
+{
+	struct x2s_engine *e = guarded_engine();
+	struct kvm_vcpu *v0 = x2s_vm_vcpu(x2s_engine_vm(e), 0);
+	unsigned long rbx = v0->arch.regs[VCPU_REGS_RBX];
+
+	(void)state;
+	action = WRITE_OWN_STRUCT;
+	assert_false(try_one(e));
+	assert_int_equal(x2s_engine_stats(e)->trips, 0);
+	assert_int_equal(v0->arch.regs[VCPU_REGS_RBX], rbx);
+	assert_true(x2s_engine_settle(e));
+	x2s_engine_free(e);
+}
+
+/* A write put back before the fastpath returns is still given back. */
+static void test_put_back_write_is_given_back(void **state)
+{
+	struct x2s_engine *e = guarded_engine();
+
+	(void)state;
+	action = WRITE_AND_PUT_BACK;
+	assert_false(try_one(e));
+	assert_int_equal(x2s_engine_stats(e)->trips, 1);
+	assert_true(x2s_engine_settle(e));
+	x2s_engine_free(e);
+}
+
+/* A fault that is not the guard's reaches the handler installed before. */
+static sigjmp_buf other_jump;
+static volatile int other_faults;
+
+static void other_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+	other_faults++;
+	siglongjmp(other_jump, 1);
+}
+
+static void test_other_faults_pass_on(void **state)
+{
+	struct sigaction sa, old;
+	struct x2s_engine *e;
+	char *page;
+
+	(void)state;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = other_handler;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	assert_int_equal(sigaction(SIGSEGV, &sa, &old), 0);
+	page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(page != MAP_FAILED);
+	e = guarded_engine();
+	action = DO_NOTHING;
+	assert_true(try_one(e)); /* installs the guard's handler */
+	if (!sigsetjmp(other_jump, 1))
+		*(volatile char *)page = 1;
+	assert_int_equal(other_faults, 1);
+	/* And the guard still works after. */
+	action = WRITE_OTHER_PAGE;
+	assert_false(try_one(e));
+	assert_int_equal(tpr(e, 1), 0);
+	x2s_engine_free(e);
+	munmap(page, 4096);
+	sigaction(SIGSEGV, &old, NULL);
+}
+
+static void test_env_turns_it_off(void **state)
+{
+	struct x2s_engine *e;
+
+	(void)state;
+	setenv("X2SIM_GUARD", "0", 1);
+	assert_false(x2s_guard_available());
+	e = guarded_engine();
+	action = DO_NOTHING;
+	/* Off: every case goes to the full checks. */
+	assert_false(try_one(e));
+	x2s_engine_free(e);
+	unsetenv("X2SIM_GUARD");
+	assert_true(x2s_guard_available());
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean_decline_passes),
+		cmocka_unit_test(test_protected_write_is_stopped),
+		cmocka_unit_test(test_open_write_is_given_back),
+		cmocka_unit_test(test_put_back_write_is_given_back),
+		cmocka_unit_test(test_other_faults_pass_on),
+		cmocka_unit_test(test_env_turns_it_off),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
