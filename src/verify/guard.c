@@ -104,6 +104,13 @@ bool x2s_guard_available(void)
 
 	if (env && !strcmp(env, "0"))
 		return false;
+#if X2S_GUARD_UNDER_TSAN
+	/*
+	 * ThreadSanitizer's runtime does not survive a jump out of a fault
+	 * in instrumented code: the TSan build checks the full way only.
+	 */
+	return false;
+#endif
 	return sysconf(_SC_PAGESIZE) == 4096;
 }
 

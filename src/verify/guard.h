@@ -23,6 +23,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* ThreadSanitizer builds have no guard (guard.c says why). */
+#if defined(__SANITIZE_THREAD__)
+#define X2S_GUARD_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define X2S_GUARD_UNDER_TSAN 1
+#endif
+#endif
+#ifndef X2S_GUARD_UNDER_TSAN
+#define X2S_GUARD_UNDER_TSAN 0
+#endif
+
 struct x2s_guard {
 	char *base; /* page-aligned, len bytes */
 	size_t len;

@@ -213,6 +213,20 @@ static void test_env_turns_it_off(void **state)
 	assert_true(x2s_guard_available());
 }
 
+/* The ThreadSanitizer build has no guard: every case goes the full way. */
+static void test_no_guard_under_tsan(void **state)
+{
+	struct x2s_engine *e;
+
+	(void)state;
+	assert_false(x2s_guard_available());
+	e = guarded_engine();
+	action = DO_NOTHING;
+	assert_false(try_one(e));
+	assert_int_equal(x2s_engine_stats(e)->arms, 0);
+	x2s_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +237,11 @@ int main(void)
 		cmocka_unit_test(test_other_faults_pass_on),
 		cmocka_unit_test(test_env_turns_it_off),
 	};
+	const struct CMUnitTest tsan_tests[] = {
+		cmocka_unit_test(test_no_guard_under_tsan),
+	};
 
+	if (X2S_GUARD_UNDER_TSAN)
+		return cmocka_run_group_tests(tsan_tests, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
