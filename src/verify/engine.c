@@ -926,6 +926,18 @@ static void decline(struct x2s_engine *e, unsigned int s,
 
 /* ---- the write guard ---- */
 
+/* o as a case begins: a decline until shown otherwise; no WARN yet. */
+static void case_out_init(struct x2s_case_out *o)
+{
+	o->verdict = X2S_VERDICT_DECLINED;
+	o->handled = false;
+	o->violation = false;
+	o->sig = 0;
+	o->targets = 0;
+	o->warn[0] = '\0';
+	x2s_warn_reset();
+}
+
 static void guard_off(struct x2s_engine *e)
 {
 	if (e->guard.armed)
@@ -1028,13 +1040,7 @@ bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
 	}
 	if (!guard_ready(e, s))
 		return false;
-	o->verdict = X2S_VERDICT_DECLINED;
-	o->handled = false;
-	o->violation = false;
-	o->sig = 0;
-	o->targets = 0;
-	o->warn[0] = '\0';
-	x2s_warn_reset();
+	case_out_init(o);
 	e->left = -1;
 	if (sigsetjmp(jump, 0)) {
 		guarded_abort(e, s);
@@ -1064,13 +1070,7 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 	fastpath_t fp;
 	int r;
 
-	o->verdict = X2S_VERDICT_DECLINED;
-	o->handled = false;
-	o->violation = false;
-	o->sig = 0;
-	o->targets = 0;
-	o->warn[0] = '\0';
-	x2s_warn_reset();
+	case_out_init(o);
 
 	if (e->left >= 0 && e->left != (int)s)
 		x2s_vcpu_image_load(e->vcpu[e->left], &e->base->v[e->left].img);
