@@ -3,7 +3,7 @@
  * x2sim: per-vCPU state snapshots, restore and a readable comparison.
  *
  * A state holds everything a guest, L1 or userspace could observe after an
- * exit (DESIGN.md "A case and its outcome").  Posted interrupts are
+ * exit (docs/verify.md, "The outcome").  Posted interrupts are
  * normalised into IRR: a vector waiting in the PIR and one already in IRR
  * are the same observable fact, the next entry delivers both alike.
  */

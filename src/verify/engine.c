@@ -4,8 +4,8 @@
  *
  * A VM is held at a base state.  A case loads an exit into a vCPU, begins
  * it as the CPU and vmx_vcpu_run() do, calls the fastpath under test where
- * vmx_vcpu_run() calls it, and judges what it did (DESIGN.md "A case and
- * its outcome"):
+ * vmx_vcpu_run() calls it, and judges what it did (docs/verify.md, "A
+ * case" and "The outcome"):
  *
  * - NONE: it must have changed nothing.  The state is compared with the
  *   state right before the call, byte for byte (the sender against a copy
@@ -98,14 +98,11 @@ struct x2s_engine {
 	/*
 	 * X2S_CHECK_SWEEP with the write guard (x2s_engine_guard()): every
 	 * vCPU's memory read-only but the structures of guard_for, the
-	 * sender.  guard_wait: cases to run unguarded after the guard last
-	 * tripped or stood aside (a unit whose cases are handled would
-	 * fault on each).
+	 * sender (x2s_engine_try_case()).
 	 */
 	struct x2s_guard guard;
 	bool guard_on;
 	int guard_for;
-	unsigned int guard_wait;
 	struct x2s_engine_stats stats;
 };
 
@@ -295,9 +292,9 @@ static void map_rebuild(struct x2s_engine *e, const struct x2s_snapshot *s)
 	kvm_recalculate_apic_map(e->kvm);
 }
 
-/* Back to s, whatever moved and however. */
 static void guard_off(struct x2s_engine *e);
 
+/* Back to s, whatever moved and however. */
 static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
 	guard_off(e);
@@ -986,8 +983,8 @@ static bool guarded_clean(struct x2s_engine *e, unsigned int s)
  * A guarded case given up: back to the base where it could have written,
  * the sender's structures and the VM's own bytes, the guard still armed.
  * Anything the repair itself must write elsewhere (a map rebuilt from the
- * vCPUs) trips the guard, which then stands down: still sound, only the
- * next case arms it again.
+ * vCPUs) disarms the guard in its handler: still sound, the next case
+ * arms it again.
  */
 static void guarded_abort(struct x2s_engine *e, unsigned int s)
 {
@@ -999,7 +996,6 @@ static void guarded_abort(struct x2s_engine *e, unsigned int s)
 		kvm_vmx_load(e, &b->kvm);
 	}
 	map_rebuild(e, b);
-	e->guard.tripped = 0;
 	e->pre_sender = -1;
 	e->left = -1;
 	x2s_warn_reset();
@@ -1075,7 +1071,6 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 	if (e->left >= 0 && e->left != (int)s)
 		x2s_vcpu_image_load(e->vcpu[e->left], &e->base->v[e->left].img);
 	e->left = -1;
-	guard_off(e);
 	x2s_engine_load(e, s, in);
 	if (e->check == X2S_CHECK_SWEEP) {
 		bool patched = pre_patch(e, s, in);

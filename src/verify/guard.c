@@ -60,7 +60,6 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 			siglongjmp(*jump, 1);
 		}
 		g->armed = 0;
-		g->tripped = 1;
 		armed_here = NULL;
 		/* The faulting write runs again, and succeeds. */
 		if (!mprotect(g->base, g->len, PROT_READ | PROT_WRITE)) {
@@ -129,7 +128,6 @@ bool x2s_guard_arm(struct x2s_guard *g, void *open, size_t open_len)
 		goto fail;
 	g->open = open;
 	g->open_len = open_len;
-	g->tripped = 0;
 	if (mprotect(g->base, g->len, PROT_READ))
 		goto fail;
 	if (open_len && mprotect(open, open_len, PROT_READ | PROT_WRITE))

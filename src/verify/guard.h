@@ -40,7 +40,6 @@ struct x2s_guard {
 	size_t len;
 	char *open; /* page-aligned, open_len bytes, inside base */
 	size_t open_len;
-	volatile sig_atomic_t tripped;
 	volatile sig_atomic_t armed;
 	sigjmp_buf *volatile jump; /* x2s_guard_catch() */
 	unsigned long trips;	   /* faults taken, for the statistics */
@@ -64,8 +63,8 @@ void x2s_guard_disarm(struct x2s_guard *g);
 /*
  * While jump is set (sigsetjmp(*jump, 0) by the caller), a write to the
  * protected range does not happen: the handler siglongjmp()s there with
- * 1 and the guard stays armed.  NULL: the write goes on, the guard
- * disarmed and tripped.
+ * 1 and the guard stays armed.  NULL: the guard disarms and the write
+ * goes on.
  */
 static inline void x2s_guard_catch(struct x2s_guard *g, sigjmp_buf *jump)
 {

@@ -192,7 +192,7 @@ int x2s_case_load(const char *path, struct x2s_case *c, char *err,
 /* ---- the differential engine (engine.c) ---- */
 
 /*
- * The verdict on one case (DESIGN.md "differential rule"):
+ * The verdict on one case (docs/verify.md, "Verdicts"):
  * DECLINED   the fastpath returned EXIT_FASTPATH_NONE and changed nothing;
  * EQUAL      it handled the exit and the outcome equals the slow path's;
  * MISMATCH   it handled the exit and some outcome differs;
@@ -215,7 +215,7 @@ const char *x2s_verdict_name(enum x2s_verdict v);
 /* "NONE", "REENTER_GUEST", ... */
 const char *x2s_fastpath_result_name(int fastpath);
 
-/* Contracts a fastpath can be held to (DESIGN.md). */
+/* Contracts a fastpath can be held to (docs/verify.md, "Contract"). */
 enum x2s_contract {
 	X2S_CONTRACT_NONE,
 	/* handled cases: exactly one target, no shorthand, no broadcast */

@@ -25,14 +25,13 @@
 
 _Static_assert(MSR_BITMAP_SIZE == X2S_MSR_BITMAP_SIZE, "the bitmap's page");
 
-int nested_vmx_vcpu_setup(struct vcpu_vmx *vmx)
+void nested_vmx_vcpu_setup(struct vcpu_vmx *vmx)
 {
 	struct x2s_vcpu_mem *m = x2s_vcpu_mem_of(&vmx->vcpu);
 
 	/* An all-zero bitmap: L1 uses MSR bitmaps and intercepts nothing. */
 	memset(m->msr_bitmap, 0, sizeof(m->msr_bitmap));
 	vmx->nested.msr_bitmap = m->msr_bitmap;
-	return 0;
 }
 
 /*
@@ -91,8 +90,6 @@ int nested_vmx_set_msr_intercept(struct kvm_vcpu *vcpu, u32 msr, bool write,
 	if (off < 0)
 		/* Out of range: intercepted whatever the bitmap says. */
 		return intercept ? 0 : -EINVAL;
-	if (!vmx->nested.msr_bitmap && nested_vmx_vcpu_setup(vmx))
-		return -ENOMEM;
 	if (intercept)
 		vmx->nested.msr_bitmap[off] |= bit;
 	else

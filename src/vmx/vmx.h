@@ -495,6 +495,6 @@ bool vmx_apic_init_signal_blocked(struct kvm_vcpu *vcpu);
 int kvm_check_nested_events(struct kvm_vcpu *vcpu);
 int vmx_check_nested_events(struct kvm_vcpu *vcpu);
 /* Point the vmcs12 state (the 4 KiB MSR bitmap) at its zeroed page. */
-int nested_vmx_vcpu_setup(struct vcpu_vmx *vmx);
+void nested_vmx_vcpu_setup(struct vcpu_vmx *vmx);
 
 #endif /* X2SIM_SRC_VMX_H */
