@@ -36,6 +36,21 @@ static u64 mul_div(u64 a, u64 mul, u64 div)
 	return (u64)((unsigned __int128)a * mul / div);
 }
 
+/*
+ * ktime_t arithmetic wraps, as the kernel's does (it is built with
+ * -fno-strict-overflow): a guest's far TSC deadline must not become
+ * undefined behaviour in the model.
+ */
+static ktime_t ktime_add_ns(ktime_t kt, u64 ns)
+{
+	return (ktime_t)((u64)kt + ns);
+}
+
+static ktime_t ktime_sub(ktime_t a, ktime_t b)
+{
+	return (ktime_t)((u64)a - (u64)b);
+}
+
 u64 x2s_rdtsc(const struct kvm *kvm)
 {
 	return mul_div((u64)ktime_get(kvm), X2S_HOST_TSC_KHZ, 1000000);
@@ -56,7 +71,11 @@ static u64 nsec_to_cycles(struct kvm_vcpu *vcpu, u64 nsec)
 
 static void hrtimer_start(struct hrtimer *t, ktime_t expires)
 {
-	t->expires = expires;
+	/*
+	 * The hrtimer core programs a negative absolute expiry as 0: it
+	 * fires as soon as the clock moves.
+	 */
+	t->expires = expires < 0 ? 0 : expires;
 	t->queued = true;
 }
 
@@ -294,11 +313,14 @@ static void start_sw_tscdeadline(struct kvm_lapic *apic)
 		return;
 	now = ktime_get(vcpu->kvm);
 	guest_tsc = kvm_read_l1_tsc(vcpu, x2s_rdtsc(vcpu->kvm));
-	ns = mul_div(tscdeadline - guest_tsc, 1000000, khz);
+	/*
+	 * KVM multiplies in 64 bits: a deadline more than 2^64 / 10^6
+	 * cycles away wraps to a nearer expiry.
+	 */
+	ns = (tscdeadline - guest_tsc) * 1000000ull / khz;
 	if (tscdeadline > guest_tsc && ns > ktimer->timer_advance_ns)
 		hrtimer_start(&ktimer->timer,
-			      now + (ktime_t)ns -
-				      (ktime_t)ktimer->timer_advance_ns);
+			      ktime_add_ns(now, ns - ktimer->timer_advance_ns));
 	else
 		apic_timer_expired(apic, false);
 }
@@ -320,12 +342,12 @@ static void update_target_expiration(struct kvm_lapic *apic, u32 old_divisor)
 	ktimer->period =
 		(s64)tmict_to_ns(apic, kvm_lapic_get_reg(apic, APIC_TMICT));
 	limit_periodic_timer_frequency(apic);
-	remaining = ktimer->target_expiration - now;
+	remaining = ktime_sub(ktimer->target_expiration, now);
 	old_ns = remaining < 0 ? 0 : (u64)remaining;
 	new_ns = mul_div(old_ns, apic->divide_count, old_divisor);
 	ktimer->tscdeadline += nsec_to_cycles(apic->vcpu, new_ns) -
 			       nsec_to_cycles(apic->vcpu, old_ns);
-	ktimer->target_expiration = now + (ktime_t)new_ns;
+	ktimer->target_expiration = ktime_add_ns(now, new_ns);
 }
 
 /*
@@ -361,7 +383,7 @@ static bool set_target_expiration(struct kvm_lapic *apic, u32 count_reg)
 	}
 	ktimer->tscdeadline = kvm_read_l1_tsc(apic->vcpu, tscl) +
 			      nsec_to_cycles(apic->vcpu, (u64)deadline);
-	ktimer->target_expiration = now + deadline;
+	ktimer->target_expiration = ktime_add_ns(now, (u64)deadline);
 	return true;
 }
 
@@ -371,14 +393,15 @@ static void advance_periodic_target_expiration(struct kvm_lapic *apic)
 	ktime_t now = ktime_get(apic->vcpu->kvm);
 	u64 tscl = x2s_rdtsc(apic->vcpu->kvm);
 
-	ktimer->target_expiration += ktimer->period;
+	ktimer->target_expiration =
+		ktime_add_ns(ktimer->target_expiration, (u64)ktimer->period);
 	/* Missed periods are not caught up: one interrupt, from now on. */
 	if (ktimer->target_expiration < now)
 		ktimer->target_expiration = now;
 	ktimer->tscdeadline =
 		kvm_read_l1_tsc(apic->vcpu, tscl) +
 		nsec_to_cycles(apic->vcpu,
-			       (u64)(ktimer->target_expiration - now));
+			       (u64)ktime_sub(ktimer->target_expiration, now));
 }
 
 static void start_sw_period(struct kvm_lapic *apic)
@@ -524,7 +547,8 @@ u32 apic_get_tmcct(struct kvm_lapic *apic)
 	/* A zero initial count reads a zero current count. */
 	if (!kvm_lapic_get_reg(apic, APIC_TMICT) || !ktimer->period)
 		return 0;
-	remaining = ktimer->target_expiration - ktime_get(apic->vcpu->kvm);
+	remaining = ktime_sub(ktimer->target_expiration,
+			      ktime_get(apic->vcpu->kvm));
 	ns = remaining < 0 ? 0 : (u64)remaining % (u64)ktimer->period;
 	return (u32)(ns / (apic->vcpu->kvm->arch.apic_bus_cycle_ns *
 			   apic->divide_count));

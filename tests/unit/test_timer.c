@@ -143,6 +143,26 @@ static void test_tsc_deadline_in_the_past(void **state)
 	}
 }
 
+/*
+ * A deadline 2^63 cycles away: KVM's 64-bit cycles-to-ns product wraps
+ * and the sw timer is set about 5 hours out (the model must compute it
+ * as KVM does, and without signed overflow: fuzz_icr found one).
+ */
+static void test_tsc_deadline_far_away(void **state)
+{
+	struct x2s_vm *vm = timer_vm(false);
+	u64 deadline = (1ull << 63) + 16;
+
+	assert_ok(x2s_vm_advance_clock(vm, 300000));
+	wrmsr(vm, MSR_LVTT, TSC_DEADLINE | VEC);
+	wrmsr(vm, MSR_IA32_TSC_DEADLINE, deadline);
+	assert_true(ktimer(vm)->timer.queued);
+	/* 300000 + ((deadline - 300000) * 10^6 mod 2^64) / 10^6 */
+	assert_int_equal(ktimer(vm)->timer.expires, 18446744073725ll);
+	assert_int_equal(atomic_read(&ktimer(vm)->pending), 0);
+	x2s_vm_destroy(vm);
+}
+
 /* One-shot: TMCCT counts down with the clock, then reads 0. */
 static void test_oneshot_counts_down(void **state)
 {
@@ -379,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_tsc_deadline_hv_timer),
 		cmocka_unit_test(test_tsc_deadline_sw_timer),
 		cmocka_unit_test(test_tsc_deadline_in_the_past),
+		cmocka_unit_test(test_tsc_deadline_far_away),
 		cmocka_unit_test(test_oneshot_counts_down),
 		cmocka_unit_test(test_periodic),
 		cmocka_unit_test(test_divisor_change_rescales),
