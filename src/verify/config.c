@@ -220,6 +220,8 @@ enum vcpu_field {
 	VF_TIMER_DIVIDE,
 	VF_TIMER_COUNT,
 	VF_TIMER_DEADLINE,
+	VF_PENDING_VECTOR,
+	VF_NMI_PENDING,
 	NR_VCPU_FIELDS,
 };
 
@@ -243,6 +245,8 @@ static const char *const vcpu_field_keys[NR_VCPU_FIELDS] = {
 	[VF_TIMER_DIVIDE] = "timer_divide",
 	[VF_TIMER_COUNT] = "timer_count",
 	[VF_TIMER_DEADLINE] = "timer_deadline",
+	[VF_PENDING_VECTOR] = "pending_vector",
+	[VF_NMI_PENDING] = "nmi_pending",
 };
 
 static const char *const timer_mode_names[] = { "oneshot", "periodic",
@@ -303,6 +307,10 @@ static int64_t vcpu_field_get(const struct x2s_vcpu_desc *v, enum vcpu_field k)
 		return v->timer_count;
 	case VF_TIMER_DEADLINE:
 		return v->timer_deadline;
+	case VF_PENDING_VECTOR:
+		return v->pending_vector;
+	case VF_NMI_PENDING:
+		return v->nmi_pending;
 	default:
 		return 0;
 	}
@@ -365,6 +373,12 @@ static void vcpu_field_set(struct x2s_vcpu_desc *v, enum vcpu_field k,
 		break;
 	case VF_TIMER_DEADLINE:
 		v->timer_deadline = x;
+		break;
+	case VF_PENDING_VECTOR:
+		v->pending_vector = (int)x;
+		break;
+	case VF_NMI_PENDING:
+		v->nmi_pending = x;
 		break;
 	default:
 		break;
@@ -493,6 +507,22 @@ static int desc_vcpu_value(struct desc_parser *dp, const struct json_value *v,
 				 k == VF_TIMER_COUNT  ? 0xffffffff :
 							INT64_MAX,
 				 &x, dp->file, dp->err, dp->errlen);
+		if (!r)
+			*out = (int64_t)x;
+		return r;
+	case VF_PENDING_VECTOR:
+		/* null: none; else a vector a fixed IPI may carry. */
+		if (v->type == JSON_NULL) {
+			*out = -1;
+			return 0;
+		}
+		r = x2s_json_u64(v, key, 255, &x, dp->file, dp->err,
+				 dp->errlen);
+		if (!r && x < 16)
+			r = desc_fail(
+				dp, v,
+				"\"%s\" must be 16 .. 255 or null, not %" PRIu64,
+				key, x);
 		if (!r)
 			*out = (int64_t)x;
 		return r;
@@ -902,6 +932,7 @@ static void desc_write_vcpu_value(FILE *f, enum vcpu_field k, int64_t x)
 		fprintf(f, "\"0x%" PRIx64 "\"", (uint64_t)x);
 		break;
 	case VF_XAPIC_ID:
+	case VF_PENDING_VECTOR:
 		if (x < 0)
 			fputs("null", f);
 		else
@@ -1087,6 +1118,7 @@ static const char *const named_order[] = {
 	"x2apic-api",
 	"timers",
 	"timers-sw",
+	"hlt-pending",
 };
 
 #define NR_NAMED ARRAY_LEN(named_order)

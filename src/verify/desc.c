@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/core.h"
+#include "lapic/lapic.h"
 #include "verify/verify.h"
 
 /* Where every vCPU's RIP starts: the WRMSR of a case sits here. */
@@ -36,6 +38,7 @@ void x2s_vm_desc_init(struct x2s_vm_desc *d, const char *name,
 		v->timer_mode = -1;
 		v->timer_vector = 0xec;
 		v->timer_divide = 0xb;
+		v->pending_vector = -1;
 	}
 }
 
@@ -138,6 +141,17 @@ int x2s_vm_desc_check(const struct x2s_vm_desc *d, char *why, size_t len)
 				why, len,
 				"vcpu %u: a timer needs an enabled in-kernel LAPIC",
 				i);
+		if (v->pending_vector != -1 &&
+		    (v->pending_vector < 16 || v->pending_vector > 255))
+			return why_fail(why, len, "vcpu %u: bad pending_vector",
+					i);
+		if ((v->pending_vector >= 0 || v->nmi_pending) &&
+		    (!d->lapic_in_kernel ||
+		     v->apic_mode == X2S_APIC_MODE_DISABLED || !v->sw_enabled))
+			return why_fail(
+				why, len,
+				"vcpu %u: pending_vector and nmi_pending need an enabled, software-enabled in-kernel LAPIC",
+				i);
 		if (!d->lapic_in_kernel &&
 		    (v->apicv || v->mp_state == KVM_MP_STATE_INIT_RECEIVED ||
 		     v->mp_state == KVM_MP_STATE_SIPI_RECEIVED))
@@ -237,6 +251,35 @@ void x2s_vm_desc_config(const struct x2s_vm_desc *d, struct x2s_vm_config *cfg)
 		cfg->apicv |= d->vcpu[i].apicv;
 }
 
+/*
+ * An interrupt and an NMI from elsewhere (a device, the I/O APIC) that
+ * the LAPIC accepted after the vCPU's last entry: in the IRR (or posted)
+ * with KVM_REQ_EVENT, not yet injected.
+ */
+static int desc_raise_events(struct x2s_vm *vm, unsigned int i,
+			     const struct x2s_vcpu_desc *v)
+{
+	struct kvm_vcpu *vcpu = x2s_vm_vcpu(vm, i);
+	struct kvm_lapic_irq irq = {
+		.delivery_mode = APIC_DM_FIXED,
+		.level = true,
+		.shorthand = APIC_DEST_NOSHORT,
+	};
+
+	if (v->pending_vector >= 0) {
+		irq.vector = (u32)v->pending_vector;
+		if (kvm_apic_set_irq(vcpu, &irq, NULL) <= 0)
+			return -EINVAL;
+	}
+	if (v->nmi_pending) {
+		irq.vector = 0;
+		irq.delivery_mode = APIC_DM_NMI;
+		if (kvm_apic_set_irq(vcpu, &irq, NULL) <= 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int x2s_vm_desc_apply(struct x2s_vm *vm, const struct x2s_vm_desc *d)
 {
 	int r = 0;
@@ -258,6 +301,8 @@ int x2s_vm_desc_apply(struct x2s_vm *vm, const struct x2s_vm_desc *d)
 
 		r = x2s_vcpu_enter(vm, i, &res);
 	}
+	for (unsigned int i = 0; i < d->nr_vcpus && !r; i++)
+		r = desc_raise_events(vm, i, &d->vcpu[i]);
 	return r;
 }
 

@@ -25,11 +25,16 @@ static const u8 reduced_vectors[] = { 0x00, 0x0f, 0x31, 0xff };
  * The exits sweep's unit: every exit the model handles, in runs.  The
  * MSR exits cover the x2APIC range and the TSC deadline (the MSRs a
  * fastpath takes), the immediate forms with two registers each (RBX,
- * R9); WRMSR to the ICR is the ICR sweep's.  APIC accesses go to every
- * register offset.  CPUID asks leaf 0x31 (EAX), subleaf 0x830; IN and OUT
- * go to port 0x830.
+ * R9).  Writes to the ICR take ICR values: WRMSR's are the ICR sweep's;
+ * WRMSRNS-immediate takes the reduced set's, from RBX or R9 by the
+ * parity of the value's index (so each ICR bit is seen both ways from
+ * both registers), and each reserved bit from both registers.  APIC
+ * accesses go to every register offset.  CPUID asks leaf 0x31 (EAX),
+ * subleaf 0x830; IN and OUT go to port 0x830.
  */
 #define EXIT_MSRS 257 /* 0x800 ... 0x8ff, then MSR_IA32_TSC_DEADLINE */
+#define IMM_ICR_VALUES (REDUCED_SIZE + 2 * NR_RESERVED)
+#define IMM_ICR 0xff /* exit_runs: WRMSRNS-immediate over ICR values */
 static const struct {
 	u8 exit;
 	u16 n;
@@ -37,7 +42,8 @@ static const struct {
 	{ X2S_CASE_RDMSR, EXIT_MSRS },
 	{ X2S_CASE_WRMSR, EXIT_MSRS - 1 },
 	{ X2S_CASE_RDMSR_IMM, 2 * EXIT_MSRS },
-	{ X2S_CASE_WRMSR_IMM, 2 * EXIT_MSRS },
+	{ X2S_CASE_WRMSR_IMM, 2 * (EXIT_MSRS - 1) },
+	{ IMM_ICR, IMM_ICR_VALUES },
 	{ X2S_CASE_HLT, 1 },
 	{ X2S_CASE_INVD, 1 },
 	{ X2S_CASE_PREEMPTION_TIMER, 1 },
@@ -84,11 +90,28 @@ static void exits_case(const struct x2s_unit *u, u64 j, struct x2s_input *in)
 	while (j >= exit_runs[k].n)
 		j -= exit_runs[k++].n;
 	switch (exit_runs[k].exit) {
+	case IMM_ICR:
+		if (j < REDUCED_SIZE) {
+			data = (u64)u->dest << 32 | (j / 4) << 8 |
+			       reduced_vectors[j % 4];
+			reg = imm_regs[__builtin_parityll(j)];
+		} else {
+			j -= REDUCED_SIZE;
+			data = (u64)u->dest << 32 |
+			       1u << (20 + j % NR_RESERVED) | 0x31;
+			reg = imm_regs[j / NR_RESERVED];
+		}
+		x2s_input_make(in, X2S_CASE_WRMSR_IMM, reg, icr, data);
+		return;
 	case X2S_CASE_WRMSR:
 		ecx = exit_msr(j + (j >= icr - APIC_BASE_MSR));
 		break;
-	case X2S_CASE_RDMSR_IMM:
 	case X2S_CASE_WRMSR_IMM:
+		reg = imm_regs[j / (EXIT_MSRS - 1)];
+		j %= EXIT_MSRS - 1;
+		ecx = exit_msr(j + (j >= icr - APIC_BASE_MSR));
+		break;
+	case X2S_CASE_RDMSR_IMM:
 		reg = imm_regs[j / EXIT_MSRS];
 		/* fall through */
 	case X2S_CASE_RDMSR:

@@ -56,6 +56,12 @@ struct x2s_vcpu_desc {
 	int timer_divide;	/* TDCR */
 	uint32_t timer_count;	/* TMICT */
 	int64_t timer_deadline; /* IA32_TSC_DEADLINE, below 2^63 */
+	/*
+	 * Events waiting when the case starts, raised last as the guest
+	 * would, by a self-IPI: a fixed interrupt (-1: none) and an NMI.
+	 */
+	int pending_vector;
+	bool nmi_pending;
 };
 
 struct x2s_vm_desc {

@@ -37,6 +37,7 @@ static const char *const expected_names[] = {
 	"x2apic-api",
 	"timers",
 	"timers-sw",
+	"hlt-pending",
 };
 
 /* The canonical text of a description (x2s_vm_desc_write + newline). */
@@ -605,6 +606,23 @@ static const struct bad_input bad_inputs[] = {
 	  CFG("\"defaults\": {\"timer_mode\": \"tsc-deadline\", "
 	      "\"timer_deadline\": \"0x8000000000000000\"}"),
 	  1, "timer_deadline must be 0 to" },
+	{ "pending vector below 16",
+	  CFG("\"defaults\": {\"pending_vector\": 15}"), 1,
+	  "\"pending_vector\" must be 16 .. 255 or null, not 15" },
+	{ "pending vector too big",
+	  CFG("\"defaults\": {\"pending_vector\": 256}"), 1,
+	  "pending_vector must be 0 to 255" },
+	{ "pending vector not a number",
+	  CFG("\"defaults\": {\"pending_vector\": true}"), 1,
+	  "pending_vector" },
+	{ "pending interrupt on a software-disabled APIC",
+	  CFG("\"defaults\": {\"pending_vector\": 64, "
+	      "\"sw_enabled\": false}"),
+	  1, "pending_vector and nmi_pending need an enabled" },
+	{ "pending NMI on a disabled APIC",
+	  CFG("\"defaults\": {\"nmi_pending\": true, "
+	      "\"apic_mode\": \"disabled\"}"),
+	  1, "pending_vector and nmi_pending need an enabled" },
 	{ "negative clock", CFG("\"clock_ns\": -1"), 1,
 	  "clock_ns must not be negative" },
 	/* Nothing from the input reaches a terminal raw: ESC as \x1b. */

@@ -97,6 +97,28 @@ static fastpath_t hlt_as_nop(struct kvm_vcpu *vcpu)
 	return EXIT_FASTPATH_REENTER_GUEST;
 }
 
+/*
+ * HLT taken early with the wrong wake-up rule: the guest stays runnable
+ * when the IRR holds anything, whatever RFLAGS.IF says.  Right wherever
+ * nothing is pending.
+ */
+static fastpath_t hlt_ignoring_if(struct kvm_vcpu *vcpu)
+{
+	bool irr = false;
+
+	if (vmx_get_exit_reason(vcpu).basic != EXIT_REASON_HLT ||
+	    is_guest_mode(vcpu) || !lapic_in_kernel(vcpu))
+		return EXIT_FASTPATH_NONE;
+	if (!kvm_skip_emulated_instruction(vcpu))
+		return EXIT_FASTPATH_EXIT_USERSPACE;
+	for (int k = 0; k < 8; k++)
+		irr |= kvm_lapic_get_reg(vcpu->arch.apic, APIC_IRR + 0x10 * k);
+	if (irr)
+		return EXIT_FASTPATH_REENTER_GUEST;
+	vcpu->arch.mp_state = KVM_MP_STATE_HALTED;
+	return EXIT_FASTPATH_EXIT_HANDLED;
+}
+
 static const struct {
 	const char *name;
 	fastpath_t (*fn)(struct kvm_vcpu *vcpu);
@@ -320,6 +342,91 @@ static void test_shipped_variants_agree_on_every_exit(void **state)
 	}
 }
 
+/*
+ * hlt-pending's three vCPUs, each halting through the slow path: an
+ * interrupt that IF masks does not keep the vCPU awake; one IF allows
+ * does, and is injected; so does an NMI under IF 0.
+ */
+static void test_hlt_with_pending_events(void **state)
+{
+	static const struct {
+		int status;
+		u32 injected;
+	} want[] = {
+		{ X2S_STATUS_BLOCKED, 0 },
+		{ X2S_STATUS_GUEST,
+		  INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | 0x40 },
+		{ X2S_STATUS_GUEST,
+		  INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR | NMI_VECTOR },
+	};
+
+	for (unsigned int s = 0; s < 3; s++) {
+		struct x2s_exit exit = { .reason = EXIT_REASON_HLT,
+					 .insn_len = 1 };
+		struct x2s_exit_result res;
+		struct x2s_vm *vm;
+
+		assert_ok(x2s_vm_desc_create(named("hlt-pending"), &vm));
+		assert_ok(x2s_vcpu_exit(vm, s, &exit, &res));
+		assert_int_equal(res.status, want[s].status);
+		assert_int_equal(res.entry_intr_info, want[s].injected);
+		x2s_vm_destroy(vm);
+	}
+}
+
+/*
+ * A HLT fastpath with the wrong wake-up rule agrees everywhere nothing is
+ * pending; the exits sweep over hlt-pending catches it on vCPU 0 (IF 0).
+ */
+static void test_wrong_hlt_wakeup_is_caught(void **state)
+{
+	struct x2s_fastpath fp = {
+		.name = "hlt-ignoring-if",
+		.entry = X2S_FASTPATH_EXIT_HANDLERS,
+		.exit_handlers = hlt_ignoring_if,
+		.kvm_version = X2SIM_KVM_VERSION,
+	};
+	struct x2s_vm_desc cfg = *named("hlt-pending");
+	struct x2s_sweep_opts o = {
+		.configs = &cfg,
+		.nr_configs = 1,
+		.sweep = X2S_SWEEP_EXITS,
+		.fn = &fp,
+		.threads = 1,
+		.shard = 1,
+		.nr_shards = 1,
+	};
+	struct x2s_sweep_report quiet, r;
+
+	sweep(&fp, X2S_SWEEP_EXITS, &quiet);
+	assert_int_equal(quiet.mismatches, 0);
+	assert_true(quiet.handled > 0);
+	assert_ok(x2s_sweep_run(&o, &r));
+	assert_true(r.mismatches > 0);
+	for (unsigned int i = 0; i < r.nr_findings; i++)
+		assert_int_equal(r.findings[i].example.exit, X2S_CASE_HLT);
+	/*
+	 * Case by case: only vCPU 0 (IF 0) differs.  vCPU 2 halts on the
+	 * fastpath too, but the block that follows finds the NMI and wakes
+	 * it, as KVM's vcpu_block would.
+	 */
+	for (unsigned int s = 0; s < 3; s++) {
+		struct x2s_case_result res;
+		struct x2s_case c;
+
+		memset(&c, 0, sizeof(c));
+		c.config = cfg;
+		c.sender = s;
+		c.exit = X2S_CASE_HLT;
+		assert_ok(x2s_verify_case(&c, &fp, X2S_CONTRACT_NONE, &res,
+					  NULL, NULL, NULL));
+		assert_int_equal(res.verdict,
+				 s ? X2S_VERDICT_EQUAL : X2S_VERDICT_MISMATCH);
+	}
+	x2s_sweep_report_free(&quiet);
+	x2s_sweep_report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +436,8 @@ int main(void)
 		cmocka_unit_test(test_every_exit_agrees_under_upstream),
 		cmocka_unit_test(test_confused_fastpaths_are_caught),
 		cmocka_unit_test(test_shipped_variants_agree_on_every_exit),
+		cmocka_unit_test(test_hlt_with_pending_events),
+		cmocka_unit_test(test_wrong_hlt_wakeup_is_caught),
 	};
 
 	return cmocka_run_group_tests_name("exits", tests, NULL, NULL);

@@ -14,6 +14,19 @@
 #include "verify/verify.h"
 #include "vmx/vmx.h"
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+
 static const struct x2s_vm_desc *named(const char *name)
 {
 	const struct x2s_vm_desc *d = x2s_named_config_find(name);
@@ -73,16 +86,18 @@ static void test_enumeration_counts(void **state)
 	assert_int_equal(full % ((1u << 20) + 12), 0);
 	assert_int_equal(reduced % 16384, 0);
 	assert_int_equal(full / ((1u << 20) + 12), reduced / 16384);
-	assert_int_equal(full, 623909860ULL);
+	assert_int_equal(full, 661659028ULL);
 	assert_int_equal(msr, 1ULL << 32);
 	/*
 	 * Per (configuration, sender, destination class): RDMSR over the
 	 * 256 x2APIC MSRs and the TSC deadline, WRMSR over the same but the
 	 * ICR, their immediate forms with two registers each, 7 exits
-	 * without operands, CPUID, IN and OUT, 64 APIC reads and 64 writes.
+	 * without operands, CPUID, IN and OUT, 64 APIC reads and 64 writes;
+	 * WRMSRNS-immediate to the ICR over the 16,384 reduced values and
+	 * 12 reserved bits from two registers.
 	 */
-	assert_int_equal(exits % 1679, 0);
-	assert_int_equal(exits / 1679, full / ((1u << 20) + 12));
+	assert_int_equal(exits % 18085, 0);
+	assert_int_equal(exits / 18085, full / ((1u << 20) + 12));
 	assert_int_equal(x2s_sweep_count(&o), full + msr + exits);
 
 	/*
@@ -126,8 +141,7 @@ struct case_list {
 	size_t nr, cap;
 };
 
-static void collect(void *opaque, unsigned int config,
-		    const struct x2s_case *c)
+static void collect(void *opaque, unsigned int config, const struct x2s_case *c)
 {
 	struct case_list *l = opaque;
 
@@ -370,11 +384,29 @@ static void test_vmxon_alone_is_caught(void **state)
 
 /* ---- the shipped variants ---- */
 
+/*
+ * Under ThreadSanitizer (check-tsan, which looks for races in the threaded
+ * sweep, not for findings) a cross-section of the named set: the whole
+ * set takes most of the test's time limit there.
+ */
+static unsigned int reduced_sweep_configs(struct x2s_vm_desc *cfgs)
+{
+	static const char *const some[] = { "x2apic-2",	    "mixed-modes",
+					    "l2-intercept", "apicv",
+					    "timers",	    "hlt-pending" };
+
+	if (!UNDER_TSAN)
+		return all_named(cfgs);
+	for (unsigned int i = 0; i < ARRAY_LEN(some); i++)
+		cfgs[i] = *named(some[i]);
+	return ARRAY_LEN(some);
+}
+
 static void test_upstream_and_single_target_match_on_reduced_sweep(void **state)
 {
 	static const char *const names[] = { "upstream", "single-target" };
 	struct x2s_vm_desc cfgs[32];
-	unsigned int n = all_named(cfgs);
+	unsigned int n = reduced_sweep_configs(cfgs);
 
 	for (unsigned int i = 0; i < 2; i++) {
 		struct x2s_sweep_report r;
