@@ -20,10 +20,18 @@ int x2s_errf(char *err, size_t errlen, int ret, const char *fmt, ...)
 struct kvm *x2s_vm_kvm(struct x2s_vm *vm);
 struct kvm_vcpu *x2s_vm_vcpu(struct x2s_vm *vm, unsigned int idx);
 /*
- * The one mapping that holds every vCPU's memory (struct x2s_vcpu_mem in
- * vmx/vmx.h, vCPU i at offset i * sizeof): page-aligned, *len bytes.
+ * The one mapping that holds every byte of the VM a fastpath can reach:
+ * struct kvm and kvm->vcpus[], every vCPU's memory (struct x2s_vcpu_mem
+ * in vmx/vmx.h) and the APIC map's slot.  Page-aligned, *len bytes.
  */
 void *x2s_vm_mem(struct x2s_vm *vm, size_t *len);
+struct x2s_vcpu_mem *x2s_vm_vcpu_mem(struct x2s_vm *vm, unsigned int idx);
+/*
+ * The APIC map's memory (kvm_recalculate_apic_map): the VM's slot when
+ * it is free and large enough, else the heap; zeroed.
+ */
+void *x2s_apic_map_alloc(struct kvm *kvm, size_t size);
+void x2s_apic_map_free(struct kvm *kvm, void *map);
 
 /*
  * Put an exit into a vCPU as the CPU leaves it (VMCS exit fields, the

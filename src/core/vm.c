@@ -26,10 +26,42 @@ struct x2s_vm {
 	 * reads, kept out of the structures a fastpath can reach.
 	 */
 	unsigned long *kicks;
-	/* Every vCPU's memory, one mapping (struct x2s_vcpu_mem). */
+	/*
+	 * The VM's memory is one mapping, so that the verifier's write
+	 * guard covers every byte a fastpath can reach: this structure and
+	 * kvm->vcpus[] on the first pages, then every vCPU's memory (struct
+	 * x2s_vcpu_mem), then a slot for the APIC map.
+	 */
+	size_t mapping_len;
 	struct x2s_vcpu_mem *mem;
-	size_t mem_len;
+	void *map_slot;
+	size_t map_slot_len;
+	bool map_slot_used;
 };
+
+static size_t page_up(size_t n)
+{
+	return (n + X2S_MEM_PAGE - 1) & ~(size_t)(X2S_MEM_PAGE - 1);
+}
+
+/* struct x2s_vm, then kvm->vcpus[]. */
+static size_t vm_head_len(unsigned int nr_vcpus)
+{
+	return page_up(sizeof(struct x2s_vm) + 64 +
+		       nr_vcpus * sizeof(struct kvm_vcpu *));
+}
+
+/*
+ * The map has room for every xAPIC ID and every vCPU's x2APIC ID (KVM
+ * keeps x2APIC IDs at vcpu_id); one built larger is allocated apart.
+ */
+static size_t vm_map_slot_len(unsigned int nr_vcpus)
+{
+	size_t ids = nr_vcpus > 256 ? nr_vcpus : 256;
+
+	return page_up(sizeof(struct kvm_apic_map) +
+		       ids * sizeof(struct kvm_lapic *));
+}
 
 static struct x2s_vm *vm_of(const struct kvm *kvm)
 {
@@ -43,8 +75,35 @@ void x2s_vcpu_note_kick(struct kvm_vcpu *vcpu)
 
 void *x2s_vm_mem(struct x2s_vm *vm, size_t *len)
 {
-	*len = vm->mem_len;
-	return vm->mem;
+	*len = vm->mapping_len;
+	return vm;
+}
+
+struct x2s_vcpu_mem *x2s_vm_vcpu_mem(struct x2s_vm *vm, unsigned int idx)
+{
+	return &vm->mem[idx];
+}
+
+void *x2s_apic_map_alloc(struct kvm *kvm, size_t size)
+{
+	struct x2s_vm *vm = vm_of(kvm);
+
+	if (!vm->map_slot_used && size <= vm->map_slot_len) {
+		vm->map_slot_used = true;
+		memset(vm->map_slot, 0, size);
+		return vm->map_slot;
+	}
+	return calloc(1, size);
+}
+
+void x2s_apic_map_free(struct kvm *kvm, void *map)
+{
+	struct x2s_vm *vm = vm_of(kvm);
+
+	if (map && map == vm->map_slot)
+		vm->map_slot_used = false;
+	else
+		free(map);
 }
 
 unsigned long x2s_vcpu_kicks(const struct kvm_vcpu *vcpu)
@@ -129,12 +188,9 @@ static void x2s_vm_free(struct x2s_vm *vm)
 		if (lapic_in_kernel(vcpu))
 			kvm_free_lapic(vcpu);
 	}
-	if (vm->mem)
-		munmap(vm->mem, vm->mem_len);
 	kvm_free_apic_map(kvm);
-	free(kvm->vcpus);
 	free(vm->kicks);
-	free(vm);
+	munmap(vm, vm->mapping_len);
 }
 
 void x2s_vm_destroy(struct x2s_vm *vm)
@@ -177,6 +233,7 @@ int x2s_vm_create(const struct x2s_vm_config *cfg, struct x2s_vm **out)
 {
 	struct x2s_vm *vm;
 	struct kvm *kvm;
+	size_t head, len;
 
 	if (!cfg || !out || cfg->nr_vcpus < 1 ||
 	    cfg->nr_vcpus > X2S_MAX_VCPUS || !valid_apic_mode(cfg->apic_mode))
@@ -189,19 +246,23 @@ int x2s_vm_create(const struct x2s_vm_config *cfg, struct x2s_vm **out)
 	if (!cfg->lapic_in_kernel && cfg->apicv)
 		return -EINVAL;
 
-	vm = calloc(1, sizeof(*vm));
-	if (!vm)
+	head = vm_head_len(cfg->nr_vcpus);
+	len = head + cfg->nr_vcpus * sizeof(*vm->mem) +
+	      vm_map_slot_len(cfg->nr_vcpus);
+	vm = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vm == MAP_FAILED)
 		return -ENOMEM;
+	vm->mapping_len = len;
+	vm->mem = (struct x2s_vcpu_mem *)((char *)vm + head);
+	vm->map_slot = vm->mem + cfg->nr_vcpus;
+	vm->map_slot_len = vm_map_slot_len(cfg->nr_vcpus);
 	vm->cfg = *cfg;
 	kvm = &vm->vmx.kvm;
-	kvm->vcpus = calloc(cfg->nr_vcpus, sizeof(*kvm->vcpus));
+	kvm->vcpus = (struct kvm_vcpu **)((char *)vm +
+					  ((sizeof(*vm) + 63) & ~(size_t)63));
 	vm->kicks = calloc(cfg->nr_vcpus, sizeof(*vm->kicks));
-	vm->mem_len = cfg->nr_vcpus * sizeof(*vm->mem);
-	vm->mem = mmap(NULL, vm->mem_len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (vm->mem == MAP_FAILED)
-		vm->mem = NULL;
-	if (!kvm->vcpus || !vm->kicks || !vm->mem) {
+	if (!vm->kicks) {
 		x2s_vm_free(vm);
 		return -ENOMEM;
 	}

@@ -261,8 +261,8 @@ void kvm_recalculate_apic_map(struct kvm *kvm)
 		new = old;
 		memset(new, 0, size);
 	} else {
-		free(old);
-		new = calloc(1, size);
+		x2s_apic_map_free(kvm, old);
+		new = x2s_apic_map_alloc(kvm, size);
 	}
 	if (new) {
 		new->max_apic_id = max_id;
@@ -272,7 +272,7 @@ void kvm_recalculate_apic_map(struct kvm *kvm)
 			if (!kvm_apic_present(vcpu))
 				continue;
 			if (kvm_recalculate_phys_map(new, vcpu)) {
-				free(new);
+				x2s_apic_map_free(kvm, new);
 				new = NULL;
 				break;
 			}
@@ -292,7 +292,7 @@ void kvm_recalculate_apic_map(struct kvm *kvm)
 
 void kvm_free_apic_map(struct kvm *kvm)
 {
-	free(kvm->arch.apic_map);
+	x2s_apic_map_free(kvm, kvm->arch.apic_map);
 	kvm->arch.apic_map = NULL;
 }
 

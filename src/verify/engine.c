@@ -948,16 +948,12 @@ static void guard_off(struct x2s_engine *e)
 static bool guard_ready(struct x2s_engine *e, unsigned int s)
 {
 	struct x2s_guard *g = &e->guard;
-	size_t len;
-	char *mem;
 
 	if (!e->guard_on || e->check != X2S_CHECK_SWEEP)
 		return false;
 	if (g->armed && e->guard_for == (int)s)
 		return true;
-	mem = x2s_vm_mem(e->vm, &len);
-	if (!x2s_guard_arm(g, mem + s * sizeof(struct x2s_vcpu_mem),
-			   X2S_MEM_PAGE)) {
+	if (!x2s_guard_arm(g, x2s_vm_vcpu_mem(e->vm, s), X2S_MEM_PAGE)) {
 		/* Never again on this engine. */
 		e->guard_on = false;
 		return false;
@@ -967,16 +963,30 @@ static bool guard_ready(struct x2s_engine *e, unsigned int s)
 	return true;
 }
 
+/* Whether p .. p + len lies in the memory the guard protects. */
+static bool guarded_mem(struct x2s_engine *e, const void *p, size_t len)
+{
+	size_t all;
+	const char *mem = x2s_vm_mem(e->vm, &all);
+
+	return (const char *)p >= mem && len <= all &&
+	       (size_t)((const char *)p - mem) <= all - len;
+}
+
 /*
  * After a guarded fastpath that returned NONE without writing protected
  * memory: the bytes it could have written unseen are the sender's
- * structures (the page the guard leaves open) and what lies outside the
- * vCPU memory (struct kvm_vmx, kvm->vcpus[], the APIC map).
+ * structures (the page the guard leaves open) and an APIC map built
+ * outside the VM's mapping (too large for its slot).  struct kvm_vmx and
+ * kvm->vcpus[] are in the mapping: a write there would have faulted.
  */
 static bool guarded_clean(struct x2s_engine *e, unsigned int s)
 {
+	const u8 *map = map_now(e);
+
 	return x2s_vcpu_same(e->vcpu[s], &e->pre, NULL, 0, X2S_IMG_ALL) &&
-	       vm_same(e, e->base) && map_same(e, e->base);
+	       (!map || guarded_mem(e, map, map_len_now(e)) ||
+		map_same(e, e->base));
 }
 
 /*
