@@ -31,6 +31,9 @@ struct x2s_vcpu_mem *x2s_vm_vcpu_mem(struct x2s_vm *vm, unsigned int idx);
  * it is free and large enough, else the heap; zeroed.
  */
 void *x2s_apic_map_alloc(struct kvm *kvm, size_t size);
+/* KVM's kvm_msr events for an access that faulted. */
+void trace_kvm_msr_write_ex(u32 ecx, u64 data);
+void trace_kvm_msr_read_ex(u32 ecx);
 void x2s_apic_map_free(struct kvm *kvm, void *map);
 
 /*

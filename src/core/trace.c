@@ -84,6 +84,20 @@ void trace_kvm_msr_read(u32 ecx, u64 data)
 			  (unsigned long long)data);
 }
 
+/* The access faulted (#GP): KVM's *_ex events, the read's value 0. */
+void trace_kvm_msr_write_ex(u32 ecx, u64 data)
+{
+	if (trace_fn)
+		x2s_trace("kvm_msr: msr_write %x = 0x%llx (#GP)", ecx,
+			  (unsigned long long)data);
+}
+
+void trace_kvm_msr_read_ex(u32 ecx)
+{
+	if (trace_fn)
+		x2s_trace("kvm_msr: msr_read %x = 0x0 (#GP)", ecx);
+}
+
 static const char *apic_reg_name(u32 reg)
 {
 	switch (reg) {
@@ -165,12 +179,12 @@ void trace_kvm_apic_ipi(u32 icr_low, u32 dest_id)
 		"Fixed", "LowPrio", "SMI",  "Res3",
 		"NMI",	 "INIT",    "SIPI", "ExtINT"
 	};
-	static const char *const sh[4] = { "", "|self", "|all",
-					   "|all-but-self" };
+	static const char *const sh[4] = { "dst", "self", "all",
+					   "all-but-self" };
 
 	if (!trace_fn)
 		return;
-	x2s_trace("kvm_apic_ipi: dst %x vec %u (%s|%s|%s|%s%s)", dest_id,
+	x2s_trace("kvm_apic_ipi: dst %x vec %u (%s|%s|%s|%s|%s)", dest_id,
 		  icr_low & APIC_VECTOR_MASK, dm[(icr_low >> 8) & 7],
 		  icr_low & APIC_DEST_LOGICAL ? "logical" : "physical",
 		  icr_low & APIC_INT_ASSERT ? "assert" : "de-assert",

@@ -343,6 +343,8 @@ static int __kvm_emulate_wrmsr(struct kvm_vcpu *vcpu, u32 msr, u64 data)
 
 	if (!r)
 		trace_kvm_msr_write(msr, data);
+	else
+		trace_kvm_msr_write_ex(msr, data);
 	return kvm_complete_insn_gp(vcpu, r);
 }
 
@@ -360,6 +362,8 @@ static int __kvm_emulate_rdmsr(struct kvm_vcpu *vcpu, u32 msr, int reg)
 		} else {
 			kvm_register_write_raw(vcpu, reg, data);
 		}
+	} else {
+		trace_kvm_msr_read_ex(msr);
 	}
 	return kvm_complete_insn_gp(vcpu, r);
 }
