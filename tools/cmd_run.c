@@ -44,10 +44,10 @@ static void run_usage(FILE *out)
 		"Runs a static ELF64 guest (docs/guest-abi.md).  Exit status 0 "
 		"when every vCPU\nfinished (HLT with IF=0), 1 when the guest "
 		"failed, 2 on usage or input errors.\n"
-		"A --plugin runs in a child process: --timeout-ms holds even "
-		"while it loops\n(the run is ended a second past it, exit "
-		"status 1), and a crash or an exit()\nin it is one message "
-		"naming the vCPU and RIP, exit status 2.\n");
+		"A --plugin runs in a child process: a crash, an abort, an "
+		"exit() in it, or a\nfastpath call still running a second "
+		"past --timeout-ms, is one message\nnaming the vCPU and RIP, "
+		"exit status 2.\n");
 }
 
 /* ---- shared report helpers (guest_cli.h) ---- */

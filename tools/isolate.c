@@ -21,11 +21,26 @@
 #include "kernel/kbuild.h"
 #include "vmx/vmx.h"
 
+/*
+ * The child ends with _exit(): under AddressSanitizer its leak check,
+ * which would have run at exit, is run by hand first.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define X2S_LEAK_CHECK 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define X2S_LEAK_CHECK 1
+#endif
+#endif
+#ifdef X2S_LEAK_CHECK
+void __lsan_do_leak_check(void);
+#endif
+
 #define TOKEN "x2sim-done "
 /* How often the parent looks at the child, in ms. */
 #define POLL_MS 50
 /* What a guest run may overrun its --timeout-ms by before it is ended. */
-#define GUEST_GRACE_MS 1000
+#define GUEST_GRACE_MS 1000u
 
 struct cli_watch *cli_watch;
 static int token_fd = -1;
@@ -78,7 +93,13 @@ void cli_watch_case_done(void)
 				 __ATOMIC_RELEASE);
 }
 
-/* A fatal signal: note the thread it hit, then die of it. */
+/*
+ * A fatal signal: note the thread it hit, then die of it.  The handler is
+ * called directly, or through the write guard's SIGSEGV handler, which
+ * passes on the faults that are not its own (src/verify/guard.c) and
+ * stays installed: the default action is restored here, not by
+ * SA_RESETHAND alone, or raise() would come back through the guard.
+ */
 static void child_fatal(int sig)
 {
 	uint64_t none = 0;
@@ -86,16 +107,24 @@ static void child_fatal(int sig)
 	__atomic_compare_exchange_n(&cli_watch->crash_thread, &none,
 				    self_thread(), false, __ATOMIC_RELAXED,
 				    __ATOMIC_RELAXED);
-	/* SA_RESETHAND made the action the default, SA_NODEFER lets it in. */
+	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-/* exit() called before the report was complete: note the thread. */
-static void child_atexit(void)
+/*
+ * exit() called before the report was complete (the normal end is
+ * cli_isolate_child_exit(), which does not come here): note the thread,
+ * and end with the status at once, before other exit handlers run (a
+ * sanitizer's leak check would change the status; the plugin's own
+ * destructors have nothing left to do).
+ */
+static void child_on_exit(int status, void *arg)
 {
+	(void)arg;
 	__atomic_store_n(&cli_watch->exit_thread, self_thread(),
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&cli_watch->exit_called, 1, __ATOMIC_RELEASE);
+	_exit(status);
 }
 
 static void child_setup(struct cli_watch *w, int fd, pid_t parent)
@@ -117,7 +146,7 @@ static void child_setup(struct cli_watch *w, int fd, pid_t parent)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
 		sigaction(fatal[i], &sa, NULL);
-	atexit(child_atexit);
+	on_exit(child_on_exit, NULL);
 }
 
 void cli_isolate_child_exit(int status)
@@ -129,6 +158,9 @@ void cli_isolate_child_exit(int status)
 		return;
 	fflush(stdout);
 	fflush(stderr);
+#ifdef X2S_LEAK_CHECK
+	__lsan_do_leak_check();
+#endif
 	n = snprintf(buf, sizeof(buf), TOKEN "%d\n", status);
 	while (write(token_fd, buf, (size_t)n) < 0 && errno == EINTR)
 		;
@@ -261,6 +293,9 @@ static void describe_slot(const struct cli_isolate *iso,
 		if (iso->fastpath_args)
 			snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
 				 " %s", iso->fastpath_args);
+		if (iso->case_timeout != CLI_CASE_TIMEOUT_DEFAULT)
+			snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
+				 " --case-timeout %u", iso->case_timeout);
 	}
 	snprintf(buf, len, "config %s, sender %u, %s; reproduce with: %s",
 		 d ? d->name : "?", c.sender, exit, cmd);
@@ -465,26 +500,21 @@ static int report(struct cli_isolate *iso, const struct cli_watch *w,
 	uint64_t thread = 0;
 
 	if (how == END_GUEST_TIMEOUT) {
-		fprintf(stderr,
-			"x2sim %s: guest failed: vcpu %u: rip 0x%llx: time budget of %llu ms exhausted (the fastpath had not returned from the %s exit; the process running it was ended)\n",
-			iso->cmd, w->guest_vcpu,
-			(unsigned long long)w->guest_rip,
-			(unsigned long long)iso->guest_timeout_ms,
-			w->guest_in_fastpath && vmx_exit_reason_name(
-							w->guest_exit_reason) ?
-				vmx_exit_reason_name(w->guest_exit_reason) :
-				"last");
-		return EXIT_CHECK;
-	}
-	if (how == END_HANG) {
 		snprintf(
 			what, sizeof(what),
-			"the fastpath did not return within %u s (--case-timeout)",
-			iso->case_timeout);
+			"%s did not return within the guest's time budget of %llu ms (--timeout-ms; the process running it was ended %u ms past it)",
+			iso->who, (unsigned long long)iso->guest_timeout_ms,
+			GUEST_GRACE_MS);
+	} else if (how == END_HANG) {
 		if (hung == -2)
 			snprintf(
 				what, sizeof(what),
 				"%s did not finish loading within %u s (--case-timeout)",
+				iso->who, iso->case_timeout);
+		else
+			snprintf(
+				what, sizeof(what),
+				"%s did not return within %u s (--case-timeout)",
 				iso->who, iso->case_timeout);
 	} else if (WIFSIGNALED(wstatus)) {
 		int sig = WTERMSIG(wstatus);
@@ -494,13 +524,14 @@ static int report(struct cli_isolate *iso, const struct cli_watch *w,
 		if (sig == SIGKILL)
 			snprintf(
 				what, sizeof(what),
-				"the process running the fastpath was killed (SIGKILL; out of memory?)");
+				"the process running %s was killed (SIGKILL; out of memory?)",
+				iso->who);
 		else if (sig == SIGABRT)
-			snprintf(what, sizeof(what),
-				 "the fastpath aborted (SIGABRT)");
+			snprintf(what, sizeof(what), "%s aborted (SIGABRT)",
+				 iso->who);
 		else
-			snprintf(what, sizeof(what),
-				 "the fastpath crashed (%s)", name);
+			snprintf(what, sizeof(what), "%s crashed (%s)",
+				 iso->who, name);
 	} else if (WIFEXITED(wstatus) && !have_token) {
 		bool called = w->exit_called;
 
@@ -513,7 +544,8 @@ static int report(struct cli_isolate *iso, const struct cli_watch *w,
 	} else {
 		snprintf(
 			what, sizeof(what),
-			"the process running the fastpath ended with status %d, but reported %d",
+			"the process running %s ended with status %d, but reported %d",
+			iso->who,
 			WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1, token);
 	}
 	describe_where(iso, w, hung >= 0 ? hung : -1, thread, where,

@@ -45,7 +45,7 @@ enum cli_phase {
 /* The page the child writes and the parent reads (MAP_SHARED). */
 struct cli_watch {
 	uint32_t phase;
-	uint32_t exit_called;  /* exit() ran the child's atexit handler */
+	uint32_t exit_called;  /* exit() ran the child's on_exit handler */
 	uint64_t exit_thread;  /* ... in this thread */
 	uint64_t crash_thread; /* the thread a fatal signal hit, 0: unknown */
 	uint64_t phase_ns;     /* CLOCK_MONOTONIC when the phase began */
