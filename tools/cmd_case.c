@@ -480,6 +480,27 @@ int cmd_case(int argc, char **argv)
 		       EXIT_CHECK;
 }
 
+/*
+ * A case file's fastpath name for a message: control characters (a JSON
+ * string may hold them escaped) as \xNN, so a crafted file cannot drive
+ * the terminal.
+ */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 5 < len; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch == 0x7f)
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", ch);
+		else
+			buf[n++] = (char)ch;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	const char *file = NULL, *name = NULL, *plugin = NULL, *label;
@@ -488,7 +509,7 @@ int cmd_replay(int argc, char **argv)
 	struct x2s_case_result res;
 	const struct x2s_fastpath *fn;
 	unsigned int case_timeout = CLI_CASE_TIMEOUT_DEFAULT;
-	char err[512];
+	char err[512], name_buf[4 * X2S_CASE_FASTPATH_LEN + 8];
 	int r;
 
 	for (int i = 1; i < argc; i++) {
@@ -551,13 +572,17 @@ int cmd_replay(int argc, char **argv)
 			return cli_error(
 				"replay",
 				"%s was found in the fastpath of %s: give that tree again with --kernel DIR (or --kernel-source FILE --kvm-version X.Y)",
-				file, c.fastpath);
+				file,
+				printable(c.fastpath, name_buf,
+					  sizeof(name_buf)));
 		if (!x2s_fastpath_find(c.fastpath) &&
 		    strcmp(c.fastpath, "none"))
 			return cli_error(
 				"replay",
 				"%s names the plugin '%s', and a case file never loads one (it would run the plugin's code): give it with --plugin PATH",
-				file, c.fastpath);
+				file,
+				printable(c.fastpath, name_buf,
+					  sizeof(name_buf)));
 		name = c.fastpath;
 	}
 	if (isolated_select("replay", &c, c.config.name, file, name, plugin,
