@@ -550,6 +550,9 @@ static int report(struct cli_isolate *iso, const struct cli_watch *w,
 	}
 	describe_where(iso, w, hung >= 0 ? hung : -1, thread, where,
 		       sizeof(where));
+	/* verify's progress line on a terminal: the message replaces it. */
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "\r%70s\r", "");
 	fprintf(stderr, "x2sim %s: %s%s\n", iso->cmd, what, where);
 	return EXIT_USAGE;
 }
