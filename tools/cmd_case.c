@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "isolate.h"
 #include "fastpath/plugin.h"
 #include "kernel/kbuild.h"
 #include "verify/json.h"
@@ -298,6 +299,7 @@ static void case_usage(FILE *out)
 		"                  [--fastpath NAME|none | --plugin FILE |\n"
 		"                   --kernel DIR [--patch FILE] |\n"
 		"                   --kernel-source FILE --kvm-version X.Y] [--json]\n"
+		"                  [--case-timeout SEC]\n"
 		"  one exit of vCPU N, with the fastpath (default upstream) and\n"
 		"  without it; prints both outcomes and the verdict.\n"
 		"  --exit: wrmsr, rdmsr, wrmsr-imm, rdmsr-imm (ECX: the MSR;\n"
@@ -305,7 +307,56 @@ static void case_usage(FILE *out)
 		"  preemption-timer, interrupt-window, nmi-window, triple-fault\n"
 		"  (ECX and EDX:EAX as given), external-interrupt (DATA: vector),\n"
 		"  apic-read, apic-write (ECX: offset, DATA: value)\n"
-		"  exit status: 0 equal or declined, 1 mismatch, 2 usage error\n");
+		"  --plugin and --kernel code runs in a child process; a crash, an\n"
+		"  exit() or a case longer than --case-timeout (default %d s) is\n"
+		"  one message and status 2\n"
+		"  exit status: 0 equal or declined, 1 mismatch, 2 usage error\n",
+		CLI_CASE_TIMEOUT_DEFAULT);
+}
+
+/*
+ * A plugin or a kernel's code: go on in a child (tools/isolate.h).  True
+ * in the parent, with the exit status in *status; false in the child, or
+ * when there is nothing to isolate.  The child is left loading or
+ * building the fastpath.
+ */
+static bool isolated_select(const char *cmd, const struct x2s_case *c,
+			    const char *config_arg, const char *file,
+			    const char *name, const char *plugin,
+			    const struct x2s_kernel_opts *ko,
+			    unsigned int case_timeout, int *status)
+{
+	static char fp_args[8192], again[8400];
+	static const char *config_args[1];
+	struct cli_isolate iso = {
+		.cmd = cmd,
+		.who = plugin ? "the plugin" : "the kernel's fastpath",
+		.case_timeout = case_timeout,
+		.configs = &c->config,
+		.config_args = config_args,
+		.nr_configs = 1,
+		.fastpath_args = fp_args,
+	};
+	bool kernel = cli_kernel_wanted(ko);
+
+	/* Mistakes in the options are told without a child. */
+	if (!plugin && !kernel)
+		return false;
+	if ((name && plugin) || (kernel && (name || plugin)))
+		return false;
+	config_args[0] = config_arg;
+	cli_fastpath_args(fp_args, sizeof(fp_args), plugin, ko);
+	if (file) {
+		snprintf(again, sizeof(again), "x2sim replay");
+		cli_shell_append(again, sizeof(again), file);
+		snprintf(again + strlen(again), sizeof(again) - strlen(again),
+			 " %s", fp_args);
+		iso.reproduce = again;
+	}
+	if (cli_isolate(&iso, status))
+		return true;
+	cli_watch_phase(plugin ? CLI_PHASE_LOAD : CLI_PHASE_BUILD);
+	return false;
 }
 
 int cmd_case(int argc, char **argv)
@@ -319,6 +370,7 @@ int cmd_case(int argc, char **argv)
 	struct x2s_case_result res;
 	const struct x2s_fastpath *fn;
 	u64 sender = 0;
+	unsigned int case_timeout = CLI_CASE_TIMEOUT_DEFAULT;
 	int r;
 
 	memset(&c, 0, sizeof(c));
@@ -343,7 +395,7 @@ int cmd_case(int argc, char **argv)
 		if (strcmp(a, "--config") && strcmp(a, "--sender") &&
 		    strcmp(a, "--wrmsr") && strcmp(a, "--exit") &&
 		    strcmp(a, "--reg") && strcmp(a, "--fastpath") &&
-		    strcmp(a, "--plugin"))
+		    strcmp(a, "--plugin") && strcmp(a, "--case-timeout"))
 			return cli_error("case", "unknown option '%s'", a);
 		if (!v)
 			return cli_error("case", "%s needs a value", a);
@@ -376,7 +428,10 @@ int cmd_case(int argc, char **argv)
 			name = v;
 		else if (!strcmp(a, "--plugin"))
 			plugin = v;
-		else
+		else if (!strcmp(a, "--case-timeout")) {
+			if (!cli_parse_case_timeout("case", v, &case_timeout))
+				return EXIT_USAGE;
+		} else
 			return cli_error("case", "unknown option '%s'", a);
 		i++;
 	}
@@ -396,17 +451,26 @@ int cmd_case(int argc, char **argv)
 				 (unsigned long long)sender, c.config.name,
 				 c.config.nr_vcpus);
 	c.sender = (u32)sender;
+	if (isolated_select("case", &c, config, NULL, name, plugin, &ko,
+			    case_timeout, &r))
+		return r;
 	if (cli_select_fastpath("case", name, plugin, &ko, &fn, &label))
 		return EXIT_USAGE;
 	snprintf(c.fastpath, sizeof(c.fastpath), "%s", label);
+	cli_watch_phase(CLI_PHASE_CASES);
+	cli_watch_case(0, &c);
 	if (json) {
 		r = x2s_verify_case(&c, fn, X2S_CONTRACT_NONE, &res, NULL, NULL,
 				    NULL);
+		cli_watch_case_done();
+		cli_watch_phase(CLI_PHASE_REPORT);
 		if (!r)
 			case_json(stdout, &c, label, &res);
 	} else {
 		r = cli_print_case(stdout, &c, fn, label, X2S_CONTRACT_NONE,
 				   &res);
+		cli_watch_case_done();
+		cli_watch_phase(CLI_PHASE_REPORT);
 	}
 	if (r)
 		return cli_error("case", "%s", strerror(-r));
@@ -416,6 +480,27 @@ int cmd_case(int argc, char **argv)
 		       EXIT_CHECK;
 }
 
+/*
+ * A case file's fastpath name for a message: control characters (a JSON
+ * string may hold them escaped) as \xNN, so a crafted file cannot drive
+ * the terminal.
+ */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 5 < len; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch == 0x7f)
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", ch);
+		else
+			buf[n++] = (char)ch;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	const char *file = NULL, *name = NULL, *plugin = NULL, *label;
@@ -423,7 +508,8 @@ int cmd_replay(int argc, char **argv)
 	struct x2s_case c;
 	struct x2s_case_result res;
 	const struct x2s_fastpath *fn;
-	char err[512];
+	unsigned int case_timeout = CLI_CASE_TIMEOUT_DEFAULT;
+	char err[512], name_buf[4 * X2S_CASE_FASTPATH_LEN + 8];
 	int r;
 
 	for (int i = 1; i < argc; i++) {
@@ -440,8 +526,14 @@ int cmd_replay(int argc, char **argv)
 			printf("usage: x2sim replay FILE [--fastpath NAME|none | --plugin F |\n"
 			       "                   --kernel DIR [--patch FILE] |\n"
 			       "                   --kernel-source FILE --kvm-version X.Y]\n"
-			       "  rerun a saved case (x2sim verify --save) with the fastpath it\n"
-			       "  names, or the one given; exit 1 if it still mismatches\n");
+			       "                   [--case-timeout SEC]\n"
+			       "  rerun a saved case (x2sim verify --save) with the shipped\n"
+			       "  fastpath it names, or the one given; exit 1 if it still\n"
+			       "  mismatches.  A plugin is never loaded because a case file\n"
+			       "  names it: give it with --plugin PATH.  Plugin and kernel\n"
+			       "  code runs in a child (a crash, an exit() or a case longer\n"
+			       "  than --case-timeout, default %d s, is status 2)\n",
+			       CLI_CASE_TIMEOUT_DEFAULT);
 			return 0;
 		} else if (!strcmp(argv[i], "--fastpath")) {
 			if (++i == argc)
@@ -453,6 +545,14 @@ int cmd_replay(int argc, char **argv)
 				return cli_error("replay",
 						 "--plugin needs a value");
 			plugin = argv[i];
+		} else if (!strcmp(argv[i], "--case-timeout")) {
+			if (++i == argc)
+				return cli_error(
+					"replay",
+					"--case-timeout needs a value");
+			if (!cli_parse_case_timeout("replay", argv[i],
+						    &case_timeout))
+				return EXIT_USAGE;
 		} else if (argv[i][0] == '-') {
 			return cli_error("replay", "unknown option '%s'",
 					 argv[i]);
@@ -472,17 +572,30 @@ int cmd_replay(int argc, char **argv)
 			return cli_error(
 				"replay",
 				"%s was found in the fastpath of %s: give that tree again with --kernel DIR (or --kernel-source FILE --kvm-version X.Y)",
-				file, c.fastpath);
-		if (x2s_fastpath_find(c.fastpath) ||
-		    !strcmp(c.fastpath, "none"))
-			name = c.fastpath;
-		else
-			plugin = c.fastpath;
+				file,
+				printable(c.fastpath, name_buf,
+					  sizeof(name_buf)));
+		if (!x2s_fastpath_find(c.fastpath) &&
+		    strcmp(c.fastpath, "none"))
+			return cli_error(
+				"replay",
+				"%s names the plugin '%s', and a case file never loads one (it would run the plugin's code): give it with --plugin PATH",
+				file,
+				printable(c.fastpath, name_buf,
+					  sizeof(name_buf)));
+		name = c.fastpath;
 	}
+	if (isolated_select("replay", &c, c.config.name, file, name, plugin,
+			    &ko, case_timeout, &r))
+		return r;
 	if (cli_select_fastpath("replay", name, plugin, &ko, &fn, &label))
 		return EXIT_USAGE;
+	cli_watch_phase(CLI_PHASE_CASES);
 	printf("replay %s\n", file);
+	cli_watch_case(0, &c);
 	r = cli_print_case(stdout, &c, fn, label, X2S_CONTRACT_NONE, &res);
+	cli_watch_case_done();
+	cli_watch_phase(CLI_PHASE_REPORT);
 	if (r)
 		return cli_error("replay", "%s", strerror(-r));
 	return res.verdict == X2S_VERDICT_DECLINED ||

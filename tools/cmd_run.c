@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "fastpath/plugin.h"
 #include "guest_cli.h"
+#include "isolate.h"
 #include "vmx/vmx.h"
 
 #define CMD "run"
@@ -42,7 +43,11 @@ static void run_usage(FILE *out)
 		"                 [--timeout-ms N] [--slice N]\n"
 		"Runs a static ELF64 guest (docs/guest-abi.md).  Exit status 0 "
 		"when every vCPU\nfinished (HLT with IF=0), 1 when the guest "
-		"failed, 2 on usage or input errors.\n");
+		"failed, 2 on usage or input errors.\n"
+		"A --plugin runs in a child process: a crash, an abort, an "
+		"exit() in it, or a\nfastpath call still running a second "
+		"past --timeout-ms, is one message\nnaming the vCPU and RIP, "
+		"exit status 2.\n");
 }
 
 /* ---- shared report helpers (guest_cli.h) ---- */
@@ -245,6 +250,65 @@ int guest_pick_fastpath(const char *cmd, const char *name, const char *plugin,
 }
 
 /* ---- run ---- */
+
+/*
+ * A plugin in an isolated child: each call says which vCPU is in the
+ * fastpath and where, so that a crash or a hang can name it.
+ */
+static const struct x2s_fastpath *watched;
+static struct x2s_fastpath watcher;
+
+static void watch_enter(struct kvm_vcpu *vcpu)
+{
+	cli_watch->guest_vcpu = (uint32_t)vcpu->vcpu_id;
+	cli_watch->guest_rip = kvm_rip_read(vcpu);
+	cli_watch->guest_exit_reason = vmx_get_exit_reason(vcpu).basic;
+	__atomic_store_n(&cli_watch->guest_in_fastpath, 1, __ATOMIC_RELEASE);
+}
+
+static void watch_leave(void)
+{
+	__atomic_store_n(&cli_watch->guest_in_fastpath, 0, __ATOMIC_RELEASE);
+}
+
+static fastpath_t watch_exit_handlers(struct kvm_vcpu *vcpu, bool force)
+{
+	fastpath_t r;
+
+	watch_enter(vcpu);
+	r = watched->exit_handlers_force(vcpu, force);
+	watch_leave();
+	return r;
+}
+
+static fastpath_t watch_set_msr(struct kvm_vcpu *vcpu)
+{
+	fastpath_t r;
+
+	watch_enter(vcpu);
+	r = watched->set_msr(vcpu);
+	watch_leave();
+	return r;
+}
+
+/* fn, called through the watch when there is one (the same gating). */
+static const struct x2s_fastpath *watch_fastpath(const struct x2s_fastpath *fn)
+{
+	if (!cli_watch || !fn)
+		return fn;
+	watched = fn;
+	watcher = *fn;
+	switch (fn->entry) {
+	case X2S_FASTPATH_EXIT_HANDLERS_FORCE:
+		watcher.exit_handlers_force = watch_exit_handlers;
+		return &watcher;
+	case X2S_FASTPATH_SET_MSR:
+		watcher.set_msr = watch_set_msr;
+		return &watcher;
+	default:
+		return fn;
+	}
+}
 
 static void trace_line(void *opaque, const char *line)
 {
@@ -500,9 +564,37 @@ int cmd_run(int argc, char **argv)
 		return cli_error(CMD, "no IMAGE.elf (see 'x2sim run --help')");
 	if (!have_vcpus)
 		return cli_error(CMD, "--vcpus N is required");
+	if (plugin && !fastpath) {
+		/* Its code runs in a child (tools/isolate.h). */
+		struct cli_isolate iso = {
+			.cmd = CMD,
+			.who = "the plugin",
+			.case_timeout = CLI_CASE_TIMEOUT_DEFAULT,
+			.guest_timeout_ms =
+				cfg.timeout_ms ? cfg.timeout_ms :
+						 X2S_GUEST_DEFAULT_TIMEOUT_MS,
+			.outputs = { &af },
+		};
+		int status;
+
+		if (json) {
+			r = cli_atomic_open(&af, json);
+			if (r)
+				return cli_error(CMD, "--json %s: %s", json,
+						 strerror(-r));
+		}
+		if (cli_isolate(&iso, &status))
+			return status;
+		cli_watch_phase(CLI_PHASE_LOAD);
+	}
 	r = guest_pick_fastpath(CMD, fastpath, plugin, &cfg.fastpath);
-	if (r)
+	if (r) {
+		if (af.f)
+			cli_atomic_commit(&af, false);
 		return r;
+	}
+	cfg.fastpath = watch_fastpath(cfg.fastpath);
+	cli_watch_phase(CLI_PHASE_START);
 
 	r = x2s_guest_image_load(image, &img, err, sizeof(err));
 	if (r) {
@@ -535,7 +627,7 @@ int cmd_run(int argc, char **argv)
 			return r;
 		}
 	}
-	if (json) {
+	if (json && !af.f) {
 		r = cli_atomic_open(&af, json);
 		if (r) {
 			x2s_guest_destroy(g);
@@ -544,7 +636,9 @@ int cmd_run(int argc, char **argv)
 					 strerror(-r));
 		}
 	}
+	cli_watch_phase(CLI_PHASE_GUEST);
 	r = x2s_guest_run(g);
+	cli_watch_phase(CLI_PHASE_REPORT);
 	ret = 0;
 	fp_name = plugin ? plugin : fastpath ? fastpath : "none";
 	if (r < 0) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "isolate.h"
 #include "fastpath/plugin.h"
 #include "kernel/kbuild.h"
 #include "verify/json.h"
@@ -100,8 +101,14 @@ static void usage(FILE *out)
 		"  --save DIR              write each shown counterexample as a case\n"
 		"                          file (x2sim replay FILE reruns it)\n"
 		"  --json FILE             the report as JSON (docs/verify-json.md)\n"
+		"  --case-timeout SEC      with --plugin or --kernel: a case that runs\n"
+		"                          longer is a hang (default %d; 0: none)\n"
+		"  --plugin and --kernel code runs in a child process: a crash, an\n"
+		"  exit() or a hang in it is one message naming the case, status 2\n"
 		"exit status: 0 no mismatch, 1 mismatch (or contract violation),\n"
-		"             2 usage or input error\n");
+		"             2 usage or input error, or the fastpath crashed, hung\n"
+		"             or ended the process (nothing verified)\n",
+		CLI_CASE_TIMEOUT_DEFAULT);
 }
 
 static void list_configs(void)
@@ -157,6 +164,9 @@ static int add_named(const char *list, struct x2s_vm_desc *cfgs,
 	return r;
 }
 
+/* What --config takes for each configuration: NULL (its name) or a file. */
+static const char *cfg_args[MAX_CONFIGS];
+
 static int add_file(const char *path, struct x2s_vm_desc *cfgs, unsigned int *n)
 {
 	char err[512];
@@ -166,6 +176,8 @@ static int add_file(const char *path, struct x2s_vm_desc *cfgs, unsigned int *n)
 			     sizeof(err));
 	if (r < 0)
 		return cli_error("verify", "%s", err);
+	for (int i = 0; i < r; i++)
+		cfg_args[*n + (unsigned int)i] = path;
 	*n += (unsigned int)r;
 	return 0;
 }
@@ -381,8 +393,10 @@ static void print_findings(struct variant *v, unsigned int max,
 			printf("  the minimal case differs in: %s\n", sig);
 		if (f->warn[0])
 			printf("  with %s\n", f->warn);
+		cli_watch_case(f->config_index, &f->example);
 		cli_print_case(stdout, &f->example, v->fn, v->label, contract,
 			       &res);
+		cli_watch_case_done();
 		if (save_dir && v->saved &&
 		    !save_case(save_dir, v, shown, f, &v->saved[i]))
 			printf("  saved: %s   (x2sim replay %s)\n", v->saved[i],
@@ -579,7 +593,7 @@ static bool takes_value(const char *opt)
 		"--threads",  "--shard",	 "--max-counterexamples",
 		"--save",     "--json",		 "--kernel",
 		"--patch",    "--kernel-source", "--kvm-version",
-		"--cc",
+		"--cc",	      "--case-timeout",
 	};
 
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
@@ -621,6 +635,7 @@ int cmd_verify(int argc, char **argv)
 	unsigned int nv = 0, nc = 0;
 	u64 max = 5, threads = 0;
 	bool failed = false, output_failed = false;
+	unsigned int case_timeout = CLI_CASE_TIMEOUT_DEFAULT;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(vs, 0, sizeof(vs));
@@ -694,6 +709,9 @@ int cmd_verify(int argc, char **argv)
 			save_dir = v;
 		} else if (!strcmp(a, "--json")) {
 			json_path = v;
+		} else if (!strcmp(a, "--case-timeout")) {
+			if (!cli_parse_case_timeout("verify", v, &case_timeout))
+				return EXIT_USAGE;
 		} else {
 			return cli_error("verify", "unknown option '%s'", a);
 		}
@@ -702,29 +720,10 @@ int cmd_verify(int argc, char **argv)
 	if (plugin && nv)
 		return cli_error("verify",
 				 "--fastpath and --plugin exclude each other");
-	if (cli_kernel_wanted(&ko)) {
-		if (plugin || nv)
-			return cli_error(
-				"verify",
-				"--kernel/--kernel-source exclude --fastpath and --plugin");
-		kfp = cli_kernel_build("verify", &ko);
-		if (!kfp)
-			return EXIT_USAGE;
-		cli_kernel_print(stdout, kfp);
-		vs[0].fn = kfp->fp;
-		vs[0].label = kfp->label;
-		vs[0].stem = kfp->stem;
-		nv = 1;
-	} else if (plugin) {
-		char err[512];
-
-		if (x2s_plugin_load(plugin, &vs[0].fn, err, sizeof(err)))
-			return cli_error("verify", "%s", err);
-		vs[0].label = plugin;
-		nv = 1;
-	}
-	if (!nv)
-		add_variants("all", vs, &nv);
+	if (cli_kernel_wanted(&ko) && (plugin || nv))
+		return cli_error(
+			"verify",
+			"--kernel/--kernel-source exclude --fastpath and --plugin");
 	if (!nc)
 		for (unsigned int i = 0; i < x2s_named_config_count(); i++)
 			cfgs[nc++] = *x2s_named_config(i);
@@ -737,6 +736,53 @@ int cmd_verify(int argc, char **argv)
 			return cli_error("verify", "--json %s: %s", json_path,
 					 strerror(-r));
 	}
+	/* Code that is not x2sim's runs in a child (tools/isolate.h). */
+	if (plugin || cli_kernel_wanted(&ko)) {
+		static char fp_args[8192];
+		struct cli_isolate iso = {
+			.cmd = "verify",
+			.who = plugin ? "the plugin" : "the kernel's fastpath",
+			.case_timeout = case_timeout,
+			.outputs = { &jf },
+			.configs = cfgs,
+			.config_args = cfg_args,
+			.nr_configs = nc,
+			.fastpath_args = fp_args,
+		};
+		int status;
+
+		cli_fastpath_args(fp_args, sizeof(fp_args), plugin, &ko);
+		if (cli_isolate(&iso, &status))
+			return status;
+	}
+	if (cli_kernel_wanted(&ko)) {
+		cli_watch_phase(CLI_PHASE_BUILD);
+		kfp = cli_kernel_build("verify", &ko);
+		if (!kfp) {
+			if (json_path)
+				cli_atomic_commit(&jf, false);
+			return EXIT_USAGE;
+		}
+		cli_kernel_print(stdout, kfp);
+		vs[0].fn = kfp->fp;
+		vs[0].label = kfp->label;
+		vs[0].stem = kfp->stem;
+		nv = 1;
+	} else if (plugin) {
+		char err[512];
+
+		cli_watch_phase(CLI_PHASE_LOAD);
+		if (x2s_plugin_load(plugin, &vs[0].fn, err, sizeof(err))) {
+			if (json_path)
+				cli_atomic_commit(&jf, false);
+			return cli_error("verify", "%s", err);
+		}
+		vs[0].label = plugin;
+		nv = 1;
+	}
+	cli_watch_phase(CLI_PHASE_CASES);
+	if (!nv)
+		add_variants("all", vs, &nv);
 
 	o.configs = cfgs;
 	o.nr_configs = nc;
@@ -754,6 +800,7 @@ int cmd_verify(int argc, char **argv)
 		o.fn = vs[k].fn;
 		o.progress = isatty(STDERR_FILENO) ? progress_cb : NULL;
 		o.opaque = &p;
+		o.watch = cli_watch ? &cli_watch->sweep : NULL;
 		r = x2s_sweep_run(&o, &vs[k].rep);
 		if (p.shown)
 			fprintf(stderr, "\r%70s\r", "");
@@ -766,6 +813,7 @@ int cmd_verify(int argc, char **argv)
 		}
 	}
 
+	cli_watch_phase(CLI_PHASE_REPORT);
 	printf("\n%-16s %12s %12s %12s %11s %11s %9s %12s\n", "fastpath",
 	       "cases", "handled", "declined", "mismatches", "violations",
 	       "seconds", "cases/s");

@@ -12,6 +12,7 @@
 #include <x2sim/x2sim.h>
 
 #include "cli.h"
+#include "isolate.h"
 
 static int cmd_version(int argc, char **argv);
 
@@ -97,9 +98,16 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "--version"))
 		return cmd_version(1, argv + 1);
-	for (size_t i = 0; i < NR_COMMANDS; i++)
-		if (!strcmp(cmd, commands[i].name))
-			return finish(cmd, commands[i].run(argc - 1, argv + 1));
+	for (size_t i = 0; i < NR_COMMANDS; i++) {
+		int status;
+
+		if (strcmp(cmd, commands[i].name))
+			continue;
+		status = finish(cmd, commands[i].run(argc - 1, argv + 1));
+		/* A child running a plugin tells its parent it is done. */
+		cli_isolate_child_exit(status);
+		return status;
+	}
 	fprintf(stderr, "x2sim: unknown command '%s' (try 'x2sim help')\n",
 		cmd);
 	return EXIT_USAGE;

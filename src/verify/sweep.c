@@ -42,6 +42,7 @@ struct sweep_thread {
 	 * on the guarded engine once, and go to the full one from then on.
 	 */
 	u8 writes[4096];
+	struct x2s_watch_slot *slot; /* where it says what it runs, or NULL */
 };
 
 static void tally_reset(struct tally *t)
@@ -164,6 +165,34 @@ static void record(struct tally *t, const struct x2s_sweep_opts *o,
 }
 
 /*
+ * For a watcher in another process: the case about to run.  Relaxed
+ * stores to the thread's own cache line; the watcher reads them once the
+ * process is dead or seq has stopped moving.
+ */
+static void watch_case(struct x2s_watch_slot *w, const struct x2s_unit *u,
+		       const struct x2s_input *in)
+{
+	__atomic_store_n(&w->config, u->config, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->sender, u->sender, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->exit, (uint32_t)in->kind, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->ecx, in->ecx, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->reg, in->reg, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->data, in->data, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->seq, w->seq + 1, __ATOMIC_RELEASE);
+}
+
+/* The thread starts (running) or ends (done) its share of the sweep. */
+static void watch_thread(struct sweep_thread *t, bool running)
+{
+	if (!t->slot)
+		return;
+	if (running)
+		__atomic_store_n(&t->slot->thread, (uint64_t)pthread_self(),
+				 __ATOMIC_RELAXED);
+	__atomic_store_n(&t->slot->running, running, __ATOMIC_RELEASE);
+}
+
+/*
  * Which cases of a unit are alike in what the fastpath does with them:
  * for an ICR write, the bits above the vector (delivery and destination
  * mode, shorthand, reserved bits); for other exits, the exit and its MSR
@@ -221,6 +250,8 @@ static bool run_unit(struct sweep_thread *t, const struct x2s_unit *u,
 	memset(t->writes, 0, sizeof(t->writes));
 	for (u64 j = 0; j < n; j++) {
 		x2s_unit_case(u, j, &in);
+		if (t->slot)
+			watch_case(t->slot, u, &in);
 		if (g) {
 			unsigned int c = case_class(&in);
 
@@ -314,9 +345,11 @@ static bool sweep_one_unit(struct sweep_thread *t)
 
 static void *sweep_worker(void *arg)
 {
+	watch_thread(arg, true);
 	while (sweep_one_unit(arg))
 		;
 	x2s_warn_reset();
+	watch_thread(arg, false);
 	return NULL;
 }
 
@@ -335,6 +368,8 @@ static int threads_init(struct sweep_thread *threads, unsigned int n,
 		struct sweep_thread *t = &threads[i];
 
 		t->sh = sh;
+		if (sh->o->watch && i < X2S_WATCH_SLOTS)
+			t->slot = &sh->o->watch->slot[i];
 		t->total.table = calloc(1, sizeof(*t->total.table));
 		t->unit.table = calloc(1, sizeof(*t->unit.table));
 		t->engines = calloc(sh->o->nr_configs, sizeof(*t->engines));
@@ -382,11 +417,13 @@ static int threads_run(struct sweep_thread *threads, struct sweep_shared *sh)
 		started = i;
 	}
 	if (!err) {
+		watch_thread(&threads[0], true);
 		while (sweep_one_unit(&threads[0]))
 			if (o->progress)
 				o->progress(o->opaque, atomic_load(&sh->done),
 					    sh->plan.cases);
 		x2s_warn_reset();
+		watch_thread(&threads[0], false);
 	} else {
 		atomic_store(&sh->error, err);
 	}

@@ -275,6 +275,31 @@ enum x2s_sweep_kind {
 	X2S_SWEEP_ALL = 7,
 };
 
+/*
+ * Where the sweep says what it runs, for a watcher in another process
+ * (the CLI maps it MAP_SHARED before it forks the sweep off): worker
+ * thread i writes slot i -- the thread, then for every case its
+ * configuration index, sender and exit, and seq bumped -- with plain
+ * relaxed stores, no system call.  A crash names the case its thread was
+ * in; a seq that stops moving names the case that hangs.
+ */
+#define X2S_WATCH_SLOTS 256 /* the most threads a sweep takes */
+struct x2s_watch_slot {
+	uint64_t thread;  /* pthread_self() of the worker, 0: unused */
+	uint64_t seq;	  /* cases started on this slot */
+	uint32_t running; /* 1 from the first case to the end of the work */
+	uint32_t config;  /* index into x2s_sweep_opts.configs */
+	uint32_t sender;
+	uint32_t exit; /* enum x2s_case_exit */
+	uint32_t ecx;
+	uint32_t reg;
+	uint64_t data;
+} __attribute__((aligned(64)));
+
+struct x2s_sweep_watch {
+	struct x2s_watch_slot slot[X2S_WATCH_SLOTS];
+};
+
 struct x2s_sweep_opts {
 	const struct x2s_vm_desc *configs;
 	unsigned int nr_configs;
@@ -290,6 +315,8 @@ struct x2s_sweep_opts {
 	unsigned int shard, nr_shards; /* shard 1..nr_shards */
 	void (*progress)(void *opaque, uint64_t done, uint64_t total);
 	void *opaque;
+	/* Where each worker records the case it runs; NULL: nowhere. */
+	struct x2s_sweep_watch *watch;
 };
 
 /*
