@@ -32,7 +32,7 @@ _x2sim()
 	--kernel | --save)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
-	--plugin | --patch | --kernel-source | --config | --json | -o | --image)
+	--plugin | --patch | --kernel-source | --config | --json | -o | --image | --console)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	esac
@@ -40,7 +40,7 @@ _x2sim()
 	verify) opts="--fastpath --plugin --kernel --patch --kernel-source --kvm-version --cc --sweep --reduced --configs --config --contract --threads --shard --max-counterexamples --save --json --case-timeout --help" ;;
 	case) opts="--config --sender --wrmsr --exit --reg --fastpath --plugin --kernel --patch --kernel-source --kvm-version --json --case-timeout --help" ;;
 	replay) opts="--fastpath --plugin --kernel --patch --kernel-source --kvm-version --case-timeout --help" ;;
-	run) opts="--vcpus --fastpath --plugin --ap-wait-sipi --stat --trace --dump --json --set --max-insns --timeout-ms --slice --help" ;;
+	run) opts="--vcpus --fastpath --plugin --ap-wait-sipi --stat --trace --dump --json --set --max-insns --timeout-ms --slice --mem --append --console --help" ;;
 	extract) opts="--kernel --patch --kernel-source --kvm-version -o --help" ;;
 	decode) opts="--msr --help" ;;
 	demo) opts="--quiet --help" ;;

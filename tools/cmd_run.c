@@ -41,9 +41,15 @@ static void run_usage(FILE *out)
 		"                 [--json FILE] [--set SYMBOL=VALUE]... "
 		"[--max-insns N]\n"
 		"                 [--timeout-ms N] [--slice N]\n"
-		"Runs a static ELF64 guest (docs/guest-abi.md).  Exit status 0 "
-		"when every vCPU\nfinished (HLT with IF=0), 1 when the guest "
-		"failed, 2 on usage or input errors.\n"
+		"                 [--mem SIZE] [--append STRING] "
+		"[--console FILE]\n"
+		"Runs a static ELF64 guest or an ELF32 multiboot v1 kernel "
+		"(docs/guest-abi.md).\nExit status 0 when every vCPU finished "
+		"(HLT with IF=0), 1 when the guest\nfailed, 2 on usage or "
+		"input errors, (V << 1) | 1 when the guest wrote V to\nthe exit "
+		"port 0xf4.  --mem (default 128M; K, M, G suffixes) and --append "
+		"are\nfor multiboot kernels; --console FILE takes the serial "
+		"output (default stdout).\n"
 		"A --plugin runs in a child process: a crash, an abort, an "
 		"exit() in it, or a\nfastpath call still running a second "
 		"past --timeout-ms, is one message\nnaming the vCPU and RIP, "
@@ -308,6 +314,44 @@ static const struct x2s_fastpath *watch_fastpath(const struct x2s_fastpath *fn)
 	default:
 		return fn;
 	}
+/* The serial port's bytes: stdout, or the --console file. */
+static void console_write(void *opaque, const char *buf, size_t len)
+{
+	fwrite(buf, 1, len, opaque ? (FILE *)opaque : stdout);
+}
+
+/* --mem SIZE: bytes, or with a K, M or G suffix (powers of 1024). */
+static bool parse_mem(const char *s, uint64_t *out)
+{
+	size_t n = strlen(s);
+	unsigned int shift = 0;
+	char num[32];
+	uint64_t v;
+
+	if (n && strchr("kKmMgG", s[n - 1])) {
+		shift = strchr("kK", s[n - 1]) ? 10 :
+			strchr("mM", s[n - 1]) ? 20 :
+						 30;
+		n--;
+	}
+	if (!n || n >= sizeof(num)) {
+		cli_error(CMD, "--mem '%s': want a size such as 128M", s);
+		return false;
+	}
+	memcpy(num, s, n);
+	num[n] = 0;
+	if (!cli_parse_u64(CMD, "--mem", num, 1, UINT64_MAX >> 30, &v))
+		return false;
+	v <<= shift;
+	if (v < X2S_MB_MEM_MIN || v > X2S_MB_MEM_MAX || (v & 0xfff)) {
+		cli_error(CMD,
+			  "--mem %s: RAM must be a multiple of 4 KiB from 2M "
+			  "to 3G",
+			  s);
+		return false;
+	}
+	*out = v;
+	return true;
 }
 
 static void trace_line(void *opaque, const char *line)
@@ -465,8 +509,9 @@ static int write_json(struct cli_atomic_file *af, const char *path,
 static bool run_takes_value(const char *opt)
 {
 	static const char *const opts[] = {
-		"--vcpus", "--fastpath",  "--plugin",	  "--dump",  "--set",
-		"--json",  "--max-insns", "--timeout-ms", "--slice",
+		"--vcpus", "--fastpath", "--plugin",	"--dump",
+		"--set",   "--json",	 "--max-insns", "--timeout-ms",
+		"--slice", "--mem",	 "--append",	"--console",
 	};
 
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
@@ -478,7 +523,9 @@ static bool run_takes_value(const char *opt)
 int cmd_run(int argc, char **argv)
 {
 	struct x2s_guest_config cfg = { 0 };
-	struct cli_atomic_file af = { 0 };
+	struct cli_atomic_file af = { 0 }, console_af = { 0 };
+	const char *console = NULL, *append = NULL;
+	char *cmdline = NULL;
 	struct dump_req dumps[MAX_DUMPS];
 	const char *sets[MAX_SETS];
 	unsigned int nr_dumps = 0, nr_sets = 0;
@@ -544,6 +591,16 @@ int cmd_run(int argc, char **argv)
 					   86400000, &cfg.timeout_ms))
 				return EXIT_USAGE;
 			i++;
+		} else if (!strcmp(a, "--mem")) {
+			if (!parse_mem(next, &cfg.mem_size))
+				return EXIT_USAGE;
+			i++;
+		} else if (!strcmp(a, "--append")) {
+			append = next;
+			i++;
+		} else if (!strcmp(a, "--console")) {
+			console = next;
+			i++;
 		} else if (!strcmp(a, "--slice")) {
 			if (!cli_parse_u64(CMD, "--slice", next, 1, 1u << 30,
 					   &cfg.slice))
@@ -563,7 +620,7 @@ int cmd_run(int argc, char **argv)
 	if (!image)
 		return cli_error(CMD, "no IMAGE.elf (see 'x2sim run --help')");
 	if (!have_vcpus)
-		return cli_error(CMD, "--vcpus N is required");
+		cfg.nr_vcpus = 0; /* checked once the image's kind is known */
 	if (plugin && !fastpath) {
 		/* Its code runs in a child (tools/isolate.h). */
 		struct cli_isolate iso = {
@@ -573,7 +630,7 @@ int cmd_run(int argc, char **argv)
 			.guest_timeout_ms =
 				cfg.timeout_ms ? cfg.timeout_ms :
 						 X2S_GUEST_DEFAULT_TIMEOUT_MS,
-			.outputs = { &af },
+			.outputs = { &af, &console_af },
 		};
 		int status;
 
@@ -582,6 +639,15 @@ int cmd_run(int argc, char **argv)
 			if (r)
 				return cli_error(CMD, "--json %s: %s", json,
 						 strerror(-r));
+		}
+		if (console) {
+			r = cli_atomic_open(&console_af, console);
+			if (r) {
+				if (af.f)
+					cli_atomic_commit(&af, false);
+				return cli_error(CMD, "--console %s: %s",
+						 console, strerror(-r));
+			}
 		}
 		if (cli_isolate(&iso, &status))
 			return status;
@@ -603,9 +669,41 @@ int cmd_run(int argc, char **argv)
 			return cli_error(CMD, "%s", err);
 		return cli_error(CMD, "%s: %s", image, err);
 	}
+	if (x2s_guest_image_kind(img) == X2S_GUEST_MULTIBOOT) {
+		/* The command line as QEMU's -kernel / -append give it. */
+		size_t n = strlen(image) + (append ? strlen(append) + 1 : 0);
+
+		if (n >= X2S_MB_CMDLINE_MAX) {
+			x2s_guest_image_free(img);
+			return cli_error(CMD,
+					 "the command line (image path and "
+					 "--append) is longer than %d bytes",
+					 X2S_MB_CMDLINE_MAX - 1);
+		}
+		cmdline = malloc(n + 1);
+		if (!cmdline) {
+			x2s_guest_image_free(img);
+			return cli_error(CMD, "out of memory");
+		}
+		snprintf(cmdline, n + 1, "%s%s%s", image, append ? " " : "",
+			 append ? append : "");
+		cfg.cmdline = cmdline;
+		if (!have_vcpus)
+			cfg.nr_vcpus = 1;
+	} else if (cfg.mem_size || append) {
+		x2s_guest_image_free(img);
+		return cli_error(CMD,
+				 "--mem and --append are for multiboot "
+				 "kernels; %s is an ELF64 guest",
+				 image);
+	} else if (!have_vcpus) {
+		x2s_guest_image_free(img);
+		return cli_error(CMD, "--vcpus N is required");
+	}
 	for (unsigned int i = 0; i < nr_dumps; i++) {
 		r = parse_dump(img, &dumps[i]);
 		if (r) {
+			free(cmdline);
 			x2s_guest_image_free(img);
 			return r;
 		}
@@ -614,7 +712,9 @@ int cmd_run(int argc, char **argv)
 		cfg.trace = trace_line;
 		cfg.trace_opaque = NULL;
 	}
+	cfg.console = console_write;
 	r = x2s_guest_create(img, &cfg, &g, err, sizeof(err));
+	free(cmdline); /* the boot information has it now */
 	if (r) {
 		x2s_guest_image_free(img);
 		return cli_error(CMD, "%s", err);
@@ -627,9 +727,22 @@ int cmd_run(int argc, char **argv)
 			return r;
 		}
 	}
+	if (console && !console_af.f) {
+		r = cli_atomic_open(&console_af, console);
+		if (r) {
+			x2s_guest_destroy(g);
+			x2s_guest_image_free(img);
+			return cli_error(CMD, "--console %s: %s", console,
+					 strerror(-r));
+		}
+	}
+	if (console)
+		x2s_guest_set_console(g, console_write, console_af.f);
 	if (json && !af.f) {
 		r = cli_atomic_open(&af, json);
 		if (r) {
+			if (console)
+				cli_atomic_commit(&console_af, false);
 			x2s_guest_destroy(g);
 			x2s_guest_image_free(img);
 			return cli_error(CMD, "--json %s: %s", json,
@@ -639,6 +752,14 @@ int cmd_run(int argc, char **argv)
 	cli_watch_phase(CLI_PHASE_GUEST);
 	r = x2s_guest_run(g);
 	cli_watch_phase(CLI_PHASE_REPORT);
+	fflush(stdout);
+	if (console) {
+		int cr = cli_atomic_commit(&console_af, !ferror(console_af.f));
+
+		if (cr)
+			fprintf(stderr, "x2sim run: --console %s: %s\n",
+				console, strerror(-cr));
+	}
 	ret = 0;
 	fp_name = plugin ? plugin : fastpath ? fastpath : "none";
 	if (r < 0) {
@@ -648,6 +769,16 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "x2sim run: guest failed: %s\n",
 			x2s_guest_error(g));
 		ret = EXIT_CHECK;
+	} else if (x2s_guest_get_stats(g)->exit_status >= 0) {
+		const struct x2s_guest_stats *st = x2s_guest_get_stats(g);
+
+		/* QEMU's isa-debug-exit: the status is (V << 1) | 1. */
+		ret = (int)st->exit_status;
+		printf("x2sim run: %s wrote 0x%" PRIx64 " to the exit port "
+		       "0xf4: exit status %d; %" PRIu64 " exits, %" PRIu64
+		       " guest instructions, fastpath %s\n",
+		       image, (uint64_t)st->exit_status >> 1, ret & 0xff,
+		       st->exits, st->insns, fp_name);
 	} else {
 		const struct x2s_guest_stats *st = x2s_guest_get_stats(g);
 

@@ -259,6 +259,11 @@ typedef enum exit_fastpath_completion fastpath_t;
 #define MSR_IA32_TSCDEADLINE 0x000006e0
 #endif
 #define APIC_DEFAULT_PHYS_BASE 0xfee00000ULL
+#define MSR_EFER 0xc0000080
+#define EFER_SCE (1ULL << 0)  /* SYSCALL enable */
+#define EFER_LME (1ULL << 8)  /* long mode enable */
+#define EFER_LMA (1ULL << 10) /* long mode active (the CPU's) */
+#define EFER_NX (1ULL << 11)  /* no-execute enable */
 
 /* ---- KVM uapi ---- */
 #define KVM_MP_STATE_RUNNABLE 0
@@ -474,6 +479,11 @@ struct kvm_vcpu_arch {
 	/* The guest TSC: host TSC + l1_tsc_offset, at virtual_tsc_khz. */
 	u32 virtual_tsc_khz;
 	u64 l1_tsc_offset;
+	/*
+	 * IA32_EFER as KVM keeps it (vcpu->arch.efer); x2sim's guest runner
+	 * keeps LMA in step with the CPU it emulates.
+	 */
+	u64 efer;
 };
 
 struct kvm_debug_exit_arch {

@@ -30,9 +30,40 @@
 #define X2S_GUEST_DS 0x10
 #define X2S_GUEST_MAX_VCPUS 64
 
+/*
+ * The multiboot machine (docs/guest-abi.md, "Multiboot kernels"): RAM
+ * from guest-physical 0, the kernel's segments from 1 MiB, the boot
+ * information below 640 KiB, the runner's own boot page above RAM.
+ */
+#define X2S_MB_HEADER_MAGIC 0x1badb002u
+#define X2S_MB_BOOT_MAGIC 0x2badb002u
+#define X2S_MB_SEARCH 8192 /* the header is in the file's first 8 KiB */
+#define X2S_MB_FLAG_PAGE_ALIGN (1u << 0)
+#define X2S_MB_FLAG_MEMINFO (1u << 1)
+#define X2S_MB_FLAG_AOUT_KLUDGE (1u << 16)
+#define X2S_MB_FLAGS_SUPPORTED (X2S_MB_FLAG_PAGE_ALIGN | X2S_MB_FLAG_MEMINFO)
+#define X2S_MB_LOAD_MIN 0x100000ULL /* segments from 1 MiB */
+#define X2S_MB_INFO_ADDR 0x9000ULL  /* struct multiboot_info */
+#define X2S_MB_CMDLINE_ADDR 0x9100ULL
+#define X2S_MB_CMDLINE_MAX 0xf00 /* bytes with the NUL */
+#define X2S_MB_MEM_MIN (2ULL << 20)
+#define X2S_MB_MEM_MAX (3ULL << 30)
+#define X2S_MB_MEM_DEFAULT (128ULL << 20)
+/* Page tables, GDT and boot code of the runner: 16 KiB below 4 GiB. */
+#define X2S_MB_BOOT_BASE 0xffffc000ULL
+#define X2S_MB_BOOT_SIZE 0x4000ULL
+#define X2S_MB_CS 0x08 /* flat 32-bit code */
+#define X2S_MB_DS 0x10 /* flat data */
+
 /* ---- loader.c ---- */
 
+enum x2s_guest_kind {
+	X2S_GUEST_ELF64,     /* the 64-bit entry ABI */
+	X2S_GUEST_MULTIBOOT, /* an ELF32 multiboot v1 kernel */
+};
+
 struct x2s_guest_segment {
+	/* Where it is loaded: p_vaddr (ELF64) or p_paddr (multiboot). */
 	uint64_t vaddr;
 	uint64_t memsz;
 	uint64_t filesz;
@@ -44,8 +75,8 @@ struct x2s_guest_segment {
 struct x2s_guest_image;
 
 /*
- * Load a static ELF64 x86-64 executable from a file or a buffer (the
- * buffer is copied).  On error returns -errno-like code (-ENOEXEC for any
+ * Load a static ELF64 x86-64 executable or an ELF32 i386 multiboot v1
+ * kernel from a file or a buffer (the buffer is copied).  On error returns -errno-like code (-ENOEXEC for any
  * malformed image, -ENOENT / -EIO for the file) and writes one line
  * saying what is wrong to err.
  */
@@ -56,6 +87,7 @@ int x2s_guest_image_load_mem(const void *buf, size_t len,
 			     size_t errlen);
 void x2s_guest_image_free(struct x2s_guest_image *img);
 uint64_t x2s_guest_image_entry(const struct x2s_guest_image *img);
+enum x2s_guest_kind x2s_guest_image_kind(const struct x2s_guest_image *img);
 unsigned int x2s_guest_image_nr_segments(const struct x2s_guest_image *img);
 const struct x2s_guest_segment *
 x2s_guest_image_segment(const struct x2s_guest_image *img, unsigned int i);
@@ -77,6 +109,10 @@ struct x2s_guest_config {
 	 * immediate exit with a reschedule IPI to itself instead.
 	 */
 	bool no_preemption_timer;
+	/* Multiboot kernels: RAM bytes (0: X2S_MB_MEM_DEFAULT). */
+	uint64_t mem_size;
+	/* Multiboot kernels: the command line the boot information has. */
+	const char *cmdline;
 	/* Bytes the guest writes to the serial port (0x3f8); NULL: none. */
 	void (*console)(void *opaque, const char *buf, size_t len);
 	void *console_opaque;
@@ -148,6 +184,11 @@ void x2s_guest_destroy(struct x2s_guest *g);
  * internal error.
  */
 int x2s_guest_run(struct x2s_guest *g);
+/* Before x2s_guest_run(): where the serial port's bytes go. */
+void x2s_guest_set_console(struct x2s_guest *g,
+			   void (*console)(void *opaque, const char *buf,
+					   size_t len),
+			   void *opaque);
 const char *x2s_guest_error(const struct x2s_guest *g);
 const struct x2s_guest_stats *x2s_guest_get_stats(const struct x2s_guest *g);
 struct x2s_vm *x2s_guest_vm(struct x2s_guest *g);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Guest image loader: a static ELF64 x86-64 executable read with libelf.
- * Every malformed input ends in one error line; nothing is trusted that
- * libelf did not bounds-check, and segment ranges are checked here.
+ * Guest image loader: a static ELF64 x86-64 executable, or an ELF32 i386
+ * multiboot v1 kernel, read with libelf.  Every malformed input ends in
+ * one error line; nothing is trusted that libelf did not bounds-check, and
+ * segment ranges are checked here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,7 @@ struct guest_symbol {
 struct x2s_guest_image {
 	uint8_t *file; /* private copy of the whole file */
 	size_t file_len;
+	enum x2s_guest_kind kind;
 	uint64_t entry;
 	unsigned int nr_segments;
 	struct x2s_guest_segment seg[MAX_SEGMENTS];
@@ -65,6 +67,9 @@ void x2s_guest_image_free(struct x2s_guest_image *img)
 static int load_segments(struct x2s_guest_image *img, Elf *elf, char *err,
 			 size_t errlen)
 {
+	bool mb = img->kind == X2S_GUEST_MULTIBOOT;
+	uint64_t lo = mb ? X2S_MB_LOAD_MIN : X2S_GUEST_IMAGE_MIN;
+	uint64_t hi = mb ? X2S_MB_MEM_MAX : X2S_GUEST_IMAGE_MAX;
 	size_t phnum;
 
 	if (elf_getphdrnum(elf, &phnum))
@@ -103,17 +108,19 @@ static int load_segments(struct x2s_guest_image *img, Elf *elf, char *err,
 					  "(truncated?)",
 					  i, (unsigned long long)ph.p_offset,
 					  (unsigned long long)ph.p_filesz);
-		if (ph.p_vaddr < X2S_GUEST_IMAGE_MIN ||
-		    ph.p_vaddr >= X2S_GUEST_IMAGE_MAX ||
-		    ph.p_memsz > X2S_GUEST_IMAGE_MAX - ph.p_vaddr)
+		/* A multiboot kernel is loaded at its physical addresses. */
+		if (mb)
+			ph.p_vaddr = ph.p_paddr;
+		if (ph.p_vaddr < lo || ph.p_vaddr >= hi ||
+		    ph.p_memsz > hi - ph.p_vaddr)
 			return load_error(err, errlen,
 					  "segment %zu: 0x%llx+0x%llx outside "
 					  "the guest image range "
 					  "[0x%llx, 0x%llx)",
 					  i, (unsigned long long)ph.p_vaddr,
 					  (unsigned long long)ph.p_memsz,
-					  X2S_GUEST_IMAGE_MIN,
-					  X2S_GUEST_IMAGE_MAX);
+					  (unsigned long long)lo,
+					  (unsigned long long)hi);
 		for (unsigned int j = 0; j < img->nr_segments; j++) {
 			const struct x2s_guest_segment *o = &img->seg[j];
 
@@ -211,8 +218,64 @@ static bool entry_in_exec_segment(const struct x2s_guest_image *img)
 	return false;
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/*
+ * The multiboot v1 header: magic, flags, checksum, 32-bit aligned and
+ * wholly inside the file's first 8 KiB.  Only the flags x2sim honours
+ * (bit 0, page-aligned modules: there are none; bit 1, memory
+ * information: always given) are accepted; any other requirement,
+ * notably bit 16 (the a.out kludge), is refused.  1: no header.
+ */
+static int find_multiboot_header(const struct x2s_guest_image *img, char *err,
+				 size_t errlen)
+{
+	size_t end =
+		img->file_len < X2S_MB_SEARCH ? img->file_len : X2S_MB_SEARCH;
+	uint32_t flags, sum, bad;
+
+	for (size_t off = 0; off + 12 <= end; off += 4) {
+		const uint8_t *h = img->file + off;
+
+		if (le32(h) != X2S_MB_HEADER_MAGIC)
+			continue;
+		flags = le32(h + 4);
+		sum = X2S_MB_HEADER_MAGIC + flags + le32(h + 8);
+		if (sum)
+			return load_error(err, errlen,
+					  "multiboot header at offset 0x%zx: "
+					  "bad checksum (magic + flags + "
+					  "checksum = 0x%x, not 0)",
+					  off, sum);
+		if (flags & X2S_MB_FLAG_AOUT_KLUDGE)
+			return load_error(err, errlen,
+					  "multiboot header flags 0x%x: bit "
+					  "16 (a.out kludge, load addresses "
+					  "in the header) is not supported; "
+					  "x2sim loads the ELF program "
+					  "headers",
+					  flags);
+		bad = flags & ~X2S_MB_FLAGS_SUPPORTED;
+		if (bad)
+			return load_error(err, errlen,
+					  "multiboot header flags 0x%x: bit "
+					  "%d%s is not supported (only bits 0 "
+					  "and 1 are)",
+					  flags, __builtin_ctz(bad),
+					  bad & (1u << 2) ? " (video mode)" :
+							    "");
+		return 0;
+	}
+	return 1;
+}
+
 static int parse_image(struct x2s_guest_image *img, char *err, size_t errlen)
 {
+	bool mb = false;
 	GElf_Ehdr eh;
 	Elf *elf;
 	int r;
@@ -224,10 +287,20 @@ static int parse_image(struct x2s_guest_image *img, char *err, size_t errlen)
 		r = load_error(err, errlen, "not an ELF file");
 		goto out;
 	}
-	if (gelf_getclass(elf) != ELFCLASS64) {
+	if (gelf_getclass(elf) == ELFCLASS32) {
+		r = find_multiboot_header(img, err, errlen);
+		if (r > 0)
+			r = load_error(err, errlen,
+				       "wrong ELF class (ELF32) and no "
+				       "multiboot header in the first 8 KiB; "
+				       "need ELF64 or a multiboot v1 kernel");
+		if (r)
+			goto out;
+		mb = true;
+		img->kind = X2S_GUEST_MULTIBOOT;
+	} else if (gelf_getclass(elf) != ELFCLASS64) {
 		r = load_error(err, errlen,
-			       "wrong ELF class (ELF%s); need ELF64",
-			       gelf_getclass(elf) == ELFCLASS32 ? "32" : "??");
+			       "wrong ELF class (ELF%s); need ELF64", "??");
 		goto out;
 	}
 	if (!gelf_getehdr(elf, &eh)) {
@@ -239,10 +312,11 @@ static int parse_image(struct x2s_guest_image *img, char *err, size_t errlen)
 		r = load_error(err, errlen, "not little-endian");
 		goto out;
 	}
-	if (eh.e_machine != EM_X86_64) {
-		r = load_error(err, errlen,
-			       "wrong machine %u; need x86-64 (%u)",
-			       eh.e_machine, EM_X86_64);
+	if (eh.e_machine != (mb ? EM_386 : EM_X86_64)) {
+		r = load_error(err, errlen, "wrong machine %u; need %s (%u)",
+			       eh.e_machine,
+			       mb ? "i386 for a multiboot kernel" : "x86-64",
+			       mb ? EM_386 : EM_X86_64);
 		goto out;
 	}
 	if (eh.e_type != ET_EXEC) {
@@ -369,6 +443,11 @@ int x2s_guest_image_load(const char *path, struct x2s_guest_image **out,
 uint64_t x2s_guest_image_entry(const struct x2s_guest_image *img)
 {
 	return img->entry;
+}
+
+enum x2s_guest_kind x2s_guest_image_kind(const struct x2s_guest_image *img)
+{
+	return img->kind;
 }
 
 unsigned int x2s_guest_image_nr_segments(const struct x2s_guest_image *img)

@@ -62,6 +62,7 @@ enum vcpu_run_state {
 
 enum stop_kind {
 	STOP_NONE,
+	STOP_SETUP, /* the runner's boot code: the hooks stand aside */
 	STOP_HLT,   /* stopped before a HLT: do the exit */
 	STOP_APPLY, /* an exit was handled in a hook; apply its entry */
 	STOP_FAULT, /* the CPU raised an exception */
@@ -91,6 +92,9 @@ struct guest_vcpu {
 	uint32_t exit_basic;
 	bool exit_fastpath;
 	bool exit_mmio;
+	/* The instruction the code hook saw last, and an MMIO one's start. */
+	uint32_t insn_size;
+	uint64_t mmio_rip;
 	bool exit_pending_stat;
 	uint64_t exit_t0;
 	/* Interruptibility the runner tracks (the CPU's, not KVM's). */
@@ -116,6 +120,10 @@ struct x2s_guest {
 	uint8_t *stacks;
 	uint64_t stacks_size;
 	uint8_t *gdt;
+	/* A multiboot kernel: RAM from 0, the boot page above it. */
+	bool multiboot;
+	uint8_t *boot;
+	uint64_t entry;
 	/* Run state. */
 	struct guest_vcpu *current;
 	bool failed;
@@ -439,6 +447,93 @@ static uint8_t *guest_ptr(const struct x2s_guest *g, uint64_t addr, size_t len)
 
 enum deliver_result { DELIVERED, BAD_GATE, NO_STACK };
 
+/* EFER.LMA of the engine: a multiboot kernel may be in long mode or not. */
+static bool vcpu_long_mode(struct guest_vcpu *v)
+{
+	uc_x86_msr efer = { .rid = MSR_EFER };
+
+	if (!v->g->multiboot)
+		return true;
+	uc_reg_read(v->uc, UC_X86_REG_MSR, &efer);
+	return efer.value & EFER_LMA;
+}
+
+/*
+ * 32-bit protected mode at CPL 0 (a multiboot kernel before it enters
+ * long mode): an 8-byte interrupt or trap gate whose selector is the
+ * current CS (the runner does not reload CS), then EFLAGS, CS, EIP and
+ * the error code pushed on the current stack.
+ */
+static enum deliver_result deliver_vector32(struct guest_vcpu *v,
+					    uint8_t vector, bool has_error,
+					    uint32_t error, const char **why)
+{
+	static int regs[] = { UC_X86_REG_EIP, UC_X86_REG_CS, UC_X86_REG_EFLAGS,
+			      UC_X86_REG_ESP };
+	uc_x86_mmr idtr = { 0 };
+	uint32_t val[4] = { 0 }, frame[4], esp, eflags, handler;
+	void *ptrs[4] = { &val[0], &val[1], &val[2], &val[3] };
+	uint64_t rsp, rflags, rip;
+	unsigned int type, n = 0;
+	const uint8_t *gate;
+	uint8_t *dst;
+
+	uc_reg_read(v->uc, UC_X86_REG_IDTR, &idtr);
+	if ((uint32_t)vector * 8 + 7 > idtr.limit) {
+		*why = "beyond the IDT limit";
+		return BAD_GATE;
+	}
+	gate = guest_ptr(v->g, (uint32_t)(idtr.base + vector * 8u), 8);
+	if (!gate) {
+		*why = "IDT not in guest memory";
+		return BAD_GATE;
+	}
+	type = gate[5] & 0x1f;
+	if (!(gate[5] & 0x80)) {
+		*why = "gate not present";
+		return BAD_GATE;
+	}
+	if (type != 0x0e && type != 0x0f) {
+		*why = "not a 32-bit interrupt or trap gate";
+		return BAD_GATE;
+	}
+	uc_reg_read_batch(v->uc, regs, ptrs, 4);
+	if ((uint16_t)(gate[2] | gate[3] << 8) != (uint16_t)val[1]) {
+		*why = "gate selector is not the current code segment";
+		return BAD_GATE;
+	}
+	handler = (uint32_t)gate[0] | (uint32_t)gate[1] << 8 |
+		  (uint32_t)gate[6] << 16 | (uint32_t)gate[7] << 24;
+	/* frame[] in address order: error code (or EIP) lowest. */
+	if (has_error)
+		frame[n++] = error;
+	frame[n++] = val[0];
+	frame[n++] = (uint16_t)val[1];
+	frame[n++] = val[2];
+	esp = val[3] - n * 4;
+	dst = guest_ptr(v->g, esp, n * 4);
+	if (!dst) {
+		*why = "stack not in guest memory";
+		return NO_STACK;
+	}
+	memcpy(dst, frame, n * 4);
+	eflags = val[2] &
+		 ~(X86_EFLAGS_TF | X86_EFLAGS_RF | (1u << 14) | (1u << 17));
+	if (type == 0x0e)
+		eflags &= ~X86_EFLAGS_IF;
+	rsp = esp;
+	rflags = eflags;
+	rip = handler;
+	{
+		static int wregs[] = { UC_X86_REG_RSP, UC_X86_REG_RFLAGS,
+				       UC_X86_REG_RIP };
+		void *const wptrs[3] = { &rsp, &rflags, &rip };
+
+		uc_reg_write_batch(v->uc, wregs, wptrs, 3);
+	}
+	return DELIVERED;
+}
+
 static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 					  bool has_error, uint32_t error,
 					  const char **why)
@@ -448,8 +543,13 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 	const uint8_t *src;
 	uint64_t frame[6], rsp, rflags, handler;
 	unsigned int type, n = 0;
-	uint16_t sel;
+	uint16_t sel, cs = X2S_GUEST_CS;
 
+	if (!vcpu_long_mode(v))
+		return deliver_vector32(v, vector, has_error, error, why);
+	/* A multiboot kernel's gates name its own code segment. */
+	if (v->g->multiboot)
+		cs = (uint16_t)reg_get(v, UC_X86_REG_CS);
 	uc_reg_read(v->uc, UC_X86_REG_IDTR, &idtr);
 	if ((uint32_t)vector * 16 + 15 > idtr.limit) {
 		*why = "beyond the IDT limit";
@@ -471,7 +571,7 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 		return BAD_GATE;
 	}
 	sel = (uint16_t)(gate[2] | gate[3] << 8);
-	if ((sel & ~3u) != X2S_GUEST_CS) {
+	if ((sel & ~3u) != (cs & ~3u)) {
 		*why = "gate selector is not the runner's code segment";
 		return BAD_GATE;
 	}
@@ -900,11 +1000,27 @@ static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 	};
 	struct kvm_vcpu *vcpu = v->vcpu;
 
+	/* KVM's EFER.LMA follows the CPU's (a multiboot kernel sets it). */
+	if (v->g->multiboot) {
+		if (vcpu_long_mode(v))
+			vcpu->arch.efer |= EFER_LMA;
+		else
+			vcpu->arch.efer &= ~EFER_LMA;
+	}
 	if (vcpu_exit(v, &exit, addr)) {
 		guest_fail(v, addr, "the model rejected an MSR exit");
 		v->stop = STOP_FAIL;
 		uc_emu_stop(v->uc);
 		return;
+	}
+	/*
+	 * The EFER the model took goes into the engine: LME is what makes
+	 * the guest's CR0.PG write enter long mode (Unicorn ignores LMA).
+	 */
+	if (write && (u32)vcpu->arch.regs[VCPU_REGS_RCX] == MSR_EFER) {
+		uc_x86_msr efer = { .rid = MSR_EFER, .value = vcpu->arch.efer };
+
+		uc_reg_write(v->uc, UC_X86_REG_MSR, &efer);
 	}
 	if (write && (u32)vcpu->arch.regs[VCPU_REGS_RCX] == MSR_X2APIC_ICR)
 		ipi_sent(v);
@@ -955,6 +1071,7 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 		return;
 	}
 	v->insns++;
+	v->insn_size = size;
 	if (off >= g->image_size)
 		return;
 	switch (g->sites[off]) {
@@ -1080,6 +1197,7 @@ static uint64_t hook_mmio(struct guest_vcpu *v, uint64_t offset,
 	/* The rest of the translation block may run before the stop. */
 	v->stop = STOP_APPLY;
 	v->exit_mmio = true;
+	v->mmio_rip = rip;
 	uc_emu_stop(v->uc);
 	return rax;
 }
@@ -1128,6 +1246,174 @@ static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
 		else if ((p[i] == 0x48 && next == 0xcf) || p[i] == 0xcf)
 			kind[i] = SITE_IRET;
 	}
+}
+
+/* ---- the multiboot machine ---- */
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+/*
+ * The boot page above RAM (X2S_MB_BOOT_BASE): page tables identity-mapping
+ * the 2 MiB around it, the GDT (0x08 flat 32-bit code, 0x10 flat data)
+ * and the code that takes a fresh Unicorn engine from its 64-bit reset
+ * state to 32-bit protected mode.  Unicorn 2.0.1 loads no descriptor for
+ * a CS, DS, ES or SS written with uc_reg_write() in UC_MODE_64 (only the
+ * selector), and its reset state has EFER.LMA set with paging off, which
+ * only a CR0.PG 1 -> 0 transition clears.  So the engine starts here with
+ * CR0.PG, CR4.PAE and CR3 written (no transition happens on a register
+ * write), and the code clears CR0.PG (leaving long mode), zeroes EFER,
+ * CR4 and CR3, far-jumps to 0x08 and loads the data segments: the CPU
+ * then is what the multiboot specification describes.
+ */
+#define BOOT_PDPT 0x1000
+#define BOOT_PD 0x2000
+#define BOOT_GDT 0x3000
+#define BOOT_CODE 0x3100
+
+static uint64_t build_boot_page(uint8_t *b)
+{
+	static const uint64_t gdt[3] = { 0, 0x00cf9b000000ffffULL,
+					 0x00cf93000000ffffULL };
+	uint64_t base = X2S_MB_BOOT_BASE;
+	uint32_t next;
+	uint8_t *c = b + BOOT_CODE;
+	unsigned int n = 0;
+
+	/* Present, writable, accessed (and dirty): no A/D write-backs. */
+	put64(b, (base + BOOT_PDPT) | 0x23);
+	put64(b + BOOT_PDPT + 8 * ((base >> 30) & 511),
+	      (base + BOOT_PD) | 0x23);
+	put64(b + BOOT_PD + 8 * ((base >> 21) & 511),
+	      (base & ~0x1fffffULL) | 0xe3);
+	memcpy(b + BOOT_GDT, gdt, sizeof(gdt));
+	/* 64-bit: mov eax, CR0.PE | CR0.ET; mov cr0, rax (leaves long mode) */
+	c[n++] = 0xb8;
+	put32(c + n, 0x11);
+	n += 4;
+	c[n++] = 0x0f, c[n++] = 0x22, c[n++] = 0xc0;
+	/* 32-bit: mov ecx, MSR_EFER; xor eax, eax; xor edx, edx; wrmsr */
+	c[n++] = 0xb9;
+	put32(c + n, MSR_EFER);
+	n += 4;
+	c[n++] = 0x31, c[n++] = 0xc0, c[n++] = 0x31, c[n++] = 0xd2;
+	c[n++] = 0x0f, c[n++] = 0x30;
+	/* mov cr4, eax; mov cr3, eax */
+	c[n++] = 0x0f, c[n++] = 0x22, c[n++] = 0xe0;
+	c[n++] = 0x0f, c[n++] = 0x22, c[n++] = 0xd8;
+	/* ljmp $0x08, $next */
+	next = (uint32_t)(base + BOOT_CODE + n + 7);
+	c[n++] = 0xea;
+	put32(c + n, next);
+	n += 4;
+	c[n++] = X2S_MB_CS, c[n++] = 0;
+	/* mov ax, 0x10; mov ds, es, ss, fs, gs */
+	c[n++] = 0x66, c[n++] = 0xb8, c[n++] = X2S_MB_DS, c[n++] = 0;
+	c[n++] = 0x8e, c[n++] = 0xd8, c[n++] = 0x8e, c[n++] = 0xc0;
+	c[n++] = 0x8e, c[n++] = 0xd0, c[n++] = 0x8e, c[n++] = 0xe0;
+	c[n++] = 0x8e, c[n++] = 0xe8;
+	return base + BOOT_CODE + n;
+}
+
+/*
+ * The multiboot information structure at X2S_MB_INFO_ADDR: memory sizes,
+ * no modules, the command line, a two-entry memory map.
+ */
+static void build_multiboot_info(struct x2s_guest *g)
+{
+	uint8_t *mbi = g->image + X2S_MB_INFO_ADDR;
+	uint8_t *map = mbi + 0x80;
+	const char *cmdline = g->cfg.cmdline ? g->cfg.cmdline : "";
+	size_t len = strlen(cmdline);
+
+	if (len > X2S_MB_CMDLINE_MAX - 1)
+		len = X2S_MB_CMDLINE_MAX - 1;
+	/* flags: mem_* (0), cmdline (2), mods (3), mmap (6) */
+	put32(mbi, 1u << 0 | 1u << 2 | 1u << 3 | 1u << 6);
+	put32(mbi + 4, 640);
+	put32(mbi + 8, (uint32_t)((g->image_size - X2S_MB_LOAD_MIN) >> 10));
+	put32(mbi + 16, (uint32_t)X2S_MB_CMDLINE_ADDR);
+	put32(mbi + 20, 0);
+	put32(mbi + 24, 0);
+	put32(mbi + 44, 2 * 24);
+	put32(mbi + 48, (uint32_t)(X2S_MB_INFO_ADDR + 0x80));
+	/* size (20), base, length, type 1 (available) */
+	put32(map, 20);
+	put64(map + 4, 0);
+	put64(map + 12, 0x9fc00);
+	put32(map + 20, 1);
+	put32(map + 24, 20);
+	put64(map + 28, X2S_MB_LOAD_MIN);
+	put64(map + 36, g->image_size - X2S_MB_LOAD_MIN);
+	put32(map + 44, 1);
+	memcpy(g->image + X2S_MB_CMDLINE_ADDR, cmdline, len);
+	g->image[X2S_MB_CMDLINE_ADDR + len] = 0;
+}
+
+/* RAM from 0, the kernel's segments in it, the boot information. */
+static int map_multiboot(struct x2s_guest *g, const struct x2s_guest_image *img,
+			 char *err, size_t errlen)
+{
+	uint64_t mem = g->cfg.mem_size ? g->cfg.mem_size : X2S_MB_MEM_DEFAULT;
+	unsigned int n = x2s_guest_image_nr_segments(img);
+
+	if (mem < X2S_MB_MEM_MIN || mem > X2S_MB_MEM_MAX || (mem & 0xfff)) {
+		snprintf(err, errlen,
+			 "RAM size 0x%llx: need a multiple of 4 KiB from "
+			 "2 MiB to 3 GiB",
+			 (unsigned long long)mem);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		const struct x2s_guest_segment *s =
+			x2s_guest_image_segment(img, i);
+
+		if (s->vaddr + s->memsz > mem) {
+			snprintf(err, errlen,
+				 "segment 0x%llx+0x%llx is outside RAM "
+				 "[0, 0x%llx) (--mem)",
+				 (unsigned long long)s->vaddr,
+				 (unsigned long long)s->memsz,
+				 (unsigned long long)mem);
+			return -ERANGE;
+		}
+	}
+	g->image_lo = 0;
+	g->image_size = mem;
+	g->image = mmap(NULL, mem, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	g->sites = g->image == MAP_FAILED ?
+			   NULL :
+			   mmap(NULL, mem, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+				0);
+	g->boot = mmap(NULL, X2S_MB_BOOT_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->image == MAP_FAILED || g->sites == MAP_FAILED ||
+	    g->boot == MAP_FAILED) {
+		if (g->sites == MAP_FAILED)
+			g->sites = NULL;
+		snprintf(err, errlen, "out of memory for guest memory");
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		const struct x2s_guest_segment *s =
+			x2s_guest_image_segment(img, i);
+
+		memcpy(g->image + s->vaddr, s->data, s->filesz);
+		if (s->exec)
+			scan_sites(g, s);
+	}
+	build_boot_page(g->boot);
+	build_multiboot_info(g);
+	return 0;
 }
 
 static int map_memory(struct x2s_guest *g, const struct x2s_guest_image *img,
@@ -1186,6 +1472,71 @@ static int map_memory(struct x2s_guest *g, const struct x2s_guest_image *img,
 	return 0;
 }
 
+static int vcpu_engine_create(struct x2s_guest *g, struct guest_vcpu *v,
+			      char *err, size_t errlen);
+
+/*
+ * A multiboot vCPU starts in 32-bit protected mode (build_boot_page()):
+ * EIP = rip, flat segments, EFLAGS 0x2, paging off; the BSP's first start
+ * has EAX = the multiboot magic and EBX = the boot information.  An engine
+ * that ran before (an AP that received INIT) is created afresh, since the
+ * boot code needs Unicorn's reset state.
+ */
+static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
+{
+	static const int gprs[] = {
+		UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
+		UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_RBP, UC_X86_REG_RSP,
+		UC_X86_REG_R8,	UC_X86_REG_R9,	UC_X86_REG_R10, UC_X86_REG_R11,
+		UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+	};
+	struct x2s_guest *g = v->g;
+	uc_x86_mmr gdtr = { .base = X2S_MB_BOOT_BASE + BOOT_GDT, .limit = 23 };
+	uc_x86_mmr idtr = { 0 };
+	uint64_t end = X2S_MB_BOOT_BASE + BOOT_CODE, at;
+	char err[128];
+	uc_err e;
+
+	if (v->started) {
+		uc_close(v->uc);
+		v->uc = NULL;
+		if (vcpu_engine_create(g, v, err, sizeof(err))) {
+			guest_fail(v, rip, "restarting the engine: %s", err);
+			return false;
+		}
+	}
+	end = build_boot_page(g->boot);
+	uc_reg_write(v->uc, UC_X86_REG_GDTR, &gdtr);
+	uc_reg_write(v->uc, UC_X86_REG_IDTR, &idtr);
+	reg_set(v, UC_X86_REG_CR4, 0x20); /* PAE */
+	reg_set(v, UC_X86_REG_CR3, X2S_MB_BOOT_BASE);
+	reg_set(v, UC_X86_REG_CR0, 0x80000011); /* PG, ET, PE */
+	v->stop = STOP_SETUP;
+	e = uc_emu_start(v->uc, X2S_MB_BOOT_BASE + BOOT_CODE, end, 0, 0);
+	v->stop = STOP_NONE;
+	at = reg_get(v, UC_X86_REG_RIP);
+	if (e || at != end) {
+		guest_fail(v, rip,
+			   "the boot code did not reach 32-bit protected "
+			   "mode (stopped at 0x%llx: %s)",
+			   (unsigned long long)at, uc_strerror(e));
+		return false;
+	}
+	for (unsigned int i = 0; i < sizeof(gprs) / sizeof(gprs[0]); i++)
+		reg_set(v, gprs[i], 0);
+	if (!v->idx && !v->started) {
+		reg_set(v, UC_X86_REG_RAX, X2S_MB_BOOT_MAGIC);
+		reg_set(v, UC_X86_REG_RBX, X2S_MB_INFO_ADDR);
+	}
+	reg_set(v, UC_X86_REG_RFLAGS, X86_EFLAGS_FIXED);
+	reg_set(v, UC_X86_REG_RIP, rip);
+	v->vcpu->arch.efer = 0;
+	v->nmi_blocked = false;
+	v->shadow_rip = 0;
+	v->started = true;
+	return true;
+}
+
 static void vcpu_reset_regs(struct guest_vcpu *v, uint64_t rip)
 {
 	uc_x86_mmr gdtr = { .base = X2S_GUEST_GDT_BASE, .limit = 23 };
@@ -1199,8 +1550,14 @@ static void vcpu_reset_regs(struct guest_vcpu *v, uint64_t rip)
 		UC_X86_REG_R14, UC_X86_REG_R15,
 	};
 
+	if (v->g->multiboot) {
+		vcpu_reset_multiboot(v, rip);
+		return;
+	}
 	uc_reg_write(v->uc, UC_X86_REG_GDTR, &gdtr);
 	uc_reg_write(v->uc, UC_X86_REG_IDTR, &idtr);
+	/* The 64-bit mode Unicorn starts in: EFER.LME and LMA. */
+	v->vcpu->arch.efer = EFER_LME | EFER_LMA;
 	reg_set(v, UC_X86_REG_CS, X2S_GUEST_CS);
 	reg_set(v, UC_X86_REG_SS, X2S_GUEST_DS);
 	reg_set(v, UC_X86_REG_DS, X2S_GUEST_DS);
@@ -1228,10 +1585,13 @@ static int vcpu_engine_create(struct x2s_guest *g, struct guest_vcpu *v,
 	if (!e)
 		e = uc_mem_map_ptr(v->uc, g->image_lo, g->image_size,
 				   UC_PROT_ALL, g->image);
-	if (!e)
+	if (!e && g->multiboot)
+		e = uc_mem_map_ptr(v->uc, X2S_MB_BOOT_BASE, X2S_MB_BOOT_SIZE,
+				   UC_PROT_READ | UC_PROT_EXEC, g->boot);
+	if (!e && !g->multiboot)
 		e = uc_mem_map_ptr(v->uc, X2S_GUEST_STACK_BASE, g->stacks_size,
 				   UC_PROT_READ | UC_PROT_WRITE, g->stacks);
-	if (!e)
+	if (!e && !g->multiboot)
 		e = uc_mem_map_ptr(v->uc, X2S_GUEST_GDT_BASE, 0x1000,
 				   UC_PROT_READ | UC_PROT_WRITE, g->gdt);
 	if (!e)
@@ -1279,6 +1639,9 @@ int x2s_guest_create(const struct x2s_guest_image *img,
 	g->image = MAP_FAILED;
 	g->stacks = MAP_FAILED;
 	g->gdt = MAP_FAILED;
+	g->boot = MAP_FAILED;
+	g->multiboot = x2s_guest_image_kind(img) == X2S_GUEST_MULTIBOOT;
+	g->entry = x2s_guest_image_entry(img);
 
 	x2s_vm_config_init(&vmcfg, g->nr_vcpus);
 	vmcfg.preemption_timer = !cfg->no_preemption_timer;
@@ -1288,10 +1651,23 @@ int x2s_guest_create(const struct x2s_guest_image *img,
 			 x2s_strerror(r));
 		goto fail;
 	}
+	/*
+	 * A multiboot machine's local APICs come out of reset as a PC's do:
+	 * xAPIC mode at 0xfee00000, software-disabled (SVR 0xff).
+	 */
+	for (unsigned int i = 0; g->multiboot && i < g->nr_vcpus; i++) {
+		if (x2s_vcpu_set_apic_mode(g->vm, i, X2S_APIC_MODE_XAPIC) ||
+		    x2s_vcpu_set_sw_enabled(g->vm, i, false)) {
+			snprintf(err, errlen, "cannot reset the local APICs");
+			r = -EIO;
+			goto fail;
+		}
+	}
 	/* --fastpath NAME installs the variant as KVM's own hook. */
 	to_kvm_vmx(x2s_vm_kvm(g->vm))->fastpath = cfg->fastpath;
 
-	r = map_memory(g, img, err, errlen);
+	r = g->multiboot ? map_multiboot(g, img, err, errlen) :
+			   map_memory(g, img, err, errlen);
 	if (r)
 		goto fail;
 	g->vcpus = calloc(g->nr_vcpus, sizeof(*g->vcpus));
@@ -1309,7 +1685,8 @@ int x2s_guest_create(const struct x2s_guest_image *img,
 		r = vcpu_engine_create(g, v, err, errlen);
 		if (r)
 			goto fail;
-		if (i && cfg->ap_wait_sipi) {
+		/* A multiboot machine's APs wait for INIT and SIPI. */
+		if (i && (cfg->ap_wait_sipi || g->multiboot)) {
 			/* APs wait for INIT, then SIPI (KVM's UNINITIALIZED). */
 			x2s_vcpu_set_mp_state(g->vm, i,
 					      KVM_MP_STATE_UNINITIALIZED);
@@ -1317,6 +1694,11 @@ int x2s_guest_create(const struct x2s_guest_image *img,
 		} else {
 			vcpu_reset_regs(v, x2s_guest_image_entry(img));
 			v->state = VS_RUNNING;
+			if (g->failed) {
+				snprintf(err, errlen, "%s", g->error);
+				r = -EIO;
+				goto fail;
+			}
 		}
 	}
 	*out = g;
@@ -1340,7 +1722,12 @@ void x2s_guest_destroy(struct x2s_guest *g)
 		munmap(g->stacks, g->stacks_size);
 	if (g->gdt != MAP_FAILED)
 		munmap(g->gdt, 0x1000);
-	free(g->sites);
+	if (g->boot != MAP_FAILED)
+		munmap(g->boot, X2S_MB_BOOT_SIZE);
+	if (g->multiboot && g->sites)
+		munmap(g->sites, g->image_size);
+	else
+		free(g->sites);
 	if (g->vm)
 		x2s_vm_destroy(g->vm);
 	free(g);
@@ -1391,6 +1778,7 @@ static void run_turn(struct guest_vcpu *v)
 	e = uc_emu_start(v->uc, rip, 0, 0, 0);
 	rip = reg_get(v, UC_X86_REG_RIP);
 	switch (v->stop) {
+	case STOP_SETUP: /* not while the guest runs */
 	case STOP_FAIL:
 		return;
 	case STOP_FAULT:
@@ -1413,6 +1801,14 @@ static void run_turn(struct guest_vcpu *v)
 		return;
 	}
 	case STOP_APPLY:
+		/*
+		 * Unicorn 2.0.1 may stop right after the access with RIP still
+		 * at the instruction that made it, which has completed: the
+		 * entry resumes after it (found with a 32-bit kernel's MOV to
+		 * the ICR while the model waits for an interrupt window).
+		 */
+		if (v->exit_mmio && rip == v->mmio_rip)
+			reg_set(v, UC_X86_REG_RIP, rip + v->insn_size);
 		apply_entry(v, v->exit_mmio);
 		return;
 	case STOP_NONE:
@@ -1461,6 +1857,8 @@ static bool try_wake(struct guest_vcpu *v)
 		 * mode with the entry ABI, not in real mode.
 		 */
 		vcpu_reset_regs(v, rip);
+		if (v->g->failed)
+			return false;
 		vcpu->arch.rflags = X86_EFLAGS_FIXED;
 		v->exit_pending_stat = false;
 	} else {
@@ -1583,6 +1981,15 @@ int x2s_guest_run(struct x2s_guest *g)
 		x2s_set_trace(NULL, NULL);
 	finish_stats(g, t0, tsc0, cpu0);
 	return g->failed ? 1 : 0;
+}
+
+void x2s_guest_set_console(struct x2s_guest *g,
+			   void (*console)(void *opaque, const char *buf,
+					   size_t len),
+			   void *opaque)
+{
+	g->cfg.console = console;
+	g->cfg.console_opaque = opaque;
 }
 
 const char *x2s_guest_error(const struct x2s_guest *g)

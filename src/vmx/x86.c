@@ -299,15 +299,33 @@ int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu)
 /* ---- MSRs ---- */
 
 /*
- * x2sim: only the MSRs of the APIC model exist.  Every other index is an
- * MSR KVM does not know in this model, KVM_MSR_RET_UNSUPPORTED, which is
- * a #GP with ignore_msrs off (the default); userspace MSR exits
- * (KVM_CAP_X86_USER_SPACE_MSR) and MSR filters are not modelled.
+ * IA32_EFER as KVM's set_efer() takes it: a reserved bit is a #GP (the
+ * x2sim CPUID always has SYSCALL, NX and LM, so SCE, NXE and LME are
+ * valid), LMA belongs to the CPU and keeps its current value.
+ * x2sim: the model does not see CR0, so KVM's #GP for toggling LME while
+ * paging is on is not modelled.
+ */
+static int set_efer(struct kvm_vcpu *vcpu, u64 efer)
+{
+	if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		return 1;
+	vcpu->arch.efer = (efer & ~EFER_LMA) | (vcpu->arch.efer & EFER_LMA);
+	return 0;
+}
+
+/*
+ * x2sim: the MSRs of the APIC model and IA32_EFER (which a boot into long
+ * mode writes) exist.  Every other index is an MSR KVM does not know in
+ * this model, KVM_MSR_RET_UNSUPPORTED, which is a #GP with ignore_msrs off
+ * (the default); userspace MSR exits (KVM_CAP_X86_USER_SPACE_MSR) and MSR
+ * filters are not modelled.
  */
 int kvm_set_msr_common(struct kvm_vcpu *vcpu, u32 msr, u64 data,
 		       bool host_initiated)
 {
 	switch (msr) {
+	case MSR_EFER:
+		return set_efer(vcpu, data);
 	case MSR_IA32_APICBASE:
 		return kvm_apic_set_base(vcpu, data, host_initiated);
 	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
@@ -324,6 +342,9 @@ int kvm_get_msr_common(struct kvm_vcpu *vcpu, u32 msr, u64 *data,
 		       bool host_initiated)
 {
 	switch (msr) {
+	case MSR_EFER:
+		*data = vcpu->arch.efer;
+		return 0;
 	case MSR_IA32_APICBASE:
 		*data = vcpu->arch.apic_base;
 		return 0;

@@ -367,6 +367,233 @@ static void test_load_survives_header_corruption(void **state)
 	free(buf);
 }
 
+/* ---- multiboot v1 kernels (guests/mbtest.c) ---- */
+
+/* The multiboot header's file offset in the test kernel. */
+static size_t mb_header(const uint8_t *buf, size_t len)
+{
+	for (size_t off = 0; off + 12 <= len && off < X2S_MB_SEARCH; off += 4) {
+		uint32_t magic;
+
+		memcpy(&magic, buf + off, 4);
+		if (magic == X2S_MB_HEADER_MAGIC)
+			return off;
+	}
+	fail_msg("no multiboot header in mbtest.elf");
+	return 0;
+}
+
+/* Set the header's flags, with a checksum that matches them. */
+static void mb_set_flags(uint8_t *buf, size_t off, uint32_t flags)
+{
+	uint32_t sum = 0u - X2S_MB_HEADER_MAGIC - flags;
+
+	memcpy(buf + off + 4, &flags, 4);
+	memcpy(buf + off + 8, &sum, 4);
+}
+
+static Elf32_Phdr *mb_nth_load(uint8_t *buf, unsigned int n)
+{
+	Elf32_Ehdr *eh = (Elf32_Ehdr *)buf;
+
+	for (unsigned int i = 0; i < eh->e_phnum; i++) {
+		Elf32_Phdr *ph = (Elf32_Phdr *)(buf + eh->e_phoff +
+						(size_t)i * eh->e_phentsize);
+
+		if (ph->p_type == PT_LOAD && !n--)
+			return ph;
+	}
+	fail_msg("no PT_LOAD %u", n);
+	return NULL;
+}
+
+static void test_multiboot_loads(void **state)
+{
+	struct x2s_guest_image *img = load_image("mbtest");
+
+	(void)state;
+	assert_int_equal(x2s_guest_image_kind(img), X2S_GUEST_MULTIBOOT);
+	assert_true(x2s_guest_image_entry(img) >= X2S_MB_LOAD_MIN);
+	assert_true(x2s_guest_image_segment(img, 0)->vaddr >= X2S_MB_LOAD_MIN);
+	assert_true(x2s_guest_image_symbol(img, "exit_value", NULL, NULL));
+	x2s_guest_image_free(img);
+}
+
+static void test_multiboot_rejects_bad_headers(void **state)
+{
+	size_t len, off;
+	uint8_t *buf = read_image("mbtest", &len);
+	uint8_t *copy = malloc(len);
+
+	(void)state;
+	off = mb_header(buf, len);
+	memcpy(copy, buf, len);
+	copy[off + 8] ^= 1;
+	assert_load_fails(copy, len, "bad checksum");
+	memcpy(copy, buf, len);
+	mb_set_flags(copy, off, 3 | X2S_MB_FLAG_AOUT_KLUDGE);
+	assert_load_fails(copy, len, "a.out kludge");
+	memcpy(copy, buf, len);
+	mb_set_flags(copy, off, 3 | 1u << 2);
+	assert_load_fails(copy, len, "bit 2 (video mode) is not supported");
+	memcpy(copy, buf, len);
+	mb_set_flags(copy, off, 1u << 9);
+	assert_load_fails(copy, len, "bit 9");
+	/* No header: an ELF32 file is not a guest. */
+	memcpy(copy, buf, len);
+	copy[off] ^= 0xff;
+	assert_load_fails(copy, len, "no multiboot header");
+	memcpy(copy, buf, len);
+	((Elf32_Ehdr *)copy)->e_machine = EM_ARM;
+	assert_load_fails(copy, len, "machine");
+	memcpy(copy, buf, len);
+	((Elf32_Ehdr *)copy)->e_type = ET_DYN;
+	assert_load_fails(copy, len, "static executable");
+	free(copy);
+	free(buf);
+}
+
+static void test_multiboot_rejects_bad_segments(void **state)
+{
+	static const uint32_t bad[] = { 0, 0x9000, 0xfff00, 0xc0000000,
+					0xfee00000 };
+	size_t len;
+	uint8_t *buf = read_image("mbtest", &len);
+	uint8_t *copy = malloc(len);
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(copy, buf, len);
+		mb_nth_load(copy, 1)->p_paddr = bad[i];
+		assert_load_fails(copy, len, "outside");
+	}
+	memcpy(copy, buf, len);
+	mb_nth_load(copy, 1)->p_paddr = mb_nth_load(copy, 0)->p_paddr + 4;
+	assert_load_fails(copy, len, "overlaps");
+	memcpy(copy, buf, len);
+	mb_nth_load(copy, 0)->p_offset = (uint32_t)len - 4;
+	assert_load_fails(copy, len, "beyond the end");
+	free(copy);
+	free(buf);
+}
+
+/* Truncations and header flips of the kernel: errors, never a crash. */
+static void test_multiboot_survives_malformed_input(void **state)
+{
+	size_t len;
+	uint8_t *buf = read_image("mbtest", &len);
+	uint8_t *copy = malloc(len);
+	unsigned int seed = 4242, refused = 0;
+
+	(void)state;
+	for (size_t n = 0; n < len; n++) {
+		struct x2s_guest_image *img = NULL;
+		char err[256];
+
+		if (x2s_guest_image_load_mem(buf, n, &img, err, sizeof(err)))
+			refused++;
+		x2s_guest_image_free(img);
+	}
+	assert_true(refused >= mb_nth_load(buf, 0)->p_offset +
+				       mb_nth_load(buf, 0)->p_filesz - 1);
+	for (unsigned int iter = 0; iter < 3000; iter++) {
+		struct x2s_guest_image *img = NULL;
+		size_t off = mb_header(buf, len);
+		char err[256];
+
+		memcpy(copy, buf, len);
+		for (unsigned int k = 0; k < 1 + iter % 4; k++) {
+			size_t at;
+
+			seed = seed * 1103515245u + 12345u;
+			/* The ELF headers, or the multiboot header. */
+			at = iter & 1 ? (seed >> 8) % 0x100 :
+					off + (seed >> 8) % 12;
+			copy[at] ^= (uint8_t)(seed >> 20);
+		}
+		x2s_guest_image_load_mem(copy, len, &img, err, sizeof(err));
+		x2s_guest_image_free(img);
+	}
+	free(copy);
+	free(buf);
+}
+
+/* A segment beyond the RAM the machine has is refused at creation. */
+static void test_multiboot_segment_outside_ram(void **state)
+{
+	struct x2s_guest_config cfg = { .nr_vcpus = 1 };
+	struct x2s_guest_image *img;
+	struct x2s_guest *g = NULL;
+	char err[256] = "";
+	size_t len;
+	uint8_t *buf = read_image("mbtest", &len);
+
+	(void)state;
+	mb_nth_load(buf, 1)->p_paddr = 0x300000;
+	assert_ok(x2s_guest_image_load_mem(buf, len, &img, err, sizeof(err)));
+	cfg.mem_size = X2S_MB_MEM_MIN;
+	assert_int_not_equal(x2s_guest_create(img, &cfg, &g, err, sizeof(err)),
+			     0);
+	assert_null(g);
+	assert_non_null(strstr(err, "outside RAM"));
+	cfg.mem_size = (4ULL << 20) + 0x800;
+	assert_int_not_equal(x2s_guest_create(img, &cfg, &g, err, sizeof(err)),
+			     0);
+	assert_non_null(strstr(err, "multiple of 4 KiB"));
+	cfg.mem_size = 4ULL << 20;
+	assert_ok(x2s_guest_create(img, &cfg, &g, err, sizeof(err)));
+	x2s_guest_destroy(g);
+	x2s_guest_image_free(img);
+	free(buf);
+}
+
+struct console_buf {
+	char text[4096];
+	size_t len;
+};
+
+static void collect_text(void *opaque, const char *buf, size_t len)
+{
+	struct console_buf *c = opaque;
+
+	if (c->len + len < sizeof(c->text)) {
+		memcpy(c->text + c->len, buf, len);
+		c->len += len;
+		c->text[c->len] = 0;
+	}
+}
+
+/* The kernel boots and passes, with the fastpath off and with upstream. */
+static void test_multiboot_kernel_passes(void **state)
+{
+	static const char *const fastpaths[] = { NULL, "upstream" };
+
+	(void)state;
+	for (unsigned int i = 0; i < 2; i++) {
+		struct x2s_guest_config cfg = { .nr_vcpus = 1,
+						.cmdline = "mbtest x=1" };
+		struct x2s_guest_image *img = load_image("mbtest");
+		struct console_buf con = { .len = 0 };
+		struct x2s_guest *g;
+		char err[256];
+
+		if (fastpaths[i])
+			cfg.fastpath = x2s_fastpath_find(fastpaths[i])->fn;
+		cfg.console = collect_text;
+		cfg.console_opaque = &con;
+		if (x2s_guest_create(img, &cfg, &g, err, sizeof(err)))
+			fail_msg("create: %s", err);
+		assert_int_equal(x2s_guest_run(g), 0);
+		if (!strstr(con.text, "SUMMARY: 9 tests, 0 failures"))
+			fail_msg("console: %s", con.text);
+		assert_non_null(strstr(con.text, "cmdline: 'mbtest x=1'"));
+		assert_null(strstr(con.text, "FAIL"));
+		assert_int_equal(x2s_guest_get_stats(g)->exit_status, 1);
+		x2s_guest_destroy(g);
+		x2s_guest_image_free(img);
+	}
+}
+
 /* ---- programs, with every fastpath ---- */
 
 static const char *const fastpaths[] = {
@@ -835,6 +1062,12 @@ int main(void)
 		cmocka_unit_test(test_load_rejects_segment_beyond_file),
 		cmocka_unit_test(test_load_survives_every_truncation),
 		cmocka_unit_test(test_load_survives_header_corruption),
+		cmocka_unit_test(test_multiboot_loads),
+		cmocka_unit_test(test_multiboot_rejects_bad_headers),
+		cmocka_unit_test(test_multiboot_rejects_bad_segments),
+		cmocka_unit_test(test_multiboot_survives_malformed_input),
+		cmocka_unit_test(test_multiboot_segment_outside_ram),
+		cmocka_unit_test(test_multiboot_kernel_passes),
 		cmocka_unit_test(test_pingpong_fastpath_handles_icr_writes),
 		cmocka_unit_test(test_without_preemption_timer),
 		cmocka_unit_test(test_ports),

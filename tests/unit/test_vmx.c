@@ -469,7 +469,7 @@ static void test_x2apic_msr_in_xapic_mode_injects_gp(void **state)
 static void test_wrmsr_unknown_msr_injects_gp(void **state)
 {
 	static const u32 msrs[] = { 0x0,	0x10,  0x1a0,
-				    0xc0000080, 0x900, 0xffffffff };
+				    0xc0000081, 0x900, 0xffffffff };
 
 	for (unsigned int i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
 		struct x2s_vm *vm = test_vm_new(1);
@@ -481,6 +481,39 @@ static void test_wrmsr_unknown_msr_injects_gp(void **state)
 		assert_no_warn();
 		x2s_vm_destroy(vm);
 	}
+}
+
+/*
+ * IA32_EFER as KVM's set_efer(): SCE, LME and NXE are taken, LMA keeps
+ * the CPU's value, a reserved bit is a #GP; RDMSR reads it back.
+ */
+static void test_efer_write_and_read(void **state)
+{
+	struct x2s_vm *vm = test_vm_new(1);
+	struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+	struct x2s_exit_result res;
+
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, MSR_EFER,
+				      EFER_LME | EFER_LMA | EFER_NX, &res));
+	assert_int_equal(res.status, X2S_STATUS_GUEST);
+	assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 2);
+	assert_int_equal(vcpu->arch.efer, EFER_LME | EFER_NX);
+	vcpu->arch.efer |= EFER_LMA;
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, MSR_EFER, EFER_LME, &res));
+	assert_int_equal(vcpu->arch.efer, EFER_LME | EFER_LMA);
+	vcpu->arch.regs[VCPU_REGS_RCX] = MSR_EFER;
+	do_exit(vm, 0, EXIT_REASON_MSR_READ, 2, &res);
+	assert_int_equal(vcpu->arch.regs[VCPU_REGS_RAX], EFER_LME | EFER_LMA);
+	assert_int_equal(vcpu->arch.regs[VCPU_REGS_RDX], 0);
+	set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, MSR_EFER, EFER_LME | (1 << 1),
+				      &res));
+	check_gp_no_skip(vm, &res);
+	assert_int_equal(vcpu->arch.efer, EFER_LME | EFER_LMA);
+	assert_no_warn();
+	x2s_vm_destroy(vm);
 }
 
 static void test_rdmsr_icr_returns_edx_eax(void **state)
@@ -1485,6 +1518,7 @@ int main(void)
 		cmocka_unit_test(test_wrmsr_icr_reserved_bit_injects_gp),
 		cmocka_unit_test(test_x2apic_msr_in_xapic_mode_injects_gp),
 		cmocka_unit_test(test_wrmsr_unknown_msr_injects_gp),
+		cmocka_unit_test(test_efer_write_and_read),
 		cmocka_unit_test(test_rdmsr_icr_returns_edx_eax),
 		cmocka_unit_test(test_skip_clears_interrupt_shadow),
 		cmocka_unit_test(test_hlt_halts_with_in_kernel_lapic),
