@@ -314,6 +314,8 @@ static const struct x2s_fastpath *watch_fastpath(const struct x2s_fastpath *fn)
 	default:
 		return fn;
 	}
+}
+
 /* The serial port's bytes: stdout, or the --console file. */
 static void console_write(void *opaque, const char *buf, size_t len)
 {

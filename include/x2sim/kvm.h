@@ -23,7 +23,7 @@
 extern "C" {
 #endif
 
-#define X2SIM_KVM_ABI_VERSION 3
+#define X2SIM_KVM_ABI_VERSION 4
 
 /*
  * Which KVM this header is the face of.  Real fastpath text of Linux 5.6
