@@ -10,10 +10,8 @@
 #include <stdarg.h>
 #include <stdint.h>
 
-#define UART 0x3f8
-#define UART_LSR 5
-#define UART_SCR 7
-#define LSR_THRE 0x20
+#include "pio.h"
+
 #define MB_BOOT_MAGIC 0x2badb002u
 #define APIC 0xfee00000u
 #define APIC_ID 0x20
@@ -45,24 +43,6 @@ void irq_stub(void);
 void gp_stub(void);
 int mb_main(uint32_t magic, const struct mb_info *mbi);
 
-static inline void outb(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline void outw(uint16_t port, uint16_t v)
-{
-	asm volatile("outw %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;
@@ -93,10 +73,8 @@ static inline void apic_write(uint32_t reg, uint32_t v)
 static void putc_serial(char c)
 {
 	if (c == '\n')
-		putc_serial('\r');
-	while (!(inb(UART + UART_LSR) & LSR_THRE))
-		;
-	outb(UART, (uint8_t)c);
+		uart_putc('\r');
+	uart_putc(c);
 }
 
 static void puts_serial(const char *s)

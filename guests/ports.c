@@ -6,38 +6,10 @@
  * port nothing is behind, which must end the run with a message.
  */
 #include "guest.h"
-
-#define UART 0x3f8
-#define UART_LSR 5
-#define LSR_THRE 0x20
+#include "pio.h"
 
 volatile u64 exit_code = 3, bad_port;
 volatile u64 signature, nb_cpus, lsr;
-
-static inline void outb(u32 port, u8 v)
-{
-	asm volatile("outb %b0, %w1" ::"a"(v), "Nd"(port));
-}
-
-static inline void outw(u32 port, u32 v)
-{
-	asm volatile("outw %w0, %w1" ::"a"(v), "Nd"(port));
-}
-
-static inline u8 inb(u32 port)
-{
-	u8 v;
-
-	asm volatile("inb %w1, %b0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void putc_serial(char c)
-{
-	while (!(inb(UART + UART_LSR) & LSR_THRE))
-		;
-	outb(UART, (u8)c);
-}
 
 void guest_main(u64 cpu, u64 nr_cpus)
 {
@@ -50,7 +22,7 @@ void guest_main(u64 cpu, u64 nr_cpus)
 	outb(0xa1, 0xff);
 	lsr = inb(UART + UART_LSR);
 	for (const char *p = msg; *p; p++)
-		putc_serial(*p);
+		uart_putc(*p);
 	outw(0x510, 0x0000);
 	for (int i = 0; i < 4; i++)
 		signature |= (u64)inb(0x511) << (8 * i);
