@@ -252,20 +252,24 @@ static void test_load_rejects_no_entry(void **state)
 	free(buf);
 }
 
-static Elf64_Phdr *nth_load(uint8_t *buf, unsigned int n)
-{
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
-
-	for (unsigned int i = 0; i < eh->e_phnum; i++) {
-		Elf64_Phdr *ph = (Elf64_Phdr *)(buf + eh->e_phoff +
-						(size_t)i * eh->e_phentsize);
-
-		if (ph->p_type == PT_LOAD && !n--)
-			return ph;
+/* The n-th PT_LOAD program header of an ELF image (ELF64 and ELF32). */
+#define DEFINE_NTH_LOAD(name, Ehdr, Phdr)                                 \
+	static Phdr *name(uint8_t *buf, unsigned int n)                   \
+	{                                                                 \
+		Ehdr *eh = (Ehdr *)buf;                                   \
+                                                                          \
+		for (unsigned int i = 0; i < eh->e_phnum; i++) {          \
+			Phdr *ph = (Phdr *)(buf + eh->e_phoff +           \
+					    (size_t)i * eh->e_phentsize); \
+                                                                          \
+			if (ph->p_type == PT_LOAD && !n--)                \
+				return ph;                                \
+		}                                                         \
+		fail_msg("no PT_LOAD %u", n);                             \
+		return NULL;                                              \
 	}
-	fail_msg("no PT_LOAD %u", n);
-	return NULL;
-}
+
+DEFINE_NTH_LOAD(nth_load, Elf64_Ehdr, Elf64_Phdr)
 
 static void test_load_rejects_overlapping_segments(void **state)
 {
@@ -392,20 +396,7 @@ static void mb_set_flags(uint8_t *buf, size_t off, uint32_t flags)
 	memcpy(buf + off + 8, &sum, 4);
 }
 
-static Elf32_Phdr *mb_nth_load(uint8_t *buf, unsigned int n)
-{
-	Elf32_Ehdr *eh = (Elf32_Ehdr *)buf;
-
-	for (unsigned int i = 0; i < eh->e_phnum; i++) {
-		Elf32_Phdr *ph = (Elf32_Phdr *)(buf + eh->e_phoff +
-						(size_t)i * eh->e_phentsize);
-
-		if (ph->p_type == PT_LOAD && !n--)
-			return ph;
-	}
-	fail_msg("no PT_LOAD %u", n);
-	return NULL;
-}
+DEFINE_NTH_LOAD(mb_nth_load, Elf32_Ehdr, Elf32_Phdr)
 
 static void test_multiboot_loads(void **state)
 {
