@@ -37,6 +37,13 @@ struct snap_vcpu {
 	struct x2s_vcpu_image img;
 	u8 page[X2S_APIC_PAGE_SIZE] __attribute__((aligned(64)));
 	u8 *bitmap; /* L1's MSR bitmap as it was, or NULL */
+	/*
+	 * The page past the registers, and the bitmap, were all zero (the
+	 * model never writes the one, and the other only when L1 runs L2):
+	 * the live bytes are then checked against zero alone, half the
+	 * memory traffic of a comparison.
+	 */
+	bool tail_zero, bitmap_zero;
 };
 
 struct x2s_snapshot {
@@ -224,8 +231,13 @@ static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
 		if (vcpu->arch.apic)
 			memcpy(v->page, vcpu->arch.apic->regs,
 			       X2S_APIC_PAGE_SIZE);
-		if (bm && v->bitmap)
+		v->tail_zero = x2s_mem_zero(v->page + X2S_REG_BYTES,
+					    X2S_APIC_PAGE_SIZE - X2S_REG_BYTES);
+		if (bm && v->bitmap) {
 			memcpy(v->bitmap, bm, X2S_MSR_BITMAP_SIZE);
+			v->bitmap_zero =
+				x2s_mem_zero(v->bitmap, X2S_MSR_BITMAP_SIZE);
+		}
 	}
 	memcpy(&s->kvm, to_kvm_vmx(e->kvm), sizeof(s->kvm));
 	memcpy(s->vcpus, e->kvm->vcpus, e->nr * sizeof(*s->vcpus));
@@ -257,8 +269,13 @@ static bool vm_same(struct x2s_engine *e, const struct x2s_snapshot *s)
 
 static bool bitmap_same(const struct snap_vcpu *v)
 {
-	return !v->bitmap || x2s_mem_same(v->img.vmx.nested.msr_bitmap,
-					  v->bitmap, X2S_MSR_BITMAP_SIZE);
+	const u8 *live = v->img.vmx.nested.msr_bitmap;
+
+	if (!v->bitmap)
+		return true;
+	return v->bitmap_zero ?
+		       x2s_mem_zero(live, X2S_MSR_BITMAP_SIZE) :
+		       x2s_mem_same(live, v->bitmap, X2S_MSR_BITMAP_SIZE);
 }
 
 /*
@@ -815,10 +832,14 @@ static bool deferred_same(struct x2s_engine *e, unsigned int s)
 		const struct snap_vcpu *v = &b->v[i];
 		struct kvm_lapic *apic = engine_apic(e, i);
 
+		const u8 *tail = apic ? (u8 *)apic->regs + X2S_REG_BYTES : NULL;
+		size_t n = X2S_APIC_PAGE_SIZE - X2S_REG_BYTES;
+
 		if (!bitmap_same(v) ||
-		    (apic && !x2s_mem_same((u8 *)apic->regs + X2S_REG_BYTES,
-					   v->page + X2S_REG_BYTES,
-					   X2S_APIC_PAGE_SIZE - X2S_REG_BYTES)))
+		    (tail &&
+		     !(v->tail_zero ?
+			       x2s_mem_zero(tail, n) :
+			       x2s_mem_same(tail, v->page + X2S_REG_BYTES, n))))
 			return false;
 	}
 	return true;

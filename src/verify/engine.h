@@ -57,6 +57,8 @@ struct x2s_vcpu_image {
 
 /* a and b hold the same n bytes (n >= 1); vectorised, no early exit. */
 bool x2s_mem_same(const void *a, const void *b, size_t n);
+/* The n bytes at a (n >= 64) are all zero; vectorised, no early exit. */
+bool x2s_mem_zero(const void *a, size_t n);
 /* The 64-byte lines, among the first nlines (<= 64), where a and b differ. */
 u64 x2s_lines_differ(const void *a, const void *b, unsigned int nlines);
 /* Copy the 64-byte lines set in lines from src to dst. */

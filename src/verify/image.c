@@ -85,6 +85,16 @@ X2S_VECTOR_CLONES bool x2s_mem_same(const void *a, const void *b, size_t n)
 	return same(a, b, n);
 }
 
+X2S_VECTOR_CLONES bool x2s_mem_zero(const void *a, size_t n)
+{
+	const u8 *p = a;
+	x2s_v64 acc = load64(p + n - 64);
+
+	for (size_t i = 0; i + 64 < n; i += 64)
+		acc |= load64(p + i);
+	return v64_zero(acc);
+}
+
 X2S_VECTOR_CLONES u64 x2s_lines_differ(const void *a, const void *b,
 				       unsigned int nlines)
 {
