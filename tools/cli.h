@@ -34,6 +34,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* Shared by verify, case and replay (cmd_case.c). */
 struct x2s_vm_desc;

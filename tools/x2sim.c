@@ -26,6 +26,8 @@ static const struct cli_command commands[] = {
 	  cmd_fastpaths },
 	{ "verify", "exhaustive fast-vs-slow verification of fastpaths",
 	  cmd_verify },
+	{ "merge", "join the JSON reports of verify's shards into one",
+	  cmd_merge },
 	{ "extract", "the translation unit verify --kernel builds from a tree",
 	  cmd_extract },
 	{ "case", "one WRMSR exit both ways: outcomes and verdict", cmd_case },

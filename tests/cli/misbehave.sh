@@ -105,6 +105,9 @@ segv | abort | exit | loop)
 	has "\"verdict\": \"plugin failure\", \"plugin_failure\": \"$failure\"" r.json
 	has "\"case_file\": \"$saved\"" r.json
 	has '"finding_classes": 1' r.json
+	# The JSON reads back: merge takes it and reports the same failure.
+	expect 1 "$x2sim" merge "$tmp/r.json"
+	has "PLUGIN FAILURE ($failure)" out
 
 	# A scheduler may ask for status 0 when the findings were written.
 	expect 0 "$x2sim" verify --plugin "$so" --configs x2apic-2 --reduced \
