@@ -638,10 +638,10 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: x2sim merge REPORT.json... [--json OUT]\n"
 		"                   [--findings-exit-status N]\n"
-		"  join the JSON reports (verify --json) of the shards of one\n"
-		"  verify run (--shard K/N, --shard-index I --shard-count N) into\n"
+		"  join the JSON reports of the shards of one verify run into\n"
 		"  the report the unsharded run gives: the same text, and with\n"
-		"  --json the same JSON (docs/scale-out.md).  Every shard once;\n"
+		"  --json the same JSON (docs/scale-out.md).  Each shard of the\n"
+		"  split (x2sim verify --shard K/N --json FILE) once;\n"
 		"  reports of other sweeps, configurations, fastpaths, plugins\n"
 		"  or x2sim versions are refused.\n"
 		"  --json OUT              the merged report as JSON ('-': stdout)\n"
