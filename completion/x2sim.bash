@@ -9,7 +9,7 @@ _x2sim()
 	cmd=${COMP_WORDS[1]}
 
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "decode demo fastpaths verify extract case replay run bench version --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "decode demo fastpaths verify merge extract case replay run bench version --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -37,7 +37,8 @@ _x2sim()
 		return ;;
 	esac
 	case $cmd in
-	verify) opts="--fastpath --plugin --kernel --patch --kernel-source --kvm-version --cc --sweep --reduced --configs --config --contract --threads --shard --max-counterexamples --save --json --case-timeout --help" ;;
+	verify) opts="--fastpath --plugin --kernel --patch --kernel-source --kvm-version --cc --sweep --reduced --configs --config --contract --threads --shard --shard-index --shard-count --max-counterexamples --save --json --case-timeout --findings-exit-status --help" ;;
+	merge) opts="--json --findings-exit-status --help" ;;
 	case) opts="--config --sender --wrmsr --exit --reg --fastpath --plugin --kernel --patch --kernel-source --kvm-version --json --case-timeout --help" ;;
 	replay) opts="--fastpath --plugin --kernel --patch --kernel-source --kvm-version --case-timeout --help" ;;
 	run) opts="--vcpus --fastpath --plugin --ap-wait-sipi --stat --trace --dump --json --set --max-insns --timeout-ms --slice --mem --append --console --help" ;;

@@ -34,6 +34,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* Shared by verify, case and replay (cmd_case.c). */
 struct x2s_vm_desc;
@@ -52,9 +53,9 @@ int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
 /* A named configuration or a JSON file with one description. */
 int cli_load_config(const char *cmd, const char *arg, struct x2s_vm_desc *d);
 /* Run and print one case decoded, both outcomes and the diff. */
-int cli_print_case(FILE *out, const struct x2s_case *c, const struct x2s_fastpath *fn,
-		   const char *label, int contract,
-		   struct x2s_case_result *res);
+int cli_print_case(FILE *out, const struct x2s_case *c,
+		   const struct x2s_fastpath *fn, const char *label,
+		   int contract, struct x2s_case_result *res);
 
 /* One line "x2sim CMD: message" on stderr; returns EXIT_USAGE. */
 int cli_error(const char *cmd, const char *fmt, ...)

@@ -309,8 +309,9 @@ static void case_usage(FILE *out)
 		"  apic-read, apic-write (ECX: offset, DATA: value)\n"
 		"  --plugin and --kernel code runs in a child process; a crash, an\n"
 		"  exit() or a case longer than --case-timeout (default %d s) is\n"
-		"  one message and status 2\n"
-		"  exit status: 0 equal or declined, 1 mismatch, 2 usage error\n",
+		"  one message and status 1, a finding\n"
+		"  exit status: 0 equal or declined, 1 mismatch or failure of the\n"
+		"  fastpath code, 2 usage error\n",
 		CLI_CASE_TIMEOUT_DEFAULT);
 }
 
@@ -336,6 +337,8 @@ static bool isolated_select(const char *cmd, const struct x2s_case *c,
 		.config_args = config_args,
 		.nr_configs = 1,
 		.fastpath_args = fp_args,
+		/* The case's own failure is its finding: status 1. */
+		.failure_is_finding = true,
 	};
 	bool kernel = cli_kernel_wanted(ko);
 
@@ -351,6 +354,10 @@ static bool isolated_select(const char *cmd, const struct x2s_case *c,
 		cli_shell_append(again, sizeof(again), file);
 		snprintf(again + strlen(again), sizeof(again) - strlen(again),
 			 " %s", fp_args);
+		if (case_timeout != CLI_CASE_TIMEOUT_DEFAULT)
+			snprintf(again + strlen(again),
+				 sizeof(again) - strlen(again),
+				 " --case-timeout %u", case_timeout);
 		iso.reproduce = again;
 	}
 	if (cli_isolate(&iso, status))
@@ -532,7 +539,8 @@ int cmd_replay(int argc, char **argv)
 			       "  mismatches.  A plugin is never loaded because a case file\n"
 			       "  names it: give it with --plugin PATH.  Plugin and kernel\n"
 			       "  code runs in a child (a crash, an exit() or a case longer\n"
-			       "  than --case-timeout, default %d s, is status 2)\n",
+			       "  than --case-timeout, default %d s, is status 1: a case\n"
+			       "  file verify saved of such a failure reproduces it)\n",
 			       CLI_CASE_TIMEOUT_DEFAULT);
 			return 0;
 		} else if (!strcmp(argv[i], "--fastpath")) {
@@ -592,12 +600,20 @@ int cmd_replay(int argc, char **argv)
 		return EXIT_USAGE;
 	cli_watch_phase(CLI_PHASE_CASES);
 	printf("replay %s\n", file);
+	if (c.failure[0])
+		printf("  recorded: the fastpath code failed in this case (%s)\n",
+		       printable(c.failure, name_buf, sizeof(name_buf)));
+	/* Said before the case runs, in case it fails again. */
+	fflush(stdout);
 	cli_watch_case(0, &c);
 	r = cli_print_case(stdout, &c, fn, label, X2S_CONTRACT_NONE, &res);
 	cli_watch_case_done();
 	cli_watch_phase(CLI_PHASE_REPORT);
 	if (r)
 		return cli_error("replay", "%s", strerror(-r));
+	if (c.failure[0])
+		printf("  the recorded failure (%s) did not happen again\n",
+		       printable(c.failure, name_buf, sizeof(name_buf)));
 	return res.verdict == X2S_VERDICT_DECLINED ||
 			       res.verdict == X2S_VERDICT_EQUAL ?
 		       0 :

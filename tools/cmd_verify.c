@@ -15,6 +15,8 @@
 
 #include "cli.h"
 #include "isolate.h"
+#include "report.h"
+#include "sha256.h"
 #include "fastpath/plugin.h"
 #include "kernel/kbuild.h"
 #include "verify/json.h"
@@ -22,15 +24,6 @@
 
 #define MAX_VARIANTS 8
 #define MAX_CONFIGS 64
-
-struct variant {
-	const char *label;
-	/* For saved case files; NULL: the label. */
-	const char *stem;
-	const struct x2s_fastpath *fn;
-	struct x2s_sweep_report rep;
-	char **saved; /* case file per shown finding */
-};
 
 struct progress {
 	const char *label;
@@ -97,17 +90,27 @@ static void usage(FILE *out)
 		"                          single physical target as violations\n"
 		"  --threads T             worker threads (default: CPUs online)\n"
 		"  --shard K/N             run the K-th of N deterministic shards\n"
+		"  --shard-index I --shard-count N\n"
+		"                          the same, 0-based (I+1 of N), for job\n"
+		"                          arrays: without --shard-index, I is\n"
+		"                          $JOB_COMPLETION_INDEX or $SLURM_ARRAY_TASK_ID\n"
+		"                          (x2sim merge joins the shards' --json)\n"
 		"  --max-counterexamples N mismatch classes shown per variant (5)\n"
 		"  --save DIR              write each shown counterexample as a case\n"
 		"                          file (x2sim replay FILE reruns it)\n"
 		"  --json FILE             the report as JSON (docs/verify-json.md)\n"
 		"  --case-timeout SEC      with --plugin or --kernel: a case that runs\n"
 		"                          longer is a hang (default %d; 0: none)\n"
+		"  --findings-exit-status N  the status when there are findings\n"
+		"                          (default 1; 0 for a scheduler that\n"
+		"                          collects the reports)\n"
 		"  --plugin and --kernel code runs in a child process: a crash, an\n"
-		"  exit() or a hang in it is one message naming the case, status 2\n"
-		"exit status: 0 no mismatch, 1 mismatch (or contract violation),\n"
-		"             2 usage or input error, or the fastpath crashed, hung\n"
-		"             or ended the process (nothing verified)\n",
+		"  abort(), an exit() or a hang in it is a finding: one message\n"
+		"  naming the case, the case saved (--save) and in the JSON report\n"
+		"exit status: 0 no finding, 1 findings: a mismatch, a contract\n"
+		"             violation, fastpath code that crashed, hung or ended\n"
+		"             the process (or --findings-exit-status), 2 usage or\n"
+		"             input error\n",
 		CLI_CASE_TIMEOUT_DEFAULT);
 }
 
@@ -182,7 +185,8 @@ static int add_file(const char *path, struct x2s_vm_desc *cfgs, unsigned int *n)
 	return 0;
 }
 
-static int add_variants(const char *list, struct variant *v, unsigned int *n)
+static int add_variants(const char *list, struct cli_variant *v,
+			unsigned int *n)
 {
 	char *copy = strdup(list), *save = NULL, *tok;
 	unsigned int before = *n;
@@ -245,355 +249,29 @@ static bool parse_shard(const char *s, unsigned int *k, unsigned int *n)
 	return true;
 }
 
-static const char *const dm_names[8] = { "Fixed", "LowPrio", "SMI",  "RemRd",
-					 "NMI",	  "INIT",    "SIPI", "ExtINT" };
-static const char *const sh_names[4] = { "none", "self", "all", "all-but" };
-
-static void print_profile(const struct variant *v)
-{
-	const struct x2s_sweep_report *r = &v->rep;
-	bool any = false;
-
-	printf("\n%s: acceptance profile (handled cases by delivery mode, "
-	       "destination mode, shorthand and number of targets)\n",
-	       v->label);
-	printf("  %-8s %-8s %-8s %13s %13s %11s %11s %11s %11s\n", "mode",
-	       "dest", "short", "all", "handled", "0 targets", "1 target",
-	       "2 targets", "3+ targets");
-	for (int dm = 0; dm < 8; dm++)
-		for (int lg = 0; lg < 2; lg++)
-			for (int sh = 0; sh < 4; sh++) {
-				const u64 *p = r->profile[dm][lg][sh];
-				u64 h = p[0] + p[1] + p[2] + p[3];
-
-				if (!h)
-					continue;
-				any = true;
-				printf("  %-8s %-8s %-8s %13llu %13llu %11llu %11llu %11llu %11llu\n",
-				       dm_names[dm],
-				       lg ? "logical" : "physical",
-				       sh_names[sh],
-				       (unsigned long long)r->total[dm][lg][sh],
-				       (unsigned long long)h,
-				       (unsigned long long)p[0],
-				       (unsigned long long)p[1],
-				       (unsigned long long)p[2],
-				       (unsigned long long)p[3]);
-			}
-	if (!any)
-		printf("  (no case was handled)\n");
-	else
-		printf("  every other class: all cases declined\n");
-}
-
-/*
- * The stem of a saved case's name: the variant's name, a plugin's file
- * name, "linux-VERSION" for a kernel tree; only [A-Za-z0-9._-], never
- * starting with a dot (no hidden files).
- */
-static const char *file_stem(const struct variant *v)
-{
-	static __thread char stem[96];
-	const char *s = v->stem ? v->stem : v->label;
-	const char *slash = strrchr(s, '/');
-	size_t n = 0;
-
-	if (slash && slash[1])
-		s = slash + 1;
-	for (; *s && n + 1 < sizeof(stem); s++) {
-		char c = *s;
-
-		if (!isalnum((unsigned char)c) && c != '.' && c != '-' &&
-		    c != '_')
-			c = '_';
-		if (!n && (c == '.' || c == '_'))
-			continue;
-		stem[n++] = c;
-	}
-	if (!n)
-		stem[n++] = 'x';
-	stem[n] = '\0';
-	return stem;
-}
-
-static int save_case(const char *dir, const struct variant *v, unsigned int idx,
-		     const struct x2s_finding *f, char **path_out)
-{
-	struct cli_atomic_file af;
-	struct x2s_case c = f->example;
-	char comment[400], sig[200], *path;
-	size_t len = strlen(dir) + strlen(v->label) + 32;
-	int r;
-
-	path = malloc(len);
-	if (!path)
-		return -ENOMEM;
-	snprintf(path, len, "%s/%s-%u.json", dir, file_stem(v), idx);
-	x2s_signature_format(f->signature, sig, sizeof(sig));
-	snprintf(comment, sizeof(comment), "%s: %s, fastpath returned %s; %s",
-		 v->label,
-		 f->violation ? "contract violation" :
-				x2s_verdict_name(f->verdict),
-		 x2s_fastpath_result_name(f->fastpath), sig);
-	snprintf(c.fastpath, sizeof(c.fastpath), "%s", v->label);
-	r = cli_atomic_open(&af, path);
-	if (r) {
-		free(path);
-		return r;
-	}
-	r = x2s_case_write(af.f, &c, comment);
-	r = cli_atomic_commit(&af, r == 0);
-	if (r) {
-		free(path);
-		return r;
-	}
-	*path_out = path;
-	return 0;
-}
-
-static void print_findings(struct variant *v, unsigned int max,
-			   enum x2s_contract contract, const char *save_dir)
-{
-	const struct x2s_sweep_report *r = &v->rep;
-	unsigned int shown = 0, classes = 0;
-
-	for (unsigned int i = 0; i < r->nr_findings; i++)
-		classes++;
-	if (!classes) {
-		printf("\n%s: no mismatches%s.\n", v->label,
-		       contract ? " and no contract violations" : "");
-		return;
-	}
-	printf("\n%s: %u finding classes (%llu mismatching cases, %llu "
-	       "contract violations)%s\n",
-	       v->label, classes, (unsigned long long)r->mismatches,
-	       (unsigned long long)r->violations,
-	       classes > max ? ", the first shown" : "");
-	v->saved = calloc(r->nr_findings, sizeof(char *));
-	for (unsigned int i = 0; i < r->nr_findings && shown < max; i++) {
-		const struct x2s_finding *f = &r->findings[i];
-		struct x2s_case_result res;
-		char sig[200];
-
-		shown++;
-		x2s_signature_format(f->signature, sig, sizeof(sig));
-		printf("\n[%s #%u] %s%s%s, fastpath returned %s, %llu cases\n",
-		       v->label, shown,
-		       f->violation ? "CONTRACT VIOLATION" :
-				      x2s_verdict_name(f->verdict),
-		       f->cause != X2S_CAUSE_NONE ? ": " : "",
-		       f->cause != X2S_CAUSE_NONE ? x2s_cause_name(f->cause) :
-						    "",
-		       x2s_fastpath_result_name(f->fastpath),
-		       (unsigned long long)f->count);
-		if (f->violation)
-			printf("  %u target(s): outside the single-target contract\n",
-			       f->targets);
-		else
-			printf("  the minimal case differs in: %s\n", sig);
-		if (f->warn[0])
-			printf("  with %s\n", f->warn);
-		cli_watch_case(f->config_index, &f->example);
-		cli_print_case(stdout, &f->example, v->fn, v->label, contract,
-			       &res);
-		cli_watch_case_done();
-		if (save_dir && v->saved &&
-		    !save_case(save_dir, v, shown, f, &v->saved[i]))
-			printf("  saved: %s   (x2sim replay %s)\n", v->saved[i],
-			       v->saved[i]);
-	}
-	if (r->findings_dropped)
-		printf("  (%llu more cases in classes beyond the table)\n",
-		       (unsigned long long)r->findings_dropped);
-}
-
-static const struct {
-	const char *name;
-	unsigned int bits;
-} sweeps[] = {
-	{ "icr", X2S_SWEEP_ICR },
-	{ "msr", X2S_SWEEP_MSR },
-	{ "exits", X2S_SWEEP_EXITS },
-	{ "all", X2S_SWEEP_ALL },
-};
-
-/* "icr,exits", or "all" for every kind. */
-static const char *sweep_name(unsigned int bits)
-{
-	static char buf[32];
-
-	if (bits == X2S_SWEEP_ALL)
-		return "all";
-	buf[0] = '\0';
-	for (size_t i = 0; i < 3; i++)
-		if (bits & sweeps[i].bits)
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
-				 "%s%s", buf[0] ? "," : "", sweeps[i].name);
-	return buf;
-}
-
-/* A comma-separated list of sweep kinds. */
-static int parse_sweep(const char *v, unsigned int *bits)
-{
-	const char *p = v;
-
-	*bits = 0;
-	do {
-		size_t len = strcspn(p, ","), i;
-
-		for (i = 0; i < sizeof(sweeps) / sizeof(sweeps[0]); i++)
-			if (strlen(sweeps[i].name) == len &&
-			    !strncmp(p, sweeps[i].name, len))
-				break;
-		if (i == sizeof(sweeps) / sizeof(sweeps[0]))
-			return cli_error(
-				"verify",
-				"--sweep takes icr, msr, exits or all, "
-				"comma-separated, not '%s'",
-				v);
-		*bits |= sweeps[i].bits;
-		p += len;
-	} while (*p++ == ',');
-	return 0;
-}
-
-/* The cases of each exit kind, and what became of them. */
-static void print_exits(const struct variant *v)
-{
-	const struct x2s_sweep_report *r = &v->rep;
-
-	printf("\n%s: cases by exit\n  %-20s %12s %12s %11s\n", v->label,
-	       "exit", "cases", "handled", "mismatches");
-	for (int x = 0; x < X2S_CASE_NR_EXITS; x++)
-		if (r->exit_cases[x])
-			printf("  %-20s %12llu %12llu %11llu\n",
-			       x2s_case_exit_name((enum x2s_case_exit)x),
-			       (unsigned long long)r->exit_cases[x],
-			       (unsigned long long)r->exit_handled[x],
-			       (unsigned long long)r->exit_mismatches[x]);
-}
-
-static void json_report(FILE *f, struct variant *vs, unsigned int nv,
-			const struct x2s_sweep_opts *o, unsigned int max,
-			const struct x2s_kernel_fastpath *kfp)
-{
-	fprintf(f, "{\n  \"x2sim_verify\": 1,\n");
-	if (kfp)
-		cli_kernel_json(f, kfp);
-	fprintf(f, "  \"sweep\": \"%s\",\n", sweep_name(o->sweep));
-	fprintf(f, "  \"reduced\": %s,\n  \"contract\": \"%s\",\n",
-		o->reduced ? "true" : "false",
-		o->contract ? "single-target" : "none");
-	fprintf(f, "  \"shard\": \"%u/%u\",\n  \"configs\": [", o->shard,
-		o->nr_shards);
-	for (unsigned int i = 0; i < o->nr_configs; i++) {
-		fprintf(f, "%s", i ? ", " : "");
-		json_write_string(f, o->configs[i].name);
-	}
-	fprintf(f, "],\n  \"variants\": [");
-	for (unsigned int k = 0; k < nv; k++) {
-		const struct x2s_sweep_report *r = &vs[k].rep;
-		bool first = true;
-
-		fprintf(f, "%s\n    {\n      \"name\": ", k ? "," : "");
-		json_write_string(f, vs[k].label);
-		fprintf(f,
-			",\n      \"cases\": %llu, \"handled\": %llu, \"declined\": %llu,\n"
-			"      \"mismatches\": %llu, \"warns\": %llu, \"dirty_none\": %llu,\n"
-			"      \"violations\": %llu,\n      \"profile\": [",
-			(unsigned long long)r->cases,
-			(unsigned long long)r->handled,
-			(unsigned long long)r->declined,
-			(unsigned long long)r->mismatches,
-			(unsigned long long)r->warns,
-			(unsigned long long)r->dirty_none,
-			(unsigned long long)r->violations);
-		for (int dm = 0; dm < 8; dm++)
-			for (int lg = 0; lg < 2; lg++)
-				for (int sh = 0; sh < 4; sh++) {
-					const u64 *p = r->profile[dm][lg][sh];
-
-					if (!r->total[dm][lg][sh])
-						continue;
-					fprintf(f,
-						"%s\n        {\"delivery_mode\": \"%s\", \"dest_mode\": \"%s\", \"shorthand\": \"%s\", \"cases\": %llu, \"handled_by_targets\": [%llu, %llu, %llu, %llu]}",
-						first ? "" : ",", dm_names[dm],
-						lg ? "logical" : "physical",
-						sh_names[sh],
-						(unsigned long long)
-							r->total[dm][lg][sh],
-						(unsigned long long)p[0],
-						(unsigned long long)p[1],
-						(unsigned long long)p[2],
-						(unsigned long long)p[3]);
-					first = false;
-				}
-		fprintf(f, "\n      ],\n      \"exits\": [");
-		first = true;
-		for (int x = 0; x < X2S_CASE_NR_EXITS; x++) {
-			if (!r->exit_cases[x])
-				continue;
-			fprintf(f,
-				"%s\n        {\"exit\": \"%s\", \"cases\": %llu, \"handled\": %llu, \"mismatches\": %llu}",
-				first ? "" : ",",
-				x2s_case_exit_name((enum x2s_case_exit)x),
-				(unsigned long long)r->exit_cases[x],
-				(unsigned long long)r->exit_handled[x],
-				(unsigned long long)r->exit_mismatches[x]);
-			first = false;
-		}
-		fprintf(f, "\n      ],\n      \"findings\": [");
-		for (unsigned int i = 0; i < r->nr_findings && i < max; i++) {
-			const struct x2s_finding *fd = &r->findings[i];
-			char sig[200];
-
-			x2s_signature_format(fd->signature, sig, sizeof(sig));
-			fprintf(f, "%s\n        {\"verdict\": ", i ? "," : "");
-			json_write_string(
-				f, fd->violation ?
-					   "contract violation" :
-					   x2s_verdict_name(fd->verdict));
-			fprintf(f,
-				", \"fastpath_result\": \"%s\", \"count\": %llu,\n         \"cause\": \"%s\", \"differs\": ",
-				x2s_fastpath_result_name(fd->fastpath),
-				(unsigned long long)fd->count,
-				fd->cause == X2S_CAUSE_NONE ?
-					"" :
-					x2s_cause_name(fd->cause));
-			json_write_string(f, fd->violation ? "" : sig);
-			fprintf(f, ", \"warn\": ");
-			json_write_string(f, fd->warn);
-			fprintf(f, ",\n         \"config\": ");
-			json_write_string(f, fd->example.config.name);
-			fprintf(f,
-				", \"sender\": %u, \"exit\": \"%s\", \"ecx\": \"0x%x\", \"data\": \"0x%016llx\"",
-				fd->example.sender,
-				x2s_case_exit_name(fd->example.exit),
-				fd->example.ecx,
-				(unsigned long long)fd->example.data);
-			if (x2s_case_exit_uses(fd->example.exit) &
-			    X2S_CASE_USES_REG)
-				fprintf(f, ", \"reg\": %u", fd->example.reg);
-			if (vs[k].saved && vs[k].saved[i]) {
-				fprintf(f, ", \"case_file\": ");
-				json_write_string(f, vs[k].saved[i]);
-			}
-			fprintf(f, "}");
-		}
-		fprintf(f, "%s]\n    }", r->nr_findings ? "\n      " : "");
-	}
-	fprintf(f, "\n  ]\n}\n");
-}
-
 static bool takes_value(const char *opt)
 {
 	static const char *const opts[] = {
-		"--fastpath", "--plugin",	 "--sweep",
-		"--configs",  "--config",	 "--contract",
-		"--threads",  "--shard",	 "--max-counterexamples",
-		"--save",     "--json",		 "--kernel",
-		"--patch",    "--kernel-source", "--kvm-version",
-		"--cc",	      "--case-timeout",
+		"--fastpath",
+		"--plugin",
+		"--sweep",
+		"--configs",
+		"--config",
+		"--contract",
+		"--threads",
+		"--shard",
+		"--shard-index",
+		"--shard-count",
+		"--max-counterexamples",
+		"--save",
+		"--json",
+		"--kernel",
+		"--patch",
+		"--kernel-source",
+		"--kvm-version",
+		"--cc",
+		"--case-timeout",
+		"--findings-exit-status",
 	};
 
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
@@ -623,23 +301,127 @@ static int prepare_save_dir(const char *dir)
 	return 0;
 }
 
+/*
+ * --shard-index I --shard-count N (0-based, for job arrays): the index
+ * from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) or
+ * SLURM_ARRAY_TASK_ID when it is not given.
+ */
+static int job_shard(const char *index, const char *count, unsigned int *k,
+		     unsigned int *n)
+{
+	const char *from = "--shard-index";
+	char what[64];
+	u64 nv, iv;
+
+	if (!count)
+		return cli_error("verify", "--shard-index needs --shard-count");
+	if (!cli_parse_u64("verify", "--shard-count", count, 1, 1u << 20, &nv))
+		return EXIT_USAGE;
+	if (!index) {
+		static const char *const vars[] = { "JOB_COMPLETION_INDEX",
+						    "SLURM_ARRAY_TASK_ID" };
+
+		for (size_t i = 0; i < 2 && !index; i++) {
+			index = getenv(vars[i]);
+			from = vars[i];
+		}
+		if (!index)
+			return cli_error(
+				"verify",
+				"--shard-count without --shard-index, and neither JOB_COMPLETION_INDEX nor SLURM_ARRAY_TASK_ID is set");
+	}
+	snprintf(what, sizeof(what), "%s (0 to %llu)", from,
+		 (unsigned long long)nv - 1);
+	if (!cli_parse_u64("verify", what, index, 0, nv - 1, &iv))
+		return EXIT_USAGE;
+	*k = (unsigned int)iv + 1;
+	*n = (unsigned int)nv;
+	return 0;
+}
+
+/* The parent of a failed plugin: save its case(s), write the report. */
+struct verify_failure_ctx {
+	struct cli_report *rep;
+	const char *save_dir;
+	const char *json_path;
+	const char *fastpath_args; /* "--plugin P", shell-quoted */
+};
+
+static int verify_failed(void *opaque, struct cli_failure *f, unsigned int n,
+			 const char *label)
+{
+	struct verify_failure_ctx *ctx = opaque;
+	struct cli_variant *v = &ctx->rep->v[0];
+	struct cli_atomic_file af;
+	int status = 0;
+
+	v->failures = calloc(n, sizeof(*f));
+	if (!v->failures)
+		return cli_error("verify", "out of memory");
+	if (label)
+		v->label = label;
+	for (unsigned int i = 0; i < n; i++) {
+		char suffix[32], comment[1200];
+
+		v->failures[i] = f[i];
+		if (!ctx->save_dir || !f[i].has_case)
+			continue;
+		snprintf(suffix, sizeof(suffix),
+			 n > 1 ? "failure-%u" : "failure", i + 1);
+		snprintf(comment, sizeof(comment), "%s: %s%s", v->label,
+			 f[i].message, n > 1 ? " (in one of these cases)" : "");
+		if (cli_save_case(ctx->save_dir, v, suffix, &f[i].c, comment,
+				  &v->failures[i].case_file)) {
+			fprintf(stderr,
+				"x2sim verify: --save %s: cannot save the case\n",
+				ctx->save_dir);
+			status = EXIT_USAGE;
+			continue;
+		}
+		printf("saved: %s   (x2sim replay %s %s)\n",
+		       v->failures[i].case_file, v->failures[i].case_file,
+		       ctx->fastpath_args);
+	}
+	v->nr_failures = n;
+	if (ctx->json_path) {
+		int r = cli_atomic_open(&af, ctx->json_path);
+
+		if (!r) {
+			cli_report_json(af.f, ctx->rep);
+			r = cli_atomic_commit(&af, true);
+		}
+		if (r) {
+			fprintf(stderr, "x2sim verify: --json %s: %s\n",
+				ctx->json_path, strerror(-r));
+			status = EXIT_USAGE;
+		}
+	}
+	fflush(stdout);
+	return status;
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	static struct x2s_vm_desc cfgs[MAX_CONFIGS];
-	struct variant vs[MAX_VARIANTS];
+	static const char *cfg_names[MAX_CONFIGS];
+	struct cli_variant vs[MAX_VARIANTS];
+	struct cli_report rep;
 	struct x2s_sweep_opts o;
 	struct cli_atomic_file jf = { 0 };
 	const char *plugin = NULL, *save_dir = NULL, *json_path = NULL;
+	const char *shard_index = NULL, *shard_count = NULL;
 	struct x2s_kernel_opts ko = { 0 };
 	struct x2s_kernel_fastpath *kfp = NULL;
 	unsigned int nv = 0, nc = 0;
-	u64 max = 5, threads = 0;
-	bool failed = false, output_failed = false;
+	u64 max = 5, threads = 0, findings_status = EXIT_CHECK;
+	bool output_failed = false, have_shard = false;
 	unsigned int case_timeout = CLI_CASE_TIMEOUT_DEFAULT;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int status;
 
 	memset(vs, 0, sizeof(vs));
 	memset(&o, 0, sizeof(o));
+	memset(&rep, 0, sizeof(rep));
 	o.sweep = X2S_SWEEP_DEFAULT;
 	o.shard = o.nr_shards = 1;
 	for (int i = 1; i < argc; i++) {
@@ -674,7 +456,7 @@ int cmd_verify(int argc, char **argv)
 		} else if (!strcmp(a, "--cc")) {
 			ko.cc = v;
 		} else if (!strcmp(a, "--sweep")) {
-			if (parse_sweep(v, &o.sweep))
+			if (cli_sweep_parse("verify", v, &o.sweep))
 				return EXIT_USAGE;
 		} else if (!strcmp(a, "--configs")) {
 			if (!strcmp(v, "list")) {
@@ -701,6 +483,11 @@ int cmd_verify(int argc, char **argv)
 		} else if (!strcmp(a, "--shard")) {
 			if (!parse_shard(v, &o.shard, &o.nr_shards))
 				return EXIT_USAGE;
+			have_shard = true;
+		} else if (!strcmp(a, "--shard-index")) {
+			shard_index = v;
+		} else if (!strcmp(a, "--shard-count")) {
+			shard_count = v;
 		} else if (!strcmp(a, "--max-counterexamples")) {
 			if (!cli_parse_u64("verify", "--max-counterexamples", v,
 					   0, 1000, &max))
@@ -712,10 +499,22 @@ int cmd_verify(int argc, char **argv)
 		} else if (!strcmp(a, "--case-timeout")) {
 			if (!cli_parse_case_timeout("verify", v, &case_timeout))
 				return EXIT_USAGE;
+		} else if (!strcmp(a, "--findings-exit-status")) {
+			if (!cli_parse_u64("verify", "--findings-exit-status",
+					   v, 0, 125, &findings_status))
+				return EXIT_USAGE;
 		} else {
 			return cli_error("verify", "unknown option '%s'", a);
 		}
 		i++;
+	}
+	if (shard_index || shard_count) {
+		if (have_shard)
+			return cli_error(
+				"verify",
+				"--shard and --shard-index/--shard-count exclude each other");
+		if (job_shard(shard_index, shard_count, &o.shard, &o.nr_shards))
+			return EXIT_USAGE;
 	}
 	if (plugin && nv)
 		return cli_error("verify",
@@ -727,8 +526,36 @@ int cmd_verify(int argc, char **argv)
 	if (!nc)
 		for (unsigned int i = 0; i < x2s_named_config_count(); i++)
 			cfgs[nc++] = *x2s_named_config(i);
+	for (unsigned int i = 0; i < nc; i++)
+		cfg_names[i] = cfgs[i].name;
 	if (save_dir && prepare_save_dir(save_dir))
 		return EXIT_USAGE;
+
+	/* What the report says of this run, also when a plugin fails. */
+	rep.cmd = "verify";
+	rep.argc = argc;
+	rep.argv = argv;
+	rep.sweep = o.sweep;
+	rep.reduced = o.reduced;
+	rep.contract = o.contract;
+	rep.shard = o.shard;
+	rep.nr_shards = o.nr_shards;
+	rep.max = (unsigned int)max;
+	rep.config_names = cfg_names;
+	rep.nr_configs = nc;
+	cli_configs_sha256(cfgs, nc, rep.configs_sha256);
+	rep.version = cli_version();
+	rep.commit = cli_commit();
+	rep.kvm_model = CLI_KVM_MODEL;
+	rep.v = vs;
+	if (plugin) {
+		/* Unreadable: the child's loader says why, in its words. */
+		if (sha256_file(plugin, rep.plugin_sha256))
+			snprintf(rep.plugin_sha256, sizeof(rep.plugin_sha256),
+				 "unknown");
+		rep.plugin = plugin;
+	}
+
 	if (json_path) {
 		int r = cli_atomic_open(&jf, json_path);
 
@@ -739,6 +566,12 @@ int cmd_verify(int argc, char **argv)
 	/* Code that is not x2sim's runs in a child (tools/isolate.h). */
 	if (plugin || cli_kernel_wanted(&ko)) {
 		static char fp_args[8192];
+		struct verify_failure_ctx ctx = {
+			.rep = &rep,
+			.save_dir = save_dir,
+			.json_path = json_path,
+			.fastpath_args = fp_args,
+		};
 		struct cli_isolate iso = {
 			.cmd = "verify",
 			.who = plugin ? "the plugin" : "the kernel's fastpath",
@@ -748,12 +581,22 @@ int cmd_verify(int argc, char **argv)
 			.config_args = cfg_args,
 			.nr_configs = nc,
 			.fastpath_args = fp_args,
+			.failure_is_finding = true,
+			.findings_status_set = true,
+			.findings_status = (int)findings_status,
+			.on_failure = verify_failed,
+			.opaque = &ctx,
 		};
-		int status;
 
 		cli_fastpath_args(fp_args, sizeof(fp_args), plugin, &ko);
-		if (cli_isolate(&iso, &status))
+		/* Until the child says otherwise: the label it would use. */
+		vs[0].label = plugin ? plugin : "Linux (the kernel's fastpath)";
+		rep.nv = 1;
+		if (cli_isolate(&iso, &status)) {
+			cli_report_free(&rep);
 			return status;
+		}
+		rep.nv = 0;
 	}
 	if (cli_kernel_wanted(&ko)) {
 		cli_watch_phase(CLI_PHASE_BUILD);
@@ -767,7 +610,9 @@ int cmd_verify(int argc, char **argv)
 		vs[0].fn = kfp->fp;
 		vs[0].label = kfp->label;
 		vs[0].stem = kfp->stem;
+		cli_watch_label(kfp->label);
 		nv = 1;
+		rep.kfp = kfp;
 	} else if (plugin) {
 		char err[512];
 
@@ -783,6 +628,9 @@ int cmd_verify(int argc, char **argv)
 	cli_watch_phase(CLI_PHASE_CASES);
 	if (!nv)
 		add_variants("all", vs, &nv);
+	rep.nv = nv;
+	for (unsigned int k = 0; k < nv; k++)
+		vs[k].can_run = true;
 
 	o.configs = cfgs;
 	o.nr_configs = nc;
@@ -790,8 +638,9 @@ int cmd_verify(int argc, char **argv)
 			      (cpus > 0 && cpus < 256 ? (unsigned int)cpus : 1);
 	printf("x2sim verify: sweep %s%s, %u configurations, shard %u/%u, "
 	       "%u threads, %llu cases per fastpath\n",
-	       sweep_name(o.sweep), o.reduced ? " (reduced)" : "", nc, o.shard,
-	       o.nr_shards, o.threads, (unsigned long long)x2s_sweep_count(&o));
+	       cli_sweep_name(o.sweep), o.reduced ? " (reduced)" : "", nc,
+	       o.shard, o.nr_shards, o.threads,
+	       (unsigned long long)x2s_sweep_count(&o));
 
 	for (unsigned int k = 0; k < nv; k++) {
 		struct progress p = { .label = vs[k].label, .start = now() };
@@ -814,34 +663,12 @@ int cmd_verify(int argc, char **argv)
 	}
 
 	cli_watch_phase(CLI_PHASE_REPORT);
-	printf("\n%-16s %12s %12s %12s %11s %11s %9s %12s\n", "fastpath",
-	       "cases", "handled", "declined", "mismatches", "violations",
-	       "seconds", "cases/s");
-	for (unsigned int k = 0; k < nv; k++) {
-		const struct x2s_sweep_report *r = &vs[k].rep;
-
-		printf("%-16s %12llu %12llu %12llu %11llu %11llu %9.2f %12.0f\n",
-		       vs[k].label, (unsigned long long)r->cases,
-		       (unsigned long long)r->handled,
-		       (unsigned long long)r->declined,
-		       (unsigned long long)r->mismatches,
-		       (unsigned long long)r->violations, r->seconds,
-		       r->seconds > 0 ? r->cases / r->seconds : 0.0);
-		if (r->mismatches || (o.contract && r->violations))
-			failed = true;
-	}
-	for (unsigned int k = 0; k < nv; k++)
-		print_profile(&vs[k]);
-	if (o.sweep & X2S_SWEEP_EXITS)
-		for (unsigned int k = 0; k < nv; k++)
-			print_exits(&vs[k]);
-	for (unsigned int k = 0; k < nv; k++)
-		print_findings(&vs[k], (unsigned int)max, o.contract, save_dir);
+	cli_report_print(&rep, save_dir);
 
 	if (json_path) {
 		int r;
 
-		json_report(jf.f, vs, nv, &o, (unsigned int)max, kfp);
+		cli_report_json(jf.f, &rep);
 		r = cli_atomic_commit(&jf, true);
 		if (r) {
 			fprintf(stderr, "x2sim verify: --json %s: %s\n",
@@ -849,15 +676,10 @@ int cmd_verify(int argc, char **argv)
 			output_failed = true;
 		}
 	}
-	for (unsigned int k = 0; k < nv; k++) {
-		if (vs[k].saved)
-			for (unsigned int i = 0; i < vs[k].rep.nr_findings; i++)
-				free(vs[k].saved[i]);
-		free(vs[k].saved);
-		x2s_sweep_report_free(&vs[k].rep);
-	}
+	status = cli_report_has_findings(&rep) ? (int)findings_status : 0;
+	cli_report_free(&rep);
 	cli_kernel_free(kfp);
-	if (failed)
-		return EXIT_CHECK;
-	return output_failed ? EXIT_USAGE : 0;
+	if (output_failed)
+		return EXIT_USAGE;
+	return status;
 }

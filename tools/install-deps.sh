@@ -2,7 +2,7 @@
 # Install the Debian 12 packages x2sim builds with, or say how to.
 # Used by `make demo` and `make check`; nothing is downloaded outside apt.
 set -eu
-pkgs="cmake gcc clang make libunicorn-dev libcmocka-dev libelf-dev pkg-config patch man-db"
+pkgs="cmake gcc clang make libunicorn-dev libcmocka-dev libelf-dev pkg-config patch man-db python3-jsonschema"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

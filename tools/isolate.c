@@ -19,6 +19,7 @@
 
 #include "isolate.h"
 #include "kernel/kbuild.h"
+#include "report.h"
 #include "vmx/vmx.h"
 
 /*
@@ -84,6 +85,13 @@ void cli_watch_case(unsigned int config, const struct x2s_case *c)
 	__atomic_store_n(&w->data, c->data, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->seq, w->seq + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->running, 1, __ATOMIC_RELEASE);
+}
+
+void cli_watch_label(const char *label)
+{
+	if (cli_watch && label)
+		snprintf(cli_watch->label, sizeof(cli_watch->label), "%s",
+			 label);
 }
 
 void cli_watch_case_done(void)
@@ -265,7 +273,8 @@ void cli_case_command(char *buf, size_t len, const char *config,
 
 /* "config x2apic-2, sender 0, WRMSR ...; reproduce with: x2sim case ..." */
 static void describe_slot(const struct cli_isolate *iso,
-			  const struct x2s_watch_slot *w, char *buf, size_t len)
+			  const struct x2s_watch_slot *w, char *buf, size_t len,
+			  struct cli_failure *fl)
 {
 	const struct x2s_vm_desc *d = NULL;
 	const char *arg = NULL;
@@ -299,6 +308,12 @@ static void describe_slot(const struct cli_isolate *iso,
 	}
 	snprintf(buf, len, "config %s, sender %u, %s; reproduce with: %s",
 		 d ? d->name : "?", c.sender, exit, cmd);
+	/* The case as a case file holds it: only a case of a known config. */
+	if (fl && d && c.sender < d->nr_vcpus) {
+		c.config = *d;
+		fl->c = c;
+		fl->has_case = true;
+	}
 }
 
 /*
@@ -307,20 +322,22 @@ static void describe_slot(const struct cli_isolate *iso,
  */
 static void describe_where(const struct cli_isolate *iso,
 			   const struct cli_watch *w, int slot, uint64_t thread,
-			   char *buf, size_t len)
+			   char *buf, size_t len, struct cli_failure *fl,
+			   unsigned int *nfl)
 {
 	const struct x2s_watch_slot *s = w->sweep.slot;
 	unsigned int running = 0;
 	char one[1400];
 
 	buf[0] = '\0';
+	*nfl = 1;
 	if (slot < 0 && thread) {
 		for (int i = 0; i < X2S_WATCH_SLOTS; i++)
 			if (s[i].running && s[i].thread == thread)
 				slot = i;
 	}
 	if (slot >= 0) {
-		describe_slot(iso, &s[slot], one, sizeof(one));
+		describe_slot(iso, &s[slot], one, sizeof(one), fl);
 		snprintf(buf, len, " in case: %s", one);
 		return;
 	}
@@ -332,13 +349,16 @@ static void describe_where(const struct cli_isolate *iso,
 		snprintf(buf, len,
 			 running == 1 ? " in case:" : " in one of %u cases:",
 			 running);
+		/* Which of them is not known: each is a candidate. */
 		for (int i = 0; i < X2S_WATCH_SLOTS; i++) {
 			if (!s[i].running)
 				continue;
-			describe_slot(iso, &s[i], one, sizeof(one));
+			describe_slot(iso, &s[i], one, sizeof(one),
+				      k < CLI_MAX_FAILURES ? &fl[k] : NULL);
 			snprintf(buf + strlen(buf), len - strlen(buf), "%s %s",
 				 k++ ? ";" : "", one);
 		}
+		*nfl = k < CLI_MAX_FAILURES ? k : CLI_MAX_FAILURES;
 		return;
 	}
 	switch (w->phase) {
@@ -492,12 +512,25 @@ static void abandon_outputs(struct cli_isolate *iso)
 			cli_atomic_commit(iso->outputs[i], false);
 }
 
+/*
+ * Say what happened, in one line.  A failure of the fastpath code itself
+ * (a crash, an abort, an exit(), a hang) is a finding where the command
+ * takes it as one: the failures go to on_failure, status 1.
+ */
 static int report(struct cli_isolate *iso, const struct cli_watch *w,
 		  enum ending how, int hung, int wstatus, bool have_token,
 		  int token)
 {
-	char what[256], where[4096], sigbuf[32];
+	static struct cli_failure fl[CLI_MAX_FAILURES];
+	char what[256], where[4096], sigbuf[32], kind[X2S_CASE_FAILURE_LEN];
+	char label[X2S_CASE_FASTPATH_LEN];
 	uint64_t thread = 0;
+	unsigned int nfl = 0;
+	bool finding = iso->failure_is_finding;
+	int status;
+
+	kind[0] = '\0';
+	memset(fl, 0, sizeof(fl));
 
 	if (how == END_GUEST_TIMEOUT) {
 		snprintf(
@@ -506,6 +539,7 @@ static int report(struct cli_isolate *iso, const struct cli_watch *w,
 			iso->who, (unsigned long long)iso->guest_timeout_ms,
 			GUEST_GRACE_MS);
 	} else if (how == END_HANG) {
+		snprintf(kind, sizeof(kind), "timeout");
 		if (hung == -2)
 			snprintf(
 				what, sizeof(what),
@@ -521,27 +555,35 @@ static int report(struct cli_isolate *iso, const struct cli_watch *w,
 		const char *name = signal_name(sig, sigbuf, sizeof(sigbuf));
 
 		thread = w->crash_thread;
-		if (sig == SIGKILL)
+		snprintf(kind, sizeof(kind), "%s",
+			 sig == SIGABRT ? "abort" : name);
+		if (sig == SIGKILL) {
+			/* Killed from outside: not the code's own doing. */
+			finding = false;
 			snprintf(
 				what, sizeof(what),
 				"the process running %s was killed (SIGKILL; out of memory?)",
 				iso->who);
-		else if (sig == SIGABRT)
+		} else if (sig == SIGABRT) {
 			snprintf(what, sizeof(what), "%s aborted (SIGABRT)",
 				 iso->who);
-		else
+		} else {
 			snprintf(what, sizeof(what), "%s crashed (%s)",
 				 iso->who, name);
+		}
 	} else if (WIFEXITED(wstatus) && !have_token) {
 		bool called = w->exit_called;
 
 		thread = called ? w->exit_thread : 0;
+		snprintf(kind, sizeof(kind), "%s(%d)",
+			 called ? "exit" : "_exit", WEXITSTATUS(wstatus));
 		snprintf(
 			what, sizeof(what),
 			"%s ended the process with %s(%d) before the report was complete",
 			iso->who, called ? "exit" : "_exit",
 			WEXITSTATUS(wstatus));
 	} else {
+		finding = false;
 		snprintf(
 			what, sizeof(what),
 			"the process running %s ended with status %d, but reported %d",
@@ -549,12 +591,28 @@ static int report(struct cli_isolate *iso, const struct cli_watch *w,
 			WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1, token);
 	}
 	describe_where(iso, w, hung >= 0 ? hung : -1, thread, where,
-		       sizeof(where));
+		       sizeof(where), fl, &nfl);
 	/* verify's progress line on a terminal: the message replaces it. */
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "\r%70s\r", "");
 	fprintf(stderr, "x2sim %s: %s%s\n", iso->cmd, what, where);
-	return EXIT_USAGE;
+	if (!finding)
+		return EXIT_USAGE;
+	for (unsigned int i = 0; i < nfl; i++) {
+		snprintf(fl[i].kind, sizeof(fl[i].kind), "%s", kind);
+		snprintf(fl[i].c.failure, sizeof(fl[i].c.failure), "%s", kind);
+		snprintf(fl[i].message, sizeof(fl[i].message), "%s", what);
+		snprintf(fl[i].where, sizeof(fl[i].where), "%.*s",
+			 (int)sizeof(fl[i].where) - 1, where);
+	}
+	/* The child's page: its label may be torn, but it ends here. */
+	memcpy(label, w->label, sizeof(label));
+	label[sizeof(label) - 1] = '\0';
+	status = iso->findings_status_set ? iso->findings_status : EXIT_CHECK;
+	if (iso->on_failure &&
+	    iso->on_failure(iso->opaque, fl, nfl, label[0] ? label : NULL))
+		status = EXIT_USAGE;
+	return status;
 }
 
 static int parent_wait(struct cli_isolate *iso, struct cli_watch *w, pid_t pid,

@@ -3,8 +3,10 @@
  * x2sim CLI: untrusted fastpath code (--plugin, --kernel, --kernel-source)
  * runs in a child process, so that whatever it does -- crash, abort, call
  * exit(), loop -- the user gets one message naming what happened and the
- * case it happened in, and exit status 2, never a cut-short report that
- * passes (docs/plugins.md, "When a plugin misbehaves").
+ * case it happened in, never a cut-short report that passes
+ * (docs/plugins.md, "When a plugin misbehaves").  For verify, case and
+ * replay the failure is a finding (status 1, the case saved and in the
+ * JSON report: struct cli_isolate.on_failure); for run, status 2.
  *
  * After its arguments are parsed (and its output files opened) a command
  * calls cli_isolate().  The parent waits: it watches the child through a
@@ -31,6 +33,8 @@
 
 #define CLI_CASE_TIMEOUT_DEFAULT 10 /* seconds, --case-timeout */
 #define CLI_MAX_OUTPUTS 2
+/* Cases a failure is recorded in when its thread is not known. */
+#define CLI_MAX_FAILURES 16
 
 /* What the child is doing, for the watchdog and the message. */
 enum cli_phase {
@@ -54,9 +58,13 @@ struct cli_watch {
 	uint32_t guest_vcpu;
 	uint32_t guest_exit_reason;
 	uint64_t guest_rip;
+	/* The fastpath's label once it is loaded or built (plugin path). */
+	char label[X2S_CASE_FASTPATH_LEN];
 	/* The sweep's slots; case and replay use slot 0. */
 	struct x2s_sweep_watch sweep;
 };
+
+struct cli_failure;
 
 struct cli_isolate {
 	const char *cmd; /* "verify", ... */
@@ -78,6 +86,20 @@ struct cli_isolate {
 	unsigned int nr_configs;
 	const char *fastpath_args;
 	const char *reproduce;
+	/*
+	 * A crash, abort, exit() or hang of the fastpath code is a finding:
+	 * the status is findings_status (EXIT_CHECK when 0 is not meant:
+	 * set findings_status_set), and on_failure (may be NULL) gets the
+	 * failure, with the case or cases it was in, to save and report;
+	 * it returns 0, or EXIT_USAGE when it could not write what it had
+	 * to.  Without failure_is_finding (run) the status is EXIT_USAGE.
+	 */
+	bool failure_is_finding;
+	bool findings_status_set;
+	int findings_status;
+	int (*on_failure)(void *opaque, struct cli_failure *f, unsigned int n,
+			  const char *label);
+	void *opaque;
 };
 
 /* The child's page, NULL outside an isolated child. */
@@ -99,6 +121,8 @@ void cli_watch_phase(enum cli_phase phase);
 /* One case about to run on the calling thread (slot 0). */
 void cli_watch_case(unsigned int config, const struct x2s_case *c);
 void cli_watch_case_done(void);
+/* The fastpath's label, for a failure found by the parent. */
+void cli_watch_label(const char *label);
 
 /* --case-timeout SEC: 1 .. 86400, or 0 for none. */
 bool cli_parse_case_timeout(const char *cmd, const char *v, unsigned int *out);

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "isolate.h"
+#include "report.h"
 
 static int cmd_version(int argc, char **argv);
 
@@ -25,6 +26,8 @@ static const struct cli_command commands[] = {
 	  cmd_fastpaths },
 	{ "verify", "exhaustive fast-vs-slow verification of fastpaths",
 	  cmd_verify },
+	{ "merge", "join the JSON reports of verify's shards into one",
+	  cmd_merge },
 	{ "extract", "the translation unit verify --kernel builds from a tree",
 	  cmd_extract },
 	{ "case", "one WRMSR exit both ways: outcomes and verdict", cmd_case },
@@ -59,9 +62,10 @@ static int cmd_version(int argc, char **argv)
 	}
 	if (argc != 1)
 		return cli_error("version", "takes no arguments");
-	printf("x2sim %d.%d (kvm.h ABI %d; slow path: KVM 6.18 on VMX; "
+	printf("x2sim %s (commit %s; kvm.h ABI %d; slow path: %s; "
 	       "kvm.h faces: KVM 5.6 to mainline)\n",
-	       X2S_VERSION_MAJOR, X2S_VERSION_MINOR, X2SIM_KVM_ABI_VERSION);
+	       cli_version(), cli_commit(), X2SIM_KVM_ABI_VERSION,
+	       CLI_KVM_MODEL);
 	return 0;
 }
 

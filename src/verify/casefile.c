@@ -41,12 +41,26 @@ static bool case_config_reads_back(const struct x2s_vm_desc *d)
 	return r == 1;
 }
 
+/* A failure kind: printable ASCII, shorter than the field, or empty. */
+static bool failure_valid(const char *s, size_t len)
+{
+	size_t n = strnlen(s, len);
+
+	if (n == len)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return false;
+	return true;
+}
+
 int x2s_case_write(FILE *f, const struct x2s_case *c, const char *comment)
 {
 	if (!f || !c || x2s_vm_desc_check(&c->config, NULL, 0) ||
 	    c->sender >= c->config.nr_vcpus ||
 	    (unsigned int)c->exit >= X2S_CASE_NR_EXITS || c->reg > 15 ||
 	    memchr(c->fastpath, 0, sizeof(c->fastpath)) == NULL ||
+	    !failure_valid(c->failure, sizeof(c->failure)) ||
 	    !case_config_reads_back(&c->config))
 		return -EINVAL;
 
@@ -61,6 +75,8 @@ int x2s_case_write(FILE *f, const struct x2s_case *c, const char *comment)
 		json_write_string(f, c->fastpath);
 		fputs(",\n", f);
 	}
+	if (c->failure[0])
+		fprintf(f, "  \"plugin_failure\": \"%s\",\n", c->failure);
 	fputs("  \"config\": ", f);
 	x2s_vm_desc_write(f, &c->config, 2);
 	fprintf(f, ",\n  \"sender\": %" PRIu32 ",\n", c->sender);
@@ -81,7 +97,7 @@ int x2s_case_write(FILE *f, const struct x2s_case *c, const char *comment)
 /* The first five are required, the rest optional. */
 static const char *const case_keys[] = {
 	"x2sim_case", "config",	  "sender", "ecx", "data",
-	"comment",    "fastpath", "exit",   "reg",
+	"comment",    "fastpath", "exit",   "reg", "plugin_failure",
 };
 #define CASE_REQUIRED 5
 
@@ -107,7 +123,7 @@ static int case_from_json(const struct json_value *root, const char *file,
 		if (!known)
 			return x2s_format_fail(
 				err, errlen, file, m->line, m->col,
-				"unknown key \"%s\" in a case file (known: x2sim_case, comment, fastpath, config, sender, exit, reg, ecx, data)",
+				"unknown key \"%s\" in a case file (known: x2sim_case, comment, fastpath, plugin_failure, config, sender, exit, reg, ecx, data)",
 				m->key);
 	}
 	for (size_t k = 0; k < CASE_REQUIRED; k++) {
@@ -150,6 +166,18 @@ static int case_from_json(const struct json_value *root, const char *file,
 				"\"fastpath\" must be 1 to %zu bytes",
 				sizeof(c->fastpath) - 1);
 		memcpy(c->fastpath, m->val.str.s, m->val.str.len);
+	}
+
+	m = json_member_find(root, "plugin_failure");
+	if (m) {
+		if (m->val.type != JSON_STRING || !m->val.str.len ||
+		    m->val.str.len >= sizeof(c->failure) ||
+		    !failure_valid(m->val.str.s, sizeof(c->failure)))
+			return x2s_format_fail(
+				err, errlen, file, m->val.line, m->val.col,
+				"\"plugin_failure\" must be a string of 1 to %zu printable characters (SIGSEGV, abort, exit(0), timeout, ...)",
+				sizeof(c->failure) - 1);
+		memcpy(c->failure, m->val.str.s, m->val.str.len);
 	}
 
 	m = json_member_find(root, "config");

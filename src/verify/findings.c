@@ -1,28 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * x2sim: finding classes (engine.h).  Cases that fail alike form one
- * class -- verdict, what the fastpath returned, the cause of the
- * difference, the kind of exit, the WARN, and for contract violations the ICR's class --
- * and each class keeps its count and its smallest case.
+ * class -- the class key of docs/verify-json.md: verdict (or contract
+ * violation), what the fastpath returned, the cause of the difference,
+ * the kind of exit, the WARN, and for contract violations the ICR's
+ * class and number of targets -- and each class keeps its count and its
+ * smallest case.  What differs in that smallest case (its signature) is
+ * shown with it but does not class it.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "verify/engine.h"
 
-static bool same_class(const struct x2s_finding *a, const struct x2s_finding *b)
-{
-	return a->verdict == b->verdict && a->violation == b->violation &&
-	       a->fastpath == b->fastpath && a->cause == b->cause &&
-	       a->example.exit == b->example.exit &&
-	       a->delivery_mode == b->delivery_mode &&
-	       a->logical == b->logical && a->shorthand == b->shorthand &&
-	       a->targets == b->targets && !strcmp(a->warn, b->warn);
-}
-
 /* The smaller case: fewer vCPUs, fewer set bits, then a fixed order. */
-static bool case_smaller(const struct x2s_finding *a,
-			 const struct x2s_finding *b)
+bool x2s_finding_example_smaller(const struct x2s_finding *a,
+				 const struct x2s_finding *b)
 {
 	int pa = __builtin_popcountll(a->example.data),
 	    pb = __builtin_popcountll(b->example.data);
@@ -52,9 +45,9 @@ void x2s_findings_add(struct x2s_finding_table *t, const struct x2s_finding *nf,
 	for (unsigned int i = 0; i < t->nr; i++) {
 		struct x2s_finding *f = &t->f[i];
 
-		if (!same_class(f, nf))
+		if (x2s_finding_class_cmp(f, nf))
 			continue;
-		if (case_smaller(nf, f)) {
+		if (x2s_finding_example_smaller(nf, f)) {
 			u64 c = f->count;
 
 			*f = *nf;
@@ -72,10 +65,9 @@ void x2s_findings_add(struct x2s_finding_table *t, const struct x2s_finding *nf,
 	t->nr++;
 }
 
-static int finding_order(const void *pa, const void *pb)
+int x2s_finding_class_cmp(const struct x2s_finding *a,
+			  const struct x2s_finding *b)
 {
-	const struct x2s_finding *a = pa, *b = pb;
-
 	if (a->violation != b->violation)
 		return a->violation - b->violation;
 	if (a->verdict != b->verdict)
@@ -95,6 +87,11 @@ static int finding_order(const void *pa, const void *pb)
 	if (a->targets != b->targets)
 		return a->targets - b->targets;
 	return strcmp(a->warn, b->warn);
+}
+
+static int finding_order(const void *a, const void *b)
+{
+	return x2s_finding_class_cmp(a, b);
 }
 
 void x2s_findings_sort(struct x2s_finding *f, unsigned int n)

@@ -117,6 +117,7 @@ void x2s_vm_desc_write(FILE *f, const struct x2s_vm_desc *d, int indent);
 /* ---- one case ---- */
 
 #define X2S_CASE_FASTPATH_LEN 256
+#define X2S_CASE_FAILURE_LEN 32
 
 /*
  * The exit a case delivers (exits.c).  0 is WRMSR, so a case cleared with
@@ -167,6 +168,12 @@ struct x2s_case {
 	uint8_t reg; /* the immediate forms' register (0 RAX ... 15 R15) */
 	/* The fastpath it was found with: variant name, plugin path or "". */
 	char fastpath[X2S_CASE_FASTPATH_LEN];
+	/*
+	 * The plugin (or a kernel's code) failed in this case, not the
+	 * comparison: "SIGSEGV" (any fatal signal's name), "abort",
+	 * "exit(N)", "_exit(N)" or "timeout"; "" for a comparison's case.
+	 */
+	char failure[X2S_CASE_FAILURE_LEN];
 };
 
 /* The case's exit by name ("wrmsr", "apic-write", ...), and back. */
@@ -189,7 +196,8 @@ bool x2s_case_writes_icr(const struct x2s_case *c);
 
 /*
  * Case files (casefile.c): JSON {"config": {...}, "sender", "ecx", "data"}
- * and, for exits other than WRMSR, "exit" (and "reg").
+ * and, for exits other than WRMSR, "exit" (and "reg"); "plugin_failure"
+ * when the fastpath code failed in the case (struct x2s_case.failure).
  */
 int x2s_case_write(FILE *f, const struct x2s_case *c, const char *comment);
 int x2s_case_load(const char *path, struct x2s_case *c, char *err,
@@ -353,6 +361,21 @@ struct x2s_finding {
 	struct x2s_case example; /* the minimal case of the class */
 	char warn[160];
 };
+
+/*
+ * The report's order of finding classes: violation, verdict, cause,
+ * exit, fastpath result, then (violations) delivery mode, destination
+ * mode, shorthand, targets, then the WARN.  0 exactly when a and b are
+ * of one class (findings.c).
+ */
+int x2s_finding_class_cmp(const struct x2s_finding *a,
+			  const struct x2s_finding *b);
+/*
+ * Is a's example the smaller case: fewer vCPUs, fewer set bits in data,
+ * then in ecx, then configuration index, sender, data, ecx, register.
+ */
+bool x2s_finding_example_smaller(const struct x2s_finding *a,
+				 const struct x2s_finding *b);
 
 /* Handled cases per delivery mode x dest mode x shorthand x targets. */
 #define X2S_PROFILE_TARGETS 4 /* 0, 1, 2, 3 or more */

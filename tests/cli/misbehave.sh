@@ -2,11 +2,14 @@
 # misbehave.sh X2SIM PLUGIN_DIR GUEST TMPDIR KIND
 # Plugin isolation (docs/plugins.md, "When a plugin misbehaves") with the
 # plugins of tests/plugins/misbehave_*.c.  KIND:
-#   segv, abort, exit, loop: verify --json with the plugin ends with status
-#     2, one line on stderr naming what happened and the case, as an
-#     `x2sim case` command, no JSON file or temporary left, within a few
-#     seconds (loop: --case-timeout 1); the command it prints does the same
-#     again, and so does `case` itself.
+#   segv, abort, exit, loop: verify --json --save with the plugin ends
+#     with status 1 (a finding; 0 with --findings-exit-status 0), one line
+#     on stderr naming what happened and the case, as an `x2sim case`
+#     command, within a few seconds (loop: --case-timeout 1); the case is
+#     saved with "plugin_failure" and the JSON report is whole and records
+#     the failure as a finding, no temporary left; the command it prints
+#     does the same again, and so does `case` itself; replay --plugin of
+#     the saved case fails the same way, status 1.
 #   run: x2sim run with the crashing and the looping plugin on a guest.
 #   replay: a case file that names a plugin (misbehave_ctor.so, whose
 #     constructor creates a marker file) is refused without loading it;
@@ -70,24 +73,61 @@ segv | abort | exit | loop)
 	so=$pdir/misbehave_$kind.so
 	where="in case: config x2apic-2, sender [01], WRMSR ECX 0x830, EDX:EAX 0x0000000[01]00004031; reproduce with: x2sim case --config x2apic-2 --sender [01] --exit wrmsr:0x830=0x[01]*4031 --plugin $so --case-timeout 1\$"
 
+	case $kind in
+	segv) failure=SIGSEGV ;;
+	abort) failure=abort ;;
+	exit) failure='exit(0)' ;;
+	loop) failure=timeout ;;
+	esac
+	saved=$tmp/saved/misbehave_$kind.so-failure.json
+
 	start=$(now)
-	expect 2 "$x2sim" verify --plugin "$so" --configs x2apic-2 --reduced \
-		--threads 2 --case-timeout 1 --json "$tmp/r.json"
+	expect 1 "$x2sim" verify --plugin "$so" --configs x2apic-2 --reduced \
+		--threads 2 --case-timeout 1 --json "$tmp/r.json" \
+		--save "$tmp/saved"
 	[ $(($(now) - start)) -le 8 ] || fail "verify took $(($(now) - start)) s"
 	one_line
 	has "^x2sim verify: $what $where" err
-	if ls "$tmp"/r.json* >/dev/null 2>&1; then
-		fail "left behind: $(ls "$tmp"/r.json*)"
-	fi
+	again=$(sed -n 's/.*; reproduce with: x2sim //p' "$tmp/err")
 	hasnt "no mismatches" out
 	hasnt "cases/s" out
+	has "^saved: $saved " out
+	# The case file records the failure; the report is whole.
+	has "\"plugin_failure\": \"$failure\"" "saved/misbehave_$kind.so-failure.json"
+	has '"x2sim_case": 1' "saved/misbehave_$kind.so-failure.json"
+	has '"data": "0x0000000[01]00004031"' "saved/misbehave_$kind.so-failure.json"
+	if ls "$tmp"/r.json.* >/dev/null 2>&1; then
+		fail "left behind: $(ls "$tmp"/r.json.*)"
+	fi
+	[ "$(tail -c 2 "$tmp/r.json")" = "}" ] || fail "r.json is cut short"
+	has '"x2sim_verify": 2' r.json
+	has '"cases": null' r.json
+	has "\"verdict\": \"plugin failure\", \"plugin_failure\": \"$failure\"" r.json
+	has "\"case_file\": \"$saved\"" r.json
+	has '"finding_classes": 1' r.json
+	# The JSON reads back: merge takes it and reports the same failure.
+	expect 1 "$x2sim" merge "$tmp/r.json"
+	has "PLUGIN FAILURE ($failure)" out
 
-	# The command it names reproduces it.
-	again=$(sed -n 's/.*; reproduce with: x2sim //p' "$tmp/err")
+	# A scheduler may ask for status 0 when the findings were written.
+	expect 0 "$x2sim" verify --plugin "$so" --configs x2apic-2 --reduced \
+		--threads 2 --case-timeout 1 --json "$tmp/r0.json" \
+		--findings-exit-status 0
+	has "\"plugin_failure\": \"$failure\"" r0.json
+
+	# replay --plugin of the saved case: the same failure, status 1.
+	start=$(now)
+	expect 1 "$x2sim" replay "$saved" --plugin "$so" --case-timeout 1
+	[ $(($(now) - start)) -le 8 ] || fail "replay took $(($(now) - start)) s"
+	one_line
+	has "^x2sim replay: $what in case: config x2apic-2, sender [01], WRMSR ECX 0x830, EDX:EAX 0x0000000[01]00004031; reproduce with: x2sim replay $saved --plugin $so --case-timeout 1\$" err
+	has "recorded: the fastpath code failed in this case ($failure)" out
+
+	# The command verify named reproduces it.
 	[ -n "$again" ] || fail "no command to reproduce"
 	start=$(now)
 	# shellcheck disable=SC2086 # the plugin path has no blanks here
-	expect 2 "$x2sim" $again
+	expect 1 "$x2sim" $again
 	[ $(($(now) - start)) -le 8 ] || fail "case took $(($(now) - start)) s"
 	one_line
 	has "^x2sim case: $what $where" err
@@ -155,7 +195,7 @@ good)
 	has "^x2sim verify: sweep icr,exits (reduced), 2 configurations" out
 	has "^fastpath  *cases  *handled" out
 	has "my_fastpath.so: no mismatches" out
-	has '"x2sim_verify": 1' g.json
+	has '"x2sim_verify": 2' g.json
 	[ "$(tail -c 2 "$tmp/g.json")" = "}" ] || fail "g.json is cut short"
 	if ls "$tmp"/g.json.* >/dev/null 2>&1; then
 		fail "left behind: $(ls "$tmp"/g.json.*)"

@@ -17,7 +17,7 @@ if [ -s "$tmp/man.err" ]; then
 fi
 grep -q "EXIT STATUS" "$tmp/man.txt"
 missing=0
-for cmd in verify case replay run demo decode extract fastpaths version \
+for cmd in verify merge case replay run demo decode extract fastpaths version \
 	"bench ipi"; do
 	# shellcheck disable=SC2086
 	"$x2sim" $cmd --help >"$tmp/help.txt" 2>&1 || true
