@@ -10,14 +10,26 @@
 
 #include "cli.h"
 
+/*
+ * One line: whatever the arguments hold (an option value, a file name, a
+ * config's text), a control character is written as \xNN and never
+ * reaches the terminal raw.
+ */
 int cli_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "x2sim %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "x2sim %s: ", cmd);
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
 	fputc('\n', stderr);
 	return EXIT_USAGE;
 }

@@ -298,7 +298,8 @@ static void case_usage(FILE *out)
 		"                  (--wrmsr MSR=VALUE | --exit NAME[:ECX][=DATA] [--reg R])\n"
 		"                  [--fastpath NAME|none | --plugin FILE |\n"
 		"                   --kernel DIR [--patch FILE] |\n"
-		"                   --kernel-source FILE --kvm-version X.Y] [--json]\n"
+		"                   --kernel-source FILE --kvm-version X.Y]\n"
+		"                  [--json [FILE|-]]\n"
 		"                  [--case-timeout SEC]\n"
 		"  one exit of vCPU N, with the fastpath (default upstream) and\n"
 		"  without it; prints both outcomes and the verdict.\n"
@@ -325,7 +326,8 @@ static bool isolated_select(const char *cmd, const struct x2s_case *c,
 			    const char *config_arg, const char *file,
 			    const char *name, const char *plugin,
 			    const struct x2s_kernel_opts *ko,
-			    unsigned int case_timeout, int *status)
+			    unsigned int case_timeout,
+			    struct cli_atomic_file *out, int *status)
 {
 	static char fp_args[8192], again[8400];
 	static const char *config_args[1];
@@ -339,6 +341,7 @@ static bool isolated_select(const char *cmd, const struct x2s_case *c,
 		.fastpath_args = fp_args,
 		/* The case's own failure is its finding: status 1. */
 		.failure_is_finding = true,
+		.outputs = { out && out->f ? out : NULL },
 	};
 	bool kernel = cli_kernel_wanted(ko);
 
@@ -369,6 +372,8 @@ static bool isolated_select(const char *cmd, const struct x2s_case *c,
 int cmd_case(int argc, char **argv)
 {
 	const char *config = NULL, *name = NULL, *plugin = NULL, *label;
+	const char *json_path = NULL;
+	struct cli_atomic_file af = { 0 };
 	bool json = false, have_exit = false, have_sender = false;
 	bool have_reg = false;
 	u64 reg = 0;
@@ -389,7 +394,12 @@ int cmd_case(int argc, char **argv)
 			case_usage(stdout);
 			return 0;
 		} else if (!strcmp(a, "--json")) {
+			/* --json [FILE]: a file (or -) when one follows. */
 			json = true;
+			if (v && (v[0] != '-' || !strcmp(v, "-"))) {
+				json_path = strcmp(v, "-") ? v : NULL;
+				i++;
+			}
 			continue;
 		}
 		switch (cli_kernel_option(a, v, &ko)) {
@@ -458,11 +468,20 @@ int cmd_case(int argc, char **argv)
 				 (unsigned long long)sender, c.config.name,
 				 c.config.nr_vcpus);
 	c.sender = (u32)sender;
+	if (json_path) {
+		r = cli_atomic_open(&af, json_path);
+		if (r)
+			return cli_error("case", "--json %s: %s", json_path,
+					 strerror(-r));
+	}
 	if (isolated_select("case", &c, config, NULL, name, plugin, &ko,
-			    case_timeout, &r))
+			    case_timeout, &af, &r))
 		return r;
-	if (cli_select_fastpath("case", name, plugin, &ko, &fn, &label))
+	if (cli_select_fastpath("case", name, plugin, &ko, &fn, &label)) {
+		if (af.f)
+			cli_atomic_commit(&af, false);
 		return EXIT_USAGE;
+	}
 	snprintf(c.fastpath, sizeof(c.fastpath), "%s", label);
 	cli_watch_phase(CLI_PHASE_CASES);
 	cli_watch_case(0, &c);
@@ -472,7 +491,14 @@ int cmd_case(int argc, char **argv)
 		cli_watch_case_done();
 		cli_watch_phase(CLI_PHASE_REPORT);
 		if (!r)
-			case_json(stdout, &c, label, &res);
+			case_json(af.f ? af.f : stdout, &c, label, &res);
+		if (af.f) {
+			int cr = cli_atomic_commit(&af, !r && !ferror(af.f));
+
+			if (!r && cr)
+				return cli_error("case", "--json %s: %s",
+						 json_path, strerror(-cr));
+		}
 	} else {
 		r = cli_print_case(stdout, &c, fn, label, X2S_CONTRACT_NONE,
 				   &res);
@@ -594,7 +620,7 @@ int cmd_replay(int argc, char **argv)
 		name = c.fastpath;
 	}
 	if (isolated_select("replay", &c, c.config.name, file, name, plugin,
-			    &ko, case_timeout, &r))
+			    &ko, case_timeout, NULL, &r))
 		return r;
 	if (cli_select_fastpath("replay", name, plugin, &ko, &fn, &label))
 		return EXIT_USAGE;

@@ -467,8 +467,22 @@ int cmd_verify(int argc, char **argv)
 						 add_named(v, cfgs, &nc))
 				return EXIT_USAGE;
 		} else if (!strcmp(a, "--config")) {
-			if (add_file(v, cfgs, &nc))
-				return EXIT_USAGE;
+			/* A file, or one configuration of the named set. */
+			if (looks_like_file(v)) {
+				if (add_file(v, cfgs, &nc))
+					return EXIT_USAGE;
+			} else if (!strchr(v, ',') &&
+				   x2s_named_config_find(v)) {
+				if (add_named(v, cfgs, &nc))
+					return EXIT_USAGE;
+			} else {
+				return cli_error(
+					"verify",
+					"--config: no configuration or "
+					"file '%s' (x2sim verify "
+					"--configs list)",
+					v);
+			}
 		} else if (!strcmp(a, "--contract")) {
 			if (strcmp(v, "single-target"))
 				return cli_error(
