@@ -869,7 +869,8 @@ int cmd_merge(int argc, char **argv)
 			memset(r, 0, sizeof(*r));
 			continue;
 		}
-		qsort(mv->c, mv->nr, sizeof(mv->c[0]), mclass_order);
+		if (mv->nr)
+			qsort(mv->c, mv->nr, sizeof(mv->c[0]), mclass_order);
 		r->findings = calloc(mv->nr ? mv->nr : 1, sizeof(*r->findings));
 		vs[k].saved = calloc(mv->nr ? mv->nr : 1, sizeof(char *));
 		if (!r->findings || !vs[k].saved) {
