@@ -77,13 +77,8 @@ void cli_watch_case(unsigned int config, const struct x2s_case *c)
 		return;
 	w = &cli_watch->sweep.slot[0];
 	__atomic_store_n(&w->thread, self_thread(), __ATOMIC_RELAXED);
-	__atomic_store_n(&w->config, config, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->sender, c->sender, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->exit, (uint32_t)c->exit, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->ecx, c->ecx, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->reg, c->reg, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->data, c->data, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->seq, w->seq + 1, __ATOMIC_RELAXED);
+	x2s_watch_slot_case(w, config, c->sender, (uint32_t)c->exit, c->ecx,
+			    c->reg, c->data);
 	__atomic_store_n(&w->running, 1, __ATOMIC_RELEASE);
 }
 

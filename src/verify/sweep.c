@@ -172,13 +172,8 @@ static void record(struct tally *t, const struct x2s_sweep_opts *o,
 static void watch_case(struct x2s_watch_slot *w, const struct x2s_unit *u,
 		       const struct x2s_input *in)
 {
-	__atomic_store_n(&w->config, u->config, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->sender, u->sender, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->exit, (uint32_t)in->kind, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->ecx, in->ecx, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->reg, in->reg, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->data, in->data, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->seq, w->seq + 1, __ATOMIC_RELEASE);
+	x2s_watch_slot_case(w, u->config, u->sender, (uint32_t)in->kind,
+			    in->ecx, in->reg, in->data);
 }
 
 /* The thread starts (running) or ends (done) its share of the sweep. */

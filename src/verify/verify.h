@@ -308,6 +308,21 @@ struct x2s_sweep_watch {
 	struct x2s_watch_slot slot[X2S_WATCH_SLOTS];
 };
 
+/* Slot w names the case about to run; seq moves last (release). */
+static inline void x2s_watch_slot_case(struct x2s_watch_slot *w,
+				       uint32_t config, uint32_t sender,
+				       uint32_t exit, uint32_t ecx,
+				       uint32_t reg, uint64_t data)
+{
+	__atomic_store_n(&w->config, config, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->sender, sender, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->exit, exit, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->ecx, ecx, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->reg, reg, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->data, data, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->seq, w->seq + 1, __ATOMIC_RELEASE);
+}
+
 struct x2s_sweep_opts {
 	const struct x2s_vm_desc *configs;
 	unsigned int nr_configs;
