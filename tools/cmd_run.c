@@ -79,6 +79,14 @@ struct stat_row {
 	const struct x2s_exit_stat *s;
 };
 
+/*
+ * The layout of `perf kvm stat report` (tools/perf/builtin-kvm.c): the
+ * event name right-aligned in 40 columns (perf's KVM_EVENT_NAME_LEN),
+ * every field followed by one blank, the relative standard error of the
+ * mean in "( +-%7.2f%% )".
+ */
+#define STAT_NAME_WIDTH 40
+
 static void print_row(FILE *out, int width, const char *name,
 		      const struct x2s_exit_stat *s, uint64_t samples,
 		      uint64_t total_ns)
@@ -95,7 +103,7 @@ static void print_row(FILE *out, int width, const char *name,
 	}
 	fprintf(out,
 		"%*s %10" PRIu64 " %8.2f%% %8.2f%% %9.2fus %9.2fus "
-		"%9.2fus ( +- %6.2f%% )\n",
+		"%9.2fus ( +-%7.2f%% )\n",
 		width, name, s->count,
 		samples ? 100.0 * s->count / samples : 0.0,
 		total_ns ? 100.0 * s->total_ns / total_ns : 0.0,
@@ -104,7 +112,7 @@ static void print_row(FILE *out, int width, const char *name,
 
 void guest_print_stat_header(FILE *out, int width)
 {
-	fprintf(out, "%*s %10s %9s %9s %11s %11s %11s\n\n", width, "VM-EXIT",
+	fprintf(out, "%*s %10s %9s %9s %11s %11s %16s \n\n", width, "VM-EXIT",
 		"Samples", "Samples%", "Time%", "Min Time", "Max Time",
 		"Avg time");
 }
@@ -142,12 +150,17 @@ void guest_print_stat(FILE *out, const struct x2s_guest_stats *st)
 		if (!st->reason[i].count)
 			continue;
 		if (i == EXIT_REASON_MSR_WRITE) {
-			rows[n].name = "MSR_WRITE(fastpath)";
-			rows[n].s = &st->msr_write_fastpath;
-			n++;
-			rows[n].name = "MSR_WRITE(slow)";
-			rows[n].s = &st->msr_write_slow;
-			n++;
+			/* As in perf, an event that never happened has no row. */
+			if (st->msr_write_fastpath.count) {
+				rows[n].name = "MSR_WRITE(fastpath)";
+				rows[n].s = &st->msr_write_fastpath;
+				n++;
+			}
+			if (st->msr_write_slow.count) {
+				rows[n].name = "MSR_WRITE(slow)";
+				rows[n].s = &st->msr_write_slow;
+				n++;
+			}
 			continue;
 		}
 		rows[n].name = name ? name : "UNKNOWN";
@@ -168,13 +181,14 @@ void guest_print_stat(FILE *out, const struct x2s_guest_stats *st)
 			rows[j - 1] = t;
 		}
 	}
-	fprintf(out, "\nAnalyze events for all VMs, all VCPUs:\n\n");
-	guest_print_stat_header(out, 20);
+	fprintf(out, "\n\nAnalyze events for all VMs, all VCPUs:\n\n");
+	guest_print_stat_header(out, STAT_NAME_WIDTH);
 	for (unsigned int i = 0; i < n; i++)
-		print_row(out, 20, rows[i].name, rows[i].s, samples, total);
+		print_row(out, STAT_NAME_WIDTH, rows[i].name, rows[i].s,
+			  samples, total);
 	fprintf(out,
 		"\nTotal Samples:%" PRIu64 ", Total events handled "
-		"time:%.2fus.\n",
+		"time:%.2fus.\n\n",
 		samples, total / 1000.0);
 	fprintf(out,
 		"(x2sim: host time of the simulator from the exit to the next "
