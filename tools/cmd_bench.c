@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "guest_cli.h"
+#include "verify/json.h"
 
 #define CMD "bench"
 #define RUNS 3
@@ -42,8 +43,9 @@ static void bench_usage(FILE *out)
 		RUNS);
 }
 
-static int run_one(const struct x2s_guest_image *img, const struct x2s_fastpath *fn,
-		   uint64_t rounds, struct bench_result *res)
+static int run_one(const struct x2s_guest_image *img,
+		   const struct x2s_fastpath *fn, uint64_t rounds,
+		   struct bench_result *res)
 {
 	struct x2s_guest_config cfg = { .nr_vcpus = 2, .fastpath = fn };
 	uint64_t addr;
@@ -149,10 +151,10 @@ static int write_json(struct cli_atomic_file *af, const char *path,
 		if (i)
 			fputc(',', f);
 		fprintf(f, "{\"fastpath\":");
-		guest_json_str(f, res[i].name);
+		json_write_string(f, res[i].name);
 		if (!res[i].ok) {
 			fprintf(f, ",\"error\":");
-			guest_json_str(f, res[i].error);
+			json_write_string(f, res[i].error);
 			fputc('}', f);
 			continue;
 		}

@@ -18,6 +18,7 @@
 #include "fastpath/plugin.h"
 #include "guest_cli.h"
 #include "isolate.h"
+#include "verify/json.h"
 #include "vmx/vmx.h"
 
 #define CMD "run"
@@ -57,22 +58,6 @@ static void run_usage(FILE *out)
 }
 
 /* ---- shared report helpers (guest_cli.h) ---- */
-
-void guest_json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
 
 struct stat_row {
 	const char *name;
@@ -199,7 +184,7 @@ static void json_stat(FILE *out, const char *name,
 		      const struct x2s_exit_stat *s)
 {
 	fprintf(out, "{\"reason\":");
-	guest_json_str(out, name);
+	json_write_string(out, name);
 	fprintf(out,
 		",\"samples\":%" PRIu64 ",\"total_ns\":%" PRIu64
 		",\"min_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
@@ -457,7 +442,7 @@ static void json_dump(FILE *out, struct x2s_guest *g, const struct dump_req *d)
 {
 	uint8_t b;
 
-	guest_json_str(out, d->symbol);
+	json_write_string(out, d->symbol);
 	fprintf(out, ":{\"addr\":%" PRIu64 ",\"hex\":\"", d->addr);
 	for (uint64_t i = 0; i < d->len; i++)
 		if (!x2s_guest_read(g, d->addr + i, &b, 1))
@@ -476,13 +461,13 @@ static int write_json(struct cli_atomic_file *af, const char *path,
 	int r;
 
 	fprintf(f, "{\"image\":");
-	guest_json_str(f, image);
+	json_write_string(f, image);
 	fprintf(f, ",\"vcpus\":%u,\"fastpath\":", nr_vcpus);
-	guest_json_str(f, fastpath);
+	json_write_string(f, fastpath);
 	fprintf(f, ",\"result\":\"%s\",\"error\":",
 		result ? "failed" : "finished");
 	if (result)
-		guest_json_str(f, x2s_guest_error(g));
+		json_write_string(f, x2s_guest_error(g));
 	else
 		fprintf(f, "null");
 	fprintf(f,
@@ -504,7 +489,7 @@ static int write_json(struct cli_atomic_file *af, const char *path,
 		st->engine_bytes_per_vcpu, st->warns);
 	fprintf(f, ",\"first_warn\":");
 	if (st->first_warn)
-		guest_json_str(f, st->first_warn);
+		json_write_string(f, st->first_warn);
 	else
 		fprintf(f, "null");
 	fprintf(f, ",\"exits\":");
