@@ -40,16 +40,24 @@ int cmd_merge(int argc, char **argv);
 struct x2s_vm_desc;
 struct x2s_case;
 struct x2s_case_result;
-/*
- * name (a shipped variant, "none", default "upstream") or plugin path ->
- * the hook and a label; 0 or EXIT_USAGE after printing the error.
- */
 struct x2s_kernel_opts;
 struct x2s_kernel_fastpath;
 
+/*
+ * The one fastpath picker of every command: --fastpath NAME (a shipped
+ * variant or "none"), --plugin FILE, or --kernel options (ko, may be
+ * NULL) -> the hook (NULL for none) and a label; with none of them, the
+ * command's default (cli_fastpath_default()).  0, or EXIT_USAGE after
+ * printing the error.
+ */
 int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
 			const struct x2s_kernel_opts *ko,
 			const struct x2s_fastpath **fn, const char **label);
+/* The fastpath cmd runs when none is named: "upstream" or "none". */
+const char *cli_fastpath_default(const char *cmd);
+/* One shipped variant or "none" by name; EXIT_USAGE if there is none. */
+int cli_fastpath_find(const char *cmd, const char *name,
+		      const struct x2s_fastpath **fn, const char **label);
 /* A named configuration or a JSON file with one description. */
 int cli_load_config(const char *cmd, const char *arg, struct x2s_vm_desc *d);
 /* Run and print one case decoded, both outcomes and the diff. */

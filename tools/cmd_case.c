@@ -17,6 +17,50 @@
 #include "verify/json.h"
 #include "verify/verify.h"
 
+/*
+ * The fastpath of each command when neither --fastpath nor --plugin is
+ * given, as docs/x2sim.1 documents it: case and replay check a fastpath
+ * (replay: the case file's own first), run runs the guest without one.
+ * verify's default, every shipped variant, is verify's own.
+ */
+static const struct {
+	const char *cmd;
+	const char *name;
+} fastpath_defaults[] = {
+	{ "case", "upstream" },
+	{ "replay", "upstream" },
+	{ "run", "none" },
+};
+
+const char *cli_fastpath_default(const char *cmd)
+{
+	for (size_t i = 0;
+	     i < sizeof(fastpath_defaults) / sizeof(fastpath_defaults[0]); i++)
+		if (!strcmp(cmd, fastpath_defaults[i].cmd))
+			return fastpath_defaults[i].name;
+	return "none";
+}
+
+int cli_fastpath_find(const char *cmd, const char *name,
+		      const struct x2s_fastpath **fn, const char **label)
+{
+	const struct x2s_fastpath_variant *v = x2s_fastpath_find(name);
+
+	if (!strcmp(name, "none")) {
+		*fn = NULL;
+		*label = "none";
+		return 0;
+	}
+	if (!v)
+		return cli_error(
+			cmd,
+			"no fastpath '%s' (see 'x2sim fastpaths'; none: no fastpath)",
+			name);
+	*fn = v->fn;
+	*label = v->name;
+	return 0;
+}
+
 int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
 			const struct x2s_kernel_opts *ko,
 			const struct x2s_fastpath **fn, const char **label)
@@ -42,29 +86,14 @@ int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
 		return 0;
 	}
 	if (plugin) {
+		/* The loader's message names the file. */
 		if (x2s_plugin_load(plugin, fn, err, sizeof(err)))
 			return cli_error(cmd, "%s", err);
 		*label = plugin;
 		return 0;
 	}
-	if (!name)
-		name = "upstream";
-	if (!strcmp(name, "none")) {
-		*fn = NULL;
-		*label = "none";
-		return 0;
-	}
-	{
-		const struct x2s_fastpath_variant *v = x2s_fastpath_find(name);
-
-		if (!v)
-			return cli_error(
-				cmd, "no fastpath '%s' (see 'x2sim fastpaths')",
-				name);
-		*fn = v->fn;
-		*label = v->name;
-	}
-	return 0;
+	return cli_fastpath_find(cmd, name ? name : cli_fastpath_default(cmd),
+				 fn, label);
 }
 
 int cli_load_config(const char *cmd, const char *arg, struct x2s_vm_desc *d)

@@ -218,42 +218,6 @@ void guest_json_exits(FILE *out, const struct x2s_guest_stats *st)
 	fputc(']', out);
 }
 
-int guest_pick_fastpath(const char *cmd, const char *name, const char *plugin,
-			const struct x2s_fastpath **fn)
-{
-	*fn = NULL;
-	if (name && plugin)
-		return cli_error(cmd, "--fastpath and --plugin exclude each "
-				      "other");
-	if (plugin) {
-		char err[256];
-		int r = x2s_plugin_load(plugin, fn, err, sizeof(err));
-
-		/* The loader's message names the file already. */
-		if (r)
-			return cli_error(cmd, "--plugin: %s", err);
-		return 0;
-	}
-	if (name && strcmp(name, "none")) {
-		const struct x2s_fastpath_variant *fv = x2s_fastpath_find(name);
-
-		if (!fv) {
-			fprintf(stderr,
-				"x2sim %s: unknown fastpath '%s'; "
-				"known:",
-				cmd, name);
-			for (unsigned int i = 0; i < x2s_fastpath_nr_variants;
-			     i++)
-				fprintf(stderr, " %s",
-					x2s_fastpath_variants[i].name);
-			fprintf(stderr, " none\n");
-			return EXIT_USAGE;
-		}
-		*fn = fv->fn;
-	}
-	return 0;
-}
-
 /* ---- run ---- */
 
 /*
@@ -654,7 +618,8 @@ int cmd_run(int argc, char **argv)
 			return status;
 		cli_watch_phase(CLI_PHASE_LOAD);
 	}
-	r = guest_pick_fastpath(CMD, fastpath, plugin, &cfg.fastpath);
+	r = cli_select_fastpath(CMD, fastpath, plugin, NULL, &cfg.fastpath,
+				&fp_name);
 	if (r) {
 		if (af.f)
 			cli_atomic_commit(&af, false);
@@ -762,7 +727,6 @@ int cmd_run(int argc, char **argv)
 				console, strerror(-cr));
 	}
 	ret = 0;
-	fp_name = plugin ? plugin : fastpath ? fastpath : "none";
 	if (r < 0) {
 		fprintf(stderr, "x2sim run: internal error %d\n", r);
 		ret = EXIT_CHECK;

@@ -196,7 +196,8 @@ static int add_variants(const char *list, struct cli_variant *v,
 		return cli_error("verify", "out of memory");
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		const struct x2s_fastpath_variant *fv = x2s_fastpath_find(tok);
+		const struct x2s_fastpath *fn;
+		const char *label;
 
 		if (!strcmp(tok, "all")) {
 			for (unsigned int i = 0;
@@ -207,19 +208,20 @@ static int add_variants(const char *list, struct cli_variant *v,
 			}
 			continue;
 		}
-		if (!fv) {
-			r = cli_error(
-				"verify",
-				"no fastpath '%s' (see 'x2sim fastpaths')",
-				tok);
+		r = cli_fastpath_find("verify", tok, &fn, &label);
+		if (r)
+			break;
+		if (!fn) {
+			r = cli_error("verify",
+				      "--fastpath none: nothing to verify");
 			break;
 		}
 		if (*n == MAX_VARIANTS) {
 			r = cli_error("verify", "too many fastpaths");
 			break;
 		}
-		v[*n].label = fv->name;
-		v[(*n)++].fn = fv->fn;
+		v[*n].label = label;
+		v[(*n)++].fn = fn;
 	}
 	free(copy);
 	/* An empty list would silently mean every variant. */
