@@ -471,19 +471,43 @@ static int write_json(struct cli_atomic_file *af, const char *path,
 	return 0;
 }
 
-static bool run_takes_value(const char *opt)
-{
-	static const char *const opts[] = {
-		"--vcpus", "--fastpath", "--plugin",	"--dump",
-		"--set",   "--json",	 "--max-insns", "--timeout-ms",
-		"--slice", "--mem",	 "--append",	"--console",
-	};
+enum {
+	OPT_VCPUS = CLI_OPT_LONG,
+	OPT_FASTPATH,
+	OPT_PLUGIN,
+	OPT_AP_WAIT_SIPI,
+	OPT_STAT,
+	OPT_TRACE,
+	OPT_DUMP,
+	OPT_SET,
+	OPT_JSON,
+	OPT_MAX_INSNS,
+	OPT_TIMEOUT_MS,
+	OPT_SLICE,
+	OPT_MEM,
+	OPT_APPEND,
+	OPT_CONSOLE,
+};
 
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (!strcmp(opt, opts[i]))
-			return true;
-	return false;
-}
+static const struct option run_options[] = {
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
+	{ "plugin", required_argument, NULL, OPT_PLUGIN },
+	{ "ap-wait-sipi", no_argument, NULL, OPT_AP_WAIT_SIPI },
+	{ "stat", no_argument, NULL, OPT_STAT },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "dump", required_argument, NULL, OPT_DUMP },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "max-insns", required_argument, NULL, OPT_MAX_INSNS },
+	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT_MS },
+	{ "slice", required_argument, NULL, OPT_SLICE },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
 
 int cmd_run(int argc, char **argv)
 {
@@ -501,87 +525,85 @@ int cmd_run(int argc, char **argv)
 	struct x2s_guest *g = NULL;
 	char err[512];
 	uint64_t val;
-	int r, ret;
+	int r, ret, opt;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+	while ((opt = cli_getopt(CMD, argc, argv, NULL, run_options)) != -1) {
+		const char *next = optarg;
 
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		switch (opt) {
+		case 'h':
 			run_usage(stdout);
 			return 0;
-		} else if (!strcmp(a, "--stat")) {
+		case OPT_STAT:
 			stat = true;
-		} else if (!strcmp(a, "--trace")) {
+			break;
+		case OPT_TRACE:
 			trace = true;
-		} else if (!strcmp(a, "--ap-wait-sipi")) {
+			break;
+		case OPT_AP_WAIT_SIPI:
 			cfg.ap_wait_sipi = true;
-		} else if (run_takes_value(a) && !next) {
-			return cli_error(CMD, "%s needs a value", a);
-		} else if (!strcmp(a, "--vcpus")) {
+			break;
+		case OPT_VCPUS:
 			if (!cli_parse_u64(CMD, "--vcpus", next, 1,
 					   X2S_GUEST_MAX_VCPUS, &val))
 				return EXIT_USAGE;
 			cfg.nr_vcpus = (unsigned int)val;
 			have_vcpus = true;
-			i++;
-		} else if (!strcmp(a, "--fastpath")) {
+			break;
+		case OPT_FASTPATH:
 			fastpath = next;
-			i++;
-		} else if (!strcmp(a, "--plugin")) {
+			break;
+		case OPT_PLUGIN:
 			plugin = next;
-			i++;
-		} else if (!strcmp(a, "--dump")) {
+			break;
+		case OPT_DUMP:
 			if (nr_dumps == MAX_DUMPS)
 				return cli_error(CMD, "at most %d --dump",
 						 MAX_DUMPS);
 			dumps[nr_dumps++].arg = next;
-			i++;
-		} else if (!strcmp(a, "--set")) {
+			break;
+		case OPT_SET:
 			if (nr_sets == MAX_SETS)
 				return cli_error(CMD, "at most %d --set",
 						 MAX_SETS);
 			sets[nr_sets++] = next;
-			i++;
-		} else if (!strcmp(a, "--json")) {
+			break;
+		case OPT_JSON:
 			json = next;
-			i++;
-		} else if (!strcmp(a, "--max-insns")) {
+			break;
+		case OPT_MAX_INSNS:
 			if (!cli_parse_u64(CMD, "--max-insns", next, 1,
 					   UINT64_MAX / 2, &cfg.max_insns))
 				return EXIT_USAGE;
-			i++;
-		} else if (!strcmp(a, "--timeout-ms")) {
+			break;
+		case OPT_TIMEOUT_MS:
 			if (!cli_parse_u64(CMD, "--timeout-ms", next, 1,
 					   86400000, &cfg.timeout_ms))
 				return EXIT_USAGE;
-			i++;
-		} else if (!strcmp(a, "--mem")) {
+			break;
+		case OPT_MEM:
 			if (!parse_mem(next, &cfg.mem_size))
 				return EXIT_USAGE;
-			i++;
-		} else if (!strcmp(a, "--append")) {
+			break;
+		case OPT_APPEND:
 			append = next;
-			i++;
-		} else if (!strcmp(a, "--console")) {
+			break;
+		case OPT_CONSOLE:
 			console = next;
-			i++;
-		} else if (!strcmp(a, "--slice")) {
+			break;
+		case OPT_SLICE:
 			if (!cli_parse_u64(CMD, "--slice", next, 1, 1u << 30,
 					   &cfg.slice))
 				return EXIT_USAGE;
-			i++;
-		} else if (a[0] == '-') {
-			return cli_error(CMD,
-					 "unknown option '%s' (see "
-					 "'x2sim run --help')",
-					 a);
-		} else if (!image) {
-			image = a;
-		} else {
-			return cli_error(CMD, "more than one image ('%s')", a);
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
+	if (argc - optind > 1)
+		return cli_error(CMD, "more than one image ('%s')",
+				 argv[optind + 1]);
+	image = optind < argc ? argv[optind] : NULL;
 	if (!image)
 		return cli_error(CMD, "no IMAGE.elf (see 'x2sim run --help')");
 	if (!have_vcpus)
@@ -651,8 +673,11 @@ int cmd_run(int argc, char **argv)
 			x2s_guest_image_free(img);
 			return cli_error(CMD, "out of memory");
 		}
-		snprintf(cmdline, n + 1, "%s%s%s", image, append ? " " : "",
-			 append ? append : "");
+		strcpy(cmdline, image);
+		if (append) {
+			strcat(cmdline, " ");
+			strcat(cmdline, append);
+		}
 		cfg.cmdline = cmdline;
 		if (!have_vcpus)
 			cfg.nr_vcpus = 1;

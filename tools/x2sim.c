@@ -54,14 +54,23 @@ static void usage(FILE *out)
 
 static int cmd_version(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "--help")) {
+	static const struct option version_options[] = {
+		CLI_OPT_HELP,
+		CLI_OPT_END,
+	};
+	int opt;
+
+	while ((opt = cli_getopt("version", argc, argv, NULL,
+				 version_options)) != -1) {
+		if (opt != 'h')
+			return EXIT_USAGE;
 		printf("usage: x2sim version\n"
 		       "  the version, the kvm.h ABI, the KVM the slow path "
 		       "models and the kvm.h faces\n");
 		return 0;
 	}
-	if (argc != 1)
-		return cli_error("version", "takes no arguments");
+	if (cli_no_operands("version", argc, argv))
+		return EXIT_USAGE;
 	printf("x2sim %s (commit %s; kvm.h ABI %d; slow path: %s; "
 	       "kvm.h faces: KVM 5.6 to mainline)\n",
 	       cli_version(), cli_commit(), X2SIM_KVM_ABI_VERSION,
