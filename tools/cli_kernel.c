@@ -109,7 +109,7 @@ static void extract_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: x2sim extract (--kernel DIR [--patch FILE] | --kernel-source FILE\n"
-		"                     --kvm-version X.Y) [-o FILE]\n"
+		"                     --kvm-version X.Y) [-o|--output FILE]\n"
 		"  writes the translation unit 'x2sim verify --kernel' compiles: the\n"
 		"  tree's fastpath functions verbatim (with #line to their file and\n"
 		"  line) and x2sim's entry point, to FILE or standard output (-o -).\n"
