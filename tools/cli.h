@@ -91,6 +91,13 @@ int cli_print_case(FILE *out, const struct x2s_case *c,
 
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
+/*
+ * The command's arguments as given (argv[0] the command name), for the
+ * reports that record the command line: getopt_long() permutes the copy
+ * a command parses (operands last), never these.
+ */
+extern int cli_given_argc;
+extern char **cli_given_argv;
 /* For a command without operands: an error naming the first one. */
 int cli_no_operands(const char *cmd, int argc, char **argv);
 

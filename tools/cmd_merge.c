@@ -799,8 +799,8 @@ int cmd_merge(int argc, char **argv)
 	if (named && strcmp(named_sha, need_str(in[0].root, "configs_sha256")))
 		named = false;
 	rep.cmd = "merge";
-	rep.argc = argc;
-	rep.argv = argv;
+	rep.argc = cli_given_argc;
+	rep.argv = cli_given_argv;
 	if (cli_sweep_parse("merge", need_str(in[0].root, "sweep"),
 			    &rep.sweep)) {
 		status = EXIT_USAGE;

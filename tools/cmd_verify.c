@@ -564,8 +564,8 @@ int cmd_verify(int argc, char **argv)
 
 	/* What the report says of this run, also when a plugin fails. */
 	rep.cmd = "verify";
-	rep.argc = argc;
-	rep.argv = argv;
+	rep.argc = cli_given_argc;
+	rep.argv = cli_given_argv;
 	rep.sweep = o.sweep;
 	rep.reduced = o.reduced;
 	rep.contract = o.contract;

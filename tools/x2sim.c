@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <x2sim/kvm.h>
@@ -112,11 +113,22 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "--version"))
 		return cmd_version(1, argv + 1);
 	for (size_t i = 0; i < NR_COMMANDS; i++) {
+		char **args;
 		int status;
 
 		if (strcmp(cmd, commands[i].name))
 			continue;
-		status = finish(cmd, commands[i].run(argc - 1, argv + 1));
+		/* The command parses a copy; argv stays as given. */
+		args = calloc((size_t)argc, sizeof(*args));
+		if (!args) {
+			fprintf(stderr, "x2sim %s: out of memory\n", cmd);
+			return EXIT_USAGE;
+		}
+		memcpy(args, argv + 1, (size_t)(argc - 1) * sizeof(*args));
+		cli_given_argc = argc - 1;
+		cli_given_argv = argv + 1;
+		status = finish(cmd, commands[i].run(argc - 1, args));
+		free(args);
 		/* A child running a plugin tells its parent it is done. */
 		cli_isolate_child_exit(status);
 		return status;
