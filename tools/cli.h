@@ -9,6 +9,7 @@
 #ifndef X2SIM_TOOLS_CLI_H
 #define X2SIM_TOOLS_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -77,17 +78,11 @@ int cli_print_case(FILE *out, const struct x2s_case *c,
  * no value"): the command returns EXIT_USAGE.  shortopts may be NULL
  * (only -h).
  */
-#include <getopt.h>
-
 #define CLI_OPT_LONG 0x100
-#define CLI_OPT_HELP                           \
-	{                                      \
-		"help", no_argument, NULL, 'h' \
-	}
-#define CLI_OPT_END              \
-	{                        \
-		NULL, 0, NULL, 0 \
-	}
+/* clang-format off */
+#define CLI_OPT_HELP { "help", no_argument, NULL, 'h' }
+#define CLI_OPT_END { NULL, 0, NULL, 0 }
+/* clang-format on */
 
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
