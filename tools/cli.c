@@ -37,6 +37,17 @@ int cli_error(const char *cmd, const char *fmt, ...)
 int cli_given_argc;
 char **cli_given_argv;
 
+/* How many long options begin with name (up to a '='). */
+static int prefix_matches(const char *name, const struct option *longopts)
+{
+	size_t len = strcspn(name, "=");
+	int n = 0;
+
+	for (const struct option *o = longopts; o->name; o++)
+		n += len && !strncmp(o->name, name, len);
+	return n;
+}
+
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts)
 {
@@ -59,9 +70,13 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	bad = argv[optind - 1];
 	if (c == ':')
 		cli_error(cmd, "%s needs a value", bad);
+	else if (!optopt && prefix_matches(bad + 2, longopts) > 1)
+		cli_error(cmd,
+			  "ambiguous option '%.*s' (see 'x2sim %s --help')",
+			  (int)strcspn(bad, "="), bad, cmd);
 	else if (!optopt)
-		cli_error(cmd, "unknown option '%s' (see 'x2sim %s --help')",
-			  bad, cmd);
+		cli_error(cmd, "unknown option '%.*s' (see 'x2sim %s --help')",
+			  (int)strcspn(bad, "="), bad, cmd);
 	else if ((optopt >= CLI_OPT_LONG || optopt == 'h') &&
 		 !strncmp(bad, "--", 2))
 		cli_error(cmd, "%.*s takes no value", (int)strcspn(bad, "="),
