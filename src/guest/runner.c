@@ -673,14 +673,16 @@ static bool deliver_event(struct guest_vcpu *v, uint8_t vector, bool ext,
 
 /*
  * The names KVM's kvm_inj_exception trace point gives exceptions (the
- * kvm_trace_sym_exc table of arch/x86/kvm/trace.h); any other vector is
- * printed as a number there, and here.
+ * kvm_trace_sym_exc table of arch/x86/kvm/trace.h, as 6.18 has it: #XM to
+ * #SX came with CET); any other vector is printed as a number there, and
+ * here.
  */
 static const char *const exc_mnemonics[32] = {
-	[0] = "#DE",  [1] = "#DB",  [3] = "#BP",  [4] = "#OF",
-	[5] = "#BR",  [6] = "#UD",  [7] = "#NM",  [8] = "#DF",
-	[10] = "#TS", [11] = "#NP", [12] = "#SS", [13] = "#GP",
-	[14] = "#PF", [16] = "#MF", [17] = "#AC", [18] = "#MC",
+	[0] = "#DE",  [1] = "#DB",  [3] = "#BP",  [4] = "#OF",	[5] = "#BR",
+	[6] = "#UD",  [7] = "#NM",  [8] = "#DF",  [10] = "#TS", [11] = "#NP",
+	[12] = "#SS", [13] = "#GP", [14] = "#PF", [16] = "#MF", [17] = "#AC",
+	[18] = "#MC", [19] = "#XM", [20] = "#VE", [21] = "#CP", [28] = "#HV",
+	[29] = "#VC", [30] = "#SX",
 };
 
 /*
