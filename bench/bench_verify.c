@@ -6,6 +6,8 @@
  * named configurations, on one thread and on two; measured on a fixed
  * sample of the full sweep (shard 1 of 16: every 16th unit of work, so
  * every configuration, sender and destination class is represented).
+ * Then upstream's one-thread rate without the write guards (every case
+ * compared the full way), for what the guards save.
  * Then the wall time of the whole default sweep (ICR and exits) for
  * `upstream` on two threads, i.e.
  * `x2sim verify --fastpath upstream --threads 2`.
@@ -13,6 +15,7 @@
  * Usage: bench_verify [--sample-only]
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "verify/verify.h"
@@ -71,6 +74,20 @@ int main(int argc, char **argv)
 		printf("%-16s %12llu %14.0f %14.0f %9.2fx\n", fv->name,
 		       (unsigned long long)cases, one, two, two / one);
 	}
+	/*
+	 * The price of soundness without the guards: every case checked the
+	 * full way after its fastpath (what X2SIM_GUARD=0 selects).
+	 */
+	setenv("X2SIM_GUARD", "0", 1);
+	if (run(cfgs, n, x2s_fastpath_find("upstream")->fn, X2S_SWEEP_ICR, 1,
+		16, &r))
+		return 1;
+	unsetenv("X2SIM_GUARD");
+	printf("%-16s %12llu %14.0f %14s  (X2SIM_GUARD=0: no write guards, "
+	       "every case compared the full way)\n",
+	       "upstream", (unsigned long long)r.cases, r.cases / r.seconds,
+	       "-");
+	x2s_sweep_report_free(&r);
 	if (sample_only)
 		return 0;
 

@@ -1224,10 +1224,12 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 			o->sig = links_sig(fix_links(e), s);
 			/*
 			 * What the undos below put back unseen must be the
-			 * base's now; if not, the unit is run again.
+			 * base's now; if not, the unit is run again (the
+			 * other vCPUs' deferred structures were looked at
+			 * above: fix_links() moves only links, which are
+			 * not among them).
 			 */
-			if (!map_consistent(e) ||
-			    !x2s_engine_others_untouched(e, s))
+			if (!map_consistent(e))
 				e->suspect = true;
 		}
 	} else {
