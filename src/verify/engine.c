@@ -59,6 +59,8 @@ struct cap_vcpu {
 	struct x2s_vcpu_image img;
 	u8 page[X2S_APIC_PAGE_SIZE] __attribute__((aligned(64)));
 	u64 lines;
+	/* The structures were the base's (img not written): cap_img(). */
+	bool at_base;
 };
 
 struct x2s_capture {
@@ -95,6 +97,11 @@ struct x2s_engine {
 	struct x2s_vcpu_state *st_ref, *st_now;
 	/* Per vCPU: the register lines off the base at the last look. */
 	u64 *lines;
+	/*
+	 * Per vCPU: false when the last look found its structures the
+	 * base's, so an undo by the model's writes need not load them.
+	 */
+	bool *moved;
 	unsigned long targets[KVM_MAX_VCPUS / BITS_PER_LONG];
 	/*
 	 * The APIC map's allocation when the exit began: model code may
@@ -360,7 +367,8 @@ static void undo_model(struct x2s_engine *e, const u64 *lines)
 		const struct snap_vcpu *v = &s->v[i];
 		struct kvm_lapic *apic = v->img.vmx.vcpu.arch.apic;
 
-		x2s_vcpu_image_load(e->vcpu[i], &v->img);
+		if (e->moved[i])
+			x2s_vcpu_image_load(e->vcpu[i], &v->img);
 		if (apic)
 			x2s_lines_copy(apic->regs, v->page, lines[i]);
 	}
@@ -585,13 +593,31 @@ void x2s_capture_free(struct x2s_capture *c)
 	free(c);
 }
 
+/* The structures c holds for vCPU i. */
+static struct x2s_vcpu_image *
+cap_img(struct x2s_engine *e, const struct x2s_capture *c, unsigned int i)
+{
+	struct cap_vcpu *v = &c->v[i];
+
+	return v->at_base ? &e->base->v[i].img : &v->img;
+}
+
+/*
+ * In X2S_CHECK_SWEEP a vCPU whose structures are the base's (most of them,
+ * after an IPI to one) is noted as such instead of copied.
+ */
 void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c)
 {
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct cap_vcpu *v = &c->v[i];
 		struct kvm_lapic *apic = engine_apic(e, i);
 
-		x2s_vcpu_image_save(e->vcpu[i], &v->img);
+		v->at_base =
+			e->check == X2S_CHECK_SWEEP &&
+			x2s_vcpu_image_same(e->vcpu[i], &e->base->v[i].img);
+		if (!v->at_base)
+			x2s_vcpu_image_save(e->vcpu[i], &v->img);
+		e->moved[i] = !v->at_base;
 		v->lines = 0;
 		e->lines[i] = 0;
 		if (!apic)
@@ -656,15 +682,27 @@ u64 x2s_engine_compare(struct x2s_engine *e, const struct x2s_capture *c,
 
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct cap_vcpu *v = &cc->v[i];
+		struct x2s_vcpu_image *img = cap_img(e, c, i);
+		bool same;
 
-		outcome_equivalences(e->vcpu[i], &v->img);
+		if (v->at_base &&
+		    e->vcpu[i]->arch.mp_state != KVM_MP_STATE_RUNNABLE) {
+			/* Its equivalence writes the image: a copy then. */
+			v->img = *img;
+			v->at_base = false;
+			img = &v->img;
+		}
+		outcome_equivalences(e->vcpu[i], img);
 
 		bool same_lines = lines_same(e, i, v);
 
-		if (x2s_vcpu_image_same(e->vcpu[i], &v->img) && same_lines)
+		same = x2s_vcpu_image_same(e->vcpu[i], img);
+		/* Known the base's only when c had them so. */
+		e->moved[i] = !(same && v->at_base);
+		if (same && same_lines)
 			continue;
-		sig |= vcpu_sig(e, i, &v->img, v->page, v->lines,
-				check_lines(e), i == s);
+		sig |= vcpu_sig(e, i, img, v->page, v->lines, check_lines(e),
+				i == s);
 	}
 	if (!kvm_vmx_same(to_kvm_vmx(e->kvm), &c->kvm))
 		sig |= X2S_SIG(X2S_PART_OTHER, true);
@@ -675,7 +713,7 @@ void x2s_engine_capture_diff(struct x2s_engine *e, const struct x2s_capture *a,
 			     const struct x2s_capture *b, FILE *out)
 {
 	for (unsigned int i = 0; i < e->nr; i++)
-		x2s_image_diff(&a->v[i].img, &b->v[i].img, i, out);
+		x2s_image_diff(cap_img(e, a, i), cap_img(e, b, i), i, out);
 }
 
 /* ---- running exits ---- */
@@ -1314,6 +1352,7 @@ void x2s_engine_free(struct x2s_engine *e)
 	free(e->st_ref);
 	free(e->st_now);
 	free(e->lines);
+	free(e->moved);
 	free(e->vcpu);
 	x2s_vm_destroy(e->vm);
 	free(e);
@@ -1353,9 +1392,12 @@ struct x2s_engine *x2s_engine_adopt(struct x2s_vm *vm, enum x2s_check check)
 	e->st_ref = malloc(sizeof(*e->st_ref));
 	e->st_now = malloc(sizeof(*e->st_now));
 	e->lines = calloc(e->nr, sizeof(*e->lines));
-	if (!e->vcpu || !e->st_ref || !e->st_now || !e->lines)
+	e->moved = malloc(e->nr * sizeof(*e->moved));
+	if (!e->vcpu || !e->st_ref || !e->st_now || !e->lines || !e->moved)
 		goto fail;
 	memcpy(e->vcpu, e->kvm->vcpus, e->nr * sizeof(*e->vcpu));
+	for (unsigned int i = 0; i < e->nr; i++)
+		e->moved[i] = true;
 	e->base = snapshot_new(e);
 	e->fast = x2s_capture_new(e);
 	e->slow = x2s_capture_new(e);

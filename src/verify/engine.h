@@ -272,7 +272,11 @@ void x2s_engine_undo(struct x2s_engine *e);
 struct x2s_capture;
 struct x2s_capture *x2s_capture_new(struct x2s_engine *e);
 void x2s_capture_free(struct x2s_capture *c);
-/* Keep the current state (normalised by the caller). */
+/*
+ * Keep the current state (normalised by the caller).  In X2S_CHECK_SWEEP
+ * a vCPU left as the base has it is kept as a reference to the base: c
+ * is good until the next x2s_engine_rebase().
+ */
 void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c);
 /* What differs between the current state and c; s is the sender. */
 u64 x2s_engine_compare(struct x2s_engine *e, const struct x2s_capture *c,
