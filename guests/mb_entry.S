@@ -48,6 +48,15 @@ irq_stub:
 	popa
 	iret
 
+	/* Vector 0x41: the LAPIC timer. */
+	.globl timer_stub
+timer_stub:
+	pusha
+	cld
+	call timer_handler
+	popa
+	iret
+
 	/* Vector 13: #GP with its error code; the handler skips 2 bytes. */
 	.globl gp_stub
 gp_stub:

@@ -18,9 +18,27 @@
 #define APIC_EOI 0xb0
 #define APIC_SVR 0xf0
 #define APIC_ICR 0x300
+#define APIC_LVTT 0x320
+#define APIC_TMICT 0x380
+#define APIC_TMCCT 0x390
+#define APIC_TDCR 0x3e0
+#define LVTT_MASKED (1u << 16)
+#define LVTT_PERIODIC (1u << 17)
+#define LVTT_TSC_DEADLINE (2u << 17)
 #define IPI_VECTOR 0x40
+#define TIMER_VECTOR 0x41
 #define MSR_APIC_BASE 0x1b
+#define APIC_BASE_EXTD (1u << 10)
+#define APIC_BASE_EN (1u << 11)
+#define MSR_TSC_DEADLINE 0x6e0
+#define MSR_X2APIC_ID 0x802
+#define MSR_X2APIC_EOI 0x80b
+#define MSR_X2APIC_SVR 0x80f
+#define MSR_X2APIC_SELF_IPI 0x83f
 #define MSR_EFER 0xc0000080u
+#define CPUID_1_ECX_X2APIC (1u << 21)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+#define MAX_WAITS 100
 
 struct mb_info {
 	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
@@ -36,11 +54,14 @@ struct idt_gate {
 static struct idt_gate idt[256];
 /* --set exit_value=V: write V to the exit port instead of the result. */
 volatile uint64_t exit_value = ~0ull;
-static unsigned int tests, failures;
-volatile unsigned int irqs, gps;
+static unsigned int tests, failures, skips;
+volatile unsigned int irqs, gps, timer_irqs;
+/* The APIC is in x2APIC mode: the handlers EOI through the MSR. */
+static volatile int x2apic_mode;
 
 void irq_stub(void);
 void gp_stub(void);
+void timer_stub(void);
 int mb_main(uint32_t magic, const struct mb_info *mbi);
 
 static inline uint64_t rdmsr(uint32_t msr)
@@ -148,15 +169,60 @@ static void report(const char *name, int ok)
 	printf_serial("%s: %s\n", ok ? "PASS" : "FAIL", name);
 }
 
+/* A subtest whose feature the CPU does not have, as test kernels say it. */
+static void report_skip(const char *name, const char *why)
+{
+	tests++;
+	skips++;
+	printf_serial("SKIP: %s (%s)\n", name, why);
+}
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	asm volatile("cpuid"
+		     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+		     : "a"(leaf), "c"(sub));
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 /* ---- interrupts ---- */
 
 void irq_handler(void);
 void gp_handler(void);
+void timer_handler(void);
+
+static void eoi(void)
+{
+	if (x2apic_mode)
+		wrmsr(MSR_X2APIC_EOI, 0);
+	else
+		apic_write(APIC_EOI, 0);
+}
 
 void irq_handler(void)
 {
 	irqs++;
-	apic_write(APIC_EOI, 0);
+	eoi();
+}
+
+void timer_handler(void)
+{
+	timer_irqs++;
+	eoi();
+}
+
+/* Halt with interrupts on until *count reaches n (or MAX_WAITS wake-ups). */
+static void wait_irqs(volatile unsigned int *count, unsigned int n)
+{
+	for (int i = 0; i < MAX_WAITS && *count < n; i++)
+		asm volatile("sti; hlt; cli" ::: "memory");
 }
 
 void gp_handler(void)
@@ -263,10 +329,128 @@ static void test_efer(void)
 	report("efer", before == 0 && after == 1 && rdmsr(MSR_EFER) == 0);
 }
 
+/*
+ * CPUID as KVM answers from the table x2sim gives it: the initial APIC ID
+ * in leaf 1, the x2APIC ID in leaf 0xB, KVM's signature, MAXPHYADDR in
+ * 0x80000008 -- and APIC_BASE's reserved bits following it.
+ */
+static void test_cpuid_model(void)
+{
+	uint32_t r[4], id = apic_read(APIC_ID) >> 24, phys;
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	unsigned int ok_bit, gp_before;
+
+	cpuid(1, 0, r);
+	report("cpuid initial apic id", r[1] >> 24 == id);
+	cpuid(0xb, 0, r);
+	report("cpuid x2apic id", r[3] == id);
+	cpuid(0x40000000, 0, r);
+	report("cpuid kvm signature",
+	       r[1] == 0x4b4d564b && r[2] == 0x564b4d56 && r[3] == 0x4d);
+	cpuid(0x80000008, 0, r);
+	phys = r[0] & 0xff;
+	printf_serial("MAXPHYADDR %u\n", phys);
+	/* The highest address bit below MAXPHYADDR is valid, the next not. */
+	wrmsr(MSR_APIC_BASE, base | 1ull << (phys - 1));
+	ok_bit = rdmsr(MSR_APIC_BASE) >> (phys - 1) & 1;
+	wrmsr(MSR_APIC_BASE, base);
+	gp_before = gps;
+	wrmsr(MSR_APIC_BASE, base | 1ull << phys);
+	report("apic base follows maxphyaddr",
+	       ok_bit && gps == gp_before + 1 && rdmsr(MSR_APIC_BASE) == base);
+}
+
+/*
+ * x2APIC when CPUID has it: EXTD, the x2APIC ID MSR, a self IPI through
+ * SELF_IPI; then back to xAPIC (disable, enable).  Without it EXTD is a
+ * reserved bit of APIC_BASE.
+ */
+static void test_x2apic(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	if (!(r[2] & CPUID_1_ECX_X2APIC)) {
+		report_skip("x2apic", "no x2APIC in CPUID");
+		gps = 0;
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
+		report("x2apic: EXTD reserved without cpuid",
+		       gps == 1 && rdmsr(MSR_APIC_BASE) == base);
+		return;
+	}
+	cpuid(0xb, 0, r);
+	wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
+	x2apic_mode = 1;
+	wrmsr(MSR_X2APIC_SVR, 0x1ff);
+	irqs = 0;
+	wrmsr(MSR_X2APIC_SELF_IPI, IPI_VECTOR);
+	asm volatile("sti; nop; cli" ::: "memory");
+	report("x2apic", rdmsr(MSR_X2APIC_ID) == r[3] && irqs == 1);
+	/* x2APIC -> xAPIC only through disabled; the APIC resets. */
+	wrmsr(MSR_APIC_BASE, base & ~(uint64_t)(APIC_BASE_EN | APIC_BASE_EXTD));
+	wrmsr(MSR_APIC_BASE, base);
+	x2apic_mode = 0;
+	apic_write(APIC_SVR, 0x1ff);
+	report("x2apic back to xapic",
+	       rdmsr(MSR_APIC_BASE) == base && apic_read(APIC_SVR) == 0x1ff);
+}
+
+/* The LAPIC timer in its three modes (xAPIC registers, divide by 1). */
+static void test_timer_oneshot(void)
+{
+	apic_write(APIC_TDCR, 0xb);
+	apic_write(APIC_LVTT, TIMER_VECTOR);
+	timer_irqs = 0;
+	apic_write(APIC_TMICT, 20000);
+	wait_irqs(&timer_irqs, 1);
+	report("lapic timer one-shot",
+	       timer_irqs == 1 && apic_read(APIC_TMCCT) == 0);
+}
+
+static void test_timer_periodic(void)
+{
+	apic_write(APIC_LVTT, TIMER_VECTOR | LVTT_PERIODIC);
+	timer_irqs = 0;
+	apic_write(APIC_TMICT, 20000);
+	wait_irqs(&timer_irqs, 3);
+	/* Still counting down after three periods: it reloads. */
+	report("lapic timer periodic",
+	       timer_irqs == 3 && apic_read(APIC_TMCCT) != 0);
+	apic_write(APIC_LVTT, TIMER_VECTOR | LVTT_MASKED);
+	apic_write(APIC_TMICT, 0);
+}
+
+static void test_timer_tsc_deadline(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	if (!(r[2] & CPUID_1_ECX_TSC_DEADLINE)) {
+		report_skip("lapic timer tsc-deadline",
+			    "no TSC-deadline timer in CPUID");
+		/* LVTT has no TSC-deadline mode then: the bit is dropped. */
+		apic_write(APIC_LVTT, TIMER_VECTOR | LVTT_TSC_DEADLINE);
+		report("tsc-deadline mode reserved without cpuid",
+		       !(apic_read(APIC_LVTT) & LVTT_TSC_DEADLINE));
+		apic_write(APIC_LVTT, TIMER_VECTOR | LVTT_MASKED);
+		return;
+	}
+	apic_write(APIC_LVTT, TIMER_VECTOR | LVTT_TSC_DEADLINE);
+	timer_irqs = 0;
+	wrmsr(MSR_TSC_DEADLINE, rdtsc() + 20000);
+	wait_irqs(&timer_irqs, 1);
+	/* The deadline MSR reads 0 once the timer fired. */
+	report("lapic timer tsc-deadline",
+	       timer_irqs == 1 && rdmsr(MSR_TSC_DEADLINE) == 0);
+	apic_write(APIC_LVTT, TIMER_VECTOR | LVTT_MASKED);
+}
+
 int mb_main(uint32_t magic, const struct mb_info *mbi)
 {
 	set_gate(13, gp_stub);
 	set_gate(IPI_VECTOR, irq_stub);
+	set_gate(TIMER_VECTOR, timer_stub);
 	idt_load();
 	printf_serial("x2sim multiboot test kernel\n");
 	test_serial();
@@ -275,7 +459,13 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	test_xapic_self_ipi();
 	test_gp();
 	test_efer();
-	printf_serial("SUMMARY: %u tests, %u failures\n", tests, failures);
+	test_cpuid_model();
+	test_x2apic();
+	test_timer_oneshot();
+	test_timer_periodic();
+	test_timer_tsc_deadline();
+	printf_serial("SUMMARY: %u tests, %u failures, %u skipped\n", tests,
+		      failures, skips);
 	if (exit_value != ~0ull)
 		return (int)exit_value;
 	return failures ? 1 : 0;

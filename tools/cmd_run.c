@@ -43,6 +43,8 @@ static void run_usage(FILE *out)
 		"                 [--timeout-ms N] [--slice N]\n"
 		"                 [--mem SIZE] [--append STRING] "
 		"[--console FILE]\n"
+		"                 [--cpu [+-]x2apic,[+-]tsc-deadline,"
+		"phys-bits=N]\n"
 		"Runs a static ELF64 guest or an ELF32 multiboot v1 kernel "
 		"(docs/guest-abi.md).\nExit status 0 when every vCPU finished "
 		"(HLT with IF=0), 1 when the guest\nfailed, 2 on usage or "
@@ -511,9 +513,9 @@ static int write_json(struct cli_atomic_file *af, const char *path,
 static bool run_takes_value(const char *opt)
 {
 	static const char *const opts[] = {
-		"--vcpus", "--fastpath", "--plugin",	"--dump",
-		"--set",   "--json",	 "--max-insns", "--timeout-ms",
-		"--slice", "--mem",	 "--append",	"--console",
+		"--vcpus",  "--fastpath",  "--plugin",	   "--dump",  "--set",
+		"--json",   "--max-insns", "--timeout-ms", "--slice", "--mem",
+		"--append", "--console",   "--cpu",
 	};
 
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
@@ -602,6 +604,10 @@ int cmd_run(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--console")) {
 			console = next;
+			i++;
+		} else if (!strcmp(a, "--cpu")) {
+			if (x2s_guest_parse_cpu(next, &cfg, err, sizeof(err)))
+				return cli_error(CMD, "--cpu: %s", err);
 			i++;
 		} else if (!strcmp(a, "--slice")) {
 			if (!cli_parse_u64(CMD, "--slice", next, 1, 1u << 30,

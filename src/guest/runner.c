@@ -1645,6 +1645,28 @@ int x2s_guest_create(const struct x2s_guest_image *img,
 
 	x2s_vm_config_init(&vmcfg, g->nr_vcpus);
 	vmcfg.preemption_timer = !cfg->no_preemption_timer;
+	/* The CPU model (--cpu): the CPUID table KVM is given. */
+	vmcfg.cpuid_no_x2apic = cfg->cpu_no_x2apic;
+	vmcfg.cpuid_no_tsc_deadline = cfg->cpu_no_tsc_deadline;
+	vmcfg.maxphyaddr = cfg->phys_bits;
+	if (cfg->phys_bits && (cfg->phys_bits < X2S_GUEST_PHYS_BITS_MIN ||
+			       cfg->phys_bits > X2S_GUEST_PHYS_BITS_MAX)) {
+		snprintf(err, errlen, "phys-bits %u: must be 32 to 52",
+			 cfg->phys_bits);
+		r = -EINVAL;
+		goto fail;
+	}
+	if (g->multiboot) {
+		/* A PC's APICs come out of reset in xAPIC mode (below). */
+		vmcfg.apic_mode = X2S_APIC_MODE_XAPIC;
+	} else if (cfg->cpu_no_x2apic) {
+		snprintf(err, errlen,
+			 "an ELF64 guest starts in x2APIC mode, which needs "
+			 "CPUID's x2APIC bit (--cpu -x2apic is for multiboot "
+			 "kernels)");
+		r = -EINVAL;
+		goto fail;
+	}
 	r = x2s_vm_create(&vmcfg, &g->vm);
 	if (r) {
 		snprintf(err, errlen, "cannot create the VM: %s",
