@@ -446,6 +446,20 @@ static void test_timer_tsc_deadline(void)
 	apic_write(APIC_LVTT, TIMER_VECTOR | LVTT_MASKED);
 }
 
+/*
+ * VMCALL as KVM answers it: -KVM_ENOSYS (-1000) for a hypercall it does
+ * not have, 0 for KVM_HC_VAPIC_POLL_IRQ (1); 32 bits outside long mode.
+ */
+static void test_vmcall(void)
+{
+	uint32_t unknown = 0x4b56, poll = 1;
+
+	asm volatile("vmcall" : "+a"(unknown) : "b"(0), "c"(0), "d"(0), "S"(0));
+	asm volatile("vmcall" : "+a"(poll) : "b"(0), "c"(0), "d"(0), "S"(0));
+	report("vmcall unknown hypercall", unknown == (uint32_t)-1000);
+	report("vmcall vapic poll irq", poll == 0);
+}
+
 int mb_main(uint32_t magic, const struct mb_info *mbi)
 {
 	set_gate(13, gp_stub);
@@ -459,6 +473,7 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	test_xapic_self_ipi();
 	test_gp();
 	test_efer();
+	test_vmcall();
 	test_cpuid_model();
 	test_x2apic();
 	test_timer_oneshot();

@@ -43,6 +43,7 @@ enum site_kind {
 	SITE_RDTSC,
 	SITE_CPUID,
 	SITE_IO,
+	SITE_VMCALL,
 };
 
 /*
@@ -741,6 +742,7 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
 		reg_set(v, UC_X86_REG_RFLAGS, vcpu->arch.rflags);
 		if (v->exit_basic == EXIT_REASON_MSR_READ ||
 		    v->exit_basic == EXIT_REASON_CPUID ||
+		    v->exit_basic == EXIT_REASON_VMCALL ||
 		    v->exit_basic == EXIT_REASON_IO_INSTRUCTION) {
 			reg_set(v, UC_X86_REG_RAX,
 				vcpu->arch.regs[VCPU_REGS_RAX]);
@@ -992,6 +994,17 @@ static void hook_io(struct guest_vcpu *v, uint64_t addr)
 
 /* ---- Unicorn hooks ---- */
 
+/* KVM's EFER.LMA follows the CPU's (a multiboot kernel sets it). */
+static void sync_lma(struct guest_vcpu *v)
+{
+	if (!v->g->multiboot)
+		return;
+	if (vcpu_long_mode(v))
+		v->vcpu->arch.efer |= EFER_LMA;
+	else
+		v->vcpu->arch.efer &= ~EFER_LMA;
+}
+
 static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 {
 	struct x2s_exit exit = {
@@ -1000,13 +1013,7 @@ static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 	};
 	struct kvm_vcpu *vcpu = v->vcpu;
 
-	/* KVM's EFER.LMA follows the CPU's (a multiboot kernel sets it). */
-	if (v->g->multiboot) {
-		if (vcpu_long_mode(v))
-			vcpu->arch.efer |= EFER_LMA;
-		else
-			vcpu->arch.efer &= ~EFER_LMA;
-	}
+	sync_lma(v);
 	if (vcpu_exit(v, &exit, addr)) {
 		guest_fail(v, addr, "the model rejected an MSR exit");
 		v->stop = STOP_FAIL;
@@ -1102,6 +1109,24 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 
 		if (vcpu_exit(v, &exit, addr)) {
 			guest_fail(v, addr, "the model rejected a CPUID exit");
+			v->stop = STOP_FAIL;
+		} else {
+			v->stop = STOP_APPLY;
+			v->exit_mmio = false;
+		}
+		uc_emu_stop(uc);
+		return;
+	}
+	case SITE_VMCALL: {
+		/* A hypercall: KVM answers it (the arguments RBX, RSI too). */
+		struct x2s_exit exit = { .reason = EXIT_REASON_VMCALL,
+					 .insn_len = 3 };
+
+		sync_lma(v);
+		v->vcpu->arch.regs[VCPU_REGS_RBX] = reg_get(v, UC_X86_REG_RBX);
+		v->vcpu->arch.regs[VCPU_REGS_RSI] = reg_get(v, UC_X86_REG_RSI);
+		if (vcpu_exit(v, &exit, addr)) {
+			guest_fail(v, addr, "the model rejected a VMCALL exit");
 			v->stop = STOP_FAIL;
 		} else {
 			v->stop = STOP_APPLY;
@@ -1230,6 +1255,9 @@ static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
 			kind[i] = SITE_RDTSC;
 		else if (p[i] == 0x0f && next == 0xa2)
 			kind[i] = SITE_CPUID;
+		else if (p[i] == 0x0f && next == 0x01 && i + 2 < s->filesz &&
+			 p[i + 2] == 0xc1)
+			kind[i] = SITE_VMCALL;
 		else if ((p[i] >= 0xe4 && p[i] <= 0xe7) ||
 			 (p[i] >= 0xec && p[i] <= 0xef) ||
 			 (p[i] == 0x66 && (next == 0xe5 || next == 0xe7 ||

@@ -453,6 +453,9 @@ void kvm_prepare_event_vectoring_exit(struct kvm_vcpu *vcpu, gpa_t gpa);
 /* Fill vcpu->run for an exit reason KVM has no handler for. */
 void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu, u64 exit_reason);
 
+/* VMCALL: KVM's answer to a hypercall in RAX, RIP past it. */
+int kvm_emulate_hypercall(struct kvm_vcpu *vcpu);
+
 /* MSR access as KVM's kvm_set_msr_common / kvm_get_msr_common: 0 or 1 (#GP). */
 int kvm_set_msr_common(struct kvm_vcpu *vcpu, u32 msr, u64 data,
 		       bool host_initiated);

@@ -755,6 +755,77 @@ int kvm_emulate_invd(struct kvm_vcpu *vcpu)
 	return kvm_emulate_as_nop(vcpu);
 }
 
+/* ---- hypercalls ---- */
+
+/* Hypercall results and numbers (KVM's uapi kvm_para.h). */
+#define KVM_ENOSYS 1000
+#define KVM_EOPNOTSUPP 95
+#define KVM_HC_VAPIC_POLL_IRQ 1
+#define KVM_HC_KICK_CPU 5
+#define KVM_HC_CLOCK_PAIRING 9
+#define KVM_HC_SEND_IPI 10
+#define KVM_HC_SCHED_YIELD 11
+#define KVM_HC_MAP_GPA_RANGE 12
+
+/*
+ * x2sim: 64-bit mode is EFER.LMA (the runner keeps it in step with the
+ * CPU); a compatibility-mode code segment is not told apart.
+ */
+static bool is_64_bit_hypercall(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.efer & EFER_LMA;
+}
+
+/*
+ * __kvm_emulate_hypercall() for the VM x2sim builds: no Xen or Hyper-V
+ * hypercall page, CPUID 0x40000001 has no paravirtual feature (so
+ * KICK_CPU, SEND_IPI and SCHED_YIELD are unknown), no hypercall exits to
+ * userspace are enabled (MAP_GPA_RANGE), and the host has no wall clock
+ * paired with its TSC (CLOCK_PAIRING fails as KVM's
+ * kvm_get_walltime_and_clockread() does without a TSC clocksource).
+ */
+static unsigned long emulate_hypercall(unsigned long nr, int op_64_bit, int cpl)
+{
+	if (!op_64_bit)
+		nr &= 0xffffffffu;
+	if (cpl)
+		return -(unsigned long)EPERM;
+	switch (nr) {
+	case KVM_HC_VAPIC_POLL_IRQ:
+		return 0;
+	case KVM_HC_CLOCK_PAIRING: /* a 64-bit host's, in either mode */
+		return -(unsigned long)KVM_EOPNOTSUPP;
+	case KVM_HC_KICK_CPU:
+	case KVM_HC_SEND_IPI:
+	case KVM_HC_SCHED_YIELD:
+	case KVM_HC_MAP_GPA_RANGE:
+	default:
+		return -(unsigned long)KVM_ENOSYS;
+	}
+}
+
+/*
+ * VMCALL: the result in RAX (truncated to 32 bits outside 64-bit mode),
+ * then past the instruction.  x2sim: guests run at CPL 0.
+ */
+int kvm_emulate_hypercall(struct kvm_vcpu *vcpu)
+{
+	unsigned long nr = kvm_rax_read(vcpu), ret;
+	int op_64_bit = is_64_bit_hypercall(vcpu);
+
+	if (x2s_trace_enabled())
+		x2s_trace("kvm_hypercall: nr 0x%lx a0 0x%lx a1 0x%lx a2 0x%lx "
+			  "a3 0x%lx",
+			  nr, kvm_register_read_raw(vcpu, VCPU_REGS_RBX),
+			  kvm_rcx_read(vcpu), kvm_rdx_read(vcpu),
+			  kvm_register_read_raw(vcpu, VCPU_REGS_RSI));
+	ret = emulate_hypercall(nr, op_64_bit, 0);
+	if (!op_64_bit)
+		ret = (u32)ret;
+	kvm_rax_write(vcpu, ret);
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
 int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 {
 	int ret = kvm_skip_emulated_instruction(vcpu);
