@@ -68,6 +68,43 @@ gp_stub:
 	addl $2, (%esp)
 	iret
 
+	/*
+	 * An AP's real-mode trampoline, as test kernels have one: copied
+	 * below 1 MiB at run time, entered by SIPI at CS = vector << 8,
+	 * IP 0.  It keeps the CS it started with in BX, loads the kernel's
+	 * GDT (the descriptor right behind the code, addressed through
+	 * DS = CS), sets CR0.PE and far-jumps to 32-bit code.
+	 */
+	.code16
+	.globl rm_trampoline, rm_trampoline_end
+rm_trampoline:
+	cli
+	mov %cs, %bx
+	mov %bx, %ds
+	lgdtl rm_gdt_desc - rm_trampoline
+	mov %cr0, %eax
+	or $1, %eax
+	mov %eax, %cr0
+	ljmpl $0x08, $ap_pm32
+rm_gdt_desc:
+	.word gdt_end - gdt - 1
+	.long gdt
+rm_trampoline_end:
+
+	.code32
+ap_pm32:
+	mov $0x10, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %ss
+	movzwl %bx, %ebx
+	mov %ebx, ap_cs
+	mov %edx, ap_edx
+	movl $1, ap_started
+3:	cli
+	hlt
+	jmp 3b
+
 	.data
 	.align 8
 gdt:

@@ -446,6 +446,46 @@ static void test_timer_tsc_deadline(void)
 	apic_write(APIC_LVTT, TIMER_VECTOR | LVTT_MASKED);
 }
 
+/* ---- an AP started by INIT and SIPI in real mode ---- */
+
+#define TRAMPOLINE 0x8000u /* SIPI vector 0x08 */
+#define APIC_ICR2 0x310
+
+extern const uint8_t rm_trampoline[], rm_trampoline_end[];
+volatile uint32_t ap_started, ap_cs, ap_edx;
+
+static uint32_t fw_cfg_cpus(void)
+{
+	outw(0x510, 0x0005);
+	return inb(0x511) | (uint32_t)inb(0x511) << 8;
+}
+
+/*
+ * The AP enters the trampoline in real mode at CS = vector << 8, IP 0
+ * with EDX = CPUID 1's EAX; the 16-bit code gets it to protected mode.
+ */
+static void test_ap_real_mode(void)
+{
+	uint32_t r[4];
+
+	if (fw_cfg_cpus() < 2) {
+		report_skip("ap real-mode start", "one vCPU");
+		return;
+	}
+	for (const uint8_t *p = rm_trampoline; p < rm_trampoline_end; p++)
+		((volatile uint8_t *)TRAMPOLINE)[p - rm_trampoline] = *p;
+	apic_write(APIC_ICR2, 1u << 24);
+	apic_write(APIC_ICR, 0x4500); /* INIT, level assert */
+	apic_write(APIC_ICR, 0x0600 | (TRAMPOLINE >> 12)); /* SIPI */
+	for (int i = 0; i < 1000000 && !ap_started; i++)
+		asm volatile("pause" ::: "memory");
+	cpuid(1, 0, r);
+	printf_serial("AP started %u, CS 0x%x, EDX 0x%x\n", ap_started, ap_cs,
+		      ap_edx);
+	report("ap real-mode start",
+	       ap_started && ap_cs == TRAMPOLINE >> 4 && ap_edx == r[0]);
+}
+
 /*
  * VMCALL as KVM answers it: -KVM_ENOSYS (-1000) for a hypercall it does
  * not have, 0 for KVM_HC_VAPIC_POLL_IRQ (1); 32 bits outside long mode.
@@ -479,6 +519,7 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	test_timer_oneshot();
 	test_timer_periodic();
 	test_timer_tsc_deadline();
+	test_ap_real_mode();
 	printf_serial("SUMMARY: %u tests, %u failures, %u skipped\n", tests,
 		      failures, skips);
 	if (exit_value != ~0ull)

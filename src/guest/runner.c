@@ -107,6 +107,8 @@ struct guest_vcpu {
 	uint64_t hv_expiry;
 	/* Without it, the reschedule IPI KVM sends itself to force an exit. */
 	bool force_exit;
+	/* Started by SIPI in real mode, CR0.PE not yet seen set. */
+	bool real_mode;
 };
 
 struct x2s_guest {
@@ -1064,6 +1066,30 @@ static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 	uc_emu_stop(v->uc);
 }
 
+/*
+ * An AP's trampoline runs in real mode until it sets CR0.PE.  x2sim: the
+ * runner's exits take RIP as the linear address, which real mode's CS
+ * base breaks, so an exit instruction there ends the run (a trampoline
+ * needs none before it enters protected mode).
+ */
+static bool left_real_mode(struct guest_vcpu *v)
+{
+	uint64_t rip = reg_get(v, UC_X86_REG_RIP);
+
+	if (reg_get(v, UC_X86_REG_CR0) & 1) { /* CR0.PE */
+		v->real_mode = false;
+		return true;
+	}
+	guest_fail(v, rip,
+		   "an exit instruction in real mode (CS-relative IP 0x%llx), "
+		   "which x2sim does not model; the AP trampoline must enter "
+		   "protected mode first",
+		   (unsigned long long)rip);
+	v->stop = STOP_FAIL;
+	uc_emu_stop(v->uc);
+	return false;
+}
+
 static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
 	struct guest_vcpu *v = opaque;
@@ -1080,6 +1106,8 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	v->insns++;
 	v->insn_size = size;
 	if (off >= g->image_size)
+		return;
+	if (g->sites[off] != SITE_NONE && v->real_mode && !left_real_mode(v))
 		return;
 	switch (g->sites[off]) {
 	case SITE_NONE:
@@ -1241,13 +1269,10 @@ static void hook_mmio_write(uc_engine *uc, uint64_t offset, unsigned size,
 
 /* ---- set-up ---- */
 
-static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
+static void scan_bytes(uint8_t *kind, const uint8_t *p, uint64_t len)
 {
-	uint8_t *kind = g->sites + (s->vaddr - g->image_lo);
-	const uint8_t *p = s->data;
-
-	for (uint64_t i = 0; i < s->filesz; i++) {
-		uint8_t next = i + 1 < s->filesz ? p[i + 1] : 0;
+	for (uint64_t i = 0; i < len; i++) {
+		uint8_t next = i + 1 < len ? p[i + 1] : 0;
 
 		if (p[i] == 0x0f && next == 0x30)
 			kind[i] = SITE_WRMSR;
@@ -1255,7 +1280,7 @@ static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
 			kind[i] = SITE_RDTSC;
 		else if (p[i] == 0x0f && next == 0xa2)
 			kind[i] = SITE_CPUID;
-		else if (p[i] == 0x0f && next == 0x01 && i + 2 < s->filesz &&
+		else if (p[i] == 0x0f && next == 0x01 && i + 2 < len &&
 			 p[i + 2] == 0xc1)
 			kind[i] = SITE_VMCALL;
 		else if ((p[i] >= 0xe4 && p[i] <= 0xe7) ||
@@ -1273,7 +1298,28 @@ static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
 			kind[i] = SITE_POPF;
 		else if ((p[i] == 0x48 && next == 0xcf) || p[i] == 0xcf)
 			kind[i] = SITE_IRET;
+		else
+			kind[i] = SITE_NONE;
 	}
+}
+
+static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
+{
+	scan_bytes(g->sites + (s->vaddr - g->image_lo), s->data, s->filesz);
+}
+
+/*
+ * Code the guest put in RAM at run time (an AP's trampoline): its sites
+ * from the bytes as they are now.
+ */
+static void scan_range(struct x2s_guest *g, uint64_t addr, uint64_t len)
+{
+	if (addr < g->image_lo || addr - g->image_lo >= g->image_size)
+		return;
+	if (len > g->image_size - (addr - g->image_lo))
+		len = g->image_size - (addr - g->image_lo);
+	scan_bytes(g->sites + (addr - g->image_lo),
+		   g->image + (addr - g->image_lo), len);
 }
 
 /* ---- the multiboot machine ---- */
@@ -1290,26 +1336,61 @@ static void put64(uint8_t *p, uint64_t v)
 
 /*
  * The boot page above RAM (X2S_MB_BOOT_BASE): page tables identity-mapping
- * the 2 MiB around it, the GDT (0x08 flat 32-bit code, 0x10 flat data)
- * and the code that takes a fresh Unicorn engine from its 64-bit reset
- * state to 32-bit protected mode.  Unicorn 2.0.1 loads no descriptor for
- * a CS, DS, ES or SS written with uc_reg_write() in UC_MODE_64 (only the
- * selector), and its reset state has EFER.LMA set with paging off, which
- * only a CR0.PG 1 -> 0 transition clears.  So the engine starts here with
- * CR0.PG, CR4.PAE and CR3 written (no transition happens on a register
- * write), and the code clears CR0.PG (leaving long mode), zeroes EFER,
- * CR4 and CR3, far-jumps to 0x08 and loads the data segments: the CPU
- * then is what the multiboot specification describes.
+ * the 2 MiB around it, the GDT (0x08 flat 32-bit code, 0x10 flat data,
+ * 0x18 and 0x20 16-bit code and data) and the code that takes a fresh
+ * Unicorn engine from its 64-bit reset state to where a vCPU starts.
+ * Unicorn 2.0.1 loads no descriptor for a CS, DS, ES or SS written with
+ * uc_reg_write() in UC_MODE_64 (only the selector), and its reset state
+ * has EFER.LMA set with paging off, which only a CR0.PG 1 -> 0 transition
+ * clears.  So the engine starts here with CR0.PG, CR4.PAE and CR3 written
+ * (no transition happens on a register write), and the code clears CR0.PG
+ * (leaving long mode) and zeroes EFER, CR4 and CR3.  Then, for the BSP,
+ * it far-jumps to 0x08 and loads the data segments: the CPU is what the
+ * multiboot specification describes.  For an AP's SIPI it far-jumps to
+ * the 16-bit segment 0x18 (based at the boot page's 64 KiB), loads 16-bit
+ * data segments, clears CR0.PE, zeroes DS, ES, SS, FS and GS in real mode
+ * and far-jumps to vector << 8 : 0 -- what SIPI gives an AP: CS.selector
+ * vector << 8, CS.base vector << 12, IP 0, real mode.
  */
 #define BOOT_PDPT 0x1000
 #define BOOT_PD 0x2000
 #define BOOT_GDT 0x3000
 #define BOOT_CODE 0x3100
+#define BOOT_CS16 0x18
+#define BOOT_DS16 0x20
+#define BOOT_CS16_BASE (X2S_MB_BOOT_BASE & ~0xffffULL)
 
-static uint64_t build_boot_page(uint8_t *b)
+/* mov ax, sel; mov ds, es, ss, fs, gs (prefix 0x66 in 32-bit code) */
+static unsigned int emit_data_segments(uint8_t *c, bool code32, uint8_t sel)
 {
-	static const uint64_t gdt[3] = { 0, 0x00cf9b000000ffffULL,
-					 0x00cf93000000ffffULL };
+	unsigned int n = 0;
+
+	if (code32)
+		c[n++] = 0x66;
+	c[n++] = 0xb8, c[n++] = sel, c[n++] = 0;
+	c[n++] = 0x8e, c[n++] = 0xd8, c[n++] = 0x8e, c[n++] = 0xc0;
+	c[n++] = 0x8e, c[n++] = 0xd0, c[n++] = 0x8e, c[n++] = 0xe0;
+	c[n++] = 0x8e, c[n++] = 0xe8;
+	return n;
+}
+
+/*
+ * The boot code for the BSP (sipi_vector < 0) or for an AP started by
+ * SIPI; returns the address where the engine is to stop: the end of the
+ * code, or the real-mode start vector << 12.
+ */
+static uint64_t build_boot_page(uint8_t *b, int sipi_vector)
+{
+	static const uint64_t gdt[5] = {
+		0,
+		0x00cf9b000000ffffULL,
+		0x00cf93000000ffffULL,
+		/* 16-bit code, base BOOT_CS16_BASE, limit 0xffff */
+		0x00009b000000ffffULL | (BOOT_CS16_BASE & 0xff000000) << 32 |
+			(BOOT_CS16_BASE & 0xff0000) << 16,
+		/* 16-bit data, base 0, limit 0xffff */
+		0x000093000000ffffULL,
+	};
 	uint64_t base = X2S_MB_BOOT_BASE;
 	uint32_t next;
 	uint8_t *c = b + BOOT_CODE;
@@ -1336,18 +1417,33 @@ static uint64_t build_boot_page(uint8_t *b)
 	/* mov cr4, eax; mov cr3, eax */
 	c[n++] = 0x0f, c[n++] = 0x22, c[n++] = 0xe0;
 	c[n++] = 0x0f, c[n++] = 0x22, c[n++] = 0xd8;
-	/* ljmp $0x08, $next */
-	next = (uint32_t)(base + BOOT_CODE + n + 7);
+	if (sipi_vector < 0) {
+		/* ljmp $0x08, $next */
+		next = (uint32_t)(base + BOOT_CODE + n + 7);
+		c[n++] = 0xea;
+		put32(c + n, next);
+		n += 4;
+		c[n++] = X2S_MB_CS, c[n++] = 0;
+		n += emit_data_segments(c + n, true, X2S_MB_DS);
+		return base + BOOT_CODE + n;
+	}
+	/* ljmp $0x18, $next: 16-bit protected mode */
+	next = (uint32_t)(base + BOOT_CODE + n + 7 - BOOT_CS16_BASE);
 	c[n++] = 0xea;
 	put32(c + n, next);
 	n += 4;
-	c[n++] = X2S_MB_CS, c[n++] = 0;
-	/* mov ax, 0x10; mov ds, es, ss, fs, gs */
-	c[n++] = 0x66, c[n++] = 0xb8, c[n++] = X2S_MB_DS, c[n++] = 0;
-	c[n++] = 0x8e, c[n++] = 0xd8, c[n++] = 0x8e, c[n++] = 0xc0;
-	c[n++] = 0x8e, c[n++] = 0xd0, c[n++] = 0x8e, c[n++] = 0xe0;
-	c[n++] = 0x8e, c[n++] = 0xe8;
-	return base + BOOT_CODE + n;
+	c[n++] = BOOT_CS16, c[n++] = 0;
+	n += emit_data_segments(c + n, false, BOOT_DS16);
+	/* mov eax, cr0; and al, ~CR0.PE; mov cr0, eax: real mode */
+	c[n++] = 0x0f, c[n++] = 0x20, c[n++] = 0xc0;
+	c[n++] = 0x24, c[n++] = 0xfe;
+	c[n++] = 0x0f, c[n++] = 0x22, c[n++] = 0xc0;
+	/* xor ax, ax; the data segments 0 (base 0) */
+	n += emit_data_segments(c + n, false, 0);
+	/* ljmp $(vector << 8), $0 */
+	c[n++] = 0xea, c[n++] = 0, c[n++] = 0;
+	c[n++] = 0, c[n++] = (uint8_t)sipi_vector;
+	return (uint64_t)sipi_vector << 12;
 }
 
 /*
@@ -1439,7 +1535,7 @@ static int map_multiboot(struct x2s_guest *g, const struct x2s_guest_image *img,
 		if (s->exec)
 			scan_sites(g, s);
 	}
-	build_boot_page(g->boot);
+	build_boot_page(g->boot, -1);
 	build_multiboot_info(g);
 	return 0;
 }
@@ -1504,11 +1600,14 @@ static int vcpu_engine_create(struct x2s_guest *g, struct guest_vcpu *v,
 			      char *err, size_t errlen);
 
 /*
- * A multiboot vCPU starts in 32-bit protected mode (build_boot_page()):
- * EIP = rip, flat segments, EFLAGS 0x2, paging off; the BSP's first start
- * has EAX = the multiboot magic and EBX = the boot information.  An engine
- * that ran before (an AP that received INIT) is created afresh, since the
- * boot code needs Unicorn's reset state.
+ * A multiboot BSP starts in 32-bit protected mode (build_boot_page()):
+ * EIP = rip, flat segments, EFLAGS 0x2, paging off, EAX = the multiboot
+ * magic and EBX = the boot information.  An AP starts where SIPI puts
+ * it, rip = vector << 12: real mode, CS = vector << 8 (base rip), IP 0,
+ * the other segments 0, GDTR and IDTR base 0 limit 0xffff, EDX = CPUID
+ * 1's EAX as after INIT, the rest 0.  An engine that ran before (an AP
+ * that received INIT) is created afresh, since the boot code needs
+ * Unicorn's reset state.
  */
 static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
 {
@@ -1519,7 +1618,7 @@ static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
 		UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
 	};
 	struct x2s_guest *g = v->g;
-	uc_x86_mmr gdtr = { .base = X2S_MB_BOOT_BASE + BOOT_GDT, .limit = 23 };
+	uc_x86_mmr gdtr = { .base = X2S_MB_BOOT_BASE + BOOT_GDT, .limit = 39 };
 	uc_x86_mmr idtr = { 0 };
 	uint64_t end = X2S_MB_BOOT_BASE + BOOT_CODE, at;
 	char err[128];
@@ -1533,7 +1632,7 @@ static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
 			return false;
 		}
 	}
-	end = build_boot_page(g->boot);
+	end = build_boot_page(g->boot, v->idx ? (int)(rip >> 12) : -1);
 	uc_reg_write(v->uc, UC_X86_REG_GDTR, &gdtr);
 	uc_reg_write(v->uc, UC_X86_REG_IDTR, &idtr);
 	reg_set(v, UC_X86_REG_CR4, 0x20); /* PAE */
@@ -1542,11 +1641,14 @@ static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
 	v->stop = STOP_SETUP;
 	e = uc_emu_start(v->uc, X2S_MB_BOOT_BASE + BOOT_CODE, end, 0, 0);
 	v->stop = STOP_NONE;
+	/* In real mode RIP is the offset in CS: 0 at the SIPI vector. */
 	at = reg_get(v, UC_X86_REG_RIP);
-	if (e || at != end) {
+	if (e || at != (v->idx ? 0 : end)) {
 		guest_fail(v, rip,
-			   "the boot code did not reach 32-bit protected "
-			   "mode (stopped at 0x%llx: %s)",
+			   "the boot code did not reach %s (stopped at 0x%llx: "
+			   "%s)",
+			   v->idx ? "the SIPI vector in real mode" :
+				    "32-bit protected mode",
 			   (unsigned long long)at, uc_strerror(e));
 		return false;
 	}
@@ -1557,7 +1659,21 @@ static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
 		reg_set(v, UC_X86_REG_RBX, X2S_MB_INFO_ADDR);
 	}
 	reg_set(v, UC_X86_REG_RFLAGS, X86_EFLAGS_FIXED);
-	reg_set(v, UC_X86_REG_RIP, rip);
+	v->real_mode = v->idx != 0;
+	if (v->real_mode) {
+		uc_x86_mmr reset = { .base = 0, .limit = 0xffff };
+		u32 eax = 1, ebx, ecx = 0, edx;
+
+		uc_reg_write(v->uc, UC_X86_REG_GDTR, &reset);
+		uc_reg_write(v->uc, UC_X86_REG_IDTR, &reset);
+		/* kvm_vcpu_reset(): EDX = family, model, stepping. */
+		kvm_cpuid(v->vcpu, &eax, &ebx, &ecx, &edx, false);
+		reg_set(v, UC_X86_REG_RDX, eax);
+		/* The trampoline's bytes are scanned for exit sites now. */
+		scan_range(g, rip, 0x1000);
+	} else {
+		reg_set(v, UC_X86_REG_RIP, rip);
+	}
 	v->vcpu->arch.efer = 0;
 	v->nmi_blocked = false;
 	v->shadow_rip = 0;

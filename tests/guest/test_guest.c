@@ -557,14 +557,17 @@ static void collect_text(void *opaque, const char *buf, size_t len)
 	}
 }
 
-/* The kernel boots and passes, with the fastpath off and with upstream. */
+/*
+ * The kernel boots and passes on two vCPUs (the AP in its real-mode
+ * trampoline), with the fastpath off and with upstream.
+ */
 static void test_multiboot_kernel_passes(void **state)
 {
 	static const char *const fastpaths[] = { NULL, "upstream" };
 
 	(void)state;
 	for (unsigned int i = 0; i < 2; i++) {
-		struct x2s_guest_config cfg = { .nr_vcpus = 1,
+		struct x2s_guest_config cfg = { .nr_vcpus = 2,
 						.cmdline = "mbtest x=1" };
 		struct x2s_guest_image *img = load_image("mbtest");
 		struct console_buf con = { .len = 0 };
@@ -579,7 +582,7 @@ static void test_multiboot_kernel_passes(void **state)
 			fail_msg("create: %s", err);
 		assert_int_equal(x2s_guest_run(g), 0);
 		if (!strstr(con.text,
-			    "SUMMARY: 20 tests, 0 failures, 0 skipped"))
+			    "SUMMARY: 21 tests, 0 failures, 0 skipped"))
 			fail_msg("console: %s", con.text);
 		assert_non_null(strstr(con.text, "cmdline: 'mbtest x=1'"));
 		assert_null(strstr(con.text, "FAIL"));
