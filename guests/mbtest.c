@@ -446,6 +446,87 @@ static void test_timer_tsc_deadline(void)
 	apic_write(APIC_LVTT, TIMER_VECTOR | LVTT_MASKED);
 }
 
+/* ---- the MSRs a boot writes ---- */
+
+#define MSR_TSC 0x10
+#define MSR_MISC_ENABLE 0x1a0
+#define MSR_PAT 0x277
+#define MSR_STAR 0xc0000081u
+#define MSR_LSTAR 0xc0000082u
+#define MSR_CSTAR 0xc0000083u
+#define MSR_SFMASK 0xc0000084u
+#define MSR_FS_BASE 0xc0000100u
+#define MSR_GS_BASE 0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+#define NONCANONICAL 0x0000800000000000ull
+
+static volatile uint32_t fs_probe[2] = { 0x600dcafe, 0 };
+
+/* One WRMSR; 1 when it raised #GP. */
+static int wrmsr_gp(uint32_t msr, uint64_t v)
+{
+	unsigned int before = gps;
+
+	wrmsr(msr, v);
+	return gps != before;
+}
+
+/*
+ * FS_BASE reaches the CPU (an FS-relative load sees it) and a segment
+ * load's base reaches RDMSR; KERNEL_GS_BASE and the SYSCALL MSRs keep
+ * what is written; a non-canonical address is a #GP.
+ */
+static void test_msr_bases(void)
+{
+	uint32_t seen;
+	int ok;
+
+	ok = !wrmsr_gp(MSR_FS_BASE, (uint32_t)fs_probe);
+	asm volatile("mov %%fs:0, %0" : "=r"(seen));
+	ok = ok && seen == 0x600dcafe &&
+	     rdmsr(MSR_FS_BASE) == (uint32_t)fs_probe;
+	asm volatile("mov %0, %%fs" ::"r"(0x10) : "memory");
+	report("msr fs_base", ok && rdmsr(MSR_FS_BASE) == 0);
+	ok = !wrmsr_gp(MSR_GS_BASE, 0x1000) && rdmsr(MSR_GS_BASE) == 0x1000;
+	asm volatile("mov %0, %%gs" ::"r"(0x10) : "memory");
+	ok = ok && !wrmsr_gp(MSR_KERNEL_GS_BASE, 0xffff800000001000ull) &&
+	     rdmsr(MSR_KERNEL_GS_BASE) == 0xffff800000001000ull;
+	report("msr gs_base, kernel_gs_base", ok);
+	ok = !wrmsr_gp(MSR_STAR, 0x0023001000000000ull) &&
+	     !wrmsr_gp(MSR_LSTAR, 0xffffffff81000000ull) &&
+	     !wrmsr_gp(MSR_CSTAR, 0x100000) && !wrmsr_gp(MSR_SFMASK, 0x47700) &&
+	     rdmsr(MSR_STAR) == 0x0023001000000000ull &&
+	     rdmsr(MSR_LSTAR) == 0xffffffff81000000ull &&
+	     rdmsr(MSR_CSTAR) == 0x100000 && rdmsr(MSR_SFMASK) == 0x47700;
+	report("msr star, lstar, cstar, sfmask", ok);
+	report("msr non-canonical #gp",
+	       wrmsr_gp(MSR_FS_BASE, NONCANONICAL) &&
+		       wrmsr_gp(MSR_LSTAR, NONCANONICAL) &&
+		       wrmsr_gp(MSR_KERNEL_GS_BASE, NONCANONICAL) &&
+		       rdmsr(MSR_LSTAR) == 0xffffffff81000000ull);
+}
+
+/* IA32_TSC moves the guest TSC; MISC_ENABLE's and PAT's rules. */
+static void test_msr_tsc_misc_pat(void)
+{
+	uint64_t t = 1ull << 40, r = (wrmsr(MSR_TSC, t), rdtsc());
+	uint64_t misc = rdmsr(MSR_MISC_ENABLE);
+
+	report("msr tsc", r >= t && r < t + 100000 && rdmsr(MSR_TSC) >= r);
+	printf_serial("MISC_ENABLE 0x%x\n", (uint32_t)misc);
+	/* PEBS/BTS unavailable are read-only, EMON ignores writes. */
+	report("msr misc_enable",
+	       misc == 0x1800 && wrmsr_gp(MSR_MISC_ENABLE, misc & ~0x1000) &&
+		       !wrmsr_gp(MSR_MISC_ENABLE, misc | 0x81) &&
+		       rdmsr(MSR_MISC_ENABLE) == (misc | 1));
+	report("msr pat", rdmsr(MSR_PAT) == 0x0007040600070406ull &&
+				  !wrmsr_gp(MSR_PAT, 0x0007040600070401ull) &&
+				  rdmsr(MSR_PAT) == 0x0007040600070401ull &&
+				  wrmsr_gp(MSR_PAT, 0x0007040600070402ull) &&
+				  wrmsr_gp(MSR_PAT, 0x0807040600070406ull) &&
+				  rdmsr(MSR_PAT) == 0x0007040600070401ull);
+}
+
 /* ---- an AP started by INIT and SIPI in real mode ---- */
 
 #define TRAMPOLINE 0x8000u /* SIPI vector 0x08 */
@@ -514,6 +595,8 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	test_gp();
 	test_efer();
 	test_vmcall();
+	test_msr_bases();
+	test_msr_tsc_misc_pat();
 	test_cpuid_model();
 	test_x2apic();
 	test_timer_oneshot();

@@ -1007,6 +1007,34 @@ static void sync_lma(struct guest_vcpu *v)
 		v->vcpu->arch.efer &= ~EFER_LMA;
 }
 
+/*
+ * The MSRs whose value is CPU state the engine has too: FS_BASE, GS_BASE
+ * and KERNEL_GS_BASE (a segment load, SWAPGS or WRFSBASE changes them
+ * inside the engine) and the SYSCALL MSRs the engine's SYSCALL uses.
+ * NULL: not one of them.
+ */
+static u64 *cpu_msr(struct kvm_vcpu *vcpu, u32 msr)
+{
+	switch (msr) {
+	case MSR_FS_BASE:
+		return &vcpu->arch.x2s_fs_base;
+	case MSR_GS_BASE:
+		return &vcpu->arch.x2s_gs_base;
+	case MSR_KERNEL_GS_BASE:
+		return &vcpu->arch.x2s_kernel_gs_base;
+	case MSR_STAR:
+		return &vcpu->arch.x2s_star;
+	case MSR_LSTAR:
+		return &vcpu->arch.x2s_lstar;
+	case MSR_CSTAR:
+		return &vcpu->arch.x2s_cstar;
+	case MSR_SYSCALL_MASK:
+		return &vcpu->arch.x2s_syscall_mask;
+	default:
+		return NULL;
+	}
+}
+
 static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 {
 	struct x2s_exit exit = {
@@ -1014,8 +1042,25 @@ static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 		.insn_len = 2,
 	};
 	struct kvm_vcpu *vcpu = v->vcpu;
+	u64 *state;
 
 	sync_lma(v);
+	/*
+	 * A read of such an MSR sees the engine's value: VMX saves it in
+	 * the VMCS at the exit.  (Writes need not: the model takes the new
+	 * value whole.)
+	 */
+	if (!write) {
+		u32 msr = (u32)reg_get(v, UC_X86_REG_RCX);
+
+		state = cpu_msr(vcpu, msr);
+		if (state) {
+			uc_x86_msr m = { .rid = msr };
+
+			uc_reg_read(v->uc, UC_X86_REG_MSR, &m);
+			*state = m.value;
+		}
+	}
 	if (vcpu_exit(v, &exit, addr)) {
 		guest_fail(v, addr, "the model rejected an MSR exit");
 		v->stop = STOP_FAIL;
@@ -1030,6 +1075,17 @@ static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 		uc_x86_msr efer = { .rid = MSR_EFER, .value = vcpu->arch.efer };
 
 		uc_reg_write(v->uc, UC_X86_REG_MSR, &efer);
+	}
+	/* A value the model took goes into the engine (not after a #GP). */
+	if (write) {
+		u32 msr = (u32)vcpu->arch.regs[VCPU_REGS_RCX];
+
+		state = cpu_msr(vcpu, msr);
+		if (state && *state == kvm_read_edx_eax(vcpu)) {
+			uc_x86_msr m = { .rid = msr, .value = *state };
+
+			uc_reg_write(v->uc, UC_X86_REG_MSR, &m);
+		}
 	}
 	if (write && (u32)vcpu->arch.regs[VCPU_REGS_RCX] == MSR_X2APIC_ICR)
 		ipi_sent(v);

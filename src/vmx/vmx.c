@@ -59,6 +59,10 @@ static void vmx_vcpu_reset(struct vcpu_vmx *vmx)
 	vmx->hv_deadline_tsc = (u64)-1;
 	vcpu->arch.virtual_tsc_khz = X2S_HOST_TSC_KHZ;
 	vcpu->arch.maxphyaddr = vcpu->kvm->arch.x2s_maxphyaddr;
+	/* kvm_vcpu_reset() of a new vCPU (not INIT). */
+	vcpu->arch.pat = MSR_IA32_CR_PAT_DEFAULT;
+	vcpu->arch.ia32_misc_enable_msr = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL |
+					  MSR_IA32_MISC_ENABLE_BTS_UNAVAIL;
 	vcpu->mode = OUTSIDE_GUEST_MODE;
 
 	/* The vmcs01 controls KVM's setup_vmcs_config() ends up with. */

@@ -511,8 +511,8 @@ static void test_x2apic_msr_in_xapic_mode_injects_gp(void **state)
 
 static void test_wrmsr_unknown_msr_injects_gp(void **state)
 {
-	static const u32 msrs[] = { 0x0,	0x10,  0x1a0,
-				    0xc0000081, 0x900, 0xffffffff };
+	static const u32 msrs[] = { 0x0,	0xc0000090, 0x4b564dff,
+				    0xc0000085, 0x900,	    0xffffffff };
 
 	for (unsigned int i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
 		struct x2s_vm *vm = test_vm_new(1);
