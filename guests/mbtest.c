@@ -527,6 +527,48 @@ static void test_msr_tsc_misc_pat(void)
 				  rdmsr(MSR_PAT) == 0x0007040600070401ull);
 }
 
+/* ---- long mode ---- */
+
+uint32_t lm_run(uint32_t cr3);
+extern volatile uint64_t lm_results[3];
+static uint64_t pml4[512] __attribute__((aligned(4096)));
+static uint64_t pdpt[512] __attribute__((aligned(4096)));
+static uint64_t pd[4][512] __attribute__((aligned(4096)));
+
+/*
+ * The kernel enters long mode itself (identity-mapped 4 GiB in 2 MiB
+ * pages: its code, its stack, the APIC page), and in 64-bit code sees
+ * EFER.LMA, a 64-bit hypercall result and CR8 as the TPR; then it goes
+ * back to 32-bit protected mode.
+ */
+static void test_long_mode(void)
+{
+	uint32_t efer;
+
+	pml4[0] = (uint32_t)pdpt | 3;
+	for (int i = 0; i < 4; i++) {
+		pdpt[i] = (uint32_t)pd[i] | 3;
+		for (int j = 0; j < 512; j++)
+			pd[i][j] =
+				((uint64_t)i << 30 | (uint64_t)j << 21) | 0x83;
+	}
+	irqs = 0;
+	efer = lm_run((uint32_t)pml4);
+	/* The IPI the lowered TPR let through, now that IF is set. */
+	asm volatile("sti; nop; cli" ::: "memory");
+	printf_serial("long mode: EFER 0x%x, VMCALL 0x%x%x, CR8 %u, TPR 0x%x\n",
+		      efer, (uint32_t)(lm_results[0] >> 32),
+		      (uint32_t)lm_results[0], (uint32_t)lm_results[1],
+		      (uint32_t)lm_results[2]);
+	report("long mode switch",
+	       (efer & 0x500) == 0x500 && (rdmsr(MSR_EFER) & 0x500) == 0);
+	report("long mode vmcall", lm_results[0] == (uint64_t)-1000);
+	report("long mode cr8 is the tpr", lm_results[1] == 5 &&
+						   lm_results[2] == 0x50 &&
+						   apic_read(0x80) == 0);
+	report("long mode cr8 lowered lets an irq through", irqs == 1);
+}
+
 /* ---- an AP started by INIT and SIPI in real mode ---- */
 
 #define TRAMPOLINE 0x8000u /* SIPI vector 0x08 */
@@ -602,6 +644,7 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	test_timer_oneshot();
 	test_timer_periodic();
 	test_timer_tsc_deadline();
+	test_long_mode();
 	test_ap_real_mode();
 	printf_serial("SUMMARY: %u tests, %u failures, %u skipped\n", tests,
 		      failures, skips);

@@ -44,6 +44,7 @@ enum site_kind {
 	SITE_CPUID,
 	SITE_IO,
 	SITE_VMCALL,
+	SITE_CR8,
 };
 
 /*
@@ -1146,6 +1147,65 @@ static bool left_real_mode(struct guest_vcpu *v)
 	return false;
 }
 
+/*
+ * MOV to / from CR8 in 64-bit mode, as with KVM's TPR shadow: no exit,
+ * the CPU reads and writes TPR[7:4] in the virtual-APIC page (which is
+ * the model's APIC page); a reserved bit is the CPU's #GP.  When the
+ * lower TPR lets a pending interrupt through, the CPU takes the
+ * trap-like TPR_BELOW_THRESHOLD exit after the MOV.  In 32-bit code the
+ * bytes are INC/DEC and a MOV of CR0: not a site.
+ */
+static void hook_cr8(struct guest_vcpu *v, uint64_t addr)
+{
+	static const int gprs[16] = {
+		UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+		UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+		UC_X86_REG_R8,	UC_X86_REG_R9,	UC_X86_REG_R10, UC_X86_REG_R11,
+		UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+	};
+	const uint8_t *b = guest_ptr(v->g, addr, 4);
+	struct kvm_vcpu *vcpu = v->vcpu;
+	struct x2s_exit exit = { .reason = EXIT_REASON_TPR_BELOW_THRESHOLD };
+	int reg;
+	uint64_t val;
+
+	if (!b || !vcpu_long_mode(v))
+		return;
+	reg = gprs[(b[3] & 7) | (b[0] & 1) << 3];
+	if (b[2] == 0x20) {
+		reg_set(v, reg, kvm_lapic_get_cr8(vcpu));
+		reg_set(v, UC_X86_REG_RIP, addr + 4);
+		return;
+	}
+	val = reg_get(v, reg);
+	if (val & ~0xfULL) {
+		if (!deliver_event(v, GP_VECTOR, false, true, 0)) {
+			v->stop = STOP_FAIL;
+			uc_emu_stop(v->uc);
+		}
+		return;
+	}
+	kvm_lapic_set_tpr(vcpu, val);
+	if (!kvm_test_request(KVM_REQ_EVENT, vcpu)) {
+		reg_set(v, UC_X86_REG_RIP, addr + 4);
+		return;
+	}
+	/*
+	 * The entry puts RIP past the MOV (writing it here would restart
+	 * Unicorn's loop and lose the stop).
+	 */
+	if (vcpu_exit(v, &exit, addr + 4)) {
+		guest_fail(v, addr,
+			   "the model rejected a TPR-below-threshold "
+			   "exit");
+		v->stop = STOP_FAIL;
+	} else {
+		v->stop = STOP_APPLY;
+		v->exit_mmio = false;
+	}
+	uc_emu_stop(v->uc);
+}
+
 static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
 	struct guest_vcpu *v = opaque;
@@ -1201,6 +1261,9 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 		uc_emu_stop(uc);
 		return;
 	}
+	case SITE_CR8:
+		hook_cr8(v, addr);
+		return;
 	case SITE_VMCALL: {
 		/* A hypercall: KVM answers it (the arguments RBX, RSI too). */
 		struct x2s_exit exit = { .reason = EXIT_REASON_VMCALL,
@@ -1330,7 +1393,12 @@ static void scan_bytes(uint8_t *kind, const uint8_t *p, uint64_t len)
 	for (uint64_t i = 0; i < len; i++) {
 		uint8_t next = i + 1 < len ? p[i + 1] : 0;
 
-		if (p[i] == 0x0f && next == 0x30)
+		/* REX with R, MOV to / from CR, ModRM 11 000 rrr: CR8 */
+		if ((p[i] & 0xf4) == 0x44 && next == 0x0f && i + 3 < len &&
+		    (p[i + 2] == 0x20 || p[i + 2] == 0x22) &&
+		    (p[i + 3] & 0xf8) == 0xc0)
+			kind[i] = SITE_CR8;
+		else if (p[i] == 0x0f && next == 0x30)
 			kind[i] = SITE_WRMSR;
 		else if (p[i] == 0x0f && next == 0x31)
 			kind[i] = SITE_RDTSC;

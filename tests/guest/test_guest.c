@@ -542,7 +542,7 @@ static void test_multiboot_segment_outside_ram(void **state)
 }
 
 struct console_buf {
-	char text[4096];
+	char text[16384];
 	size_t len;
 };
 
@@ -582,7 +582,7 @@ static void test_multiboot_kernel_passes(void **state)
 			fail_msg("create: %s", err);
 		assert_int_equal(x2s_guest_run(g), 0);
 		if (!strstr(con.text,
-			    "SUMMARY: 28 tests, 0 failures, 0 skipped"))
+			    "SUMMARY: 32 tests, 0 failures, 0 skipped"))
 			fail_msg("console: %s", con.text);
 		assert_non_null(strstr(con.text, "cmdline: 'mbtest x=1'"));
 		assert_null(strstr(con.text, "FAIL"));
