@@ -58,6 +58,8 @@ static unsigned int tests, failures, skips;
 volatile unsigned int irqs, gps, timer_irqs;
 /* The APIC is in x2APIC mode: the handlers EOI through the MSR. */
 static volatile int x2apic_mode;
+/* Where the APIC page is (APIC_BASE can move it). */
+static volatile uint32_t apic_at = APIC;
 
 void irq_stub(void);
 void gp_stub(void);
@@ -203,7 +205,7 @@ static void eoi(void)
 	if (x2apic_mode)
 		wrmsr(MSR_X2APIC_EOI, 0);
 	else
-		apic_write(APIC_EOI, 0);
+		*(volatile uint32_t *)(apic_at + APIC_EOI) = 0;
 }
 
 void irq_handler(void)
@@ -446,6 +448,38 @@ static void test_timer_tsc_deadline(void)
 	apic_write(APIC_LVTT, TIMER_VECTOR | LVTT_MASKED);
 }
 
+/* ---- APIC_BASE relocation ---- */
+
+#define APIC_MOVED 0xfed00000u
+/* --set touch_old_apic=1: read the old APIC page after the move. */
+volatile uint64_t touch_old_apic;
+
+/*
+ * The APIC page follows APIC_BASE: its registers answer at the new
+ * address (the APIC ID, a self IPI through the ICR there); then back.
+ */
+static void test_apic_relocation(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	volatile uint32_t *moved = (volatile uint32_t *)APIC_MOVED;
+	uint32_t id;
+
+	wrmsr(MSR_APIC_BASE, APIC_MOVED | (base & 0xfff));
+	id = moved[APIC_ID / 4];
+	irqs = 0;
+	moved[APIC_ICR / 4] = IPI_VECTOR | 1u << 18;
+	if (touch_old_apic)
+		(void)apic_read(APIC_ID);
+	apic_at = APIC_MOVED;
+	asm volatile("sti; nop; cli" ::: "memory");
+	wrmsr(MSR_APIC_BASE, base);
+	apic_at = APIC;
+	printf_serial("APIC_BASE moved to 0x%x: APIC ID %u, %u irq\n",
+		      APIC_MOVED, id >> 24, irqs);
+	report("apic base relocation", id == apic_read(APIC_ID) && irqs == 1 &&
+					       rdmsr(MSR_APIC_BASE) == base);
+}
+
 /* ---- the MSRs a boot writes ---- */
 
 #define MSR_TSC 0x10
@@ -641,6 +675,7 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	test_msr_tsc_misc_pat();
 	test_cpuid_model();
 	test_x2apic();
+	test_apic_relocation();
 	test_timer_oneshot();
 	test_timer_periodic();
 	test_timer_tsc_deadline();

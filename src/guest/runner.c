@@ -110,7 +110,11 @@ struct guest_vcpu {
 	bool force_exit;
 	/* Started by SIPI in real mode, CR0.PE not yet seen set. */
 	bool real_mode;
+	/* Where the engine has the APIC page mapped; NO_APIC_PAGE: nowhere. */
+	uint64_t apic_page;
 };
+
+#define NO_APIC_PAGE UINT64_MAX
 
 struct x2s_guest {
 	struct x2s_vm *vm;
@@ -1036,6 +1040,60 @@ static u64 *cpu_msr(struct kvm_vcpu *vcpu, u32 msr)
 	}
 }
 
+/*
+ * Where the APIC page is for the model's APIC_BASE.  The APIC-access
+ * page follows a relocated base, as KVM's MMIO emulation does
+ * (apic_mmio_in_range() compares with the current base): outside RAM
+ * the new page is the APIC's; where RAM (or the runner's boot page,
+ * stacks, GDT) is, memory wins, as a memslot does, and the APIC is not
+ * reachable.  The old page is then unmapped: an access to it ends the
+ * run, as KVM's exit to userspace for MMIO no device claims would.
+ */
+static uint64_t apic_page_of(struct guest_vcpu *v)
+{
+	const struct x2s_guest *g = v->g;
+	uint64_t base = v->vcpu->arch.apic_base & MSR_IA32_APICBASE_BASE;
+
+	if (base + 0x1000 > g->image_lo && base < g->image_lo + g->image_size)
+		return NO_APIC_PAGE;
+	if (g->multiboot && base + 0x1000 > X2S_MB_BOOT_BASE &&
+	    base < X2S_MB_BOOT_BASE + X2S_MB_BOOT_SIZE)
+		return NO_APIC_PAGE;
+	if (!g->multiboot && ((base + 0x1000 > X2S_GUEST_STACK_BASE &&
+			       base < X2S_GUEST_STACK_BASE + g->stacks_size) ||
+			      base == X2S_GUEST_GDT_BASE))
+		return NO_APIC_PAGE;
+	return base;
+}
+
+static uint64_t hook_mmio_read(uc_engine *uc, uint64_t offset, unsigned size,
+			       void *opaque);
+static void hook_mmio_write(uc_engine *uc, uint64_t offset, unsigned size,
+			    uint64_t value, void *opaque);
+
+/* Outside the engine's run: the APIC page to where APIC_BASE says. */
+static bool move_apic_page(struct guest_vcpu *v)
+{
+	uint64_t page = apic_page_of(v);
+	uc_err e = UC_ERR_OK;
+
+	if (page == v->apic_page)
+		return true;
+	if (v->apic_page != NO_APIC_PAGE)
+		e = uc_mem_unmap(v->uc, v->apic_page, 0x1000);
+	if (!e && page != NO_APIC_PAGE)
+		e = uc_mmio_map(v->uc, page, 0x1000, hook_mmio_read, v,
+				hook_mmio_write, v);
+	if (e) {
+		guest_fail(v, reg_get(v, UC_X86_REG_RIP),
+			   "moving the APIC page to 0x%llx: %s",
+			   (unsigned long long)page, uc_strerror(e));
+		return false;
+	}
+	v->apic_page = page;
+	return true;
+}
+
 static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 {
 	struct x2s_exit exit = {
@@ -1093,8 +1151,12 @@ static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 	/*
 	 * The common case stays inside the engine: back into the guest at
 	 * the next instruction with nothing to inject and no window open.
+	 * A moved APIC_BASE is not: its page moves outside the engine.
 	 */
 	if (v->res.status == X2S_STATUS_GUEST &&
+	    !(write &&
+	      (u32)vcpu->arch.regs[VCPU_REGS_RCX] == MSR_IA32_APICBASE &&
+	      apic_page_of(v) != v->apic_page) &&
 	    !(v->res.entry_intr_info & INTR_INFO_VALID_MASK) &&
 	    !(vmcs_read(vcpu, CPU_BASED_VM_EXEC_CONTROL) & WINDOW_BITS)) {
 		if (!write) {
@@ -1863,8 +1925,10 @@ static int vcpu_engine_create(struct x2s_guest *g, struct guest_vcpu *v,
 		e = uc_mem_map_ptr(v->uc, X2S_GUEST_GDT_BASE, 0x1000,
 				   UC_PROT_READ | UC_PROT_WRITE, g->gdt);
 	if (!e)
-		e = uc_mmio_map(v->uc, X2S_GUEST_APIC_BASE, 0x1000,
-				hook_mmio_read, v, hook_mmio_write, v);
+		e = v->apic_page == NO_APIC_PAGE ?
+			    UC_ERR_OK :
+			    uc_mmio_map(v->uc, v->apic_page, 0x1000,
+					hook_mmio_read, v, hook_mmio_write, v);
 	if (!e)
 		e = uc_hook_add(v->uc, &h, UC_HOOK_CODE, hook_code, v, 1, 0);
 	if (!e)
@@ -1972,6 +2036,7 @@ int x2s_guest_create(const struct x2s_guest_image *img,
 		v->g = g;
 		v->idx = i;
 		v->vcpu = x2s_vm_vcpu(g->vm, i);
+		v->apic_page = X2S_GUEST_APIC_BASE;
 		r = vcpu_engine_create(g, v, err, errlen);
 		if (r)
 			goto fail;
@@ -2099,7 +2164,8 @@ static void run_turn(struct guest_vcpu *v)
 		 */
 		if (v->exit_mmio && rip == v->mmio_rip)
 			reg_set(v, UC_X86_REG_RIP, rip + v->insn_size);
-		apply_entry(v, v->exit_mmio);
+		if (move_apic_page(v))
+			apply_entry(v, v->exit_mmio);
 		return;
 	case STOP_NONE:
 		break;
