@@ -610,6 +610,8 @@ static void test_long_mode(void)
 
 extern const uint8_t rm_trampoline[], rm_trampoline_end[];
 volatile uint32_t ap_started, ap_cs, ap_edx;
+/* --set ap_real_mode_hlt=1: the trampoline starts with HLT (an exit). */
+volatile uint64_t ap_real_mode_hlt;
 
 static uint32_t fw_cfg_cpus(void)
 {
@@ -631,6 +633,8 @@ static void test_ap_real_mode(void)
 	}
 	for (const uint8_t *p = rm_trampoline; p < rm_trampoline_end; p++)
 		((volatile uint8_t *)TRAMPOLINE)[p - rm_trampoline] = *p;
+	if (ap_real_mode_hlt)
+		*(volatile uint8_t *)TRAMPOLINE = 0xf4;
 	apic_write(APIC_ICR2, 1u << 24);
 	apic_write(APIC_ICR, 0x4500); /* INIT, level assert */
 	apic_write(APIC_ICR, 0x0600 | (TRAMPOLINE >> 12)); /* SIPI */

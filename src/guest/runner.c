@@ -1191,19 +1191,16 @@ static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
  * base breaks, so an exit instruction there ends the run (a trampoline
  * needs none before it enters protected mode).
  */
-static bool left_real_mode(struct guest_vcpu *v)
+static bool left_real_mode(struct guest_vcpu *v, uint64_t addr)
 {
-	uint64_t rip = reg_get(v, UC_X86_REG_RIP);
-
 	if (reg_get(v, UC_X86_REG_CR0) & 1) { /* CR0.PE */
 		v->real_mode = false;
 		return true;
 	}
-	guest_fail(v, rip,
-		   "an exit instruction in real mode (CS-relative IP 0x%llx), "
+	guest_fail(v, addr,
+		   "an exit instruction in real mode (at this linear address), "
 		   "which x2sim does not model; the AP trampoline must enter "
-		   "protected mode first",
-		   (unsigned long long)rip);
+		   "protected mode first");
 	v->stop = STOP_FAIL;
 	uc_emu_stop(v->uc);
 	return false;
@@ -1285,7 +1282,8 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	v->insn_size = size;
 	if (off >= g->image_size)
 		return;
-	if (g->sites[off] != SITE_NONE && v->real_mode && !left_real_mode(v))
+	if (g->sites[off] != SITE_NONE && v->real_mode &&
+	    !left_real_mode(v, addr))
 		return;
 	switch (g->sites[off]) {
 	case SITE_NONE:
