@@ -32,6 +32,9 @@ _x2sim()
 	--kernel | --save)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
+	--cpu)
+		COMPREPLY=($(compgen -W "+x2apic -x2apic +tsc-deadline -tsc-deadline phys-bits=" -- "$cur"))
+		return ;;
 	--plugin | --patch | --kernel-source | --config | --json | -o | --output | --image | --console)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
@@ -41,7 +44,7 @@ _x2sim()
 	merge) opts="--json --findings-exit-status --help" ;;
 	case) opts="--config --sender --wrmsr --exit --reg --fastpath --plugin --kernel --patch --kernel-source --kvm-version --cc --json --case-timeout --help" ;;
 	replay) opts="--fastpath --plugin --kernel --patch --kernel-source --kvm-version --cc --case-timeout --help" ;;
-	run) opts="--vcpus --fastpath --plugin --ap-wait-sipi --stat --trace --dump --json --set --max-insns --timeout-ms --slice --mem --append --console --help" ;;
+	run) opts="--vcpus --fastpath --plugin --ap-wait-sipi --stat --trace --dump --json --set --max-insns --timeout-ms --slice --mem --append --console --cpu --help" ;;
 	extract) opts="--kernel --patch --kernel-source --kvm-version -o --output --help" ;;
 	decode) opts="--msr --help" ;;
 	demo) opts="--quiet --help" ;;

@@ -44,6 +44,8 @@ static void run_usage(FILE *out)
 		"                 [--timeout-ms N] [--slice N]\n"
 		"                 [--mem SIZE] [--append STRING] "
 		"[--console FILE]\n"
+		"                 [--cpu [+-]x2apic,[+-]tsc-deadline,"
+		"phys-bits=N]\n"
 		"Runs a static ELF64 guest or an ELF32 multiboot v1 kernel "
 		"(docs/guest-abi.md).\nExit status 0 when every vCPU finished "
 		"(HLT with IF=0), 1 when the guest\nfailed, 2 on usage or "
@@ -487,6 +489,7 @@ enum {
 	OPT_MEM,
 	OPT_APPEND,
 	OPT_CONSOLE,
+	OPT_CPU,
 };
 
 static const struct option run_options[] = {
@@ -505,6 +508,7 @@ static const struct option run_options[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "cpu", required_argument, NULL, OPT_CPU },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -590,6 +594,10 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_CONSOLE:
 			console = next;
+			break;
+		case OPT_CPU:
+			if (x2s_guest_parse_cpu(next, &cfg, err, sizeof(err)))
+				return cli_error(CMD, "--cpu: %s", err);
 			break;
 		case OPT_SLICE:
 			if (!cli_parse_u64(CMD, "--slice", next, 1, 1u << 30,

@@ -23,7 +23,7 @@
 extern "C" {
 #endif
 
-#define X2SIM_KVM_ABI_VERSION 4
+#define X2SIM_KVM_ABI_VERSION 5
 
 /*
  * Which KVM this header is the face of.  Real fastpath text of Linux 5.6
@@ -484,6 +484,22 @@ struct kvm_vcpu_arch {
 	 * keeps LMA in step with the CPU it emulates.
 	 */
 	u64 efer;
+	/* IA32_CR_PAT and IA32_MISC_ENABLE, as KVM keeps them. */
+	u64 pat;
+	u64 ia32_misc_enable_msr;
+	/*
+	 * x2sim: guest state KVM keeps in the VMCS (GUEST_FS_BASE,
+	 * GUEST_GS_BASE) and in struct vcpu_vmx (msr_guest_kernel_gs_base,
+	 * the user-return MSRs STAR, LSTAR, CSTAR and SYSCALL_MASK); the
+	 * guest runner copies them to and from the CPU it emulates.
+	 */
+	u64 x2s_fs_base;
+	u64 x2s_gs_base;
+	u64 x2s_kernel_gs_base;
+	u64 x2s_star;
+	u64 x2s_lstar;
+	u64 x2s_cstar;
+	u64 x2s_syscall_mask;
 };
 
 struct kvm_debug_exit_arch {

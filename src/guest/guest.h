@@ -109,6 +109,14 @@ struct x2s_guest_config {
 	 * immediate exit with a reschedule IPI to itself instead.
 	 */
 	bool no_preemption_timer;
+	/*
+	 * The guest's CPUID (--cpu, x2s_guest_parse_cpu()): leave out the
+	 * x2APIC or the TSC-deadline bit of leaf 1; MAXPHYADDR (0: 46).  An
+	 * ELF64 guest starts in x2APIC mode and needs the x2APIC bit.
+	 */
+	bool cpu_no_x2apic;
+	bool cpu_no_tsc_deadline;
+	unsigned int phys_bits;
 	/* Multiboot kernels: RAM bytes (0: X2S_MB_MEM_DEFAULT). */
 	uint64_t mem_size;
 	/* Multiboot kernels: the command line the boot information has. */
@@ -167,6 +175,18 @@ struct x2s_guest_stats {
 };
 
 struct x2s_guest;
+
+#define X2S_GUEST_PHYS_BITS_MIN 32
+#define X2S_GUEST_PHYS_BITS_MAX 52
+
+/*
+ * A CPU model in QEMU's -cpu syntax, applied to cfg: "+x2apic",
+ * "-tsc-deadline", "x2apic=off", "phys-bits=36", comma-separated.  0, or
+ * -EINVAL with one line in err (an unknown feature, a malformed item);
+ * cfg is unchanged then.
+ */
+int x2s_guest_parse_cpu(const char *spec, struct x2s_guest_config *cfg,
+			char *err, size_t errlen);
 
 /*
  * Create the VM (default configuration of nr_vcpus, x2APIC) and one

@@ -43,6 +43,8 @@ enum site_kind {
 	SITE_RDTSC,
 	SITE_CPUID,
 	SITE_IO,
+	SITE_VMCALL,
+	SITE_CR8,
 };
 
 /*
@@ -106,7 +108,13 @@ struct guest_vcpu {
 	uint64_t hv_expiry;
 	/* Without it, the reschedule IPI KVM sends itself to force an exit. */
 	bool force_exit;
+	/* Started by SIPI in real mode, CR0.PE not yet seen set. */
+	bool real_mode;
+	/* Where the engine has the APIC page mapped; NO_APIC_PAGE: nowhere. */
+	uint64_t apic_page;
 };
+
+#define NO_APIC_PAGE UINT64_MAX
 
 struct x2s_guest {
 	struct x2s_vm *vm;
@@ -772,6 +780,7 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
 		reg_set(v, UC_X86_REG_RFLAGS, vcpu->arch.rflags);
 		if (v->exit_basic == EXIT_REASON_MSR_READ ||
 		    v->exit_basic == EXIT_REASON_CPUID ||
+		    v->exit_basic == EXIT_REASON_VMCALL ||
 		    v->exit_basic == EXIT_REASON_IO_INSTRUCTION) {
 			reg_set(v, UC_X86_REG_RAX,
 				vcpu->arch.regs[VCPU_REGS_RAX]);
@@ -1023,6 +1032,99 @@ static void hook_io(struct guest_vcpu *v, uint64_t addr)
 
 /* ---- Unicorn hooks ---- */
 
+/* KVM's EFER.LMA follows the CPU's (a multiboot kernel sets it). */
+static void sync_lma(struct guest_vcpu *v)
+{
+	if (!v->g->multiboot)
+		return;
+	if (vcpu_long_mode(v))
+		v->vcpu->arch.efer |= EFER_LMA;
+	else
+		v->vcpu->arch.efer &= ~EFER_LMA;
+}
+
+/*
+ * The MSRs whose value is CPU state the engine has too: FS_BASE, GS_BASE
+ * and KERNEL_GS_BASE (a segment load, SWAPGS or WRFSBASE changes them
+ * inside the engine) and the SYSCALL MSRs the engine's SYSCALL uses.
+ * NULL: not one of them.
+ */
+static u64 *cpu_msr(struct kvm_vcpu *vcpu, u32 msr)
+{
+	switch (msr) {
+	case MSR_FS_BASE:
+		return &vcpu->arch.x2s_fs_base;
+	case MSR_GS_BASE:
+		return &vcpu->arch.x2s_gs_base;
+	case MSR_KERNEL_GS_BASE:
+		return &vcpu->arch.x2s_kernel_gs_base;
+	case MSR_STAR:
+		return &vcpu->arch.x2s_star;
+	case MSR_LSTAR:
+		return &vcpu->arch.x2s_lstar;
+	case MSR_CSTAR:
+		return &vcpu->arch.x2s_cstar;
+	case MSR_SYSCALL_MASK:
+		return &vcpu->arch.x2s_syscall_mask;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Where the APIC page is for the model's APIC_BASE.  The APIC-access
+ * page follows a relocated base, as KVM's MMIO emulation does
+ * (apic_mmio_in_range() compares with the current base): outside RAM
+ * the new page is the APIC's; where RAM (or the runner's boot page,
+ * stacks, GDT) is, memory wins, as a memslot does, and the APIC is not
+ * reachable.  The old page is then unmapped: an access to it ends the
+ * run, as KVM's exit to userspace for MMIO no device claims would.
+ */
+static uint64_t apic_page_of(struct guest_vcpu *v)
+{
+	const struct x2s_guest *g = v->g;
+	uint64_t base = v->vcpu->arch.apic_base & MSR_IA32_APICBASE_BASE;
+
+	if (base + 0x1000 > g->image_lo && base < g->image_lo + g->image_size)
+		return NO_APIC_PAGE;
+	if (g->multiboot && base + 0x1000 > X2S_MB_BOOT_BASE &&
+	    base < X2S_MB_BOOT_BASE + X2S_MB_BOOT_SIZE)
+		return NO_APIC_PAGE;
+	if (!g->multiboot && ((base + 0x1000 > X2S_GUEST_STACK_BASE &&
+			       base < X2S_GUEST_STACK_BASE + g->stacks_size) ||
+			      base == X2S_GUEST_GDT_BASE))
+		return NO_APIC_PAGE;
+	return base;
+}
+
+static uint64_t hook_mmio_read(uc_engine *uc, uint64_t offset, unsigned size,
+			       void *opaque);
+static void hook_mmio_write(uc_engine *uc, uint64_t offset, unsigned size,
+			    uint64_t value, void *opaque);
+
+/* Outside the engine's run: the APIC page to where APIC_BASE says. */
+static bool move_apic_page(struct guest_vcpu *v)
+{
+	uint64_t page = apic_page_of(v);
+	uc_err e = UC_ERR_OK;
+
+	if (page == v->apic_page)
+		return true;
+	if (v->apic_page != NO_APIC_PAGE)
+		e = uc_mem_unmap(v->uc, v->apic_page, 0x1000);
+	if (!e && page != NO_APIC_PAGE)
+		e = uc_mmio_map(v->uc, page, 0x1000, hook_mmio_read, v,
+				hook_mmio_write, v);
+	if (e) {
+		guest_fail(v, reg_get(v, UC_X86_REG_RIP),
+			   "moving the APIC page to 0x%llx: %s",
+			   (unsigned long long)page, uc_strerror(e));
+		return false;
+	}
+	v->apic_page = page;
+	return true;
+}
+
 static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 {
 	struct x2s_exit exit = {
@@ -1030,13 +1132,24 @@ static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 		.insn_len = 2,
 	};
 	struct kvm_vcpu *vcpu = v->vcpu;
+	u64 *state;
 
-	/* KVM's EFER.LMA follows the CPU's (a multiboot kernel sets it). */
-	if (v->g->multiboot) {
-		if (vcpu_long_mode(v))
-			vcpu->arch.efer |= EFER_LMA;
-		else
-			vcpu->arch.efer &= ~EFER_LMA;
+	sync_lma(v);
+	/*
+	 * A read of such an MSR sees the engine's value: VMX saves it in
+	 * the VMCS at the exit.  (Writes need not: the model takes the new
+	 * value whole.)
+	 */
+	if (!write) {
+		u32 msr = (u32)reg_get(v, UC_X86_REG_RCX);
+
+		state = cpu_msr(vcpu, msr);
+		if (state) {
+			uc_x86_msr m = { .rid = msr };
+
+			uc_reg_read(v->uc, UC_X86_REG_MSR, &m);
+			*state = m.value;
+		}
 	}
 	if (vcpu_exit(v, &exit, addr)) {
 		guest_fail(v, addr, "the model rejected an MSR exit");
@@ -1053,13 +1166,28 @@ static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 
 		uc_reg_write(v->uc, UC_X86_REG_MSR, &efer);
 	}
+	/* A value the model took goes into the engine (not after a #GP). */
+	if (write) {
+		u32 msr = (u32)vcpu->arch.regs[VCPU_REGS_RCX];
+
+		state = cpu_msr(vcpu, msr);
+		if (state && *state == kvm_read_edx_eax(vcpu)) {
+			uc_x86_msr m = { .rid = msr, .value = *state };
+
+			uc_reg_write(v->uc, UC_X86_REG_MSR, &m);
+		}
+	}
 	if (write && (u32)vcpu->arch.regs[VCPU_REGS_RCX] == MSR_X2APIC_ICR)
 		ipi_sent(v);
 	/*
 	 * The common case stays inside the engine: back into the guest at
 	 * the next instruction with nothing to inject and no window open.
+	 * A moved APIC_BASE is not: its page moves outside the engine.
 	 */
 	if (v->res.status == X2S_STATUS_GUEST &&
+	    !(write &&
+	      (u32)vcpu->arch.regs[VCPU_REGS_RCX] == MSR_IA32_APICBASE &&
+	      apic_page_of(v) != v->apic_page) &&
 	    !(v->res.entry_intr_info & INTR_INFO_VALID_MASK) &&
 	    !(vmcs_read(vcpu, CPU_BASED_VM_EXEC_CONTROL) & WINDOW_BITS)) {
 		if (!write) {
@@ -1088,6 +1216,86 @@ static void hook_msr(struct guest_vcpu *v, uint64_t addr, bool write)
 	uc_emu_stop(v->uc);
 }
 
+/*
+ * An AP's trampoline runs in real mode until it sets CR0.PE.  x2sim: the
+ * runner's exits take RIP as the linear address, which real mode's CS
+ * base breaks, so an exit instruction there ends the run (a trampoline
+ * needs none before it enters protected mode).
+ */
+static bool left_real_mode(struct guest_vcpu *v, uint64_t addr)
+{
+	if (reg_get(v, UC_X86_REG_CR0) & 1) { /* CR0.PE */
+		v->real_mode = false;
+		return true;
+	}
+	guest_fail(v, addr,
+		   "an exit instruction in real mode (at this linear address), "
+		   "which x2sim does not model; the AP trampoline must enter "
+		   "protected mode first");
+	v->stop = STOP_FAIL;
+	uc_emu_stop(v->uc);
+	return false;
+}
+
+/*
+ * MOV to / from CR8 in 64-bit mode, as with KVM's TPR shadow: no exit,
+ * the CPU reads and writes TPR[7:4] in the virtual-APIC page (which is
+ * the model's APIC page); a reserved bit is the CPU's #GP.  When the
+ * lower TPR lets a pending interrupt through, the CPU takes the
+ * trap-like TPR_BELOW_THRESHOLD exit after the MOV.  In 32-bit code the
+ * bytes are INC/DEC and a MOV of CR0: not a site.
+ */
+static void hook_cr8(struct guest_vcpu *v, uint64_t addr)
+{
+	static const int gprs[16] = {
+		UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+		UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+		UC_X86_REG_R8,	UC_X86_REG_R9,	UC_X86_REG_R10, UC_X86_REG_R11,
+		UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+	};
+	const uint8_t *b = guest_ptr(v->g, addr, 4);
+	struct kvm_vcpu *vcpu = v->vcpu;
+	struct x2s_exit exit = { .reason = EXIT_REASON_TPR_BELOW_THRESHOLD };
+	int reg;
+	uint64_t val;
+
+	if (!b || !vcpu_long_mode(v))
+		return;
+	reg = gprs[(b[3] & 7) | (b[0] & 1) << 3];
+	if (b[2] == 0x20) {
+		reg_set(v, reg, kvm_lapic_get_cr8(vcpu));
+		reg_set(v, UC_X86_REG_RIP, addr + 4);
+		return;
+	}
+	val = reg_get(v, reg);
+	if (val & ~0xfULL) {
+		if (!deliver_event(v, GP_VECTOR, false, true, 0)) {
+			v->stop = STOP_FAIL;
+			uc_emu_stop(v->uc);
+		}
+		return;
+	}
+	kvm_lapic_set_tpr(vcpu, val);
+	if (!kvm_test_request(KVM_REQ_EVENT, vcpu)) {
+		reg_set(v, UC_X86_REG_RIP, addr + 4);
+		return;
+	}
+	/*
+	 * The entry puts RIP past the MOV (writing it here would restart
+	 * Unicorn's loop and lose the stop).
+	 */
+	if (vcpu_exit(v, &exit, addr + 4)) {
+		guest_fail(v, addr,
+			   "the model rejected a TPR-below-threshold "
+			   "exit");
+		v->stop = STOP_FAIL;
+	} else {
+		v->stop = STOP_APPLY;
+		v->exit_mmio = false;
+	}
+	uc_emu_stop(v->uc);
+}
+
 static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
 	struct guest_vcpu *v = opaque;
@@ -1104,6 +1312,9 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	v->insns++;
 	v->insn_size = size;
 	if (off >= g->image_size)
+		return;
+	if (g->sites[off] != SITE_NONE && v->real_mode &&
+	    !left_real_mode(v, addr))
 		return;
 	switch (g->sites[off]) {
 	case SITE_NONE:
@@ -1133,6 +1344,27 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 
 		if (vcpu_exit(v, &exit, addr)) {
 			guest_fail(v, addr, "the model rejected a CPUID exit");
+			v->stop = STOP_FAIL;
+		} else {
+			v->stop = STOP_APPLY;
+			v->exit_mmio = false;
+		}
+		uc_emu_stop(uc);
+		return;
+	}
+	case SITE_CR8:
+		hook_cr8(v, addr);
+		return;
+	case SITE_VMCALL: {
+		/* A hypercall: KVM answers it (the arguments RBX, RSI too). */
+		struct x2s_exit exit = { .reason = EXIT_REASON_VMCALL,
+					 .insn_len = 3 };
+
+		sync_lma(v);
+		v->vcpu->arch.regs[VCPU_REGS_RBX] = reg_get(v, UC_X86_REG_RBX);
+		v->vcpu->arch.regs[VCPU_REGS_RSI] = reg_get(v, UC_X86_REG_RSI);
+		if (vcpu_exit(v, &exit, addr)) {
+			guest_fail(v, addr, "the model rejected a VMCALL exit");
 			v->stop = STOP_FAIL;
 		} else {
 			v->stop = STOP_APPLY;
@@ -1247,20 +1479,25 @@ static void hook_mmio_write(uc_engine *uc, uint64_t offset, unsigned size,
 
 /* ---- set-up ---- */
 
-static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
+static void scan_bytes(uint8_t *kind, const uint8_t *p, uint64_t len)
 {
-	uint8_t *kind = g->sites + (s->vaddr - g->image_lo);
-	const uint8_t *p = s->data;
+	for (uint64_t i = 0; i < len; i++) {
+		uint8_t next = i + 1 < len ? p[i + 1] : 0;
 
-	for (uint64_t i = 0; i < s->filesz; i++) {
-		uint8_t next = i + 1 < s->filesz ? p[i + 1] : 0;
-
-		if (p[i] == 0x0f && next == 0x30)
+		/* REX with R, MOV to / from CR, ModRM 11 000 rrr: CR8 */
+		if ((p[i] & 0xf4) == 0x44 && next == 0x0f && i + 3 < len &&
+		    (p[i + 2] == 0x20 || p[i + 2] == 0x22) &&
+		    (p[i + 3] & 0xf8) == 0xc0)
+			kind[i] = SITE_CR8;
+		else if (p[i] == 0x0f && next == 0x30)
 			kind[i] = SITE_WRMSR;
 		else if (p[i] == 0x0f && next == 0x31)
 			kind[i] = SITE_RDTSC;
 		else if (p[i] == 0x0f && next == 0xa2)
 			kind[i] = SITE_CPUID;
+		else if (p[i] == 0x0f && next == 0x01 && i + 2 < len &&
+			 p[i + 2] == 0xc1)
+			kind[i] = SITE_VMCALL;
 		else if ((p[i] >= 0xe4 && p[i] <= 0xe7) ||
 			 (p[i] >= 0xec && p[i] <= 0xef) ||
 			 (p[i] == 0x66 && (next == 0xe5 || next == 0xe7 ||
@@ -1276,7 +1513,28 @@ static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
 			kind[i] = SITE_POPF;
 		else if ((p[i] == 0x48 && next == 0xcf) || p[i] == 0xcf)
 			kind[i] = SITE_IRET;
+		else
+			kind[i] = SITE_NONE;
 	}
+}
+
+static void scan_sites(struct x2s_guest *g, const struct x2s_guest_segment *s)
+{
+	scan_bytes(g->sites + (s->vaddr - g->image_lo), s->data, s->filesz);
+}
+
+/*
+ * Code the guest put in RAM at run time (an AP's trampoline): its sites
+ * from the bytes as they are now.
+ */
+static void scan_range(struct x2s_guest *g, uint64_t addr, uint64_t len)
+{
+	if (addr < g->image_lo || addr - g->image_lo >= g->image_size)
+		return;
+	if (len > g->image_size - (addr - g->image_lo))
+		len = g->image_size - (addr - g->image_lo);
+	scan_bytes(g->sites + (addr - g->image_lo),
+		   g->image + (addr - g->image_lo), len);
 }
 
 /* ---- the multiboot machine ---- */
@@ -1293,26 +1551,61 @@ static void put64(uint8_t *p, uint64_t v)
 
 /*
  * The boot page above RAM (X2S_MB_BOOT_BASE): page tables identity-mapping
- * the 2 MiB around it, the GDT (0x08 flat 32-bit code, 0x10 flat data)
- * and the code that takes a fresh Unicorn engine from its 64-bit reset
- * state to 32-bit protected mode.  Unicorn 2.0.1 loads no descriptor for
- * a CS, DS, ES or SS written with uc_reg_write() in UC_MODE_64 (only the
- * selector), and its reset state has EFER.LMA set with paging off, which
- * only a CR0.PG 1 -> 0 transition clears.  So the engine starts here with
- * CR0.PG, CR4.PAE and CR3 written (no transition happens on a register
- * write), and the code clears CR0.PG (leaving long mode), zeroes EFER,
- * CR4 and CR3, far-jumps to 0x08 and loads the data segments: the CPU
- * then is what the multiboot specification describes.
+ * the 2 MiB around it, the GDT (0x08 flat 32-bit code, 0x10 flat data,
+ * 0x18 and 0x20 16-bit code and data) and the code that takes a fresh
+ * Unicorn engine from its 64-bit reset state to where a vCPU starts.
+ * Unicorn 2.0.1 loads no descriptor for a CS, DS, ES or SS written with
+ * uc_reg_write() in UC_MODE_64 (only the selector), and its reset state
+ * has EFER.LMA set with paging off, which only a CR0.PG 1 -> 0 transition
+ * clears.  So the engine starts here with CR0.PG, CR4.PAE and CR3 written
+ * (no transition happens on a register write), and the code clears CR0.PG
+ * (leaving long mode) and zeroes EFER, CR4 and CR3.  Then, for the BSP,
+ * it far-jumps to 0x08 and loads the data segments: the CPU is what the
+ * multiboot specification describes.  For an AP's SIPI it far-jumps to
+ * the 16-bit segment 0x18 (based at the boot page's 64 KiB), loads 16-bit
+ * data segments, clears CR0.PE, zeroes DS, ES, SS, FS and GS in real mode
+ * and far-jumps to vector << 8 : 0 -- what SIPI gives an AP: CS.selector
+ * vector << 8, CS.base vector << 12, IP 0, real mode.
  */
 #define BOOT_PDPT 0x1000
 #define BOOT_PD 0x2000
 #define BOOT_GDT 0x3000
 #define BOOT_CODE 0x3100
+#define BOOT_CS16 0x18
+#define BOOT_DS16 0x20
+#define BOOT_CS16_BASE (X2S_MB_BOOT_BASE & ~0xffffULL)
 
-static uint64_t build_boot_page(uint8_t *b)
+/* mov ax, sel; mov ds, es, ss, fs, gs (prefix 0x66 in 32-bit code) */
+static unsigned int emit_data_segments(uint8_t *c, bool code32, uint8_t sel)
 {
-	static const uint64_t gdt[3] = { 0, 0x00cf9b000000ffffULL,
-					 0x00cf93000000ffffULL };
+	unsigned int n = 0;
+
+	if (code32)
+		c[n++] = 0x66;
+	c[n++] = 0xb8, c[n++] = sel, c[n++] = 0;
+	c[n++] = 0x8e, c[n++] = 0xd8, c[n++] = 0x8e, c[n++] = 0xc0;
+	c[n++] = 0x8e, c[n++] = 0xd0, c[n++] = 0x8e, c[n++] = 0xe0;
+	c[n++] = 0x8e, c[n++] = 0xe8;
+	return n;
+}
+
+/*
+ * The boot code for the BSP (sipi_vector < 0) or for an AP started by
+ * SIPI; returns the address where the engine is to stop: the end of the
+ * code, or the real-mode start vector << 12.
+ */
+static uint64_t build_boot_page(uint8_t *b, int sipi_vector)
+{
+	static const uint64_t gdt[5] = {
+		0,
+		0x00cf9b000000ffffULL,
+		0x00cf93000000ffffULL,
+		/* 16-bit code, base BOOT_CS16_BASE, limit 0xffff */
+		0x00009b000000ffffULL | (BOOT_CS16_BASE & 0xff000000) << 32 |
+			(BOOT_CS16_BASE & 0xff0000) << 16,
+		/* 16-bit data, base 0, limit 0xffff */
+		0x000093000000ffffULL,
+	};
 	uint64_t base = X2S_MB_BOOT_BASE;
 	uint32_t next;
 	uint8_t *c = b + BOOT_CODE;
@@ -1339,18 +1632,33 @@ static uint64_t build_boot_page(uint8_t *b)
 	/* mov cr4, eax; mov cr3, eax */
 	c[n++] = 0x0f, c[n++] = 0x22, c[n++] = 0xe0;
 	c[n++] = 0x0f, c[n++] = 0x22, c[n++] = 0xd8;
-	/* ljmp $0x08, $next */
-	next = (uint32_t)(base + BOOT_CODE + n + 7);
+	if (sipi_vector < 0) {
+		/* ljmp $0x08, $next */
+		next = (uint32_t)(base + BOOT_CODE + n + 7);
+		c[n++] = 0xea;
+		put32(c + n, next);
+		n += 4;
+		c[n++] = X2S_MB_CS, c[n++] = 0;
+		n += emit_data_segments(c + n, true, X2S_MB_DS);
+		return base + BOOT_CODE + n;
+	}
+	/* ljmp $0x18, $next: 16-bit protected mode */
+	next = (uint32_t)(base + BOOT_CODE + n + 7 - BOOT_CS16_BASE);
 	c[n++] = 0xea;
 	put32(c + n, next);
 	n += 4;
-	c[n++] = X2S_MB_CS, c[n++] = 0;
-	/* mov ax, 0x10; mov ds, es, ss, fs, gs */
-	c[n++] = 0x66, c[n++] = 0xb8, c[n++] = X2S_MB_DS, c[n++] = 0;
-	c[n++] = 0x8e, c[n++] = 0xd8, c[n++] = 0x8e, c[n++] = 0xc0;
-	c[n++] = 0x8e, c[n++] = 0xd0, c[n++] = 0x8e, c[n++] = 0xe0;
-	c[n++] = 0x8e, c[n++] = 0xe8;
-	return base + BOOT_CODE + n;
+	c[n++] = BOOT_CS16, c[n++] = 0;
+	n += emit_data_segments(c + n, false, BOOT_DS16);
+	/* mov eax, cr0; and al, ~CR0.PE; mov cr0, eax: real mode */
+	c[n++] = 0x0f, c[n++] = 0x20, c[n++] = 0xc0;
+	c[n++] = 0x24, c[n++] = 0xfe;
+	c[n++] = 0x0f, c[n++] = 0x22, c[n++] = 0xc0;
+	/* xor ax, ax; the data segments 0 (base 0) */
+	n += emit_data_segments(c + n, false, 0);
+	/* ljmp $(vector << 8), $0 */
+	c[n++] = 0xea, c[n++] = 0, c[n++] = 0;
+	c[n++] = 0, c[n++] = (uint8_t)sipi_vector;
+	return (uint64_t)sipi_vector << 12;
 }
 
 /*
@@ -1442,7 +1750,7 @@ static int map_multiboot(struct x2s_guest *g, const struct x2s_guest_image *img,
 		if (s->exec)
 			scan_sites(g, s);
 	}
-	build_boot_page(g->boot);
+	build_boot_page(g->boot, -1);
 	build_multiboot_info(g);
 	return 0;
 }
@@ -1507,11 +1815,14 @@ static int vcpu_engine_create(struct x2s_guest *g, struct guest_vcpu *v,
 			      char *err, size_t errlen);
 
 /*
- * A multiboot vCPU starts in 32-bit protected mode (build_boot_page()):
- * EIP = rip, flat segments, EFLAGS 0x2, paging off; the BSP's first start
- * has EAX = the multiboot magic and EBX = the boot information.  An engine
- * that ran before (an AP that received INIT) is created afresh, since the
- * boot code needs Unicorn's reset state.
+ * A multiboot BSP starts in 32-bit protected mode (build_boot_page()):
+ * EIP = rip, flat segments, EFLAGS 0x2, paging off, EAX = the multiboot
+ * magic and EBX = the boot information.  An AP starts where SIPI puts
+ * it, rip = vector << 12: real mode, CS = vector << 8 (base rip), IP 0,
+ * the other segments 0, GDTR and IDTR base 0 limit 0xffff, EDX = CPUID
+ * 1's EAX as after INIT, the rest 0.  An engine that ran before (an AP
+ * that received INIT) is created afresh, since the boot code needs
+ * Unicorn's reset state.
  */
 static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
 {
@@ -1522,7 +1833,7 @@ static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
 		UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
 	};
 	struct x2s_guest *g = v->g;
-	uc_x86_mmr gdtr = { .base = X2S_MB_BOOT_BASE + BOOT_GDT, .limit = 23 };
+	uc_x86_mmr gdtr = { .base = X2S_MB_BOOT_BASE + BOOT_GDT, .limit = 39 };
 	uc_x86_mmr idtr = { 0 };
 	uint64_t end = X2S_MB_BOOT_BASE + BOOT_CODE, at;
 	char err[128];
@@ -1536,7 +1847,7 @@ static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
 			return false;
 		}
 	}
-	end = build_boot_page(g->boot);
+	end = build_boot_page(g->boot, v->idx ? (int)(rip >> 12) : -1);
 	uc_reg_write(v->uc, UC_X86_REG_GDTR, &gdtr);
 	uc_reg_write(v->uc, UC_X86_REG_IDTR, &idtr);
 	reg_set(v, UC_X86_REG_CR4, 0x20); /* PAE */
@@ -1545,11 +1856,14 @@ static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
 	v->stop = STOP_SETUP;
 	e = uc_emu_start(v->uc, X2S_MB_BOOT_BASE + BOOT_CODE, end, 0, 0);
 	v->stop = STOP_NONE;
+	/* In real mode RIP is the offset in CS: 0 at the SIPI vector. */
 	at = reg_get(v, UC_X86_REG_RIP);
-	if (e || at != end) {
+	if (e || at != (v->idx ? 0 : end)) {
 		guest_fail(v, rip,
-			   "the boot code did not reach 32-bit protected "
-			   "mode (stopped at 0x%llx: %s)",
+			   "the boot code did not reach %s (stopped at 0x%llx: "
+			   "%s)",
+			   v->idx ? "the SIPI vector in real mode" :
+				    "32-bit protected mode",
 			   (unsigned long long)at, uc_strerror(e));
 		return false;
 	}
@@ -1560,7 +1874,21 @@ static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
 		reg_set(v, UC_X86_REG_RBX, X2S_MB_INFO_ADDR);
 	}
 	reg_set(v, UC_X86_REG_RFLAGS, X86_EFLAGS_FIXED);
-	reg_set(v, UC_X86_REG_RIP, rip);
+	v->real_mode = v->idx != 0;
+	if (v->real_mode) {
+		uc_x86_mmr reset = { .base = 0, .limit = 0xffff };
+		u32 eax = 1, ebx, ecx = 0, edx;
+
+		uc_reg_write(v->uc, UC_X86_REG_GDTR, &reset);
+		uc_reg_write(v->uc, UC_X86_REG_IDTR, &reset);
+		/* kvm_vcpu_reset(): EDX = family, model, stepping. */
+		kvm_cpuid(v->vcpu, &eax, &ebx, &ecx, &edx, false);
+		reg_set(v, UC_X86_REG_RDX, eax);
+		/* The trampoline's bytes are scanned for exit sites now. */
+		scan_range(g, rip, 0x1000);
+	} else {
+		reg_set(v, UC_X86_REG_RIP, rip);
+	}
 	v->vcpu->arch.efer = 0;
 	v->nmi_blocked = false;
 	v->shadow_rip = 0;
@@ -1626,8 +1954,10 @@ static int vcpu_engine_create(struct x2s_guest *g, struct guest_vcpu *v,
 		e = uc_mem_map_ptr(v->uc, X2S_GUEST_GDT_BASE, 0x1000,
 				   UC_PROT_READ | UC_PROT_WRITE, g->gdt);
 	if (!e)
-		e = uc_mmio_map(v->uc, X2S_GUEST_APIC_BASE, 0x1000,
-				hook_mmio_read, v, hook_mmio_write, v);
+		e = v->apic_page == NO_APIC_PAGE ?
+			    UC_ERR_OK :
+			    uc_mmio_map(v->uc, v->apic_page, 0x1000,
+					hook_mmio_read, v, hook_mmio_write, v);
 	if (!e)
 		e = uc_hook_add(v->uc, &h, UC_HOOK_CODE, hook_code, v, 1, 0);
 	if (!e)
@@ -1676,6 +2006,28 @@ int x2s_guest_create(const struct x2s_guest_image *img,
 
 	x2s_vm_config_init(&vmcfg, g->nr_vcpus);
 	vmcfg.preemption_timer = !cfg->no_preemption_timer;
+	/* The CPU model (--cpu): the CPUID table KVM is given. */
+	vmcfg.cpuid_no_x2apic = cfg->cpu_no_x2apic;
+	vmcfg.cpuid_no_tsc_deadline = cfg->cpu_no_tsc_deadline;
+	vmcfg.maxphyaddr = cfg->phys_bits;
+	if (cfg->phys_bits && (cfg->phys_bits < X2S_GUEST_PHYS_BITS_MIN ||
+			       cfg->phys_bits > X2S_GUEST_PHYS_BITS_MAX)) {
+		snprintf(err, errlen, "phys-bits %u: must be 32 to 52",
+			 cfg->phys_bits);
+		r = -EINVAL;
+		goto fail;
+	}
+	if (g->multiboot) {
+		/* A PC's APICs come out of reset in xAPIC mode (below). */
+		vmcfg.apic_mode = X2S_APIC_MODE_XAPIC;
+	} else if (cfg->cpu_no_x2apic) {
+		snprintf(err, errlen,
+			 "an ELF64 guest starts in x2APIC mode, which needs "
+			 "CPUID's x2APIC bit (--cpu -x2apic is for multiboot "
+			 "kernels)");
+		r = -EINVAL;
+		goto fail;
+	}
 	r = x2s_vm_create(&vmcfg, &g->vm);
 	if (r) {
 		snprintf(err, errlen, "cannot create the VM: %s",
@@ -1713,6 +2065,7 @@ int x2s_guest_create(const struct x2s_guest_image *img,
 		v->g = g;
 		v->idx = i;
 		v->vcpu = x2s_vm_vcpu(g->vm, i);
+		v->apic_page = X2S_GUEST_APIC_BASE;
 		r = vcpu_engine_create(g, v, err, errlen);
 		if (r)
 			goto fail;
@@ -1840,7 +2193,8 @@ static void run_turn(struct guest_vcpu *v)
 		 */
 		if (v->exit_mmio && rip == v->mmio_rip)
 			reg_set(v, UC_X86_REG_RIP, rip + v->insn_size);
-		apply_entry(v, v->exit_mmio);
+		if (move_apic_page(v))
+			apply_entry(v, v->exit_mmio);
 		return;
 	case STOP_NONE:
 		break;

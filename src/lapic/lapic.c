@@ -342,6 +342,23 @@ static void apic_set_tpr(struct kvm_lapic *apic, u32 tpr)
 	apic_update_ppr(apic);
 }
 
+/*
+ * MOV to / from CR8 in 64-bit mode: CR8[3:0] is TPR[7:4] (SDM 10.8.6).
+ * With KVM's TPR shadow the CPU writes the TPR of the virtual-APIC page,
+ * which is the APIC's register page; KVM's own path for it is this one.
+ */
+void kvm_lapic_set_tpr(struct kvm_vcpu *vcpu, unsigned long cr8)
+{
+	apic_set_tpr(vcpu->arch.apic, (cr8 & 0x0f) << 4);
+}
+
+u64 kvm_lapic_get_cr8(struct kvm_vcpu *vcpu)
+{
+	u64 tpr = kvm_lapic_get_reg(vcpu->arch.apic, APIC_TASKPRI);
+
+	return (tpr & 0xf0) >> 4;
+}
+
 /* ---- IDs, LDR, DFR, SVR ---- */
 
 static void kvm_apic_set_xapic_id(struct kvm_lapic *apic, u8 id)

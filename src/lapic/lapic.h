@@ -241,6 +241,9 @@ void x2s_apic_write_tmict(struct kvm_lapic *apic, u32 val);
 void x2s_apic_write_tdcr(struct kvm_lapic *apic, u32 val);
 u32 apic_get_tmcct(struct kvm_lapic *apic);
 u64 kvm_get_lapic_tscdeadline_msr(struct kvm_vcpu *vcpu);
+/* CR8 as the TPR: TPR[7:4] = CR8[3:0]. */
+void kvm_lapic_set_tpr(struct kvm_vcpu *vcpu, unsigned long cr8);
+u64 kvm_lapic_get_cr8(struct kvm_vcpu *vcpu);
 /* The expired timer's count (not yet injected), if LVTT can deliver. */
 int apic_has_pending_timer(struct kvm_vcpu *vcpu);
 void kvm_inject_apic_timer_irqs(struct kvm_vcpu *vcpu);

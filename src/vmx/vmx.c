@@ -59,6 +59,10 @@ static void vmx_vcpu_reset(struct vcpu_vmx *vmx)
 	vmx->hv_deadline_tsc = (u64)-1;
 	vcpu->arch.virtual_tsc_khz = X2S_HOST_TSC_KHZ;
 	vcpu->arch.maxphyaddr = vcpu->kvm->arch.x2s_maxphyaddr;
+	/* kvm_vcpu_reset() of a new vCPU (not INIT). */
+	vcpu->arch.pat = MSR_IA32_CR_PAT_DEFAULT;
+	vcpu->arch.ia32_misc_enable_msr = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL |
+					  MSR_IA32_MISC_ENABLE_BTS_UNAVAIL;
 	vcpu->mode = OUTSIDE_GUEST_MODE;
 
 	/* The vmcs01 controls KVM's setup_vmcs_config() ends up with. */
@@ -120,6 +124,16 @@ static int handle_interrupt_window(struct kvm_vcpu *vcpu)
 static int handle_nmi_window(struct kvm_vcpu *vcpu)
 {
 	exec_controls_clearbit(vcpu, CPU_BASED_NMI_WINDOW_EXITING);
+	kvm_make_request(KVM_REQ_EVENT, vcpu);
+	return 1;
+}
+
+/*
+ * A guest lowered its TPR below the threshold of a pending interrupt
+ * (the TPR shadow's trap-like exit, RIP past the MOV): look again.
+ */
+static int handle_tpr_below_threshold(struct kvm_vcpu *vcpu)
+{
 	kvm_make_request(KVM_REQ_EVENT, vcpu);
 	return 1;
 }
@@ -277,9 +291,11 @@ static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
 	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
 	[EXIT_REASON_NMI_WINDOW] = handle_nmi_window,
 	[EXIT_REASON_HLT] = handle_halt,
+	[EXIT_REASON_VMCALL] = kvm_emulate_hypercall,
 	[EXIT_REASON_INVD] = kvm_emulate_invd,
 	[EXIT_REASON_MSR_READ] = handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE] = handle_wrmsr,
+	[EXIT_REASON_TPR_BELOW_THRESHOLD] = handle_tpr_below_threshold,
 	[EXIT_REASON_APIC_ACCESS] = handle_apic_access,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
 	[EXIT_REASON_MSR_READ_IMM] = handle_rdmsr_imm,

@@ -470,6 +470,27 @@ void kvm_prepare_event_vectoring_exit(struct kvm_vcpu *vcpu, gpa_t gpa);
 /* Fill vcpu->run for an exit reason KVM has no handler for. */
 void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu, u64 exit_reason);
 
+/* The MSRs a boot writes besides the APIC's and EFER (msr-index.h). */
+#define MSR_IA32_TSC 0x00000010
+#define MSR_IA32_MISC_ENABLE 0x000001a0
+#define MSR_IA32_MISC_ENABLE_EMON (1ULL << 7)
+#define MSR_IA32_MISC_ENABLE_BTS_UNAVAIL (1ULL << 11)
+#define MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL (1ULL << 12)
+#define MSR_IA32_MISC_ENABLE_PMU_RO_MASK \
+	(MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | MSR_IA32_MISC_ENABLE_BTS_UNAVAIL)
+#define MSR_IA32_CR_PAT 0x00000277
+#define MSR_IA32_CR_PAT_DEFAULT 0x0007040600070406ULL
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SYSCALL_MASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+/* VMCALL: KVM's answer to a hypercall in RAX, RIP past it. */
+int kvm_emulate_hypercall(struct kvm_vcpu *vcpu);
+
 /* MSR access as KVM's kvm_set_msr_common / kvm_get_msr_common: 0 or 1 (#GP). */
 int kvm_set_msr_common(struct kvm_vcpu *vcpu, u32 msr, u64 data,
 		       bool host_initiated);

@@ -313,17 +313,110 @@ static int set_efer(struct kvm_vcpu *vcpu, u64 efer)
 	return 0;
 }
 
+/* kvm_pat_valid(): each byte a memory type, 0, 1, 4, 5, 6 or 7. */
+static bool pat_valid(u64 data)
+{
+	if (data & 0xf8f8f8f8f8f8f8f8ULL)
+		return false;
+	return (data | ((data & 0x0202020202020202ULL) << 1)) == data;
+}
+
 /*
- * x2sim: the MSRs of the APIC model and IA32_EFER (which a boot into long
- * mode writes) exist.  Every other index is an MSR KVM does not know in
- * this model, KVM_MSR_RET_UNSUPPORTED, which is a #GP with ignore_msrs off
- * (the default); userspace MSR exits (KVM_CAP_X86_USER_SPACE_MSR) and MSR
- * filters are not modelled.
+ * __kvm_set_msr()'s check for the base and SYSCALL-target MSRs: canonical
+ * for the host's virtual-address width.  x2sim: a host without 5-level
+ * paging, 48 bits.
+ */
+static bool noncanonical_msr_address(u64 la)
+{
+	return (u64)((s64)(la << 16) >> 16) != la;
+}
+
+/* The guest TSC reads data now: KVM's L1 offset from the host TSC. */
+static void set_guest_tsc(struct kvm_vcpu *vcpu, u64 data)
+{
+	u64 adj = data - kvm_read_l1_tsc(vcpu, x2s_rdtsc(vcpu->kvm));
+
+	vcpu->arch.l1_tsc_offset += adj;
+}
+
+/*
+ * x2sim: the MSRs of the APIC model, IA32_EFER, and what a boot writes
+ * besides: the TSC, MISC_ENABLE and PAT (kvm_set_msr_common()), FS_BASE,
+ * GS_BASE, KERNEL_GS_BASE (vmx_set_msr(), 64-bit hosts) and STAR, LSTAR,
+ * CSTAR, SYSCALL_MASK (the user-return MSRs of vmx_set_msr()), with
+ * __kvm_set_msr()'s canonical-address check.  Every other index is an MSR
+ * KVM does not know in this model, KVM_MSR_RET_UNSUPPORTED, which is a
+ * #GP with ignore_msrs off (the default); userspace MSR exits
+ * (KVM_CAP_X86_USER_SPACE_MSR) and MSR filters are not modelled.
  */
 int kvm_set_msr_common(struct kvm_vcpu *vcpu, u32 msr, u64 data,
 		       bool host_initiated)
 {
+	u64 old;
+
 	switch (msr) {
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_CSTAR:
+	case MSR_LSTAR:
+		if (noncanonical_msr_address(data))
+			return 1;
+		break;
+	default:
+		break;
+	}
+	switch (msr) {
+	case MSR_FS_BASE:
+		vcpu->arch.x2s_fs_base = data;
+		return 0;
+	case MSR_GS_BASE:
+		vcpu->arch.x2s_gs_base = data;
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		vcpu->arch.x2s_kernel_gs_base = data;
+		return 0;
+	case MSR_STAR:
+		vcpu->arch.x2s_star = data;
+		return 0;
+	case MSR_LSTAR:
+		vcpu->arch.x2s_lstar = data;
+		return 0;
+	case MSR_CSTAR:
+		vcpu->arch.x2s_cstar = data;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		vcpu->arch.x2s_syscall_mask = data;
+		return 0;
+	case MSR_IA32_TSC:
+		/*
+		 * x2sim: a host-initiated write (kvm_synchronize_tsc() in
+		 * KVM, with its TSC matching across vCPUs) sets the offset
+		 * the way a guest's does.
+		 */
+		set_guest_tsc(vcpu, data);
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		old = vcpu->arch.ia32_misc_enable_msr;
+		if (!host_initiated) {
+			/* PEBS and BTS unavailable are read-only. */
+			if ((old ^ data) & MSR_IA32_MISC_ENABLE_PMU_RO_MASK)
+				return 1;
+			/* EMON: writes are ignored, without a fault. */
+			data = (data & ~MSR_IA32_MISC_ENABLE_EMON) |
+			       (old & MSR_IA32_MISC_ENABLE_EMON);
+		}
+		/*
+		 * KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT is on (quirks are by
+		 * default), so the MWAIT bit does not touch CPUID.
+		 */
+		vcpu->arch.ia32_misc_enable_msr = data;
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!pat_valid(data))
+			return 1;
+		vcpu->arch.pat = data;
+		return 0;
 	case MSR_EFER:
 		return set_efer(vcpu, data);
 	case MSR_IA32_APICBASE:
@@ -342,6 +435,40 @@ int kvm_get_msr_common(struct kvm_vcpu *vcpu, u32 msr, u64 *data,
 		       bool host_initiated)
 {
 	switch (msr) {
+	case MSR_FS_BASE:
+		*data = vcpu->arch.x2s_fs_base;
+		return 0;
+	case MSR_GS_BASE:
+		*data = vcpu->arch.x2s_gs_base;
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		*data = vcpu->arch.x2s_kernel_gs_base;
+		return 0;
+	case MSR_STAR:
+		*data = vcpu->arch.x2s_star;
+		return 0;
+	case MSR_LSTAR:
+		*data = vcpu->arch.x2s_lstar;
+		return 0;
+	case MSR_CSTAR:
+		*data = vcpu->arch.x2s_cstar;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		*data = vcpu->arch.x2s_syscall_mask;
+		return 0;
+	case MSR_IA32_TSC:
+		/*
+		 * The L1 TSC either way: x2sim's offset is L1's (a nested
+		 * guest's own offset is not modelled).
+		 */
+		*data = kvm_read_l1_tsc(vcpu, x2s_rdtsc(vcpu->kvm));
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*data = vcpu->arch.ia32_misc_enable_msr;
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*data = vcpu->arch.pat;
+		return 0;
 	case MSR_EFER:
 		*data = vcpu->arch.efer;
 		return 0;
@@ -753,6 +880,77 @@ int kvm_emulate_as_nop(struct kvm_vcpu *vcpu)
 int kvm_emulate_invd(struct kvm_vcpu *vcpu)
 {
 	return kvm_emulate_as_nop(vcpu);
+}
+
+/* ---- hypercalls ---- */
+
+/* Hypercall results and numbers (KVM's uapi kvm_para.h). */
+#define KVM_ENOSYS 1000
+#define KVM_EOPNOTSUPP 95
+#define KVM_HC_VAPIC_POLL_IRQ 1
+#define KVM_HC_KICK_CPU 5
+#define KVM_HC_CLOCK_PAIRING 9
+#define KVM_HC_SEND_IPI 10
+#define KVM_HC_SCHED_YIELD 11
+#define KVM_HC_MAP_GPA_RANGE 12
+
+/*
+ * x2sim: 64-bit mode is EFER.LMA (the runner keeps it in step with the
+ * CPU); a compatibility-mode code segment is not told apart.
+ */
+static bool is_64_bit_hypercall(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.efer & EFER_LMA;
+}
+
+/*
+ * __kvm_emulate_hypercall() for the VM x2sim builds: no Xen or Hyper-V
+ * hypercall page, CPUID 0x40000001 has no paravirtual feature (so
+ * KICK_CPU, SEND_IPI and SCHED_YIELD are unknown), no hypercall exits to
+ * userspace are enabled (MAP_GPA_RANGE), and the host has no wall clock
+ * paired with its TSC (CLOCK_PAIRING fails as KVM's
+ * kvm_get_walltime_and_clockread() does without a TSC clocksource).
+ */
+static unsigned long emulate_hypercall(unsigned long nr, int op_64_bit, int cpl)
+{
+	if (!op_64_bit)
+		nr &= 0xffffffffu;
+	if (cpl)
+		return -(unsigned long)EPERM;
+	switch (nr) {
+	case KVM_HC_VAPIC_POLL_IRQ:
+		return 0;
+	case KVM_HC_CLOCK_PAIRING: /* a 64-bit host's, in either mode */
+		return -(unsigned long)KVM_EOPNOTSUPP;
+	case KVM_HC_KICK_CPU:
+	case KVM_HC_SEND_IPI:
+	case KVM_HC_SCHED_YIELD:
+	case KVM_HC_MAP_GPA_RANGE:
+	default:
+		return -(unsigned long)KVM_ENOSYS;
+	}
+}
+
+/*
+ * VMCALL: the result in RAX (truncated to 32 bits outside 64-bit mode),
+ * then past the instruction.  x2sim: guests run at CPL 0.
+ */
+int kvm_emulate_hypercall(struct kvm_vcpu *vcpu)
+{
+	unsigned long nr = kvm_rax_read(vcpu), ret;
+	int op_64_bit = is_64_bit_hypercall(vcpu);
+
+	if (x2s_trace_enabled())
+		x2s_trace("kvm_hypercall: nr 0x%lx a0 0x%lx a1 0x%lx a2 0x%lx "
+			  "a3 0x%lx",
+			  nr, kvm_register_read_raw(vcpu, VCPU_REGS_RBX),
+			  kvm_rcx_read(vcpu), kvm_rdx_read(vcpu),
+			  kvm_register_read_raw(vcpu, VCPU_REGS_RSI));
+	ret = emulate_hypercall(nr, op_64_bit, 0);
+	if (!op_64_bit)
+		ret = (u32)ret;
+	kvm_rax_write(vcpu, ret);
+	return kvm_skip_emulated_instruction(vcpu);
 }
 
 int kvm_emulate_halt(struct kvm_vcpu *vcpu)

@@ -5,6 +5,7 @@
  * variant, failing guests, determinism, statistics and trace.
  */
 #include <elf.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,7 +542,7 @@ static void test_multiboot_segment_outside_ram(void **state)
 }
 
 struct console_buf {
-	char text[4096];
+	char text[16384];
 	size_t len;
 };
 
@@ -556,14 +557,17 @@ static void collect_text(void *opaque, const char *buf, size_t len)
 	}
 }
 
-/* The kernel boots and passes, with the fastpath off and with upstream. */
+/*
+ * The kernel boots and passes on two vCPUs (the AP in its real-mode
+ * trampoline), with the fastpath off and with upstream.
+ */
 static void test_multiboot_kernel_passes(void **state)
 {
 	static const char *const fastpaths[] = { NULL, "upstream" };
 
 	(void)state;
 	for (unsigned int i = 0; i < 2; i++) {
-		struct x2s_guest_config cfg = { .nr_vcpus = 1,
+		struct x2s_guest_config cfg = { .nr_vcpus = 2,
 						.cmdline = "mbtest x=1" };
 		struct x2s_guest_image *img = load_image("mbtest");
 		struct console_buf con = { .len = 0 };
@@ -577,13 +581,65 @@ static void test_multiboot_kernel_passes(void **state)
 		if (x2s_guest_create(img, &cfg, &g, err, sizeof(err)))
 			fail_msg("create: %s", err);
 		assert_int_equal(x2s_guest_run(g), 0);
-		if (!strstr(con.text, "SUMMARY: 9 tests, 0 failures"))
-			fail_msg("console: %s", con.text);
+		if (!strstr(con.text,
+			    "SUMMARY: 33 tests, 0 failures, 0 skipped"))
+			fail_msg("console: %s",
+				 con.text +
+					 (con.len > 600 ? con.len - 600 : 0));
 		assert_non_null(strstr(con.text, "cmdline: 'mbtest x=1'"));
 		assert_null(strstr(con.text, "FAIL"));
 		assert_int_equal(x2s_guest_get_stats(g)->exit_status, 1);
 		x2s_guest_destroy(g);
 		x2s_guest_image_free(img);
+	}
+}
+
+/* --cpu: QEMU's -cpu list; a bad list changes nothing and says why. */
+static void test_parse_cpu(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"+",
+		"x2apic",
+		"+x2apic,",
+		",-x2apic",
+		"+apic",
+		"x2apic=1",
+		"+x2apic=on",
+		"phys-bits=",
+		"phys-bits=31",
+		"phys-bits=53",
+		"phys-bits=36x",
+		"host,+x2apic",
+		"-tsc-deadline,,+x2apic",
+	};
+	struct x2s_guest_config cfg = { .nr_vcpus = 1 };
+	char err[128];
+
+	(void)state;
+	assert_int_equal(x2s_guest_parse_cpu("-x2apic,tsc-deadline=off,"
+					     "phys-bits=39",
+					     &cfg, err, sizeof(err)),
+			 0);
+	assert_true(cfg.cpu_no_x2apic);
+	assert_true(cfg.cpu_no_tsc_deadline);
+	assert_int_equal(cfg.phys_bits, 39);
+	/* Later items win, as in QEMU. */
+	assert_int_equal(x2s_guest_parse_cpu("x2apic=off,+x2apic,+tsc-deadline",
+					     &cfg, err, sizeof(err)),
+			 0);
+	assert_false(cfg.cpu_no_x2apic);
+	assert_false(cfg.cpu_no_tsc_deadline);
+	assert_int_equal(cfg.phys_bits, 39);
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct x2s_guest_config before = cfg;
+
+		err[0] = 0;
+		if (x2s_guest_parse_cpu(bad[i], &cfg, err, sizeof(err)) !=
+		    -EINVAL)
+			fail_msg("--cpu '%s' was taken", bad[i]);
+		assert_true(err[0] && !strchr(err, '\n'));
+		assert_memory_equal(&before, &cfg, sizeof(cfg));
 	}
 }
 
@@ -1061,6 +1117,7 @@ int main(void)
 		cmocka_unit_test(test_multiboot_survives_malformed_input),
 		cmocka_unit_test(test_multiboot_segment_outside_ram),
 		cmocka_unit_test(test_multiboot_kernel_passes),
+		cmocka_unit_test(test_parse_cpu),
 		cmocka_unit_test(test_pingpong_fastpath_handles_icr_writes),
 		cmocka_unit_test(test_without_preemption_timer),
 		cmocka_unit_test(test_ports),

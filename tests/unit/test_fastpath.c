@@ -305,7 +305,7 @@ static void test_upstream_wrmsr_imm_as_slow_path(void **state)
 		{ 0x830, VCPU_REGS_RBX, ((u64)X2APIC_BROADCAST << 32) | 0x33,
 		  EXIT_FASTPATH_NONE },
 		/* An MSR the fastpath does not know: the slow path's #GP. */
-		{ 0x10, VCPU_REGS_RBX, 0, EXIT_FASTPATH_NONE },
+		{ 0xc0000090, VCPU_REGS_RBX, 0, EXIT_FASTPATH_NONE },
 	};
 
 	for (unsigned int i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {

@@ -402,6 +402,49 @@ static void test_apic_access_during_event_delivery_reinjects(void **state)
 	x2s_vm_destroy(vm);
 }
 
+/* ---- VMCALL ---- */
+
+/*
+ * KVM's answer to hypercalls of a VM with no paravirtual features: 0 for
+ * VAPIC_POLL_IRQ, -KVM_EOPNOTSUPP for CLOCK_PAIRING, -KVM_ENOSYS for the
+ * rest (KICK_CPU without PV_UNHALT too), 32 bits outside 64-bit mode.
+ */
+static void test_vmcall_answers_as_kvm(void **state)
+{
+	static const struct {
+		u64 nr;
+		bool long_mode;
+		u64 rax;
+	} cases[] = {
+		{ 0x4b56, true, (u64)-1000 },
+		{ 0x4b56, false, 0xfffffc18 },
+		{ 1, true, 0 },
+		{ 0xffffffff00000001ULL, false, 0 },
+		{ 0xffffffff00000001ULL, true, (u64)-1000 },
+		{ 5, true, (u64)-1000 },
+		{ 9, true, (u64)-95 },
+		{ 12, false, 0xfffffc18 },
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct x2s_vm *vm = test_vm_new(1);
+		struct kvm_vcpu *vcpu = vcpu_of(vm, 0);
+		struct x2s_exit_result res;
+
+		set_guest(vm, 0, X86_EFLAGS_FIXED, 0);
+		vcpu->arch.efer = cases[i].long_mode ? EFER_LME | EFER_LMA : 0;
+		vcpu->arch.regs[VCPU_REGS_RAX] = cases[i].nr;
+		do_exit(vm, 0, EXIT_REASON_VMCALL, 3, &res);
+		assert_int_equal(res.status, X2S_STATUS_GUEST);
+		assert_int_equal(vcpu->arch.regs[VCPU_REGS_RAX], cases[i].rax);
+		assert_int_equal(rip_of(vm, 0), GUEST_RIP_START + 3);
+		assert_int_equal(res.entry_intr_info, 0);
+		assert_no_warn();
+		x2s_vm_destroy(vm);
+	}
+}
+
 /* ---- WRMSR / RDMSR ---- */
 
 static void test_wrmsr_icr_delivers_and_skips(void **state)
@@ -468,8 +511,8 @@ static void test_x2apic_msr_in_xapic_mode_injects_gp(void **state)
 
 static void test_wrmsr_unknown_msr_injects_gp(void **state)
 {
-	static const u32 msrs[] = { 0x0,	0x10,  0x1a0,
-				    0xc0000081, 0x900, 0xffffffff };
+	static const u32 msrs[] = { 0x0,	0xc0000090, 0x4b564dff,
+				    0xc0000085, 0x900,	    0xffffffff };
 
 	for (unsigned int i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
 		struct x2s_vm *vm = test_vm_new(1);
@@ -1501,6 +1544,7 @@ int main(void)
 		cmocka_unit_test(test_exit_reason_table_unique),
 		cmocka_unit_test(test_exit_reason_numbers_match_sdm),
 		cmocka_unit_test(test_every_exit_reason_dispatches_cleanly),
+		cmocka_unit_test(test_vmcall_answers_as_kvm),
 		cmocka_unit_test(test_failed_vmentry_exits_with_fail_entry),
 		cmocka_unit_test(
 			test_failed_vmentry_keeps_the_injection_queued),
