@@ -43,6 +43,10 @@ static void run_usage(FILE *out)
 		"                 [--timeout-ms N] [--slice N]\n"
 		"                 [--mem SIZE] [--append STRING] "
 		"[--console FILE]\n"
+		"       x2sim run IMAGE.elf (--diff NAME|none | --diff-plugin F) "
+		"[--save CASE.json]\n"
+		"                 [the options above but --fastpath, --plugin, "
+		"--stat, --trace, --dump]\n"
 		"Runs a static ELF64 guest or an ELF32 multiboot v1 kernel "
 		"(docs/guest-abi.md).\nExit status 0 when every vCPU finished "
 		"(HLT with IF=0), 1 when the guest\nfailed, 2 on usage or "
@@ -53,7 +57,12 @@ static void run_usage(FILE *out)
 		"A --plugin runs in a child process: a crash, an abort, an "
 		"exit() in it, or a\nfastpath call still running a second "
 		"past --timeout-ms, is one message\nnaming the vCPU and RIP, "
-		"exit status 2.\n");
+		"exit status 2.\n"
+		"--diff runs the image with the slow path and with the "
+		"fastpath, compares them at\nevery exit and stops at the first "
+		"divergence (docs/guest.md, \"Differential\nruns\"): exit "
+		"status 0 when they agree, 1 when they diverge; --save writes "
+		"the\ncase of an ICR write that diverged.\n");
 }
 
 /* ---- shared report helpers (guest_cli.h) ---- */
@@ -508,12 +517,118 @@ static int write_json(struct cli_atomic_file *af, const char *path,
 	return 0;
 }
 
+/* ---- run --diff (cmd_run_diff.c) ---- */
+
+static int diff_options(const char *diff, const char *diff_plugin,
+			const char *save, const char *fastpath,
+			const char *plugin, bool stat, bool trace,
+			unsigned int nr_dumps)
+{
+	if (diff && diff_plugin)
+		return cli_error(CMD, "--diff and --diff-plugin exclude each "
+				      "other");
+	if (!diff && !diff_plugin) {
+		if (save)
+			return cli_error(CMD, "--save is for --diff and "
+					      "--diff-plugin");
+		return 0;
+	}
+	if (fastpath || plugin)
+		return cli_error(CMD,
+				 "%s compares a fastpath with the slow path: "
+				 "--fastpath and --plugin do not go with it",
+				 diff ? "--diff" : "--diff-plugin");
+	if (stat || trace || nr_dumps)
+		return cli_error(CMD, "--stat, --trace and --dump are for one "
+				      "run, not for --diff");
+	return 0;
+}
+
+struct diff_prepare {
+	const struct x2s_guest_image *img;
+	const char **sets;
+	unsigned int nr_sets;
+};
+
+/* Each side gets the --set values; apply_set() prints what is wrong. */
+static int diff_prepare(void *opaque, struct x2s_guest *g, char *err,
+			size_t errlen)
+{
+	const struct diff_prepare *dp = opaque;
+
+	for (unsigned int i = 0; i < dp->nr_sets; i++) {
+		if (apply_set(dp->img, g, dp->sets[i])) {
+			if (errlen)
+				err[0] = '\0';
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int run_diff(const char *image, const char *label,
+		    const struct x2s_guest_image *img,
+		    const struct x2s_guest_config *cfg, struct diff_prepare *dp,
+		    const char *json, struct cli_atomic_file *af,
+		    const char *console, struct cli_atomic_file *console_af,
+		    const char *save, struct cli_atomic_file *save_af)
+{
+	struct guest_diff_opts o = {
+		.image = image,
+		.label = label,
+		.img = img,
+		.cfg = *cfg,
+		.fastpath = cfg->fastpath,
+		.prepare = diff_prepare,
+		.prepare_opaque = dp,
+		.json = json,
+		.save = save,
+		.json_af = af,
+		.save_af = save_af,
+	};
+	int r, ret;
+
+	r = json && !af->f ? cli_atomic_open(af, json) : 0;
+	if (r)
+		return cli_error(CMD, "--json %s: %s", json, strerror(-r));
+	r = save && !save_af->f ? cli_atomic_open(save_af, save) : 0;
+	if (r) {
+		if (af->f)
+			cli_atomic_commit(af, false);
+		return cli_error(CMD, "--save %s: %s", save, strerror(-r));
+	}
+	r = console && !console_af->f ? cli_atomic_open(console_af, console) :
+					0;
+	if (r) {
+		if (af->f)
+			cli_atomic_commit(af, false);
+		if (save_af->f)
+			cli_atomic_commit(save_af, false);
+		return cli_error(CMD, "--console %s: %s", console,
+				 strerror(-r));
+	}
+	if (console)
+		o.cfg.console_opaque = console_af->f;
+	cli_watch_phase(CLI_PHASE_GUEST);
+	ret = guest_run_diff(&o);
+	cli_watch_phase(CLI_PHASE_REPORT);
+	fflush(stdout);
+	if (console) {
+		r = cli_atomic_commit(console_af, !ferror(console_af->f));
+		if (r)
+			fprintf(stderr, "x2sim run: --console %s: %s\n",
+				console, strerror(-r));
+	}
+	return ret;
+}
+
 static bool run_takes_value(const char *opt)
 {
 	static const char *const opts[] = {
-		"--vcpus", "--fastpath", "--plugin",	"--dump",
-		"--set",   "--json",	 "--max-insns", "--timeout-ms",
-		"--slice", "--mem",	 "--append",	"--console",
+		"--vcpus", "--fastpath",    "--plugin",	   "--dump",
+		"--set",   "--json",	    "--max-insns", "--timeout-ms",
+		"--slice", "--mem",	    "--append",	   "--console",
+		"--diff",  "--diff-plugin", "--save",
 	};
 
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
@@ -533,6 +648,8 @@ int cmd_run(int argc, char **argv)
 	unsigned int nr_dumps = 0, nr_sets = 0;
 	const char *image = NULL, *fastpath = NULL, *plugin = NULL;
 	const char *json = NULL, *fp_name;
+	const char *diff = NULL, *diff_plugin = NULL, *save = NULL;
+	struct cli_atomic_file save_af = { 0 };
 	bool stat = false, trace = false, have_vcpus = false;
 	struct x2s_guest_image *img = NULL;
 	struct x2s_guest *g = NULL;
@@ -567,6 +684,15 @@ int cmd_run(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--plugin")) {
 			plugin = next;
+			i++;
+		} else if (!strcmp(a, "--diff")) {
+			diff = next;
+			i++;
+		} else if (!strcmp(a, "--diff-plugin")) {
+			diff_plugin = next;
+			i++;
+		} else if (!strcmp(a, "--save")) {
+			save = next;
 			i++;
 		} else if (!strcmp(a, "--dump")) {
 			if (nr_dumps == MAX_DUMPS)
@@ -623,6 +749,15 @@ int cmd_run(int argc, char **argv)
 		return cli_error(CMD, "no IMAGE.elf (see 'x2sim run --help')");
 	if (!have_vcpus)
 		cfg.nr_vcpus = 0; /* checked once the image's kind is known */
+	r = diff_options(diff, diff_plugin, save, fastpath, plugin, stat, trace,
+			 nr_dumps);
+	if (r)
+		return r;
+	if (diff || diff_plugin) {
+		/* The fastpath under test, found as --fastpath would be. */
+		fastpath = diff;
+		plugin = diff_plugin;
+	}
 	if (plugin && !fastpath) {
 		/* Its code runs in a child (tools/isolate.h). */
 		struct cli_isolate iso = {
@@ -632,7 +767,7 @@ int cmd_run(int argc, char **argv)
 			.guest_timeout_ms =
 				cfg.timeout_ms ? cfg.timeout_ms :
 						 X2S_GUEST_DEFAULT_TIMEOUT_MS,
-			.outputs = { &af, &console_af },
+			.outputs = { &af, &console_af, &save_af },
 		};
 		int status;
 
@@ -649,6 +784,17 @@ int cmd_run(int argc, char **argv)
 					cli_atomic_commit(&af, false);
 				return cli_error(CMD, "--console %s: %s",
 						 console, strerror(-r));
+			}
+		}
+		if (save) {
+			r = cli_atomic_open(&save_af, save);
+			if (r) {
+				if (af.f)
+					cli_atomic_commit(&af, false);
+				if (console_af.f)
+					cli_atomic_commit(&console_af, false);
+				return cli_error(CMD, "--save %s: %s", save,
+						 strerror(-r));
 			}
 		}
 		if (cli_isolate(&iso, &status))
@@ -715,6 +861,15 @@ int cmd_run(int argc, char **argv)
 		cfg.trace_opaque = NULL;
 	}
 	cfg.console = console_write;
+	if (diff || diff_plugin) {
+		struct diff_prepare dp = { img, sets, nr_sets };
+
+		ret = run_diff(image, diff ? diff : diff_plugin, img, &cfg, &dp,
+			       json, &af, console, &console_af, save, &save_af);
+		free(cmdline);
+		x2s_guest_image_free(img);
+		return ret;
+	}
 	r = x2s_guest_create(img, &cfg, &g, err, sizeof(err));
 	free(cmdline); /* the boot information has it now */
 	if (r) {
