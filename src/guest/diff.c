@@ -110,39 +110,98 @@ static bool visible(const struct x2s_guest_obs *o)
 	return insn_exit(o->exit_basic) || (o->intr_info & (1u << 31));
 }
 
-static uint64_t digest(const struct x2s_guest_obs *o,
-		       const uint64_t regs[X2S_GUEST_NR_REGS],
-		       const struct diff_side *s)
+/*
+ * KVM's view of the vCPU's registers (what the next VM entry loads): the
+ * 16 GPRs, RFLAGS and EFER.  A fastpath that changes one changes what
+ * the guest sees, whether or not the runner writes it into its engine.
+ */
+static void kvm_regs(struct x2s_guest *g, unsigned int vcpu,
+		     uint64_t out[X2S_GUEST_DIFF_KVM_REGS])
+{
+	struct kvm_vcpu *v = x2s_vm_vcpu(x2s_guest_vm(g), vcpu);
+
+	for (unsigned int i = 0; i < 16; i++)
+		out[i] = v->arch.regs[i];
+	out[16] = v->arch.rflags;
+	out[17] = v->arch.efer;
+}
+
+/*
+ * The digest of one observation: four independent multiply-rotate lanes
+ * (they run in parallel: this is on every exit), folded with a final
+ * mix.  Accidental equality of two different observations is a 2^-64
+ * event.  eng: the engine's registers, or NULL when they are not read.
+ */
+#define LANE(h, x)                                               \
+	do {                                                     \
+		h ^= (x);                                        \
+		h = (h << 29 | h >> 35) * 0x9e3779b97f4a7c15ULL; \
+	} while (0)
+
+static uint64_t digest(const struct x2s_guest_obs *o, const uint64_t *kvm,
+		       const uint64_t *eng, const struct diff_side *s)
 {
 	bool insn = o->kind != X2S_OBS_RDTSC && insn_exit(o->exit_basic) &&
 		    o->kind != X2S_OBS_WAKE;
-	uint64_t h = 0x2a;
+	uint64_t a = 0x243f6a8885a308d3ULL, b = 0x13198a2e03707344ULL;
+	uint64_t c = 0xa4093822299f31d0ULL, d = 0x082efa98ec4e6c89ULL;
 
-	h = mix(h, o->kind);
-	h = mix(h, o->vcpu);
-	h = mix(h, o->insns);
+	LANE(a, o->kind);
+	LANE(b, o->vcpu);
+	LANE(c, o->insns);
 	/* Which exit brought an event in is not visible; an instruction's is. */
-	h = mix(h, insn ? o->exit_basic : 0);
-	h = mix(h, insn ? o->exit_rip : 0);
-	h = mix(h, o->rip);
-	h = mix(h, o->intr_info);
-	h = mix(h, o->intr_info ? o->intr_error : 0);
-	h = mix(h, o->mp_state);
-	h = mix(h, o->mmio);
-	h = mix(h, o->mmio ? o->mmio_value : 0);
-	for (unsigned int i = 0; i < X2S_GUEST_NR_REGS; i++)
-		h = mix(h, regs[i]);
-	h = mix(h, s->console_bytes);
-	return mix(h, s->console_hash);
+	LANE(d, insn ? o->exit_basic : 0);
+	LANE(a, insn ? o->exit_rip : 0);
+	LANE(b, o->rip);
+	LANE(c, o->intr_info);
+	LANE(d, o->intr_info ? o->intr_error : 0);
+	LANE(a, o->mp_state);
+	LANE(b, o->mmio);
+	LANE(c, o->mmio ? o->mmio_value : 0);
+	LANE(d, s->console_bytes);
+	LANE(a, s->console_hash);
+	LANE(b, eng != NULL);
+	/* X2S_GUEST_DIFF_KVM_REGS (18) values, then the engine's (23). */
+	for (unsigned int i = 0; i < 16; i += 4) {
+		LANE(a, kvm[i]);
+		LANE(b, kvm[i + 1]);
+		LANE(c, kvm[i + 2]);
+		LANE(d, kvm[i + 3]);
+	}
+	LANE(c, kvm[16]);
+	LANE(d, kvm[17]);
+	for (unsigned int i = 0; eng && i < X2S_GUEST_NR_REGS; i++)
+		LANE(a, eng[i]);
+	return mix(mix(mix(a, b), c), d);
+}
+
+#undef LANE
+
+/*
+ * Read the engine's registers here?  Always but at the entry after a
+ * WRMSR that injected nothing (the common exit, where the runner gives
+ * the engine only a RIP: its registers are those of the exit, which
+ * earlier observations determine), and there every FULL_EVERY-th time.
+ */
+#define FULL_EVERY 64
+
+static bool read_engine(const struct x2s_guest_obs *o, uint64_t count)
+{
+	if (o->kind == X2S_OBS_ENTRY &&
+	    o->exit_basic == EXIT_REASON_MSR_WRITE && !o->intr_info)
+		return count % FULL_EVERY == 0;
+	return true;
 }
 
 static void keep(struct x2s_guest_diff_result *res, unsigned int which,
-		 const struct x2s_guest_obs *o, const uint64_t *regs,
-		 const struct diff_side *s)
+		 struct x2s_guest *g, const struct x2s_guest_obs *o,
+		 const uint64_t *kvm, const struct diff_side *s)
 {
 	res->have_obs[which] = true;
 	res->obs[which] = *o;
-	memcpy(res->regs[which], regs, sizeof(res->regs[which]));
+	if (x2s_guest_regs(g, o->vcpu, res->regs[which]))
+		memset(res->regs[which], 0, sizeof(res->regs[which]));
+	memcpy(res->kvm_regs[which], kvm, sizeof(res->kvm_regs[which]));
 	res->console_bytes[which] = s->console_bytes;
 	res->console_hash[which] = s->console_hash;
 }
@@ -151,16 +210,19 @@ static int side_observe(void *opaque, struct x2s_guest *g,
 			const struct x2s_guest_obs *o)
 {
 	struct diff_side *s = opaque;
-	uint64_t regs[X2S_GUEST_NR_REGS], h;
+	uint64_t eng[X2S_GUEST_NR_REGS], kvm[X2S_GUEST_DIFF_KVM_REGS], h;
+	bool full;
 
 	if (o->kind == X2S_OBS_EXIT && s->mode == CAPTURE &&
 	    s->count == s->target && s->dc->pre_exit)
 		s->dc->pre_exit(s->dc->pre_exit_opaque, g, o);
 	if (!visible(o))
 		return 0;
-	if (x2s_guest_regs(g, o->vcpu, regs))
+	full = read_engine(o, s->mode == RECORD ? s->nr : s->count);
+	if (full && x2s_guest_regs(g, o->vcpu, eng))
 		return 1;
-	h = digest(o, regs, s);
+	kvm_regs(g, o->vcpu, kvm);
+	h = digest(o, kvm, full ? eng : NULL, s);
 	switch (s->mode) {
 	case RECORD:
 		if (s->nr == s->cap) {
@@ -178,7 +240,7 @@ static int side_observe(void *opaque, struct x2s_guest *g,
 		break;
 	case COMPARE:
 		if (s->count >= s->target || h != s->digests[s->count]) {
-			keep(s->res, 1, o, regs, s);
+			keep(s->res, 1, g, o, kvm, s);
 			s->res->index = s->count;
 			s->stopped = true;
 			return 1;
@@ -186,7 +248,7 @@ static int side_observe(void *opaque, struct x2s_guest *g,
 		break;
 	case CAPTURE:
 		if (s->count == s->target) {
-			keep(s->res, 0, o, regs, s);
+			keep(s->res, 0, g, o, kvm, s);
 			s->stopped = true;
 			return 1;
 		}
@@ -210,6 +272,7 @@ static int make_side(const struct x2s_guest_diff_config *dc,
 	cfg.console_opaque = s;
 	cfg.observe = side_observe;
 	cfg.observe_opaque = s;
+	cfg.observe_exits = s->mode == CAPTURE && dc->pre_exit;
 	/* One trace would interleave two runs: the run under test's only. */
 	if (s->which == 0)
 		cfg.trace = NULL;
@@ -268,6 +331,13 @@ static const char *const reg_names[X2S_GUEST_NR_REGS] = {
 	"RFLAGS", "CR0", "CR3", "CR4", "EFER", "CS",  "SS",
 };
 
+/* KVM's vcpu->arch.regs[] order, then RFLAGS and EFER. */
+static const char *const kvm_reg_names[X2S_GUEST_DIFF_KVM_REGS] = {
+	"kvm.RAX", "kvm.RCX", "kvm.RDX", "kvm.RBX", "kvm.RSP",	  "kvm.RBP",
+	"kvm.RSI", "kvm.RDI", "kvm.R8",	 "kvm.R9",  "kvm.R10",	  "kvm.R11",
+	"kvm.R12", "kvm.R13", "kvm.R14", "kvm.R15", "kvm.RFLAGS", "kvm.EFER",
+};
+
 const char *x2s_guest_reg_name(unsigned int reg)
 {
 	return reg < X2S_GUEST_NR_REGS ? reg_names[reg] : "?";
@@ -292,6 +362,9 @@ static void compare_obs(struct x2s_guest_diff_result *res)
 	add_field(res, "mmio_value", a->mmio_value, b->mmio_value);
 	for (unsigned int i = 0; i < X2S_GUEST_NR_REGS; i++)
 		add_field(res, reg_names[i], res->regs[0][i], res->regs[1][i]);
+	for (unsigned int i = 0; i < X2S_GUEST_DIFF_KVM_REGS; i++)
+		add_field(res, kvm_reg_names[i], res->kvm_regs[0][i],
+			  res->kvm_regs[1][i]);
 	add_field(res, "console_bytes", res->console_bytes[0],
 		  res->console_bytes[1]);
 	add_field(res, "console_hash", res->console_hash[0],

@@ -195,6 +195,7 @@ struct x2s_guest_config {
 	int (*observe)(void *opaque, struct x2s_guest *g,
 		       const struct x2s_guest_obs *obs);
 	void *observe_opaque;
+	bool observe_exits; /* X2S_OBS_EXIT too */
 };
 
 #define X2S_GUEST_DEFAULT_MAX_INSNS 200000000ULL
@@ -319,7 +320,8 @@ struct x2s_guest_diff_field {
 	uint64_t slow, fast;
 };
 
-#define X2S_GUEST_DIFF_MAX_FIELDS 48
+#define X2S_GUEST_DIFF_MAX_FIELDS 64
+#define X2S_GUEST_DIFF_KVM_REGS 18
 
 struct x2s_guest_diff_result {
 	bool diverged;
@@ -331,6 +333,8 @@ struct x2s_guest_diff_result {
 	bool have_obs[2];
 	struct x2s_guest_obs obs[2];
 	uint64_t regs[2][X2S_GUEST_NR_REGS];
+	/* KVM's registers for the next entry: RAX..R15 (KVM's order), RFLAGS, EFER. */
+	uint64_t kvm_regs[2][X2S_GUEST_DIFF_KVM_REGS];
 	uint64_t console_bytes[2], console_hash[2];
 	unsigned int nr_fields;
 	struct x2s_guest_diff_field field[X2S_GUEST_DIFF_MAX_FIELDS];

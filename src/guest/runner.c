@@ -424,7 +424,7 @@ static int vcpu_exit(struct guest_vcpu *v, struct x2s_exit *exit, uint64_t rip)
 			  (unsigned long long)exit->qualification, 0ULL,
 			  exit->intr_info, 0u);
 	}
-	if (g->cfg.observe) {
+	if (g->cfg.observe && g->cfg.observe_exits) {
 		v->exit_basic = basic;
 		v->exit_rip = rip;
 		v->exit_qual = exit->qualification;
