@@ -1117,8 +1117,15 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	uint64_t off = addr - g->image_lo;
 	uint32_t ctrl;
 
-	if (v->stop != STOP_NONE)
+	if (v->stop != STOP_NONE) {
+		/*
+		 * A stop asked for in a hook that then wrote RIP (which
+		 * restarts Unicorn's CPU loop) is asked for again.
+		 */
+		if (v->stop == STOP_FAIL)
+			uc_emu_stop(uc);
 		return;
+	}
 	if (v->insns >= v->limit) {
 		uc_emu_stop(uc);
 		return;
