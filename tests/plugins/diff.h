@@ -19,15 +19,15 @@ static inline bool diff_gate(struct kvm_vcpu *vcpu)
 }
 
 /* The body gets the ICR write; the exported entry gates it. */
-#define DIFF_PLUGIN(name)                                                \
-	static fastpath_t diff_##name(struct kvm_vcpu *vcpu, u64 data);  \
-	fastpath_t vmx_exit_handlers_fastpath(struct kvm_vcpu *vcpu);    \
-	fastpath_t vmx_exit_handlers_fastpath(struct kvm_vcpu *vcpu)     \
-	{                                                                \
-		if (!diff_gate(vcpu))                                    \
-			return EXIT_FASTPATH_NONE;                       \
-		return diff_##name(vcpu, kvm_read_edx_eax(vcpu));        \
-	}                                                                \
+#define DIFF_PLUGIN(name)                                               \
+	static fastpath_t diff_##name(struct kvm_vcpu *vcpu, u64 data); \
+	fastpath_t vmx_exit_handlers_fastpath(struct kvm_vcpu *vcpu);   \
+	fastpath_t vmx_exit_handlers_fastpath(struct kvm_vcpu *vcpu)    \
+	{                                                               \
+		if (!diff_gate(vcpu))                                   \
+			return EXIT_FASTPATH_NONE;                      \
+		return diff_##name(vcpu, kvm_read_edx_eax(vcpu));       \
+	}                                                               \
 	static fastpath_t diff_##name(struct kvm_vcpu *vcpu, u64 data)
 
 #endif
