@@ -13,7 +13,7 @@ _x2sim()
 		return
 	fi
 	case $prev in
-	--fastpath)
+	--fastpath | --diff)
 		COMPREPLY=($(compgen -W "$(x2sim fastpaths 2>/dev/null | awk '{print $1}') none" -- "$cur"))
 		return ;;
 	--configs)
@@ -32,7 +32,7 @@ _x2sim()
 	--kernel | --save)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
-	--plugin | --patch | --kernel-source | --config | --json | -o | --image | --console)
+	--plugin | --diff-plugin | --patch | --kernel-source | --config | --json | -o | --image | --console)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	esac
@@ -41,7 +41,7 @@ _x2sim()
 	merge) opts="--json --findings-exit-status --help" ;;
 	case) opts="--config --sender --wrmsr --exit --reg --fastpath --plugin --kernel --patch --kernel-source --kvm-version --json --case-timeout --help" ;;
 	replay) opts="--fastpath --plugin --kernel --patch --kernel-source --kvm-version --case-timeout --help" ;;
-	run) opts="--vcpus --fastpath --plugin --ap-wait-sipi --stat --trace --dump --json --set --max-insns --timeout-ms --slice --mem --append --console --help" ;;
+	run) opts="--vcpus --fastpath --plugin --ap-wait-sipi --stat --trace --dump --json --set --max-insns --timeout-ms --slice --mem --append --console --diff --diff-plugin --save --help" ;;
 	extract) opts="--kernel --patch --kernel-source --kvm-version -o --help" ;;
 	decode) opts="--msr --help" ;;
 	demo) opts="--quiet --help" ;;
