@@ -253,18 +253,21 @@ static int save_case(const struct guest_diff_opts *o,
 	return cli_atomic_commit(o->save_af, r == 0);
 }
 
-static void print_field_value(FILE *out, const char *name, uint64_t v)
+/* One value of a field; width 0: the last column, no padding. */
+static void print_field_value(FILE *out, const char *name, uint64_t v,
+			      int width)
 {
-	if (!strcmp(name, "injected")) {
-		if (!(v & INTR_INFO_VALID_MASK))
-			fprintf(out, "%-20s", "nothing");
-		else
-			fprintf(out, "vector 0x%02x type %u  ",
-				(unsigned int)(v & 0xff),
-				(unsigned int)((v >> 8) & 7));
-		return;
-	}
-	fprintf(out, "0x%-18" PRIx64, v);
+	char buf[48];
+
+	if (!strcmp(name, "injected") && !(v & INTR_INFO_VALID_MASK))
+		snprintf(buf, sizeof(buf), "nothing");
+	else if (!strcmp(name, "injected"))
+		snprintf(buf, sizeof(buf), "vector 0x%02x type %u",
+			 (unsigned int)(v & 0xff),
+			 (unsigned int)((v >> 8) & 7));
+	else
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	fprintf(out, "%-*s", width, buf);
 }
 
 static void print_divergence(FILE *out, const struct guest_diff_opts *o,
@@ -303,10 +306,10 @@ static void print_divergence(FILE *out, const struct guest_diff_opts *o,
 		for (unsigned int i = 0; i < res->nr_fields; i++) {
 			fprintf(out, "  %-14s ", res->field[i].name);
 			print_field_value(out, res->field[i].name,
-					  res->field[i].slow);
+					  res->field[i].slow, 20);
 			fputc(' ', out);
 			print_field_value(out, res->field[i].name,
-					  res->field[i].fast);
+					  res->field[i].fast, 0);
 			fputc('\n', out);
 		}
 	}
