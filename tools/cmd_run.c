@@ -544,6 +544,16 @@ static int diff_options(const char *diff, const char *diff_plugin,
 	return 0;
 }
 
+static int load_diff_plugin(const char *path, const struct x2s_fastpath **fn)
+{
+	char err[256];
+
+	/* The loader's message names the file already. */
+	if (x2s_plugin_load(path, fn, err, sizeof(err)))
+		return cli_error(CMD, "--diff-plugin: %s", err);
+	return 0;
+}
+
 struct diff_prepare {
 	const struct x2s_guest_image *img;
 	const char **sets;
@@ -801,7 +811,9 @@ int cmd_run(int argc, char **argv)
 			return status;
 		cli_watch_phase(CLI_PHASE_LOAD);
 	}
-	r = guest_pick_fastpath(CMD, fastpath, plugin, &cfg.fastpath);
+	r = diff_plugin ?
+		    load_diff_plugin(diff_plugin, &cfg.fastpath) :
+		    guest_pick_fastpath(CMD, fastpath, plugin, &cfg.fastpath);
 	if (r) {
 		if (af.f)
 			cli_atomic_commit(&af, false);
