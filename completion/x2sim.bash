@@ -32,17 +32,17 @@ _x2sim()
 	--kernel | --save)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
-	--plugin | --diff-plugin | --patch | --kernel-source | --config | --json | -o | --image | --console)
+	--plugin | --diff-plugin | --patch | --kernel-source | --config | --json | -o | --output | --image | --console)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	esac
 	case $cmd in
 	verify) opts="--fastpath --plugin --kernel --patch --kernel-source --kvm-version --cc --sweep --reduced --configs --config --contract --threads --shard --shard-index --shard-count --max-counterexamples --save --json --case-timeout --findings-exit-status --help" ;;
 	merge) opts="--json --findings-exit-status --help" ;;
-	case) opts="--config --sender --wrmsr --exit --reg --fastpath --plugin --kernel --patch --kernel-source --kvm-version --json --case-timeout --help" ;;
-	replay) opts="--fastpath --plugin --kernel --patch --kernel-source --kvm-version --case-timeout --help" ;;
+	case) opts="--config --sender --wrmsr --exit --reg --fastpath --plugin --kernel --patch --kernel-source --kvm-version --cc --json --case-timeout --help" ;;
+	replay) opts="--fastpath --plugin --kernel --patch --kernel-source --kvm-version --cc --case-timeout --help" ;;
 	run) opts="--vcpus --fastpath --plugin --ap-wait-sipi --stat --trace --dump --json --set --max-insns --timeout-ms --slice --mem --append --console --diff --diff-plugin --save --help" ;;
-	extract) opts="--kernel --patch --kernel-source --kvm-version -o --help" ;;
+	extract) opts="--kernel --patch --kernel-source --kvm-version -o --output --help" ;;
 	decode) opts="--msr --help" ;;
 	demo) opts="--quiet --help" ;;
 	bench) opts="ipi --rounds --json --image --help" ;;

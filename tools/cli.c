@@ -34,6 +34,68 @@ int cli_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_given_argc;
+char **cli_given_argv;
+
+/* How many long options begin with name (up to a '='). */
+static int prefix_matches(const char *name, const struct option *longopts)
+{
+	size_t len = strcspn(name, "=");
+	int n = 0;
+
+	for (const struct option *o = longopts; o->name; o++)
+		n += len && !strncmp(o->name, name, len);
+	return n;
+}
+
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	const char *bad;
+	char spec[64];
+	int c;
+
+	/* ':' first: a missing value is told apart from an unknown option. */
+	snprintf(spec, sizeof(spec), ":h%s", shortopts ? shortopts : "");
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c != '?' && c != ':')
+		return c;
+	/*
+	 * A long option, or a short one that ends its element, is the
+	 * element before optind; optopt is 0 for an unknown long option, the
+	 * option's value for a long option given a value it does not take,
+	 * the character of an unknown short one.
+	 */
+	bad = argv[optind - 1];
+	if (c == ':')
+		cli_error(cmd, "%s needs a value", bad);
+	else if (!optopt && prefix_matches(bad + 2, longopts) > 1)
+		cli_error(cmd,
+			  "ambiguous option '%.*s' (see 'x2sim %s --help')",
+			  (int)strcspn(bad, "="), bad, cmd);
+	else if (!optopt)
+		cli_error(cmd, "unknown option '%.*s' (see 'x2sim %s --help')",
+			  (int)strcspn(bad, "="), bad, cmd);
+	else if ((optopt >= CLI_OPT_LONG || optopt == 'h') &&
+		 !strncmp(bad, "--", 2))
+		cli_error(cmd, "%.*s takes no value", (int)strcspn(bad, "="),
+			  bad);
+	else
+		cli_error(cmd, "unknown option '-%c' (see 'x2sim %s --help')",
+			  optopt, cmd);
+	return '?';
+}
+
+int cli_no_operands(const char *cmd, int argc, char **argv)
+{
+	if (optind < argc)
+		return cli_error(
+			cmd, "unexpected argument '%s' (see 'x2sim %s --help')",
+			argv[optind], cmd);
+	return 0;
+}
+
 bool cli_parse_u64(const char *cmd, const char *what, const char *s,
 		   uint64_t min, uint64_t max, uint64_t *out)
 {

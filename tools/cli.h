@@ -9,6 +9,7 @@
 #ifndef X2SIM_TOOLS_CLI_H
 #define X2SIM_TOOLS_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,22 +41,60 @@ int cmd_merge(int argc, char **argv);
 struct x2s_vm_desc;
 struct x2s_case;
 struct x2s_case_result;
-/*
- * name (a shipped variant, "none", default "upstream") or plugin path ->
- * the hook and a label; 0 or EXIT_USAGE after printing the error.
- */
 struct x2s_kernel_opts;
 struct x2s_kernel_fastpath;
 
+/*
+ * The one fastpath picker of every command: --fastpath NAME (a shipped
+ * variant or "none"), --plugin FILE, or --kernel options (ko, may be
+ * NULL) -> the hook (NULL for none) and a label; with none of them, the
+ * command's default (cli_fastpath_default()).  0, or EXIT_USAGE after
+ * printing the error.
+ */
 int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
 			const struct x2s_kernel_opts *ko,
 			const struct x2s_fastpath **fn, const char **label);
+/* The fastpath cmd runs when none is named: "upstream" or "none". */
+const char *cli_fastpath_default(const char *cmd);
+/* One shipped variant or "none" by name; EXIT_USAGE if there is none. */
+int cli_fastpath_find(const char *cmd, const char *name,
+		      const struct x2s_fastpath **fn, const char **label);
 /* A named configuration or a JSON file with one description. */
 int cli_load_config(const char *cmd, const char *arg, struct x2s_vm_desc *d);
 /* Run and print one case decoded, both outcomes and the diff. */
 int cli_print_case(FILE *out, const struct x2s_case *c,
 		   const struct x2s_fastpath *fn, const char *label,
 		   int contract, struct x2s_case_result *res);
+
+/*
+ * Option parsing, the same for every command: each has one table of
+ * struct option (getopt_long(3)) ending with CLI_OPT_HELP and
+ * CLI_OPT_END, and one switch over what cli_getopt() returns.  Options
+ * without a short form use values from CLI_OPT_LONG up.
+ *
+ * cli_getopt() returns the next option's value, -1 after the last (the
+ * operands are then argv[optind] to argv[argc - 1]), or '?' after
+ * printing the one error line ("unknown option", "needs a value", "takes
+ * no value"): the command returns EXIT_USAGE.  shortopts may be NULL
+ * (only -h).
+ */
+#define CLI_OPT_LONG 0x100
+/* clang-format off */
+#define CLI_OPT_HELP { "help", no_argument, NULL, 'h' }
+#define CLI_OPT_END { NULL, 0, NULL, 0 }
+/* clang-format on */
+
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+/*
+ * The command's arguments as given (argv[0] the command name), for the
+ * reports that record the command line: getopt_long() permutes the copy
+ * a command parses (operands last), never these.
+ */
+extern int cli_given_argc;
+extern char **cli_given_argv;
+/* For a command without operands: an error naming the first one. */
+int cli_no_operands(const char *cmd, int argc, char **argv);
 
 /* One line "x2sim CMD: message" on stderr; returns EXIT_USAGE. */
 int cli_error(const char *cmd, const char *fmt, ...)
@@ -89,11 +128,31 @@ struct cli_atomic_file {
 int cli_atomic_open(struct cli_atomic_file *af, const char *path);
 int cli_atomic_commit(struct cli_atomic_file *af, bool ok);
 
-/* --kernel, --kernel-source, --patch (cli_kernel.c) */
+/*
+ * --kernel, --kernel-source, --patch, --kvm-version, --cc (cli_kernel.c):
+ * CLI_KERNEL_OPTIONS and CLI_CC_OPTION (not extract's) in a command's
+ * option table, cli_kernel_option() in its switch's default case.
+ */
+enum {
+	CLI_OPT_KERNEL = CLI_OPT_LONG + 0x80,
+	CLI_OPT_PATCH,
+	CLI_OPT_KERNEL_SOURCE,
+	CLI_OPT_KVM_VERSION,
+	CLI_OPT_CC,
+};
+
+/* clang-format off */
+#define CLI_KERNEL_OPTIONS						\
+	{ "kernel", required_argument, NULL, CLI_OPT_KERNEL },		\
+	{ "patch", required_argument, NULL, CLI_OPT_PATCH },		\
+	{ "kernel-source", required_argument, NULL, CLI_OPT_KERNEL_SOURCE }, \
+	{ "kvm-version", required_argument, NULL, CLI_OPT_KVM_VERSION }
+#define CLI_CC_OPTION { "cc", required_argument, NULL, CLI_OPT_CC }
+/* clang-format on */
+
 bool cli_kernel_wanted(const struct x2s_kernel_opts *o);
-/* 1 if opt is a kernel option (stored), 0 if not, -1 if val is missing. */
-int cli_kernel_option(const char *opt, const char *val,
-		      struct x2s_kernel_opts *o);
+/* True if opt (a cli_getopt() value) is a kernel option: val stored. */
+bool cli_kernel_option(int opt, const char *val, struct x2s_kernel_opts *o);
 /* Build the fastpath; NULL after printing the error (exit 2). */
 struct x2s_kernel_fastpath *cli_kernel_build(const char *cmd,
 					     const struct x2s_kernel_opts *o);

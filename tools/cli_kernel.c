@@ -17,27 +17,26 @@ bool cli_kernel_wanted(const struct x2s_kernel_opts *o)
 	return o->tree || o->source || o->patch || o->kvm_version || o->cc;
 }
 
-int cli_kernel_option(const char *opt, const char *val,
-		      struct x2s_kernel_opts *o)
+bool cli_kernel_option(int opt, const char *val, struct x2s_kernel_opts *o)
 {
-	const char **slot;
-
-	if (!strcmp(opt, "--kernel"))
-		slot = &o->tree;
-	else if (!strcmp(opt, "--patch"))
-		slot = &o->patch;
-	else if (!strcmp(opt, "--kernel-source"))
-		slot = &o->source;
-	else if (!strcmp(opt, "--kvm-version"))
-		slot = &o->kvm_version;
-	else if (!strcmp(opt, "--cc"))
-		slot = &o->cc;
-	else
-		return 0;
-	if (!val)
-		return -1;
-	*slot = val;
-	return 1;
+	switch (opt) {
+	case CLI_OPT_KERNEL:
+		o->tree = val;
+		return true;
+	case CLI_OPT_PATCH:
+		o->patch = val;
+		return true;
+	case CLI_OPT_KERNEL_SOURCE:
+		o->source = val;
+		return true;
+	case CLI_OPT_KVM_VERSION:
+		o->kvm_version = val;
+		return true;
+	case CLI_OPT_CC:
+		o->cc = val;
+		return true;
+	}
+	return false;
 }
 
 struct x2s_kernel_fastpath *cli_kernel_build(const char *cmd,
@@ -80,8 +79,8 @@ void cli_kernel_json(FILE *f, const struct x2s_kernel_fastpath *k)
 	json_write_string(f, k->src.origin);
 	fprintf(f, ",\n    \"version\": ");
 	json_write_string(f, k->src.version_str);
-	fprintf(f, ",\n    \"face\": \"%s\",\n    \"dispatcher\": ",
-		k->face_name);
+	fprintf(f,
+		",\n    \"face\": \"%s\",\n    \"dispatcher\": ", k->face_name);
 	json_write_string(f, k->dispatcher);
 	fprintf(f, ",\n    \"functions\": [");
 	for (unsigned int i = 0; i < k->x.nr; i++) {
@@ -110,7 +109,7 @@ static void extract_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: x2sim extract (--kernel DIR [--patch FILE] | --kernel-source FILE\n"
-		"                     --kvm-version X.Y) [-o FILE]\n"
+		"                     --kvm-version X.Y) [-o|--output FILE]\n"
 		"  writes the translation unit 'x2sim verify --kernel' compiles: the\n"
 		"  tree's fastpath functions verbatim (with #line to their file and\n"
 		"  line) and x2sim's entry point, to FILE or standard output (-o -).\n"
@@ -118,6 +117,13 @@ static void extract_usage(FILE *out)
 		"                      override the tree's Makefile)\n"
 		"exit status: 0 written, 2 usage or input error\n");
 }
+
+static const struct option extract_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	CLI_KERNEL_OPTIONS,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
 
 int cmd_extract(int argc, char **argv)
 {
@@ -127,28 +133,24 @@ int cmd_extract(int argc, char **argv)
 	const char *out = NULL;
 	char err[1024];
 	FILE *f = stdout;
-	int r;
+	int r, opt;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int k;
-
-		if (!strcmp(a, "--help")) {
+	while ((opt = cli_getopt("extract", argc, argv,
+				 "o:", extract_options)) != -1) {
+		switch (opt) {
+		case 'h':
 			extract_usage(stdout);
 			return 0;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			if (!cli_kernel_option(opt, optarg, &ko))
+				return EXIT_USAGE;
 		}
-		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			out = v;
-			k = v ? 1 : -1;
-		} else {
-			k = cli_kernel_option(a, v, &ko);
-		}
-		if (!k || !strcmp(a, "--cc"))
-			return cli_error("extract", "unknown option '%s'", a);
-		if (k < 0)
-			return cli_error("extract", "%s needs a value", a);
-		i++;
 	}
+	if (cli_no_operands("extract", argc, argv))
+		return EXIT_USAGE;
 	if (!ko.tree && !ko.source)
 		return cli_error("extract",
 				 "name a tree (--kernel DIR) or a file "

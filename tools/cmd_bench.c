@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "guest_cli.h"
+#include "verify/json.h"
 
 #define CMD "bench"
 #define RUNS 3
@@ -42,8 +43,9 @@ static void bench_usage(FILE *out)
 		RUNS);
 }
 
-static int run_one(const struct x2s_guest_image *img, const struct x2s_fastpath *fn,
-		   uint64_t rounds, struct bench_result *res)
+static int run_one(const struct x2s_guest_image *img,
+		   const struct x2s_fastpath *fn, uint64_t rounds,
+		   struct bench_result *res)
 {
 	struct x2s_guest_config cfg = { .nr_vcpus = 2, .fastpath = fn };
 	uint64_t addr;
@@ -149,10 +151,10 @@ static int write_json(struct cli_atomic_file *af, const char *path,
 		if (i)
 			fputc(',', f);
 		fprintf(f, "{\"fastpath\":");
-		guest_json_str(f, res[i].name);
+		json_write_string(f, res[i].name);
 		if (!res[i].ok) {
 			fprintf(f, ",\"error\":");
-			guest_json_str(f, res[i].error);
+			json_write_string(f, res[i].error);
 			fputc('}', f);
 			continue;
 		}
@@ -178,6 +180,20 @@ static int write_json(struct cli_atomic_file *af, const char *path,
 	return 0;
 }
 
+enum {
+	OPT_ROUNDS = CLI_OPT_LONG,
+	OPT_JSON,
+	OPT_IMAGE,
+};
+
+static const struct option bench_options[] = {
+	{ "rounds", required_argument, NULL, OPT_ROUNDS },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "image", required_argument, NULL, OPT_IMAGE },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_result res[8];
@@ -188,46 +204,37 @@ int cmd_bench(int argc, char **argv)
 	unsigned int n = 0;
 	bool failed = false;
 	char err[256];
-	int r;
+	int r, opt;
 
-	if (argc < 2)
-		return cli_error(CMD, "which benchmark? (only 'ipi'; see "
-				      "'x2sim bench --help')");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		bench_usage(stdout);
-		return 0;
-	}
-	if (strcmp(argv[1], "ipi"))
-		return cli_error(CMD, "unknown benchmark '%s' (only 'ipi')",
-				 argv[1]);
-	for (int i = 2; i < argc; i++) {
-		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(argv[i], "--help")) {
+	while ((opt = cli_getopt(CMD, argc, argv, NULL, bench_options)) != -1) {
+		switch (opt) {
+		case 'h':
 			bench_usage(stdout);
 			return 0;
-		}
-		if (strcmp(argv[i], "--rounds") && strcmp(argv[i], "--json") &&
-		    strcmp(argv[i], "--image"))
-			return cli_error(CMD, "unknown option '%s'", argv[i]);
-		if (!next)
-			return cli_error(CMD,
-					 "%s needs a value (see 'x2sim "
-					 "bench --help')",
-					 argv[i]);
-		if (!strcmp(argv[i], "--rounds")) {
-			if (!cli_parse_u64(CMD, "--rounds", next, 1, 100000000,
-					   &rounds))
+		case OPT_ROUNDS:
+			if (!cli_parse_u64(CMD, "--rounds", optarg, 1,
+					   100000000, &rounds))
 				return EXIT_USAGE;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = next;
-		} else if (!strcmp(argv[i], "--image")) {
-			image = next;
-		} else {
-			return cli_error(CMD, "unknown option '%s'", argv[i]);
+			break;
+		case OPT_JSON:
+			json = optarg;
+			break;
+		case OPT_IMAGE:
+			image = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
 		}
-		i++;
 	}
+	if (optind == argc)
+		return cli_error(CMD, "which benchmark? (only 'ipi'; see "
+				      "'x2sim bench --help')");
+	if (strcmp(argv[optind], "ipi"))
+		return cli_error(CMD, "unknown benchmark '%s' (only 'ipi')",
+				 argv[optind]);
+	optind++;
+	if (cli_no_operands(CMD, argc, argv))
+		return EXIT_USAGE;
 	if (image)
 		r = x2s_guest_image_load(image, &img, err, sizeof(err));
 	else

@@ -17,6 +17,50 @@
 #include "verify/json.h"
 #include "verify/verify.h"
 
+/*
+ * The fastpath of each command when neither --fastpath nor --plugin is
+ * given, as docs/x2sim.1 documents it: case and replay check a fastpath
+ * (replay: the case file's own first), run runs the guest without one.
+ * verify's default, every shipped variant, is verify's own.
+ */
+static const struct {
+	const char *cmd;
+	const char *name;
+} fastpath_defaults[] = {
+	{ "case", "upstream" },
+	{ "replay", "upstream" },
+	{ "run", "none" },
+};
+
+const char *cli_fastpath_default(const char *cmd)
+{
+	for (size_t i = 0;
+	     i < sizeof(fastpath_defaults) / sizeof(fastpath_defaults[0]); i++)
+		if (!strcmp(cmd, fastpath_defaults[i].cmd))
+			return fastpath_defaults[i].name;
+	return "none";
+}
+
+int cli_fastpath_find(const char *cmd, const char *name,
+		      const struct x2s_fastpath **fn, const char **label)
+{
+	const struct x2s_fastpath_variant *v = x2s_fastpath_find(name);
+
+	if (!strcmp(name, "none")) {
+		*fn = NULL;
+		*label = "none";
+		return 0;
+	}
+	if (!v)
+		return cli_error(
+			cmd,
+			"no fastpath '%s' (see 'x2sim fastpaths'; none: no fastpath)",
+			name);
+	*fn = v->fn;
+	*label = v->name;
+	return 0;
+}
+
 int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
 			const struct x2s_kernel_opts *ko,
 			const struct x2s_fastpath **fn, const char **label)
@@ -42,29 +86,14 @@ int cli_select_fastpath(const char *cmd, const char *name, const char *plugin,
 		return 0;
 	}
 	if (plugin) {
+		/* The loader's message names the file. */
 		if (x2s_plugin_load(plugin, fn, err, sizeof(err)))
 			return cli_error(cmd, "%s", err);
 		*label = plugin;
 		return 0;
 	}
-	if (!name)
-		name = "upstream";
-	if (!strcmp(name, "none")) {
-		*fn = NULL;
-		*label = "none";
-		return 0;
-	}
-	{
-		const struct x2s_fastpath_variant *v = x2s_fastpath_find(name);
-
-		if (!v)
-			return cli_error(
-				cmd, "no fastpath '%s' (see 'x2sim fastpaths')",
-				name);
-		*fn = v->fn;
-		*label = v->name;
-	}
-	return 0;
+	return cli_fastpath_find(cmd, name ? name : cli_fastpath_default(cmd),
+				 fn, label);
 }
 
 int cli_load_config(const char *cmd, const char *arg, struct x2s_vm_desc *d)
@@ -299,7 +328,7 @@ static void case_usage(FILE *out)
 		"                  [--fastpath NAME|none | --plugin FILE |\n"
 		"                   --kernel DIR [--patch FILE] |\n"
 		"                   --kernel-source FILE --kvm-version X.Y]\n"
-		"                  [--json [FILE|-]]\n"
+		"                  [--cc CC] [--json [FILE|-]]\n"
 		"                  [--case-timeout SEC]\n"
 		"  one exit of vCPU N, with the fastpath (default upstream) and\n"
 		"  without it; prints both outcomes and the verdict.\n"
@@ -369,6 +398,34 @@ static bool isolated_select(const char *cmd, const struct x2s_case *c,
 	return false;
 }
 
+enum {
+	OPT_CONFIG = CLI_OPT_LONG,
+	OPT_SENDER,
+	OPT_WRMSR,
+	OPT_EXIT,
+	OPT_REG,
+	OPT_FASTPATH,
+	OPT_PLUGIN,
+	OPT_JSON,
+	OPT_CASE_TIMEOUT,
+};
+
+static const struct option case_options[] = {
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "sender", required_argument, NULL, OPT_SENDER },
+	{ "wrmsr", required_argument, NULL, OPT_WRMSR },
+	{ "exit", required_argument, NULL, OPT_EXIT },
+	{ "reg", required_argument, NULL, OPT_REG },
+	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
+	{ "plugin", required_argument, NULL, OPT_PLUGIN },
+	{ "json", optional_argument, NULL, OPT_JSON },
+	{ "case-timeout", required_argument, NULL, OPT_CASE_TIMEOUT },
+	CLI_KERNEL_OPTIONS,
+	CLI_CC_OPTION,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
 int cmd_case(int argc, char **argv)
 {
 	const char *config = NULL, *name = NULL, *plugin = NULL, *label;
@@ -383,75 +440,71 @@ int cmd_case(int argc, char **argv)
 	const struct x2s_fastpath *fn;
 	u64 sender = 0;
 	unsigned int case_timeout = CLI_CASE_TIMEOUT_DEFAULT;
-	int r;
+	int r, opt;
 
 	memset(&c, 0, sizeof(c));
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+	while ((opt = cli_getopt("case", argc, argv, NULL, case_options)) !=
+	       -1) {
+		const char *v = optarg;
 
-		if (!strcmp(a, "--help")) {
+		switch (opt) {
+		case 'h':
 			case_usage(stdout);
 			return 0;
-		} else if (!strcmp(a, "--json")) {
-			/* --json [FILE]: a file (or -) when one follows. */
+		case OPT_JSON:
+			/*
+			 * --json [FILE|-]: the next argument is its file when
+			 * it is not an option.
+			 */
 			json = true;
-			if (v && (v[0] != '-' || !strcmp(v, "-"))) {
-				json_path = strcmp(v, "-") ? v : NULL;
-				i++;
-			}
-			continue;
-		}
-		switch (cli_kernel_option(a, v, &ko)) {
-		case 1:
-			i++;
-			continue;
-		case -1:
-			return cli_error("case", "%s needs a value", a);
-		}
-		if (strcmp(a, "--config") && strcmp(a, "--sender") &&
-		    strcmp(a, "--wrmsr") && strcmp(a, "--exit") &&
-		    strcmp(a, "--reg") && strcmp(a, "--fastpath") &&
-		    strcmp(a, "--plugin") && strcmp(a, "--case-timeout"))
-			return cli_error("case", "unknown option '%s'", a);
-		if (!v)
-			return cli_error("case", "%s needs a value", a);
-		if (!strcmp(a, "--config"))
+			if (!v && optind < argc &&
+			    (argv[optind][0] != '-' ||
+			     !strcmp(argv[optind], "-")))
+				v = argv[optind++];
+			json_path = v && strcmp(v, "-") ? v : NULL;
+			break;
+		case OPT_CONFIG:
 			config = v;
-		else if (!strcmp(a, "--sender")) {
+			break;
+		case OPT_SENDER:
 			if (!cli_parse_u64("case", "--sender", v, 0,
 					   X2S_DESC_MAX_VCPUS - 1, &sender))
 				return EXIT_USAGE;
 			have_sender = true;
-		} else if (!strcmp(a, "--wrmsr")) {
+			break;
+		case OPT_WRMSR:
+		case OPT_EXIT:
 			if (have_exit)
 				return cli_error("case",
 						 "one --wrmsr or --exit");
-			if (!parse_wrmsr(v, &c.ecx, &c.data))
+			if (opt == OPT_WRMSR ?
+				    !parse_wrmsr(v, &c.ecx, &c.data) :
+				    !parse_exit(v, &c))
 				return EXIT_USAGE;
 			have_exit = true;
-		} else if (!strcmp(a, "--exit")) {
-			if (have_exit)
-				return cli_error("case",
-						 "one --wrmsr or --exit");
-			if (!parse_exit(v, &c))
-				return EXIT_USAGE;
-			have_exit = true;
-		} else if (!strcmp(a, "--reg")) {
+			break;
+		case OPT_REG:
 			if (!cli_parse_u64("case", "--reg", v, 0, 15, &reg))
 				return EXIT_USAGE;
 			have_reg = true;
-		} else if (!strcmp(a, "--fastpath"))
+			break;
+		case OPT_FASTPATH:
 			name = v;
-		else if (!strcmp(a, "--plugin"))
+			break;
+		case OPT_PLUGIN:
 			plugin = v;
-		else if (!strcmp(a, "--case-timeout")) {
+			break;
+		case OPT_CASE_TIMEOUT:
 			if (!cli_parse_case_timeout("case", v, &case_timeout))
 				return EXIT_USAGE;
-		} else
-			return cli_error("case", "unknown option '%s'", a);
-		i++;
+			break;
+		default:
+			if (!cli_kernel_option(opt, v, &ko))
+				return EXIT_USAGE;
+		}
 	}
+	if (cli_no_operands("case", argc, argv))
+		return EXIT_USAGE;
 	if (!config || !have_exit || !have_sender)
 		return cli_error("case",
 				 "needs --config, --sender and --wrmsr or "
@@ -534,6 +587,34 @@ static const char *printable(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+static void replay_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: x2sim replay FILE [--fastpath NAME|none | --plugin F |\n"
+		"                   --kernel DIR [--patch FILE] |\n"
+		"                   --kernel-source FILE --kvm-version X.Y]\n"
+		"                   [--cc CC] [--case-timeout SEC]\n"
+		"  rerun a saved case (x2sim verify --save) with the shipped\n"
+		"  fastpath it names, or the one given; exit 1 if it still\n"
+		"  mismatches.  A plugin is never loaded because a case file\n"
+		"  names it: give it with --plugin PATH.  Plugin and kernel\n"
+		"  code runs in a child (a crash, an exit() or a case longer\n"
+		"  than --case-timeout, default %d s, is status 1: a case\n"
+		"  file verify saved of such a failure reproduces it)\n",
+		CLI_CASE_TIMEOUT_DEFAULT);
+}
+
+/* replay's options are case's but those that make a case. */
+static const struct option replay_options[] = {
+	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
+	{ "plugin", required_argument, NULL, OPT_PLUGIN },
+	{ "case-timeout", required_argument, NULL, OPT_CASE_TIMEOUT },
+	CLI_KERNEL_OPTIONS,
+	CLI_CC_OPTION,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
 int cmd_replay(int argc, char **argv)
 {
 	const char *file = NULL, *name = NULL, *plugin = NULL, *label;
@@ -543,59 +624,33 @@ int cmd_replay(int argc, char **argv)
 	const struct x2s_fastpath *fn;
 	unsigned int case_timeout = CLI_CASE_TIMEOUT_DEFAULT;
 	char err[512], name_buf[4 * X2S_CASE_FASTPATH_LEN + 8];
-	int r;
+	int r, opt;
 
-	for (int i = 1; i < argc; i++) {
-		int k = cli_kernel_option(
-			argv[i], i + 1 < argc ? argv[i + 1] : NULL, &ko);
-
-		if (k < 0)
-			return cli_error("replay", "%s needs a value", argv[i]);
-		if (k > 0) {
-			i++;
-			continue;
-		}
-		if (!strcmp(argv[i], "--help")) {
-			printf("usage: x2sim replay FILE [--fastpath NAME|none | --plugin F |\n"
-			       "                   --kernel DIR [--patch FILE] |\n"
-			       "                   --kernel-source FILE --kvm-version X.Y]\n"
-			       "                   [--case-timeout SEC]\n"
-			       "  rerun a saved case (x2sim verify --save) with the shipped\n"
-			       "  fastpath it names, or the one given; exit 1 if it still\n"
-			       "  mismatches.  A plugin is never loaded because a case file\n"
-			       "  names it: give it with --plugin PATH.  Plugin and kernel\n"
-			       "  code runs in a child (a crash, an exit() or a case longer\n"
-			       "  than --case-timeout, default %d s, is status 1: a case\n"
-			       "  file verify saved of such a failure reproduces it)\n",
-			       CLI_CASE_TIMEOUT_DEFAULT);
+	while ((opt = cli_getopt("replay", argc, argv, NULL, replay_options)) !=
+	       -1) {
+		switch (opt) {
+		case 'h':
+			replay_usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--fastpath")) {
-			if (++i == argc)
-				return cli_error("replay",
-						 "--fastpath needs a value");
-			name = argv[i];
-		} else if (!strcmp(argv[i], "--plugin")) {
-			if (++i == argc)
-				return cli_error("replay",
-						 "--plugin needs a value");
-			plugin = argv[i];
-		} else if (!strcmp(argv[i], "--case-timeout")) {
-			if (++i == argc)
-				return cli_error(
-					"replay",
-					"--case-timeout needs a value");
-			if (!cli_parse_case_timeout("replay", argv[i],
+		case OPT_FASTPATH:
+			name = optarg;
+			break;
+		case OPT_PLUGIN:
+			plugin = optarg;
+			break;
+		case OPT_CASE_TIMEOUT:
+			if (!cli_parse_case_timeout("replay", optarg,
 						    &case_timeout))
 				return EXIT_USAGE;
-		} else if (argv[i][0] == '-') {
-			return cli_error("replay", "unknown option '%s'",
-					 argv[i]);
-		} else if (file) {
-			return cli_error("replay", "one case file at a time");
-		} else {
-			file = argv[i];
+			break;
+		default:
+			if (!cli_kernel_option(opt, optarg, &ko))
+				return EXIT_USAGE;
 		}
 	}
+	if (argc - optind > 1)
+		return cli_error("replay", "one case file at a time");
+	file = optind < argc ? argv[optind] : NULL;
 	if (!file)
 		return cli_error("replay", "no case file given");
 	r = x2s_case_load(file, &c, err, sizeof(err));

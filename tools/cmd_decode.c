@@ -265,43 +265,42 @@ static void decode_print_row(const char *name, size_t width,
 	putchar('\n');
 }
 
+enum {
+	OPT_MSR = CLI_OPT_LONG,
+};
+
+static const struct option decode_options[] = {
+	{ "msr", required_argument, NULL, OPT_MSR },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
 static int decode_parse(int argc, char **argv, struct x2s_case *c)
 {
 	const struct x2s_vm_desc *named;
 	const char *value = NULL;
 	uint64_t msr = DECODE_MSR;
+	int opt;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+	while ((opt = cli_getopt("decode", argc, argv, NULL, decode_options)) !=
+	       -1) {
+		switch (opt) {
+		case 'h':
 			decode_usage(stdout);
 			return -1;
-		}
-		if (!strcmp(a, "--msr") || !strncmp(a, "--msr=", 6)) {
-			const char *arg = a + 6;
-
-			if (a[5] != '=') {
-				if (++i >= argc)
-					return cli_error(
-						"decode",
-						"--msr needs an MSR index");
-				arg = argv[i];
-			}
-			if (!cli_parse_u64("decode", "--msr", arg, 0,
+		case OPT_MSR:
+			if (!cli_parse_u64("decode", "--msr", optarg, 0,
 					   UINT32_MAX, &msr))
 				return EXIT_USAGE;
-			continue;
+			break;
+		default:
+			return EXIT_USAGE;
 		}
-		if (a[0] == '-' && a[1])
-			return cli_error("decode",
-					 "unknown option '%s' (try --help)", a);
-		if (value)
-			return cli_error("decode",
-					 "one VALUE only ('%s' and '%s')",
-					 value, a);
-		value = a;
 	}
+	if (argc - optind > 1)
+		return cli_error("decode", "one VALUE only ('%s' and '%s')",
+				 argv[optind], argv[optind + 1]);
+	value = optind < argc ? argv[optind] : NULL;
 	if (!value)
 		return cli_error("decode", "missing VALUE (try --help)");
 

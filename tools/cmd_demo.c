@@ -71,6 +71,16 @@ static int demo_reset(struct x2s_vm *vm, const struct x2s_vcpu_state *clean)
 	return x2s_vm_restore(vm, clean);
 }
 
+enum {
+	OPT_QUIET = CLI_OPT_LONG,
+};
+
+static const struct option demo_options[] = {
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
 int cmd_demo(int argc, char **argv)
 {
 	static const struct demo_step steps[] = {
@@ -102,19 +112,24 @@ int cmd_demo(int argc, char **argv)
 	struct x2s_vm_config cfg;
 	struct x2s_vm *vm;
 	bool quiet = false;
-	int r;
+	int r, opt;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--quiet")) {
-			quiet = true;
-		} else if (!strcmp(argv[i], "--help")) {
+	while ((opt = cli_getopt("demo", argc, argv, NULL, demo_options)) !=
+	       -1) {
+		switch (opt) {
+		case 'h':
 			printf("usage: x2sim demo [--quiet]\n"
 			       "  --quiet  no trace lines, only results\n");
 			return 0;
-		} else
-			return cli_error("demo", "unknown option '%s'",
-					 argv[i]);
+		case OPT_QUIET:
+			quiet = true;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
 	}
+	if (cli_no_operands("demo", argc, argv))
+		return EXIT_USAGE;
 
 	x2s_vm_config_init(&cfg, 4);
 	r = x2s_vm_create(&cfg, &vm);

@@ -15,18 +15,25 @@ static void fastpaths_usage(FILE *out)
 		"a plugin and run 'x2sim verify --plugin ./x.so' (docs/plugins.md).\n");
 }
 
+static const struct option fastpaths_options[] = {
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
 int cmd_fastpaths(int argc, char **argv)
 {
 	size_t width = 0;
+	int opt;
 
-	if (argc == 2 &&
-	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	while ((opt = cli_getopt("fastpaths", argc, argv, NULL,
+				 fastpaths_options)) != -1) {
+		if (opt != 'h')
+			return EXIT_USAGE;
 		fastpaths_usage(stdout);
 		return 0;
 	}
-	if (argc != 1)
-		return cli_error("fastpaths", "takes no arguments (got '%s')",
-				 argv[1]);
+	if (cli_no_operands("fastpaths", argc, argv))
+		return EXIT_USAGE;
 
 	for (unsigned int i = 0; i < x2s_fastpath_nr_variants; i++) {
 		size_t len = strlen(x2s_fastpath_variants[i].name);

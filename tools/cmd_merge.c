@@ -657,6 +657,19 @@ static int input_order(const void *a, const void *b)
 	return x->shard < y->shard ? -1 : x->shard > y->shard;
 }
 
+enum {
+	OPT_JSON = CLI_OPT_LONG,
+	OPT_FINDINGS_EXIT_STATUS,
+};
+
+static const struct option merge_options[] = {
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "findings-exit-status", required_argument, NULL,
+	  OPT_FINDINGS_EXIT_STATUS },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
 int cmd_merge(int argc, char **argv)
 {
 	static struct input in[MAX_INPUTS];
@@ -674,37 +687,34 @@ int cmd_merge(int argc, char **argv)
 	unsigned int n = 0, nv;
 	u64 findings_status = EXIT_CHECK, max;
 	bool named = true;
-	int status = 0;
+	int status = 0, opt;
 
 	memset(vs, 0, sizeof(vs));
 	memset(mvs, 0, sizeof(mvs));
 	memset(&rep, 0, sizeof(rep));
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--help")) {
+	while ((opt = cli_getopt("merge", argc, argv, NULL, merge_options)) !=
+	       -1) {
+		switch (opt) {
+		case 'h':
 			usage(stdout);
 			return 0;
-		}
-		if (!strcmp(a, "--json") ||
-		    !strcmp(a, "--findings-exit-status")) {
-			if (i + 1 == argc)
-				return cli_error("merge", "%s needs a value",
-						 a);
-			if (a[2] == 'j')
-				json_path = argv[++i];
-			else if (!cli_parse_u64(
-					 "merge", "--findings-exit-status",
-					 argv[++i], 0, 125, &findings_status))
+		case OPT_JSON:
+			json_path = optarg;
+			break;
+		case OPT_FINDINGS_EXIT_STATUS:
+			if (!cli_parse_u64("merge", "--findings-exit-status",
+					   optarg, 0, 125, &findings_status))
 				return EXIT_USAGE;
-			continue;
+			break;
+		default:
+			return EXIT_USAGE;
 		}
-		if (a[0] == '-' && a[1])
-			return cli_error("merge", "unknown option '%s'", a);
+	}
+	for (int i = optind; i < argc; i++) {
 		if (n == MAX_INPUTS)
 			return cli_error("merge", "more than %d reports",
 					 MAX_INPUTS);
-		in[n++].path = a;
+		in[n++].path = argv[i];
 	}
 	if (!n)
 		return cli_error(
@@ -789,8 +799,8 @@ int cmd_merge(int argc, char **argv)
 	if (named && strcmp(named_sha, need_str(in[0].root, "configs_sha256")))
 		named = false;
 	rep.cmd = "merge";
-	rep.argc = argc;
-	rep.argv = argv;
+	rep.argc = cli_given_argc;
+	rep.argv = cli_given_argv;
 	if (cli_sweep_parse("merge", need_str(in[0].root, "sweep"),
 			    &rep.sweep)) {
 		status = EXIT_USAGE;

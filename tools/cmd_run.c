@@ -18,6 +18,7 @@
 #include "fastpath/plugin.h"
 #include "guest_cli.h"
 #include "isolate.h"
+#include "verify/json.h"
 #include "vmx/vmx.h"
 
 #define CMD "run"
@@ -67,26 +68,18 @@ static void run_usage(FILE *out)
 
 /* ---- shared report helpers (guest_cli.h) ---- */
 
-void guest_json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 struct stat_row {
 	const char *name;
 	const struct x2s_exit_stat *s;
 };
+
+/*
+ * The layout of `perf kvm stat report` (tools/perf/builtin-kvm.c): the
+ * event name right-aligned in 40 columns (perf's KVM_EVENT_NAME_LEN),
+ * every field followed by one blank, the relative standard error of the
+ * mean in "( +-%7.2f%% )".
+ */
+#define STAT_NAME_WIDTH 40
 
 static void print_row(FILE *out, int width, const char *name,
 		      const struct x2s_exit_stat *s, uint64_t samples,
@@ -104,7 +97,7 @@ static void print_row(FILE *out, int width, const char *name,
 	}
 	fprintf(out,
 		"%*s %10" PRIu64 " %8.2f%% %8.2f%% %9.2fus %9.2fus "
-		"%9.2fus ( +- %6.2f%% )\n",
+		"%9.2fus ( +-%7.2f%% )\n",
 		width, name, s->count,
 		samples ? 100.0 * s->count / samples : 0.0,
 		total_ns ? 100.0 * s->total_ns / total_ns : 0.0,
@@ -113,7 +106,7 @@ static void print_row(FILE *out, int width, const char *name,
 
 void guest_print_stat_header(FILE *out, int width)
 {
-	fprintf(out, "%*s %10s %9s %9s %11s %11s %11s\n\n", width, "VM-EXIT",
+	fprintf(out, "%*s %10s %9s %9s %11s %11s %16s \n\n", width, "VM-EXIT",
 		"Samples", "Samples%", "Time%", "Min Time", "Max Time",
 		"Avg time");
 }
@@ -151,12 +144,17 @@ void guest_print_stat(FILE *out, const struct x2s_guest_stats *st)
 		if (!st->reason[i].count)
 			continue;
 		if (i == EXIT_REASON_MSR_WRITE) {
-			rows[n].name = "MSR_WRITE(fastpath)";
-			rows[n].s = &st->msr_write_fastpath;
-			n++;
-			rows[n].name = "MSR_WRITE(slow)";
-			rows[n].s = &st->msr_write_slow;
-			n++;
+			/* As in perf, an event that never happened has no row. */
+			if (st->msr_write_fastpath.count) {
+				rows[n].name = "MSR_WRITE(fastpath)";
+				rows[n].s = &st->msr_write_fastpath;
+				n++;
+			}
+			if (st->msr_write_slow.count) {
+				rows[n].name = "MSR_WRITE(slow)";
+				rows[n].s = &st->msr_write_slow;
+				n++;
+			}
 			continue;
 		}
 		rows[n].name = name ? name : "UNKNOWN";
@@ -177,13 +175,14 @@ void guest_print_stat(FILE *out, const struct x2s_guest_stats *st)
 			rows[j - 1] = t;
 		}
 	}
-	fprintf(out, "\nAnalyze events for all VMs, all VCPUs:\n\n");
-	guest_print_stat_header(out, 20);
+	fprintf(out, "\n\nAnalyze events for all VMs, all VCPUs:\n\n");
+	guest_print_stat_header(out, STAT_NAME_WIDTH);
 	for (unsigned int i = 0; i < n; i++)
-		print_row(out, 20, rows[i].name, rows[i].s, samples, total);
+		print_row(out, STAT_NAME_WIDTH, rows[i].name, rows[i].s,
+			  samples, total);
 	fprintf(out,
 		"\nTotal Samples:%" PRIu64 ", Total events handled "
-		"time:%.2fus.\n",
+		"time:%.2fus.\n\n",
 		samples, total / 1000.0);
 	fprintf(out,
 		"(x2sim: host time of the simulator from the exit to the next "
@@ -194,7 +193,7 @@ static void json_stat(FILE *out, const char *name,
 		      const struct x2s_exit_stat *s)
 {
 	fprintf(out, "{\"reason\":");
-	guest_json_str(out, name);
+	json_write_string(out, name);
 	fprintf(out,
 		",\"samples\":%" PRIu64 ",\"total_ns\":%" PRIu64
 		",\"min_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
@@ -226,42 +225,6 @@ void guest_json_exits(FILE *out, const struct x2s_guest_stats *st)
 		}
 	}
 	fputc(']', out);
-}
-
-int guest_pick_fastpath(const char *cmd, const char *name, const char *plugin,
-			const struct x2s_fastpath **fn)
-{
-	*fn = NULL;
-	if (name && plugin)
-		return cli_error(cmd, "--fastpath and --plugin exclude each "
-				      "other");
-	if (plugin) {
-		char err[256];
-		int r = x2s_plugin_load(plugin, fn, err, sizeof(err));
-
-		/* The loader's message names the file already. */
-		if (r)
-			return cli_error(cmd, "--plugin: %s", err);
-		return 0;
-	}
-	if (name && strcmp(name, "none")) {
-		const struct x2s_fastpath_variant *fv = x2s_fastpath_find(name);
-
-		if (!fv) {
-			fprintf(stderr,
-				"x2sim %s: unknown fastpath '%s'; "
-				"known:",
-				cmd, name);
-			for (unsigned int i = 0; i < x2s_fastpath_nr_variants;
-			     i++)
-				fprintf(stderr, " %s",
-					x2s_fastpath_variants[i].name);
-			fprintf(stderr, " none\n");
-			return EXIT_USAGE;
-		}
-		*fn = fv->fn;
-	}
-	return 0;
 }
 
 /* ---- run ---- */
@@ -452,7 +415,7 @@ static void json_dump(FILE *out, struct x2s_guest *g, const struct dump_req *d)
 {
 	uint8_t b;
 
-	guest_json_str(out, d->symbol);
+	json_write_string(out, d->symbol);
 	fprintf(out, ":{\"addr\":%" PRIu64 ",\"hex\":\"", d->addr);
 	for (uint64_t i = 0; i < d->len; i++)
 		if (!x2s_guest_read(g, d->addr + i, &b, 1))
@@ -471,13 +434,13 @@ static int write_json(struct cli_atomic_file *af, const char *path,
 	int r;
 
 	fprintf(f, "{\"image\":");
-	guest_json_str(f, image);
+	json_write_string(f, image);
 	fprintf(f, ",\"vcpus\":%u,\"fastpath\":", nr_vcpus);
-	guest_json_str(f, fastpath);
+	json_write_string(f, fastpath);
 	fprintf(f, ",\"result\":\"%s\",\"error\":",
 		result ? "failed" : "finished");
 	if (result)
-		guest_json_str(f, x2s_guest_error(g));
+		json_write_string(f, x2s_guest_error(g));
 	else
 		fprintf(f, "null");
 	fprintf(f,
@@ -499,7 +462,7 @@ static int write_json(struct cli_atomic_file *af, const char *path,
 		st->engine_bytes_per_vcpu, st->warns);
 	fprintf(f, ",\"first_warn\":");
 	if (st->first_warn)
-		guest_json_str(f, st->first_warn);
+		json_write_string(f, st->first_warn);
 	else
 		fprintf(f, "null");
 	fprintf(f, ",\"exits\":");
@@ -632,20 +595,49 @@ static int run_diff(const char *image, const char *label,
 	return ret;
 }
 
-static bool run_takes_value(const char *opt)
-{
-	static const char *const opts[] = {
-		"--vcpus", "--fastpath",    "--plugin",	   "--dump",
-		"--set",   "--json",	    "--max-insns", "--timeout-ms",
-		"--slice", "--mem",	    "--append",	   "--console",
-		"--diff",  "--diff-plugin", "--save",
-	};
+enum {
+	OPT_VCPUS = CLI_OPT_LONG,
+	OPT_FASTPATH,
+	OPT_PLUGIN,
+	OPT_AP_WAIT_SIPI,
+	OPT_STAT,
+	OPT_TRACE,
+	OPT_DUMP,
+	OPT_SET,
+	OPT_JSON,
+	OPT_MAX_INSNS,
+	OPT_TIMEOUT_MS,
+	OPT_SLICE,
+	OPT_MEM,
+	OPT_APPEND,
+	OPT_CONSOLE,
+	OPT_DIFF,
+	OPT_DIFF_PLUGIN,
+	OPT_SAVE,
+};
 
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (!strcmp(opt, opts[i]))
-			return true;
-	return false;
-}
+static const struct option run_options[] = {
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
+	{ "plugin", required_argument, NULL, OPT_PLUGIN },
+	{ "ap-wait-sipi", no_argument, NULL, OPT_AP_WAIT_SIPI },
+	{ "stat", no_argument, NULL, OPT_STAT },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "dump", required_argument, NULL, OPT_DUMP },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "max-insns", required_argument, NULL, OPT_MAX_INSNS },
+	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT_MS },
+	{ "slice", required_argument, NULL, OPT_SLICE },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "diff", required_argument, NULL, OPT_DIFF },
+	{ "diff-plugin", required_argument, NULL, OPT_DIFF_PLUGIN },
+	{ "save", required_argument, NULL, OPT_SAVE },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
 
 int cmd_run(int argc, char **argv)
 {
@@ -665,96 +657,94 @@ int cmd_run(int argc, char **argv)
 	struct x2s_guest *g = NULL;
 	char err[512];
 	uint64_t val;
-	int r, ret;
+	int r, ret, opt;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+	while ((opt = cli_getopt(CMD, argc, argv, NULL, run_options)) != -1) {
+		const char *next = optarg;
 
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		switch (opt) {
+		case 'h':
 			run_usage(stdout);
 			return 0;
-		} else if (!strcmp(a, "--stat")) {
+		case OPT_STAT:
 			stat = true;
-		} else if (!strcmp(a, "--trace")) {
+			break;
+		case OPT_TRACE:
 			trace = true;
-		} else if (!strcmp(a, "--ap-wait-sipi")) {
+			break;
+		case OPT_AP_WAIT_SIPI:
 			cfg.ap_wait_sipi = true;
-		} else if (run_takes_value(a) && !next) {
-			return cli_error(CMD, "%s needs a value", a);
-		} else if (!strcmp(a, "--vcpus")) {
+			break;
+		case OPT_VCPUS:
 			if (!cli_parse_u64(CMD, "--vcpus", next, 1,
 					   X2S_GUEST_MAX_VCPUS, &val))
 				return EXIT_USAGE;
 			cfg.nr_vcpus = (unsigned int)val;
 			have_vcpus = true;
-			i++;
-		} else if (!strcmp(a, "--fastpath")) {
+			break;
+		case OPT_FASTPATH:
 			fastpath = next;
-			i++;
-		} else if (!strcmp(a, "--plugin")) {
+			break;
+		case OPT_PLUGIN:
 			plugin = next;
-			i++;
-		} else if (!strcmp(a, "--diff")) {
+			break;
+		case OPT_DIFF:
 			diff = next;
-			i++;
-		} else if (!strcmp(a, "--diff-plugin")) {
+			break;
+		case OPT_DIFF_PLUGIN:
 			diff_plugin = next;
-			i++;
-		} else if (!strcmp(a, "--save")) {
+			break;
+		case OPT_SAVE:
 			save = next;
-			i++;
-		} else if (!strcmp(a, "--dump")) {
+			break;
+		case OPT_DUMP:
 			if (nr_dumps == MAX_DUMPS)
 				return cli_error(CMD, "at most %d --dump",
 						 MAX_DUMPS);
 			dumps[nr_dumps++].arg = next;
-			i++;
-		} else if (!strcmp(a, "--set")) {
+			break;
+		case OPT_SET:
 			if (nr_sets == MAX_SETS)
 				return cli_error(CMD, "at most %d --set",
 						 MAX_SETS);
 			sets[nr_sets++] = next;
-			i++;
-		} else if (!strcmp(a, "--json")) {
+			break;
+		case OPT_JSON:
 			json = next;
-			i++;
-		} else if (!strcmp(a, "--max-insns")) {
+			break;
+		case OPT_MAX_INSNS:
 			if (!cli_parse_u64(CMD, "--max-insns", next, 1,
 					   UINT64_MAX / 2, &cfg.max_insns))
 				return EXIT_USAGE;
-			i++;
-		} else if (!strcmp(a, "--timeout-ms")) {
+			break;
+		case OPT_TIMEOUT_MS:
 			if (!cli_parse_u64(CMD, "--timeout-ms", next, 1,
 					   86400000, &cfg.timeout_ms))
 				return EXIT_USAGE;
-			i++;
-		} else if (!strcmp(a, "--mem")) {
+			break;
+		case OPT_MEM:
 			if (!parse_mem(next, &cfg.mem_size))
 				return EXIT_USAGE;
-			i++;
-		} else if (!strcmp(a, "--append")) {
+			break;
+		case OPT_APPEND:
 			append = next;
-			i++;
-		} else if (!strcmp(a, "--console")) {
+			break;
+		case OPT_CONSOLE:
 			console = next;
-			i++;
-		} else if (!strcmp(a, "--slice")) {
+			break;
+		case OPT_SLICE:
 			if (!cli_parse_u64(CMD, "--slice", next, 1, 1u << 30,
 					   &cfg.slice))
 				return EXIT_USAGE;
-			i++;
-		} else if (a[0] == '-') {
-			return cli_error(CMD,
-					 "unknown option '%s' (see "
-					 "'x2sim run --help')",
-					 a);
-		} else if (!image) {
-			image = a;
-		} else {
-			return cli_error(CMD, "more than one image ('%s')", a);
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
+	if (argc - optind > 1)
+		return cli_error(CMD, "more than one image ('%s')",
+				 argv[optind + 1]);
+	image = optind < argc ? argv[optind] : NULL;
 	if (!image)
 		return cli_error(CMD, "no IMAGE.elf (see 'x2sim run --help')");
 	if (!have_vcpus)
@@ -811,9 +801,9 @@ int cmd_run(int argc, char **argv)
 			return status;
 		cli_watch_phase(CLI_PHASE_LOAD);
 	}
-	r = diff_plugin ?
-		    load_diff_plugin(diff_plugin, &cfg.fastpath) :
-		    guest_pick_fastpath(CMD, fastpath, plugin, &cfg.fastpath);
+	r = diff_plugin ? load_diff_plugin(diff_plugin, &cfg.fastpath) :
+			  cli_select_fastpath(CMD, fastpath, plugin, NULL,
+					      &cfg.fastpath, &fp_name);
 	if (r) {
 		if (af.f)
 			cli_atomic_commit(&af, false);
@@ -845,8 +835,11 @@ int cmd_run(int argc, char **argv)
 			x2s_guest_image_free(img);
 			return cli_error(CMD, "out of memory");
 		}
-		snprintf(cmdline, n + 1, "%s%s%s", image, append ? " " : "",
-			 append ? append : "");
+		strcpy(cmdline, image);
+		if (append) {
+			strcat(cmdline, " ");
+			strcat(cmdline, append);
+		}
 		cfg.cmdline = cmdline;
 		if (!have_vcpus)
 			cfg.nr_vcpus = 1;
@@ -930,7 +923,6 @@ int cmd_run(int argc, char **argv)
 				console, strerror(-cr));
 	}
 	ret = 0;
-	fp_name = plugin ? plugin : fastpath ? fastpath : "none";
 	if (r < 0) {
 		fprintf(stderr, "x2sim run: internal error %d\n", r);
 		ret = EXIT_CHECK;

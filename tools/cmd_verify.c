@@ -196,7 +196,8 @@ static int add_variants(const char *list, struct cli_variant *v,
 		return cli_error("verify", "out of memory");
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		const struct x2s_fastpath_variant *fv = x2s_fastpath_find(tok);
+		const struct x2s_fastpath *fn;
+		const char *label;
 
 		if (!strcmp(tok, "all")) {
 			for (unsigned int i = 0;
@@ -207,19 +208,20 @@ static int add_variants(const char *list, struct cli_variant *v,
 			}
 			continue;
 		}
-		if (!fv) {
-			r = cli_error(
-				"verify",
-				"no fastpath '%s' (see 'x2sim fastpaths')",
-				tok);
+		r = cli_fastpath_find("verify", tok, &fn, &label);
+		if (r)
+			break;
+		if (!fn) {
+			r = cli_error("verify",
+				      "--fastpath none: nothing to verify");
 			break;
 		}
 		if (*n == MAX_VARIANTS) {
 			r = cli_error("verify", "too many fastpaths");
 			break;
 		}
-		v[*n].label = fv->name;
-		v[(*n)++].fn = fv->fn;
+		v[*n].label = label;
+		v[(*n)++].fn = fn;
 	}
 	free(copy);
 	/* An empty list would silently mean every variant. */
@@ -249,36 +251,49 @@ static bool parse_shard(const char *s, unsigned int *k, unsigned int *n)
 	return true;
 }
 
-static bool takes_value(const char *opt)
-{
-	static const char *const opts[] = {
-		"--fastpath",
-		"--plugin",
-		"--sweep",
-		"--configs",
-		"--config",
-		"--contract",
-		"--threads",
-		"--shard",
-		"--shard-index",
-		"--shard-count",
-		"--max-counterexamples",
-		"--save",
-		"--json",
-		"--kernel",
-		"--patch",
-		"--kernel-source",
-		"--kvm-version",
-		"--cc",
-		"--case-timeout",
-		"--findings-exit-status",
-	};
+enum {
+	OPT_FASTPATH = CLI_OPT_LONG,
+	OPT_PLUGIN,
+	OPT_SWEEP,
+	OPT_REDUCED,
+	OPT_CONFIGS,
+	OPT_CONFIG,
+	OPT_CONTRACT,
+	OPT_THREADS,
+	OPT_SHARD,
+	OPT_SHARD_INDEX,
+	OPT_SHARD_COUNT,
+	OPT_MAX_COUNTEREXAMPLES,
+	OPT_SAVE,
+	OPT_JSON,
+	OPT_CASE_TIMEOUT,
+	OPT_FINDINGS_EXIT_STATUS,
+};
 
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (!strcmp(opt, opts[i]))
-			return true;
-	return false;
-}
+static const struct option verify_options[] = {
+	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
+	{ "plugin", required_argument, NULL, OPT_PLUGIN },
+	{ "sweep", required_argument, NULL, OPT_SWEEP },
+	{ "reduced", no_argument, NULL, OPT_REDUCED },
+	{ "configs", required_argument, NULL, OPT_CONFIGS },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "contract", required_argument, NULL, OPT_CONTRACT },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "shard-index", required_argument, NULL, OPT_SHARD_INDEX },
+	{ "shard-count", required_argument, NULL, OPT_SHARD_COUNT },
+	{ "max-counterexamples", required_argument, NULL,
+	  OPT_MAX_COUNTEREXAMPLES },
+	{ "save", required_argument, NULL, OPT_SAVE },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "case-timeout", required_argument, NULL, OPT_CASE_TIMEOUT },
+	{ "findings-exit-status", required_argument, NULL,
+	  OPT_FINDINGS_EXIT_STATUS },
+	CLI_KERNEL_OPTIONS,
+	CLI_CC_OPTION,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
 
 static int prepare_save_dir(const char *dir)
 {
@@ -417,48 +432,36 @@ int cmd_verify(int argc, char **argv)
 	bool output_failed = false, have_shard = false;
 	unsigned int case_timeout = CLI_CASE_TIMEOUT_DEFAULT;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int status;
+	int status, opt;
 
 	memset(vs, 0, sizeof(vs));
 	memset(&o, 0, sizeof(o));
 	memset(&rep, 0, sizeof(rep));
 	o.sweep = X2S_SWEEP_DEFAULT;
 	o.shard = o.nr_shards = 1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+	while ((opt = cli_getopt("verify", argc, argv, NULL, verify_options)) !=
+	       -1) {
+		const char *v = optarg;
 
-		if (!strcmp(a, "--help")) {
+		switch (opt) {
+		case 'h':
 			usage(stdout);
 			return 0;
-		}
-		if (!strcmp(a, "--reduced")) {
+		case OPT_REDUCED:
 			o.reduced = true;
-			continue;
-		}
-		if (!takes_value(a))
-			return cli_error("verify", "unknown option '%s'", a);
-		if (!v)
-			return cli_error("verify", "%s needs a value", a);
-		if (!strcmp(a, "--fastpath")) {
+			break;
+		case OPT_FASTPATH:
 			if (add_variants(v, vs, &nv))
 				return EXIT_USAGE;
-		} else if (!strcmp(a, "--plugin")) {
+			break;
+		case OPT_PLUGIN:
 			plugin = v;
-		} else if (!strcmp(a, "--kernel")) {
-			ko.tree = v;
-		} else if (!strcmp(a, "--patch")) {
-			ko.patch = v;
-		} else if (!strcmp(a, "--kernel-source")) {
-			ko.source = v;
-		} else if (!strcmp(a, "--kvm-version")) {
-			ko.kvm_version = v;
-		} else if (!strcmp(a, "--cc")) {
-			ko.cc = v;
-		} else if (!strcmp(a, "--sweep")) {
+			break;
+		case OPT_SWEEP:
 			if (cli_sweep_parse("verify", v, &o.sweep))
 				return EXIT_USAGE;
-		} else if (!strcmp(a, "--configs")) {
+			break;
+		case OPT_CONFIGS:
 			if (!strcmp(v, "list")) {
 				list_configs();
 				return 0;
@@ -466,7 +469,8 @@ int cmd_verify(int argc, char **argv)
 			if (looks_like_file(v) ? add_file(v, cfgs, &nc) :
 						 add_named(v, cfgs, &nc))
 				return EXIT_USAGE;
-		} else if (!strcmp(a, "--config")) {
+			break;
+		case OPT_CONFIG:
 			/* A file, or one configuration of the named set. */
 			if (looks_like_file(v)) {
 				if (add_file(v, cfgs, &nc))
@@ -483,45 +487,58 @@ int cmd_verify(int argc, char **argv)
 					"--configs list)",
 					v);
 			}
-		} else if (!strcmp(a, "--contract")) {
+			break;
+		case OPT_CONTRACT:
 			if (strcmp(v, "single-target"))
 				return cli_error(
 					"verify",
 					"--contract single-target, not '%s'",
 					v);
 			o.contract = X2S_CONTRACT_SINGLE_TARGET;
-		} else if (!strcmp(a, "--threads")) {
+			break;
+		case OPT_THREADS:
 			if (!cli_parse_u64("verify", "--threads", v, 1, 256,
 					   &threads))
 				return EXIT_USAGE;
-		} else if (!strcmp(a, "--shard")) {
+			break;
+		case OPT_SHARD:
 			if (!parse_shard(v, &o.shard, &o.nr_shards))
 				return EXIT_USAGE;
 			have_shard = true;
-		} else if (!strcmp(a, "--shard-index")) {
+			break;
+		case OPT_SHARD_INDEX:
 			shard_index = v;
-		} else if (!strcmp(a, "--shard-count")) {
+			break;
+		case OPT_SHARD_COUNT:
 			shard_count = v;
-		} else if (!strcmp(a, "--max-counterexamples")) {
+			break;
+		case OPT_MAX_COUNTEREXAMPLES:
 			if (!cli_parse_u64("verify", "--max-counterexamples", v,
 					   0, 1000, &max))
 				return EXIT_USAGE;
-		} else if (!strcmp(a, "--save")) {
+			break;
+		case OPT_SAVE:
 			save_dir = v;
-		} else if (!strcmp(a, "--json")) {
+			break;
+		case OPT_JSON:
 			json_path = v;
-		} else if (!strcmp(a, "--case-timeout")) {
+			break;
+		case OPT_CASE_TIMEOUT:
 			if (!cli_parse_case_timeout("verify", v, &case_timeout))
 				return EXIT_USAGE;
-		} else if (!strcmp(a, "--findings-exit-status")) {
+			break;
+		case OPT_FINDINGS_EXIT_STATUS:
 			if (!cli_parse_u64("verify", "--findings-exit-status",
 					   v, 0, 125, &findings_status))
 				return EXIT_USAGE;
-		} else {
-			return cli_error("verify", "unknown option '%s'", a);
+			break;
+		default:
+			if (!cli_kernel_option(opt, v, &ko))
+				return EXIT_USAGE;
 		}
-		i++;
 	}
+	if (cli_no_operands("verify", argc, argv))
+		return EXIT_USAGE;
 	if (shard_index || shard_count) {
 		if (have_shard)
 			return cli_error(
@@ -547,8 +564,8 @@ int cmd_verify(int argc, char **argv)
 
 	/* What the report says of this run, also when a plugin fails. */
 	rep.cmd = "verify";
-	rep.argc = argc;
-	rep.argv = argv;
+	rep.argc = cli_given_argc;
+	rep.argv = cli_given_argv;
 	rep.sweep = o.sweep;
 	rep.reduced = o.reduced;
 	rep.contract = o.contract;

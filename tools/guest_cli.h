@@ -20,11 +20,6 @@ void guest_print_msr_rows(FILE *out, const char *label,
 			  const struct x2s_guest_stats *st);
 /* The exits as a JSON array value. */
 void guest_json_exits(FILE *out, const struct x2s_guest_stats *st);
-/* A JSON string literal. */
-void guest_json_str(FILE *out, const char *s);
-/* Resolve --fastpath NAME|none and --plugin F into a hook; 0 or EXIT_USAGE. */
-int guest_pick_fastpath(const char *cmd, const char *name, const char *plugin,
-			const struct x2s_fastpath **fn);
 
 /*
  * run --diff (cmd_run_diff.c): the image with the slow path and with

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <x2sim/kvm.h>
@@ -54,14 +55,23 @@ static void usage(FILE *out)
 
 static int cmd_version(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "--help")) {
+	static const struct option version_options[] = {
+		CLI_OPT_HELP,
+		CLI_OPT_END,
+	};
+	int opt;
+
+	while ((opt = cli_getopt("version", argc, argv, NULL,
+				 version_options)) != -1) {
+		if (opt != 'h')
+			return EXIT_USAGE;
 		printf("usage: x2sim version\n"
 		       "  the version, the kvm.h ABI, the KVM the slow path "
 		       "models and the kvm.h faces\n");
 		return 0;
 	}
-	if (argc != 1)
-		return cli_error("version", "takes no arguments");
+	if (cli_no_operands("version", argc, argv))
+		return EXIT_USAGE;
 	printf("x2sim %s (commit %s; kvm.h ABI %d; slow path: %s; "
 	       "kvm.h faces: KVM 5.6 to mainline)\n",
 	       cli_version(), cli_commit(), X2SIM_KVM_ABI_VERSION,
@@ -103,11 +113,22 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "--version"))
 		return cmd_version(1, argv + 1);
 	for (size_t i = 0; i < NR_COMMANDS; i++) {
+		char **args;
 		int status;
 
 		if (strcmp(cmd, commands[i].name))
 			continue;
-		status = finish(cmd, commands[i].run(argc - 1, argv + 1));
+		/* The command parses a copy; argv stays as given. */
+		args = calloc((size_t)argc, sizeof(*args));
+		if (!args) {
+			fprintf(stderr, "x2sim %s: out of memory\n", cmd);
+			return EXIT_USAGE;
+		}
+		memcpy(args, argv + 1, (size_t)(argc - 1) * sizeof(*args));
+		cli_given_argc = argc - 1;
+		cli_given_argv = argv + 1;
+		status = finish(cmd, commands[i].run(argc - 1, args));
+		free(args);
 		/* A child running a plugin tells its parent it is done. */
 		cli_isolate_child_exit(status);
 		return status;

@@ -723,6 +723,40 @@ static bool deliver_event(struct guest_vcpu *v, uint8_t vector, bool ext,
 	return false;
 }
 
+/*
+ * The names KVM's kvm_inj_exception trace point gives exceptions (the
+ * kvm_trace_sym_exc table of arch/x86/kvm/trace.h, as 6.18 has it: #XM to
+ * #SX came with CET); any other vector is printed as a number there, and
+ * here.
+ */
+static const char *const exc_mnemonics[32] = {
+	[0] = "#DE",  [1] = "#DB",  [3] = "#BP",  [4] = "#OF",	[5] = "#BR",
+	[6] = "#UD",  [7] = "#NM",  [8] = "#DF",  [10] = "#TS", [11] = "#NP",
+	[12] = "#SS", [13] = "#GP", [14] = "#PF", [16] = "#MF", [17] = "#AC",
+	[18] = "#MC", [19] = "#XM", [20] = "#VE", [21] = "#CP", [28] = "#HV",
+	[29] = "#VC", [30] = "#SX",
+};
+
+/*
+ * "kvm_inj_exception: #GP (0x0)": the error code only when the exception
+ * has one.  KVM 6.x adds " [reinjected]" for an exception that was being
+ * delivered when the exit came; the runner never re-injects one.
+ */
+static void trace_inj_exception(struct x2s_guest *g, uint8_t vector,
+				bool has_error, uint32_t error)
+{
+	const char *name = vector < 32 ? exc_mnemonics[vector] : NULL;
+	char num[8], code[16] = "";
+
+	if (!name) {
+		snprintf(num, sizeof(num), "0x%x", vector);
+		name = num;
+	}
+	if (has_error)
+		snprintf(code, sizeof(code), " (0x%x)", error);
+	rtrace(g, "kvm_inj_exception: %s%s", name, code);
+}
+
 static bool inject(struct guest_vcpu *v, uint32_t info, uint32_t error)
 {
 	struct x2s_guest *g = v->g;
@@ -745,11 +779,8 @@ static bool inject(struct guest_vcpu *v, uint32_t info, uint32_t error)
 		v->nmi_blocked = true;
 		return deliver_event(v, NMI_VECTOR, true, false, 0);
 	case INTR_TYPE_HARD_EXCEPTION:
-		if (info & INTR_INFO_DELIVER_CODE_MASK)
-			rtrace(g, "kvm_inj_exception: vector %u (0x%x)", vector,
-			       error);
-		else
-			rtrace(g, "kvm_inj_exception: vector %u", vector);
+		trace_inj_exception(g, vector,
+				    info & INTR_INFO_DELIVER_CODE_MASK, error);
 		g->stats.injected_exceptions++;
 		return deliver_event(v, vector, false,
 				     info & INTR_INFO_DELIVER_CODE_MASK, error);

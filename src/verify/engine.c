@@ -110,6 +110,15 @@ struct x2s_engine {
 	struct x2s_guard guard;
 	bool guard_on;
 	int guard_for;
+	/*
+	 * X2S_CHECK_SWEEP without it: the cold guard (cold_ready()), every
+	 * vCPU's APIC page past the registers and MSR bitmap read-only;
+	 * cold_trips is its trip count at the last x2s_engine_cold_tripped().
+	 */
+	struct x2s_guard cold;
+	struct x2s_guard_range *cold_ranges;
+	bool cold_on;
+	unsigned long cold_trips;
 	struct x2s_engine_stats stats;
 };
 
@@ -736,6 +745,14 @@ fastpath_t x2s_engine_fastpath(struct x2s_engine *e, unsigned int s,
 		return fp;
 	}
 	*sig = links_sig(fix_links(e), s);
+	/*
+	 * L1's MSR bitmaps: only a VM's setup writes them, and no capture
+	 * holds them; in X2S_CHECK_SWEEP the cold guard or the per-case check
+	 * of the deferred bytes sees them.
+	 */
+	for (unsigned int i = 0; e->check == X2S_CHECK_CASE && i < e->nr; i++)
+		if (!bitmap_same(&e->base->v[i]))
+			*sig |= X2S_SIG(X2S_PART_OTHER, i == s);
 	if (!map_consistent(e)) {
 		if (e->check == X2S_CHECK_CASE)
 			*sig |= X2S_SIG(X2S_PART_OTHER, true);
@@ -820,7 +837,9 @@ bool x2s_engine_others_untouched(struct x2s_engine *e, unsigned int s)
 
 /*
  * The bytes X2S_CHECK_SWEEP leaves to the end of a unit (but the map), as
- * the base's: sender s's are all compared after its case.
+ * the base's: sender s's are all compared after its case.  While the cold
+ * guard is armed, the APIC pages past their registers and the bitmaps are
+ * known untouched: nothing wrote them since it armed.
  */
 static bool deferred_same(struct x2s_engine *e, unsigned int s)
 {
@@ -828,6 +847,8 @@ static bool deferred_same(struct x2s_engine *e, unsigned int s)
 
 	if (!x2s_engine_others_untouched(e, s))
 		return false;
+	if (e->cold.armed)
+		return true;
 	for (unsigned int i = 0; i < e->nr; i++) {
 		const struct snap_vcpu *v = &b->v[i];
 		struct kvm_lapic *apic = engine_apic(e, i);
@@ -845,6 +866,17 @@ static bool deferred_same(struct x2s_engine *e, unsigned int s)
 	return true;
 }
 
+/* Whether in is pre's exit again, on the same sender, but for GPRs. */
+static bool pre_same_exit(const struct x2s_engine *e, unsigned int s,
+			  const struct x2s_input *in)
+{
+	return e->pre_sender == (int)s &&
+	       !memcmp(&e->pre_in.exit, &in->exit, sizeof(in->exit)) &&
+	       e->pre_in.insn_info == in->insn_info &&
+	       e->pre_in.has_reg == in->has_reg &&
+	       (!in->has_reg || e->pre_in.reg == in->reg);
+}
+
 /*
  * pre for the exit in that vCPU s has just begun: patched from the last
  * one when only the GPRs differ (true), else copied.
@@ -854,11 +886,7 @@ static bool pre_patch(struct x2s_engine *e, unsigned int s,
 {
 	unsigned long *regs = e->pre.vmx.vcpu.arch.regs;
 
-	if (e->pre_sender != (int)s ||
-	    memcmp(&e->pre_in.exit, &in->exit, sizeof(in->exit)) ||
-	    e->pre_in.insn_info != in->insn_info ||
-	    e->pre_in.has_reg != in->has_reg ||
-	    (in->has_reg && e->pre_in.reg != in->reg)) {
+	if (!pre_same_exit(e, s, in)) {
 		x2s_vcpu_image_save(e->vcpu[s], &e->pre);
 		e->pre_sender = (int)s;
 		e->pre_in = *in;
@@ -943,6 +971,51 @@ static void decline(struct x2s_engine *e, unsigned int s,
 }
 
 /* ---- the write guard ---- */
+
+/*
+ * The full engine's cold guard, armed when it is off: the bytes of the
+ * VM that no case of the model writes (every vCPU's APIC page past its
+ * registers, its MSR bitmap) read-only, so that the per-case check need
+ * not compare them (deferred_same()).  A write there by anyone trips it:
+ * the handler notes it, opens the memory and lets the write go on; the
+ * sweep then runs the unit again without the guard
+ * (x2s_engine_cold_tripped()).
+ */
+static bool cold_ready(struct x2s_engine *e)
+{
+	if (e->cold.armed)
+		return true;
+	/* Off, or tripped and not yet told (x2s_engine_cold_tripped()). */
+	if (!e->cold_on || e->cold.trips != e->cold_trips)
+		return false;
+	if (!x2s_guard_arm_ranges(&e->cold, e->cold_ranges, e->nr)) {
+		e->cold_on = false;
+		return false;
+	}
+	e->stats.cold_arms++;
+	return true;
+}
+
+static void cold_off(struct x2s_engine *e)
+{
+	if (e->cold.armed)
+		x2s_guard_disarm(&e->cold);
+}
+
+void x2s_engine_cold(struct x2s_engine *e, bool on)
+{
+	cold_off(e);
+	e->cold_on =
+		on && e->cold_ranges && !e->guard_on && x2s_guard_available();
+}
+
+bool x2s_engine_cold_tripped(struct x2s_engine *e)
+{
+	bool tripped = e->cold.trips != e->cold_trips;
+
+	e->cold_trips = e->cold.trips;
+	return tripped;
+}
 
 /* o as a case begins: a decline until shown otherwise; no WARN yet. */
 static void case_out_init(struct x2s_case_out *o)
@@ -1038,8 +1111,10 @@ void x2s_engine_guard(struct x2s_engine *e, bool on)
 	void *mem;
 
 	guard_off(e);
+	cold_off(e);
 	e->guard_on = on && x2s_guard_available();
 	if (e->guard_on) {
+		e->cold_on = false;
 		mem = x2s_vm_mem(e->vm, &len);
 		x2s_guard_init(&e->guard, mem, len);
 	}
@@ -1049,6 +1124,7 @@ void x2s_engine_guard(struct x2s_engine *e, bool on)
 const struct x2s_engine_stats *x2s_engine_stats(struct x2s_engine *e)
 {
 	e->stats.trips = e->guard.trips;
+	e->stats.cold_trips = e->cold.trips;
 	return &e->stats;
 }
 
@@ -1059,6 +1135,7 @@ bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
 	struct kvm_vcpu *vcpu = e->vcpu[s];
 	sigjmp_buf jump;
 	fastpath_t fp;
+	bool quick;
 
 	if (e->left >= 0 && e->left != (int)s) {
 		/* Its structures are open to the guard still. */
@@ -1068,13 +1145,28 @@ bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
 	if (!guard_ready(e, s))
 		return false;
 	case_out_init(o);
+	/*
+	 * The last case of this sender was a clean decline of the same
+	 * WRMSR exit: the structures are pre exactly (guarded_clean() said
+	 * so), and the exit's load would change RCX, RAX and RDX only
+	 * (nothing it does after the GPRs reads them): set those.
+	 */
+	quick = e->left == (int)s && in->kind == X2S_CASE_WRMSR &&
+		!in->has_reg && pre_same_exit(e, s, in);
 	e->left = -1;
 	if (sigsetjmp(jump, 0)) {
 		guarded_abort(e, s);
 		return false;
 	}
 	x2s_guard_catch(&e->guard, &jump);
-	x2s_engine_load(e, s, in);
+	if (quick) {
+		vcpu->arch.regs[VCPU_REGS_RCX] = in->rcx;
+		vcpu->arch.regs[VCPU_REGS_RAX] = in->rax;
+		vcpu->arch.regs[VCPU_REGS_RDX] = in->rdx;
+		e->map_at_load = e->kvm->arch.apic_map;
+	} else {
+		x2s_engine_load(e, s, in);
+	}
 	pre_patch(e, s, in);
 	fp = x2s_vmx_exit_fastpath(vcpu, fn);
 	x2s_guard_catch(&e->guard, NULL);
@@ -1102,6 +1194,8 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 	if (e->left >= 0 && e->left != (int)s)
 		x2s_vcpu_image_load(e->vcpu[e->left], &e->base->v[e->left].img);
 	e->left = -1;
+	if (e->check == X2S_CHECK_SWEEP)
+		cold_ready(e);
 	x2s_engine_load(e, s, in);
 	if (e->check == X2S_CHECK_SWEEP) {
 		bool patched = pre_patch(e, s, in);
@@ -1210,6 +1304,8 @@ void x2s_engine_free(struct x2s_engine *e)
 	if (!e)
 		return;
 	guard_off(e);
+	cold_off(e);
+	free(e->cold_ranges);
 	snapshot_free(e->base, e->nr);
 	x2s_capture_free(e->fast);
 	x2s_capture_free(e->slow);
@@ -1219,6 +1315,22 @@ void x2s_engine_free(struct x2s_engine *e)
 	free(e->vcpu);
 	x2s_vm_destroy(e->vm);
 	free(e);
+}
+
+/* The cold guard's ranges, one per vCPU; on in X2S_CHECK_SWEEP. */
+static void cold_init(struct x2s_engine *e)
+{
+	size_t len;
+	char *mem = x2s_vm_mem(e->vm, &len);
+
+	x2s_guard_init(&e->cold, mem, len);
+	e->cold_ranges = calloc(e->nr, sizeof(*e->cold_ranges));
+	for (unsigned int i = 0; e->cold_ranges && i < e->nr; i++) {
+		e->cold_ranges[i].start = (char *)x2s_vm_vcpu_mem(e->vm, i) +
+					  X2S_VCPU_MEM_COLD_OFFSET;
+		e->cold_ranges[i].len = X2S_VCPU_MEM_COLD_LEN;
+	}
+	x2s_engine_cold(e, e->check == X2S_CHECK_SWEEP);
 }
 
 struct x2s_engine *x2s_engine_adopt(struct x2s_vm *vm, enum x2s_check check)
@@ -1247,6 +1359,7 @@ struct x2s_engine *x2s_engine_adopt(struct x2s_vm *vm, enum x2s_check check)
 	e->slow = x2s_capture_new(e);
 	if (!e->base || !e->fast || !e->slow || snapshot_take(e, e->base))
 		goto fail;
+	cold_init(e);
 	return e;
 fail:
 	x2s_engine_free(e);
@@ -1276,6 +1389,8 @@ struct kvm *x2s_engine_kvm(struct x2s_engine *e)
 void x2s_engine_set_check(struct x2s_engine *e, enum x2s_check check)
 {
 	guard_off(e);
+	if (check != X2S_CHECK_SWEEP)
+		cold_off(e);
 	e->check = check;
 	e->pre_sender = -1;
 }

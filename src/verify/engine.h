@@ -43,6 +43,8 @@
 /* The page's register lines: APIC_SELF_IPI (0x3f0) is the last register. */
 #define X2S_REG_LINES (APIC_SELF_IPI / 64 + 1)
 #define X2S_REG_BYTES (X2S_REG_LINES * 64)
+_Static_assert(X2S_REG_BYTES == X2S_APIC_REG_AREA,
+	       "the register lines are the APIC page's first page part");
 
 /*
  * Every structure of a vCPU apart from its page, byte for byte: fields
@@ -199,11 +201,23 @@ bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
 			 const struct x2s_input *in,
 			 const struct x2s_fastpath *fn, struct x2s_case_out *o);
 struct x2s_engine_stats {
-	unsigned long arms;    /* the guard armed (or moved to a sender) */
-	unsigned long trips;   /* protected writes caught */
-	unsigned long guarded; /* declines checked the guarded way */
+	unsigned long arms;	  /* the guard armed (or moved to a sender) */
+	unsigned long trips;	  /* protected writes caught */
+	unsigned long guarded;	  /* declines checked the guarded way */
+	unsigned long cold_arms;  /* the cold guard armed */
+	unsigned long cold_trips; /* writes it saw */
 };
 const struct x2s_engine_stats *x2s_engine_stats(struct x2s_engine *e);
+/*
+ * The cold guard of an engine without the write guard, in
+ * X2S_CHECK_SWEEP (on by default where guards work): the bytes no case of
+ * the model writes (each APIC page past its registers, each MSR bitmap)
+ * read-only, so the per-case check leaves them out.  tripped: whether
+ * anything wrote them since the last call; the caller then runs the unit
+ * again with the guard off (their per-case check back).
+ */
+void x2s_engine_cold(struct x2s_engine *e, bool on);
+bool x2s_engine_cold_tripped(struct x2s_engine *e);
 
 /*
  * One case: the exit in on vCPU s with fn as the fastpath, then, unless

@@ -15,9 +15,38 @@
 
 #include "verify/guard.h"
 
-/* The armed guard of this thread, for the handler. */
+/* The armed guards of this thread, for the handler. */
 static __thread struct x2s_guard *armed_here
 	__attribute__((tls_model("initial-exec")));
+
+static void list_add(struct x2s_guard *g)
+{
+	g->next = armed_here;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	armed_here = g;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static void list_del(struct x2s_guard *g)
+{
+	for (struct x2s_guard **p = &armed_here; *p; p = &(*p)->next) {
+		if (*p == g) {
+			*p = g->next;
+			break;
+		}
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	g->next = NULL;
+}
+
+/* The armed guard of this thread whose memory holds addr, or NULL. */
+static struct x2s_guard *guard_at(const char *addr)
+{
+	for (struct x2s_guard *g = armed_here; g; g = g->next)
+		if (g->armed && addr >= g->base && addr < g->base + g->len)
+			return g;
+	return NULL;
+}
 
 static pthread_mutex_t handler_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sigaction previous;
@@ -44,12 +73,11 @@ static void pass_on(int sig, siginfo_t *si, void *uc)
 
 static void on_fault(int sig, siginfo_t *si, void *uc)
 {
-	struct x2s_guard *g = armed_here;
 	char *addr = si->si_addr;
+	struct x2s_guard *g = guard_at(addr);
 	int saved = errno;
 
-	if (g && g->armed && si->si_code == SEGV_ACCERR && addr >= g->base &&
-	    addr < g->base + g->len) {
+	if (g && si->si_code == SEGV_ACCERR) {
 		sigjmp_buf *jump = g->jump;
 
 		g->trips++;
@@ -60,7 +88,7 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 			siglongjmp(*jump, 1);
 		}
 		g->armed = 0;
-		armed_here = NULL;
+		list_del(g);
 		/* The faulting write runs again, and succeeds. */
 		if (!mprotect(g->base, g->len, PROT_READ | PROT_WRITE)) {
 			errno = saved;
@@ -120,25 +148,45 @@ void x2s_guard_init(struct x2s_guard *g, void *base, size_t len)
 	g->len = len;
 }
 
+/* Armed from now on; before any protection, so a failure undoes it. */
+static bool arm_begin(struct x2s_guard *g)
+{
+	x2s_guard_disarm(g);
+	if (!handler_installed())
+		return false;
+	g->armed = 1;
+	list_add(g);
+	return true;
+}
+
 bool x2s_guard_arm(struct x2s_guard *g, void *open, size_t open_len)
 {
-	if (armed_here && armed_here != g)
-		x2s_guard_disarm(armed_here);
-	if (!handler_installed())
-		goto fail;
+	if (!arm_begin(g))
+		return false;
 	g->open = open;
 	g->open_len = open_len;
-	if (mprotect(g->base, g->len, PROT_READ))
-		goto fail;
-	if (open_len && mprotect(open, open_len, PROT_READ | PROT_WRITE))
-		goto fail;
-	armed_here = g;
-	g->armed = 1;
+	if (mprotect(g->base, g->len, PROT_READ) ||
+	    (open_len && mprotect(open, open_len, PROT_READ | PROT_WRITE))) {
+		x2s_guard_disarm(g);
+		return false;
+	}
 	return true;
-fail:
-	g->armed = 1;
-	x2s_guard_disarm(g);
-	return false;
+}
+
+bool x2s_guard_arm_ranges(struct x2s_guard *g, const struct x2s_guard_range *r,
+			  unsigned int n)
+{
+	if (!arm_begin(g))
+		return false;
+	g->open = NULL;
+	g->open_len = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		if (mprotect(r[i].start, r[i].len, PROT_READ)) {
+			x2s_guard_disarm(g);
+			return false;
+		}
+	}
+	return true;
 }
 
 void x2s_guard_disarm(struct x2s_guard *g)
@@ -146,8 +194,7 @@ void x2s_guard_disarm(struct x2s_guard *g)
 	if (!g->armed)
 		return;
 	g->armed = 0;
-	if (armed_here == g)
-		armed_here = NULL;
+	list_del(g);
 	/* Cannot fail on a mapping of our own: it only drops protection. */
 	mprotect(g->base, g->len, PROT_READ | PROT_WRITE);
 }

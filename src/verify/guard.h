@@ -2,15 +2,17 @@
 /*
  * x2sim verify: the write guard (docs/verify.md, "The write guard").
  *
- * While a guard is armed, the vCPU memory of one VM (x2s_vm_mem()) is
- * read-only but for one range left open (the sender's structures).  A
- * write to the rest, by any instruction, faults; the fault handler either
+ * While a guard is armed, the memory of one VM (x2s_vm_mem()) is
+ * read-only but for one range left open (the sender's structures), or
+ * only a list of ranges is (x2s_guard_arm_ranges()).  A write to a
+ * protected byte, by any instruction, faults; the fault handler either
  * jumps back to the caller before the write happens (x2s_guard_catch())
- * or notes it, opens the whole mapping again and lets the write go on.  A
- * case that ran armed and did not trip the guard wrote none of those
- * bytes: the engine compares only what was left open.
+ * or notes it (trips), opens the whole mapping again and lets the write
+ * go on.  A case that ran armed and did not trip the guard wrote none of
+ * the protected bytes.
  *
- * The guard runs in the thread that armed it.  The handler is installed
+ * A guard is armed, disarmed and freed in one thread, which may have
+ * several armed at once (over different memory).  The handler is installed
  * for SIGSEGV when the first guard arms, keeps whatever handler was there
  * for every other fault, and is put back if something replaced it since
  * (a test framework that installs its own around each test).
@@ -42,7 +44,14 @@ struct x2s_guard {
 	size_t open_len;
 	volatile sig_atomic_t armed;
 	sigjmp_buf *volatile jump; /* x2s_guard_catch() */
-	unsigned long trips;	   /* faults taken, for the statistics */
+	unsigned long trips;	   /* faults taken */
+	struct x2s_guard *next;	   /* the thread's armed guards */
+};
+
+/* A page-aligned range, for x2s_guard_arm_ranges(). */
+struct x2s_guard_range {
+	void *start;
+	size_t len;
 };
 
 /*
@@ -58,6 +67,12 @@ void x2s_guard_init(struct x2s_guard *g, void *base, size_t len);
  * done: the guard is then disarmed and everything writable.
  */
 bool x2s_guard_arm(struct x2s_guard *g, void *open, size_t open_len);
+/*
+ * Protect only the n ranges (each page-aligned and inside the guard's
+ * memory), the rest staying writable.  False as for x2s_guard_arm().
+ */
+bool x2s_guard_arm_ranges(struct x2s_guard *g, const struct x2s_guard_range *r,
+			  unsigned int n);
 /* Everything writable again (a no-op when not armed). */
 void x2s_guard_disarm(struct x2s_guard *g);
 /*

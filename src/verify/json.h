@@ -82,7 +82,11 @@ const struct json_member *json_member_find(const struct json_value *obj,
 					   const char *key);
 const char *json_type_name(enum json_type t);
 
-/* Write s as a JSON string literal (quotes and escapes included). */
+/*
+ * Write s as a JSON string literal, the one writer of every report and
+ * file x2sim makes: '"' and '\\' escaped with a backslash, every control
+ * character (below 0x20, and DEL 0x7f) as \u00XX; NULL as "".
+ */
 void json_write_string(FILE *f, const char *s);
 
 #endif /* X2SIM_SRC_VERIFY_JSON_H */

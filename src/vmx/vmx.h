@@ -320,22 +320,39 @@ extern const unsigned int vmx_exit_reason_count;
 void vmx_apicv_pre_state_restore(struct kvm_vcpu *vcpu);
 
 /*
- * One vCPU's memory as the VM lays it out: the structures on a page of
- * their own, then the APIC page, then L1's MSR bitmap, each on its own
- * page, so that the verifier can write-protect them apart (docs/verify.md,
- * "The write guard").  The VM maps the blocks of all its vCPUs in one run.
+ * One vCPU's memory as the VM lays it out, so that the verifier can
+ * write-protect its parts apart (docs/verify.md, "The write guard"): the
+ * structures on a page of their own; the APIC page placed so that its
+ * register area (offsets 0 to X2S_APIC_REG_AREA - 1, up to APIC_SELF_IPI)
+ * ends a page and the rest of it, which no register reaches, starts the
+ * next; then L1's MSR bitmap on its own page.  The VM maps the blocks of
+ * all its vCPUs in one run.
  */
 #define X2S_MEM_PAGE 4096
 #define X2S_MSR_BITMAP_SIZE 4096
+#define X2S_APIC_REG_AREA 1024
 struct x2s_vcpu_mem {
 	struct vcpu_vmx vmx; /* first: x2s_vcpu_mem_of() */
 	struct vmcs vmcs;
 	struct kvm_run run;
 	struct kvm_lapic apic;
-	u8 apic_page[X2S_MEM_PAGE] __attribute__((aligned(X2S_MEM_PAGE)));
+	u8 apic_page_lead[X2S_MEM_PAGE - X2S_APIC_REG_AREA]
+		__attribute__((aligned(X2S_MEM_PAGE)));
+	u8 apic_page[X2S_MEM_PAGE];
+	u8 apic_page_trail[X2S_APIC_REG_AREA];
 	u8 msr_bitmap[X2S_MSR_BITMAP_SIZE]
 		__attribute__((aligned(X2S_MEM_PAGE)));
 } __attribute__((aligned(X2S_MEM_PAGE)));
+
+/* The APIC page past its registers, and the MSR bitmap: one page run. */
+#define X2S_VCPU_MEM_COLD_OFFSET \
+	(offsetof(struct x2s_vcpu_mem, apic_page) + X2S_APIC_REG_AREA)
+#define X2S_VCPU_MEM_COLD_LEN \
+	(sizeof(struct x2s_vcpu_mem) - X2S_VCPU_MEM_COLD_OFFSET)
+_Static_assert(X2S_VCPU_MEM_COLD_OFFSET % X2S_MEM_PAGE == 0 &&
+		       offsetof(struct x2s_vcpu_mem, msr_bitmap) ==
+			       X2S_VCPU_MEM_COLD_OFFSET + X2S_MEM_PAGE,
+	       "the APIC page's tail starts a page, the bitmap follows it");
 
 static inline struct x2s_vcpu_mem *x2s_vcpu_mem_of(struct kvm_vcpu *vcpu)
 {

@@ -63,7 +63,10 @@ cmp "$tmp/full.text" "$tmp/merged.text" || fail "merged text differs"
 grep -q '"finding_classes": 4' "$tmp/merged.json" || fail "no findings"
 grep -q '"merged_from": \[{"shard": "1/3", "command": \["x2sim", "verify",' \
 	"$tmp/merged.json" || fail "merged_from"
-grep -q '"command": \["x2sim", "merge",' "$tmp/merged.json" || fail "command"
+# The command line as given, operands before options (getopt_long
+# permutes the arguments it parses, never these).
+grep -qF "\"command\": [\"x2sim\", \"merge\", \"$tmp/s3.json\", \"$tmp/s1.json\", \"$tmp/s2.json\", \"--json\", \"$tmp/merged.json\"]" \
+	"$tmp/merged.json" || fail "command: $(grep '^  "command"' "$tmp/merged.json")"
 grep -q '"shard": "1/1"' "$tmp/merged.json" || fail "not 1/1"
 "$x2sim" merge "$tmp/s1.json" "$tmp/s2.json" "$tmp/s3.json" \
 	--findings-exit-status 0 >/dev/null || fail "--findings-exit-status 0"

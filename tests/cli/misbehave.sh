@@ -14,6 +14,12 @@
 #   replay: a case file that names a plugin (misbehave_ctor.so, whose
 #     constructor creates a marker file) is refused without loading it;
 #     --plugin on the command line loads the plugin given there.
+#   ctor: plugins whose ELF constructor segfaults, aborts or calls
+#     exit(0) (misbehave_ctor_*.c) fail while being loaded, before any
+#     case: verify, case and replay end with status 1 (a finding; 0 with
+#     verify --findings-exit-status 0) and one line saying so, verify's
+#     JSON report is whole and records the failure, nothing is saved (no
+#     case ran); run ends with status 2, its --json not written.
 #   good: a well-behaved plugin still verifies as before: status 0 with a
 #     whole report and JSON, status 1 with its mismatches, saved cases
 #     named after the plugin's file name and never hidden.
@@ -187,6 +193,70 @@ replay)
 	expect 2 "$x2sim" replay "$tmp/escape.json"
 	one_line
 	has "names the plugin 'x\\\\x1b\\[2Jy.so'" err
+	;;
+ctor)
+	case1=$(dirname "$0")/../cases/v5.6-merged-1.json
+	for k in segv abort exit; do
+		so=$pdir/misbehave_ctor_$k.so
+		case $k in
+		segv)
+			what='the plugin crashed (SIGSEGV)'
+			failure=SIGSEGV
+			;;
+		abort)
+			what='the plugin aborted (SIGABRT)'
+			failure=abort
+			;;
+		exit)
+			what='the plugin ended the process with exit(0) before the report was complete'
+			failure='exit(0)'
+			;;
+		esac
+		where='while it was being loaded (in an ELF constructor)$'
+
+		rm -rf "$tmp/saved" "$tmp/r.json"
+		start=$(now)
+		expect 1 "$x2sim" verify --plugin "$so" --configs x2apic-2 \
+			--reduced --threads 2 --json "$tmp/r.json" \
+			--save "$tmp/saved"
+		[ $(($(now) - start)) -le 8 ] ||
+			fail "verify took $(($(now) - start)) s"
+		one_line
+		has "^x2sim verify: $what $where" err
+		hasnt "no mismatches" out
+		[ -z "$(ls -A "$tmp/saved")" ] ||
+			fail "saved: $(ls -A "$tmp/saved")"
+		[ "$(tail -c 2 "$tmp/r.json")" = "}" ] ||
+			fail "r.json is cut short"
+		has '"cases": null' r.json
+		has "\"verdict\": \"plugin failure\", \"plugin_failure\": \"$failure\"" r.json
+		hasnt '"case_file"' r.json
+		if ls "$tmp"/r.json.* >/dev/null 2>&1; then
+			fail "left behind: $(ls "$tmp"/r.json.*)"
+		fi
+		expect 0 "$x2sim" verify --plugin "$so" --configs x2apic-2 \
+			--reduced --json "$tmp/r0.json" --findings-exit-status 0
+		has "\"plugin_failure\": \"$failure\"" r0.json
+
+		expect 1 "$x2sim" case --config x2apic-2 --sender 0 \
+			--wrmsr 0x830=0x31 --plugin "$so"
+		one_line
+		has "^x2sim case: $what $where" err
+		hasnt "verdict" out
+
+		expect 1 "$x2sim" replay "$case1" --plugin "$so"
+		one_line
+		has "^x2sim replay: $what $where" err
+
+		rm -f "$tmp/run.json"
+		expect 2 "$x2sim" run "$guest" --vcpus 2 --plugin "$so" \
+			--json "$tmp/run.json"
+		one_line
+		has "^x2sim run: $what $where" err
+		if ls "$tmp"/run.json* >/dev/null 2>&1; then
+			fail "left behind: $(ls "$tmp"/run.json*)"
+		fi
+	done
 	;;
 good)
 	expect 0 "$x2sim" verify --plugin "$pdir/my_fastpath.so" --reduced \

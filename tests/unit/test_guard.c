@@ -26,29 +26,43 @@ static enum {
 	WRITE_OWN_PAGE,	    /* the sender's TPR, with memset */
 	WRITE_OWN_STRUCT,   /* the sender's RBX */
 	WRITE_AND_PUT_BACK, /* vCPU 1's TPR, then back as it was */
+	FLIP_OTHER_TAIL,    /* a byte of vCPU 1's page past its registers */
+	SEE_SENDER,	    /* copy the sender's structures to seen */
 } action;
+
+/* SEE_SENDER: the sender's structures as the fastpath found them. */
+static struct x2s_vcpu_image seen;
+
+static u8 *tpr_of(struct kvm_vcpu *vcpu)
+{
+	return (u8 *)vcpu->arch.apic->regs + APIC_TASKPRI;
+}
 
 static fastpath_t attack(struct kvm_vcpu *vcpu)
 {
-	struct kvm *kvm = vcpu->kvm;
-	u8 *other = (u8 *)kvm->vcpus[1]->arch.apic->regs + APIC_TASKPRI;
-	u8 *own = (u8 *)vcpu->arch.apic->regs + APIC_TASKPRI;
+	struct kvm_vcpu *v1 = vcpu->kvm->vcpus[1];
 	u8 was;
 
 	switch (action) {
 	case WRITE_OTHER_PAGE:
-		memset(other, 0x70, 1);
+		memset(tpr_of(v1), 0x70, 1);
 		break;
 	case WRITE_OWN_PAGE:
-		memset(own, 0x70, 1);
+		memset(tpr_of(vcpu), 0x70, 1);
 		break;
 	case WRITE_OWN_STRUCT:
 		vcpu->arch.regs[VCPU_REGS_RBX] ^= 1;
 		break;
 	case WRITE_AND_PUT_BACK:
-		was = *other;
-		*(volatile u8 *)other = 0x70;
-		*(volatile u8 *)other = was;
+		was = *tpr_of(v1);
+		*(volatile u8 *)tpr_of(v1) = 0x70;
+		*(volatile u8 *)tpr_of(v1) = was;
+		break;
+	case FLIP_OTHER_TAIL:
+		((u8 *)v1->arch.apic->regs)[0x800] ^= 1;
+		break;
+	case SEE_SENDER:
+		x2s_vcpu_image_save(vcpu, &seen);
 		break;
 	default:
 		break;
@@ -80,14 +94,19 @@ static u32 tpr(struct x2s_engine *e, unsigned int v)
 				 APIC_TASKPRI);
 }
 
-/* One guarded case of vCPU 0 writing the ICR; its answer. */
-static bool try_one(struct x2s_engine *e)
+/* One guarded case of vCPU 0 writing icr to the ICR; its answer. */
+static bool try_icr(struct x2s_engine *e, u64 icr)
 {
 	struct x2s_case_out o;
 	struct x2s_input in;
 
-	x2s_input_wrmsr(&in, 0x830, 0x1000000fdull);
+	x2s_input_wrmsr(&in, 0x830, icr);
 	return x2s_engine_try_case(e, 0, &in, &attack_fn, &o);
+}
+
+static bool try_one(struct x2s_engine *e)
+{
+	return try_icr(e, 0x1000000fdull);
 }
 
 static void test_clean_decline_passes(void **state)
@@ -154,6 +173,134 @@ static void test_put_back_write_is_given_back(void **state)
 	assert_int_equal(x2s_engine_stats(e)->trips, 1);
 	assert_true(x2s_engine_settle(e));
 	x2s_engine_free(e);
+}
+
+/*
+ * A guarded case that follows a clean decline of the same exit sets only
+ * the GPRs the exit loads: the fastpath must find exactly what a whole
+ * load from the base gives.  Over every named configuration.
+ */
+static void test_quick_load_is_a_load(void **state)
+{
+	static struct x2s_vcpu_image whole;
+	static const u64 icr[] = { 0x100000031ull, 0x3000000c4ull,
+				   0xff00000000000802ull };
+
+	(void)state;
+	for (unsigned int c = 0; c < x2s_named_config_count(); c++) {
+		for (unsigned int k = 0; k < 3; k++) {
+			struct x2s_engine *e = x2s_engine_new(
+				x2s_named_config(c), X2S_CHECK_SWEEP);
+			bool quick, full;
+
+			assert_non_null(e);
+			x2s_engine_guard(e, true);
+			action = SEE_SENDER;
+			memset(&seen, 0, sizeof(seen));
+			full = try_icr(e, icr[k]);
+			whole = seen;
+			x2s_engine_free(e);
+
+			e = x2s_engine_new(x2s_named_config(c),
+					   X2S_CHECK_SWEEP);
+			assert_non_null(e);
+			x2s_engine_guard(e, true);
+			/* A clean decline first, then the same exit again. */
+			assert_true(try_icr(e, 0x1000000fdull ^ (k + 1)));
+			memset(&seen, 0, sizeof(seen));
+			quick = try_icr(e, icr[k]);
+			assert_int_equal(quick, full);
+			assert_memory_equal(&seen, &whole, sizeof(seen));
+			x2s_engine_free(e);
+		}
+	}
+}
+
+/* The full engine: x2s_engine_case() of vCPU 0 writing the ICR. */
+static void case_one(struct x2s_engine *e)
+{
+	struct x2s_case_out o;
+	struct x2s_input in;
+
+	x2s_input_wrmsr(&in, 0x830, 0x1000000fdull);
+	x2s_engine_case(e, 0, &in, &attack_fn, X2S_CONTRACT_NONE, &o, NULL,
+			NULL);
+}
+
+/*
+ * The full engine's cold guard: armed in X2S_CHECK_SWEEP, untouched by a
+ * clean case; a write past the registers trips it, even one the next
+ * case puts back (the unit then looks clean at its end).
+ */
+static void test_cold_guard_sees_a_flip(void **state)
+{
+	struct x2s_vm_desc d;
+	struct x2s_engine *e;
+
+	(void)state;
+	x2s_vm_desc_init(&d, "cold", 2);
+	e = x2s_engine_new(&d, X2S_CHECK_SWEEP);
+	assert_non_null(e);
+	action = DO_NOTHING;
+	case_one(e);
+	assert_int_equal(x2s_engine_stats(e)->cold_arms, 1);
+	assert_false(x2s_engine_cold_tripped(e));
+	assert_true(x2s_engine_settle(e));
+
+	/*
+	 * The first flip trips it: one trip, the guard stays off until the
+	 * sweep is told, and the case checks look at the bytes again, so the
+	 * first flip is charged to its case (the unit is not clean).
+	 */
+	action = FLIP_OTHER_TAIL;
+	case_one(e);
+	case_one(e);
+	assert_int_equal(x2s_engine_stats(e)->cold_trips, 1);
+	assert_int_equal(x2s_engine_stats(e)->cold_arms, 1);
+	assert_false(x2s_engine_settle(e));
+	assert_true(x2s_engine_cold_tripped(e));
+	assert_false(x2s_engine_cold_tripped(e));
+
+	/* Told: armed again by the next case.  Off: no trip, still seen. */
+	action = DO_NOTHING;
+	case_one(e);
+	assert_int_equal(x2s_engine_stats(e)->cold_arms, 2);
+	assert_true(x2s_engine_settle(e));
+	x2s_engine_cold(e, false);
+	action = FLIP_OTHER_TAIL;
+	case_one(e);
+	case_one(e);
+	assert_false(x2s_engine_cold_tripped(e));
+	assert_int_equal(x2s_engine_stats(e)->cold_arms, 2);
+	assert_false(x2s_engine_settle(e));
+	x2s_engine_free(e);
+}
+
+/* Two engines' guards armed in one thread at once, each doing its job. */
+static void test_two_guards_at_once(void **state)
+{
+	struct x2s_engine *g = guarded_engine();
+	struct x2s_vm_desc d;
+	struct x2s_engine *e;
+
+	(void)state;
+	x2s_vm_desc_init(&d, "cold", 2);
+	e = x2s_engine_new(&d, X2S_CHECK_SWEEP);
+	assert_non_null(e);
+	action = DO_NOTHING;
+	case_one(e);
+	assert_true(try_one(g));
+	action = WRITE_OTHER_PAGE;
+	assert_false(try_one(g));
+	assert_int_equal(tpr(g, 1), 0);
+	action = FLIP_OTHER_TAIL;
+	case_one(e);
+	assert_true(x2s_engine_cold_tripped(e));
+	action = WRITE_OTHER_PAGE;
+	assert_false(try_one(g));
+	assert_int_equal(x2s_engine_stats(g)->trips, 2);
+	x2s_engine_free(e);
+	x2s_engine_free(g);
 }
 
 /* A fault that is not the guard's reaches the handler installed before. */
@@ -234,6 +381,9 @@ int main(void)
 		cmocka_unit_test(test_protected_write_is_stopped),
 		cmocka_unit_test(test_open_write_is_given_back),
 		cmocka_unit_test(test_put_back_write_is_given_back),
+		cmocka_unit_test(test_quick_load_is_a_load),
+		cmocka_unit_test(test_cold_guard_sees_a_flip),
+		cmocka_unit_test(test_two_guards_at_once),
 		cmocka_unit_test(test_other_faults_pass_on),
 		cmocka_unit_test(test_env_turns_it_off),
 	};

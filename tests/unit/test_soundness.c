@@ -53,6 +53,7 @@ static const struct attack attacks[] = {
 	/* Another vCPU's page. */
 	{ "sound_other_irr", X2, CAUGHT, CAUGHT, 0 },
 	{ "sound_other_past_regs", X2, CAUGHT, CAUGHT, 0 },
+	{ "sound_flip_tail", X2, CAUGHT, CAUGHT, 0 },
 	/* The vCPUs' structures. */
 	{ "sound_requests", X2, CAUGHT, CAUGHT, 0 },
 	{ "sound_gpr", X2, CAUGHT, CAUGHT, 0 },
@@ -78,6 +79,8 @@ static const struct attack attacks[] = {
 	{ "sound_handled_past_regs", X2, CAUGHT, CAUGHT, 0 },
 	{ "sound_handled_vmx_field", X2, CAUGHT, CAUGHT, 0 },
 	{ "sound_handled_memset", X2, CAUGHT, CAUGHT, 0 },
+	{ "sound_handled_flip_tail", X2, CAUGHT, CAUGHT, 0 },
+	{ "sound_handled_bitmap", "l2-intercept", CAUGHT, CAUGHT, 1 },
 	/* A write one case, which later cases could hide. */
 	{ "sound_leak_then_erase", X2, CAUGHT, NA, 0 },
 	{ "sound_deferred_then_dirty", X2, CAUGHT, NA, 0 },
