@@ -13,7 +13,7 @@ _x2sim()
 		return
 	fi
 	case $prev in
-	--fastpath)
+	--fastpath | --diff)
 		COMPREPLY=($(compgen -W "$(x2sim fastpaths 2>/dev/null | awk '{print $1}') none" -- "$cur"))
 		return ;;
 	--configs)
@@ -35,7 +35,7 @@ _x2sim()
 	--cpu)
 		COMPREPLY=($(compgen -W "+x2apic -x2apic +tsc-deadline -tsc-deadline phys-bits=" -- "$cur"))
 		return ;;
-	--plugin | --patch | --kernel-source | --config | --json | -o | --output | --image | --console)
+	--plugin | --diff-plugin | --patch | --kernel-source | --config | --json | -o | --output | --image | --console)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	esac
@@ -44,7 +44,7 @@ _x2sim()
 	merge) opts="--json --findings-exit-status --help" ;;
 	case) opts="--config --sender --wrmsr --exit --reg --fastpath --plugin --kernel --patch --kernel-source --kvm-version --cc --json --case-timeout --help" ;;
 	replay) opts="--fastpath --plugin --kernel --patch --kernel-source --kvm-version --cc --case-timeout --help" ;;
-	run) opts="--vcpus --fastpath --plugin --ap-wait-sipi --stat --trace --dump --json --set --max-insns --timeout-ms --slice --mem --append --console --cpu --help" ;;
+	run) opts="--vcpus --fastpath --plugin --ap-wait-sipi --stat --trace --dump --json --set --max-insns --timeout-ms --slice --mem --append --console --cpu --diff --diff-plugin --save --help" ;;
 	extract) opts="--kernel --patch --kernel-source --kvm-version -o --output --help" ;;
 	decode) opts="--msr --help" ;;
 	demo) opts="--quiet --help" ;;

@@ -46,6 +46,10 @@ static void run_usage(FILE *out)
 		"[--console FILE]\n"
 		"                 [--cpu [+-]x2apic,[+-]tsc-deadline,"
 		"phys-bits=N]\n"
+		"       x2sim run IMAGE.elf (--diff NAME|none | --diff-plugin F) "
+		"[--save CASE.json]\n"
+		"                 [the options above but --fastpath, --plugin, "
+		"--stat, --trace, --dump]\n"
 		"Runs a static ELF64 guest or an ELF32 multiboot v1 kernel "
 		"(docs/guest-abi.md).\nExit status 0 when every vCPU finished "
 		"(HLT with IF=0), 1 when the guest\nfailed, 2 on usage or "
@@ -56,7 +60,12 @@ static void run_usage(FILE *out)
 		"A --plugin runs in a child process: a crash, an abort, an "
 		"exit() in it, or a\nfastpath call still running a second "
 		"past --timeout-ms, is one message\nnaming the vCPU and RIP, "
-		"exit status 2.\n");
+		"exit status 2.\n"
+		"--diff runs the image with the slow path and with the "
+		"fastpath, compares them at\nevery exit and stops at the first "
+		"divergence (docs/guest.md, \"Differential\nruns\"): exit "
+		"status 0 when they agree, 1 when they diverge; --save writes "
+		"the\ncase of an ICR write that diverged.\n");
 }
 
 /* ---- shared report helpers (guest_cli.h) ---- */
@@ -473,6 +482,121 @@ static int write_json(struct cli_atomic_file *af, const char *path,
 	return 0;
 }
 
+/* ---- run --diff (cmd_run_diff.c) ---- */
+
+static int diff_options(const char *diff, const char *diff_plugin,
+			const char *save, const char *fastpath,
+			const char *plugin, bool stat, bool trace,
+			unsigned int nr_dumps)
+{
+	if (diff && diff_plugin)
+		return cli_error(CMD, "--diff and --diff-plugin exclude each "
+				      "other");
+	if (!diff && !diff_plugin) {
+		if (save)
+			return cli_error(CMD, "--save is for --diff and "
+					      "--diff-plugin");
+		return 0;
+	}
+	if (fastpath || plugin)
+		return cli_error(CMD,
+				 "%s compares a fastpath with the slow path: "
+				 "--fastpath and --plugin do not go with it",
+				 diff ? "--diff" : "--diff-plugin");
+	if (stat || trace || nr_dumps)
+		return cli_error(CMD, "--stat, --trace and --dump are for one "
+				      "run, not for --diff");
+	return 0;
+}
+
+static int load_diff_plugin(const char *path, const struct x2s_fastpath **fn)
+{
+	char err[256];
+
+	/* The loader's message names the file already. */
+	if (x2s_plugin_load(path, fn, err, sizeof(err)))
+		return cli_error(CMD, "--diff-plugin: %s", err);
+	return 0;
+}
+
+struct diff_prepare {
+	const struct x2s_guest_image *img;
+	const char **sets;
+	unsigned int nr_sets;
+};
+
+/* Each side gets the --set values; apply_set() prints what is wrong. */
+static int diff_prepare(void *opaque, struct x2s_guest *g, char *err,
+			size_t errlen)
+{
+	const struct diff_prepare *dp = opaque;
+
+	for (unsigned int i = 0; i < dp->nr_sets; i++) {
+		if (apply_set(dp->img, g, dp->sets[i])) {
+			if (errlen)
+				err[0] = '\0';
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int run_diff(const char *image, const char *label,
+		    const struct x2s_guest_image *img,
+		    const struct x2s_guest_config *cfg, struct diff_prepare *dp,
+		    const char *json, struct cli_atomic_file *af,
+		    const char *console, struct cli_atomic_file *console_af,
+		    const char *save, struct cli_atomic_file *save_af)
+{
+	struct guest_diff_opts o = {
+		.image = image,
+		.label = label,
+		.img = img,
+		.cfg = *cfg,
+		.fastpath = cfg->fastpath,
+		.prepare = diff_prepare,
+		.prepare_opaque = dp,
+		.json = json,
+		.save = save,
+		.json_af = af,
+		.save_af = save_af,
+	};
+	int r, ret;
+
+	r = json && !af->f ? cli_atomic_open(af, json) : 0;
+	if (r)
+		return cli_error(CMD, "--json %s: %s", json, strerror(-r));
+	r = save && !save_af->f ? cli_atomic_open(save_af, save) : 0;
+	if (r) {
+		if (af->f)
+			cli_atomic_commit(af, false);
+		return cli_error(CMD, "--save %s: %s", save, strerror(-r));
+	}
+	r = console && !console_af->f ? cli_atomic_open(console_af, console) :
+					0;
+	if (r) {
+		if (af->f)
+			cli_atomic_commit(af, false);
+		if (save_af->f)
+			cli_atomic_commit(save_af, false);
+		return cli_error(CMD, "--console %s: %s", console,
+				 strerror(-r));
+	}
+	if (console)
+		o.cfg.console_opaque = console_af->f;
+	cli_watch_phase(CLI_PHASE_GUEST);
+	ret = guest_run_diff(&o);
+	cli_watch_phase(CLI_PHASE_REPORT);
+	fflush(stdout);
+	if (console) {
+		r = cli_atomic_commit(console_af, !ferror(console_af->f));
+		if (r)
+			fprintf(stderr, "x2sim run: --console %s: %s\n",
+				console, strerror(-r));
+	}
+	return ret;
+}
+
 enum {
 	OPT_VCPUS = CLI_OPT_LONG,
 	OPT_FASTPATH,
@@ -490,6 +614,9 @@ enum {
 	OPT_APPEND,
 	OPT_CONSOLE,
 	OPT_CPU,
+	OPT_DIFF,
+	OPT_DIFF_PLUGIN,
+	OPT_SAVE,
 };
 
 static const struct option run_options[] = {
@@ -509,6 +636,9 @@ static const struct option run_options[] = {
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "diff", required_argument, NULL, OPT_DIFF },
+	{ "diff-plugin", required_argument, NULL, OPT_DIFF_PLUGIN },
+	{ "save", required_argument, NULL, OPT_SAVE },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -524,6 +654,8 @@ int cmd_run(int argc, char **argv)
 	unsigned int nr_dumps = 0, nr_sets = 0;
 	const char *image = NULL, *fastpath = NULL, *plugin = NULL;
 	const char *json = NULL, *fp_name;
+	const char *diff = NULL, *diff_plugin = NULL, *save = NULL;
+	struct cli_atomic_file save_af = { 0 };
 	bool stat = false, trace = false, have_vcpus = false;
 	struct x2s_guest_image *img = NULL;
 	struct x2s_guest *g = NULL;
@@ -559,6 +691,15 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_PLUGIN:
 			plugin = next;
+			break;
+		case OPT_DIFF:
+			diff = next;
+			break;
+		case OPT_DIFF_PLUGIN:
+			diff_plugin = next;
+			break;
+		case OPT_SAVE:
+			save = next;
 			break;
 		case OPT_DUMP:
 			if (nr_dumps == MAX_DUMPS)
@@ -616,6 +757,15 @@ int cmd_run(int argc, char **argv)
 		return cli_error(CMD, "no IMAGE.elf (see 'x2sim run --help')");
 	if (!have_vcpus)
 		cfg.nr_vcpus = 0; /* checked once the image's kind is known */
+	r = diff_options(diff, diff_plugin, save, fastpath, plugin, stat, trace,
+			 nr_dumps);
+	if (r)
+		return r;
+	if (diff || diff_plugin) {
+		/* The fastpath under test, found as --fastpath would be. */
+		fastpath = diff;
+		plugin = diff_plugin;
+	}
 	if (plugin && !fastpath) {
 		/* Its code runs in a child (tools/isolate.h). */
 		struct cli_isolate iso = {
@@ -625,7 +775,7 @@ int cmd_run(int argc, char **argv)
 			.guest_timeout_ms =
 				cfg.timeout_ms ? cfg.timeout_ms :
 						 X2S_GUEST_DEFAULT_TIMEOUT_MS,
-			.outputs = { &af, &console_af },
+			.outputs = { &af, &console_af, &save_af },
 		};
 		int status;
 
@@ -644,12 +794,24 @@ int cmd_run(int argc, char **argv)
 						 console, strerror(-r));
 			}
 		}
+		if (save) {
+			r = cli_atomic_open(&save_af, save);
+			if (r) {
+				if (af.f)
+					cli_atomic_commit(&af, false);
+				if (console_af.f)
+					cli_atomic_commit(&console_af, false);
+				return cli_error(CMD, "--save %s: %s", save,
+						 strerror(-r));
+			}
+		}
 		if (cli_isolate(&iso, &status))
 			return status;
 		cli_watch_phase(CLI_PHASE_LOAD);
 	}
-	r = cli_select_fastpath(CMD, fastpath, plugin, NULL, &cfg.fastpath,
-				&fp_name);
+	r = diff_plugin ? load_diff_plugin(diff_plugin, &cfg.fastpath) :
+			  cli_select_fastpath(CMD, fastpath, plugin, NULL,
+					      &cfg.fastpath, &fp_name);
 	if (r) {
 		if (af.f)
 			cli_atomic_commit(&af, false);
@@ -712,6 +874,15 @@ int cmd_run(int argc, char **argv)
 		cfg.trace_opaque = NULL;
 	}
 	cfg.console = console_write;
+	if (diff || diff_plugin) {
+		struct diff_prepare dp = { img, sets, nr_sets };
+
+		ret = run_diff(image, diff ? diff : diff_plugin, img, &cfg, &dp,
+			       json, &af, console, &console_af, save, &save_af);
+		free(cmdline);
+		x2s_guest_image_free(img);
+		return ret;
+	}
 	r = x2s_guest_create(img, &cfg, &g, err, sizeof(err));
 	free(cmdline); /* the boot information has it now */
 	if (r) {

@@ -32,7 +32,7 @@
 #include "verify/verify.h"
 
 #define CLI_CASE_TIMEOUT_DEFAULT 10 /* seconds, --case-timeout */
-#define CLI_MAX_OUTPUTS 2
+#define CLI_MAX_OUTPUTS 3
 /* Cases a failure is recorded in when its thread is not known. */
 #define CLI_MAX_FAILURES 16
 

@@ -6,12 +6,16 @@
  *               WRMSR exits per second, fastpath off and upstream;
  *   round trip  the IPI ping-pong (guests/pingpong.S) with each fastpath:
  *               send, deliver, handler, EOI, per round trip;
- *   memory      resident memory the Unicorn engines add, per vCPU.
+ *   memory      resident memory the Unicorn engines add, per vCPU;
+ *   diff        run --diff (x2s_guest_diff()) against a plain run with
+ *               the same fastpath: CPU time of each, and the ratio.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "guest/guest.h"
 
@@ -32,7 +36,8 @@ static struct x2s_guest_image *load(const char *name)
 
 /* Best (shortest) of RUNS runs with `sym` patched to `val`. */
 static struct x2s_guest_stats best_run(struct x2s_guest_image *img,
-				       unsigned int vcpus, const struct x2s_fastpath *fn,
+				       unsigned int vcpus,
+				       const struct x2s_fastpath *fn,
 				       const char *sym, uint64_t val)
 {
 	struct x2s_guest_config cfg = { .nr_vcpus = vcpus, .fastpath = fn };
@@ -63,6 +68,85 @@ static struct x2s_guest_stats best_run(struct x2s_guest_image *img,
 		x2s_guest_destroy(g);
 	}
 	return best;
+}
+
+static uint64_t process_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct patch {
+	const struct x2s_guest_image *img;
+	const char *sym;
+	uint64_t val;
+};
+
+static int patch_guest(void *opaque, struct x2s_guest *g, char *err,
+		       size_t errlen)
+{
+	const struct patch *p = opaque;
+	uint64_t addr = 0;
+
+	if (!x2s_guest_image_symbol(p->img, p->sym, &addr, NULL) ||
+	    x2s_guest_write(g, addr, &p->val, sizeof(p->val))) {
+		snprintf(err, errlen, "no symbol %s", p->sym);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A plain run (create, run, destroy) and a differential run of the same
+ * guest with fn: the best CPU time of RUNS each, in ns.
+ */
+static void diff_cost(struct x2s_guest_image *img, unsigned int vcpus,
+		      const struct x2s_fastpath *fn, const char *sym,
+		      uint64_t val, uint64_t *plain, uint64_t *diff)
+{
+	struct patch p = { img, sym, val };
+	struct x2s_guest_diff_config dc = {
+		.img = img,
+		.base = { .nr_vcpus = vcpus },
+		.fastpath = fn,
+		.prepare = patch_guest,
+		.prepare_opaque = &p,
+	};
+	struct x2s_guest_config cfg = { .nr_vcpus = vcpus, .fastpath = fn };
+	struct x2s_guest_diff_result *res = calloc(1, sizeof(*res));
+	char err[256];
+
+	if (!res)
+		exit(1);
+	*plain = *diff = UINT64_MAX;
+	for (int run = 0; run < RUNS; run++) {
+		uint64_t t0 = process_ns(), t;
+		struct x2s_guest *g;
+
+		if (x2s_guest_create(img, &cfg, &g, err, sizeof(err)) ||
+		    patch_guest(&p, g, err, sizeof(err)) || x2s_guest_run(g)) {
+			fprintf(stderr, "bench_guest: plain run failed\n");
+			exit(1);
+		}
+		x2s_guest_destroy(g);
+		t = process_ns() - t0;
+		if (t < *plain)
+			*plain = t;
+		t0 = process_ns();
+		if (x2s_guest_diff(&dc, res, err, sizeof(err)) ||
+		    res->diverged) {
+			fprintf(stderr, "bench_guest: diff run: %s\n",
+				res->diverged ? res->what : err);
+			exit(1);
+		}
+		x2s_guest_diff_release(res);
+		t = process_ns() - t0;
+		if (t < *diff)
+			*diff = t;
+	}
+	free(res);
 }
 
 int main(int argc, char **argv)
@@ -123,6 +207,21 @@ int main(int argc, char **argv)
 			printf("%-10s %-10u %16.0f\n", "broadcast", vcpus[i],
 			       st.engine_bytes_per_vcpu / 1024.0);
 		}
+	}
+	printf("\ndifferential runs (run --diff): CPU time, plain run of the "
+	       "same guest with the\nsame fastpath against the diff run (the "
+	       "slow path, the fastpath, compared)\n");
+	printf("%-24s %-10s %12s %12s %8s\n", "guest", "fastpath", "plain ms",
+	       "diff ms", "ratio");
+	for (int i = 0; i < 2; i++) {
+		uint64_t plain, diff;
+
+		diff_cost(i ? pingpong : loop, i ? 2 : 1, up->fn,
+			  i ? "rounds" : "iterations", i ? rounds : iterations,
+			  &plain, &diff);
+		printf("%-24s %-10s %12.2f %12.2f %7.2fx\n",
+		       i ? "pingpong" : "wrmsr_loop", "upstream", plain / 1e6,
+		       diff / 1e6, (double)diff / (double)plain);
 	}
 	x2s_guest_image_free(loop);
 	x2s_guest_image_free(pingpong);

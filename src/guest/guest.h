@@ -97,6 +97,74 @@ bool x2s_guest_image_symbol(const struct x2s_guest_image *img, const char *name,
 
 /* ---- runner.c ---- */
 
+struct x2s_guest;
+
+/*
+ * An observation point (x2s_guest_config.observe): an exit about to be
+ * handled (the model's vCPU holds the guest's registers), an entry after an exit
+ * (the exit's reason and RIP, what was injected), a HLT that blocked the
+ * vCPU, a wake from HLT or wait-for-SIPI, or an RDTSC (which does not
+ * exit but reads the model's TSC).  rip is the RIP the guest resumes at;
+ * the engine's other registers are current (x2s_guest_regs()).
+ */
+enum x2s_guest_obs_kind {
+	X2S_OBS_EXIT, /* before the model handles an exit (its state then) */
+	X2S_OBS_ENTRY,
+	X2S_OBS_BLOCKED,
+	X2S_OBS_WAKE, /* the entry of a vCPU that was halted or waiting */
+	X2S_OBS_RDTSC,
+};
+
+enum x2s_guest_obs_mmio {
+	X2S_OBS_MMIO_NONE,
+	X2S_OBS_MMIO_READ,
+	X2S_OBS_MMIO_WRITE,
+};
+
+struct x2s_guest_obs {
+	enum x2s_guest_obs_kind kind;
+	unsigned int vcpu;
+	uint64_t insns;	     /* the vCPU's guest instructions so far */
+	uint32_t exit_basic; /* the exit's basic reason (ENTRY, BLOCKED) */
+	uint64_t exit_rip;   /* where the exit happened */
+	uint64_t exit_qual;  /* its qualification */
+	uint64_t rip;	     /* where the guest resumes */
+	uint32_t intr_info;  /* the event the entry injected (valid bit) */
+	uint32_t intr_error;
+	uint32_t mp_state;
+	/* An APIC-page access: the value written, or the value it loads. */
+	enum x2s_guest_obs_mmio mmio;
+	uint64_t mmio_value;
+};
+
+/* The registers of x2s_guest_regs(), in this order. */
+enum x2s_guest_reg {
+	X2S_GREG_RAX,
+	X2S_GREG_RBX,
+	X2S_GREG_RCX,
+	X2S_GREG_RDX,
+	X2S_GREG_RSI,
+	X2S_GREG_RDI,
+	X2S_GREG_RBP,
+	X2S_GREG_RSP,
+	X2S_GREG_R8,
+	X2S_GREG_R9,
+	X2S_GREG_R10,
+	X2S_GREG_R11,
+	X2S_GREG_R12,
+	X2S_GREG_R13,
+	X2S_GREG_R14,
+	X2S_GREG_R15,
+	X2S_GREG_RFLAGS,
+	X2S_GREG_CR0,
+	X2S_GREG_CR3,
+	X2S_GREG_CR4,
+	X2S_GREG_EFER,
+	X2S_GREG_CS,
+	X2S_GREG_SS,
+	X2S_GUEST_NR_REGS,
+};
+
 struct x2s_guest_config {
 	unsigned int nr_vcpus;		     /* 1 .. X2S_GUEST_MAX_VCPUS */
 	const struct x2s_fastpath *fastpath; /* NULL: no fastpath */
@@ -127,6 +195,15 @@ struct x2s_guest_config {
 	/* KVM-style trace lines (kvm_exit, kvm_entry, ... and the model's). */
 	x2s_trace_fn trace;
 	void *trace_opaque;
+	/*
+	 * Called at every point where the model hands the guest something
+	 * (struct x2s_guest_obs); nonzero stops the run (x2s_guest_run()
+	 * returns 1, the error says the observer stopped it).  diff.c.
+	 */
+	int (*observe)(void *opaque, struct x2s_guest *g,
+		       const struct x2s_guest_obs *obs);
+	void *observe_opaque;
+	bool observe_exits; /* X2S_OBS_EXIT too */
 };
 
 #define X2S_GUEST_DEFAULT_MAX_INSNS 200000000ULL
@@ -174,8 +251,6 @@ struct x2s_guest_stats {
 	const char *first_warn;
 };
 
-struct x2s_guest;
-
 #define X2S_GUEST_PHYS_BITS_MIN 32
 #define X2S_GUEST_PHYS_BITS_MAX 52
 
@@ -218,5 +293,95 @@ int x2s_guest_read(const struct x2s_guest *g, uint64_t addr, void *buf,
 /* Before x2s_guest_run(): patch guest memory (e.g. a round count). */
 int x2s_guest_write(struct x2s_guest *g, uint64_t addr, const void *buf,
 		    size_t len);
+/* A vCPU's registers (enum x2s_guest_reg) from its engine: 0 or -errno. */
+int x2s_guest_regs(struct x2s_guest *g, unsigned int vcpu,
+		   uint64_t regs[X2S_GUEST_NR_REGS]);
+/* The guest's memory regions, in address order: false past the last. */
+bool x2s_guest_region(const struct x2s_guest *g, unsigned int i, uint64_t *addr,
+		      const uint8_t **mem, uint64_t *len);
+
+/* ---- diff.c: differential runs (docs/guest.md, "Differential runs") ---- */
+
+struct x2s_guest_diff_config {
+	const struct x2s_guest_image *img;
+	/*
+	 * The run options of both sides; fastpath and observe are ignored.
+	 * The console gets the reference run's serial output, the trace the
+	 * run under test's.
+	 */
+	struct x2s_guest_config base;
+	const struct x2s_fastpath *fastpath; /* the one under test */
+	/* After each x2s_guest_create(): e.g. patch guest memory (--set). */
+	int (*prepare)(void *opaque, struct x2s_guest *g, char *err,
+		       size_t errlen);
+	void *prepare_opaque;
+	/*
+	 * At a divergence, while the reference is run again: each exit about
+	 * to be handled before the observation that differs (the last call
+	 * is the exit that led to it), with the VM as the exit found it.
+	 */
+	void (*pre_exit)(void *opaque, struct x2s_guest *g,
+			 const struct x2s_guest_obs *obs);
+	void *pre_exit_opaque;
+};
+
+/* One side: [0] the reference (no fastpath), [1] the run under test. */
+struct x2s_guest_diff_run {
+	int result;   /* x2s_guest_run()'s */
+	bool stopped; /* stopped at the divergence */
+	char error[512];
+	uint64_t observations;
+	uint64_t console_bytes, console_hash;
+	struct x2s_guest_stats stats; /* first_warn cleared */
+};
+
+struct x2s_guest_diff_field {
+	char name[16]; /* "RAX", "injected", "mp_state", ... */
+	uint64_t slow, fast;
+};
+
+#define X2S_GUEST_DIFF_MAX_FIELDS 64
+#define X2S_GUEST_DIFF_KVM_REGS 18
+
+struct x2s_guest_diff_result {
+	bool diverged;
+	bool at_end;	       /* found when both runs had ended */
+	char what[1200];       /* one line */
+	uint64_t index;	       /* the observation (from 0) */
+	uint64_t observations; /* agree: how many were compared */
+	/* The observation on each side at index (when it has one). */
+	bool have_obs[2];
+	struct x2s_guest_obs obs[2];
+	uint64_t regs[2][X2S_GUEST_NR_REGS];
+	/* KVM's registers for the next entry: RAX..R15 (KVM's order), RFLAGS, EFER. */
+	uint64_t kvm_regs[2][X2S_GUEST_DIFF_KVM_REGS];
+	uint64_t console_bytes[2], console_hash[2];
+	unsigned int nr_fields;
+	struct x2s_guest_diff_field field[X2S_GUEST_DIFF_MAX_FIELDS];
+	int end_vcpu; /* at_end: the vCPU whose final state differs, or -1 */
+	bool mem_differs;
+	uint64_t mem_addr; /* the first byte that differs */
+	uint8_t mem_slow, mem_fast;
+	struct x2s_guest_diff_run run[2];
+	uint64_t run_ns[2];
+	/*
+	 * A divergence: both guests as they stopped (the reference rerun to
+	 * the observation, or as it ended), for x2s_guest_vm() and reports;
+	 * x2s_guest_diff_release() frees them.
+	 */
+	struct x2s_guest *guest[2];
+};
+
+/*
+ * Run dc->img twice, the slow path and dc->fastpath, and compare them at
+ * every observation.  0 with res filled (res->diverged says the verdict),
+ * or -errno with err: the image does not load into a guest, -ETIMEDOUT
+ * when a side ran out of host time (nothing can be compared).
+ */
+int x2s_guest_diff(const struct x2s_guest_diff_config *dc,
+		   struct x2s_guest_diff_result *res, char *err, size_t errlen);
+void x2s_guest_diff_release(struct x2s_guest_diff_result *res);
+/* The name of enum x2s_guest_reg reg ("RAX", "RFLAGS", "CR3"). */
+const char *x2s_guest_reg_name(unsigned int reg);
 
 #endif /* X2SIM_SRC_GUEST_H */

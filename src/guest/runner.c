@@ -112,6 +112,11 @@ struct guest_vcpu {
 	bool real_mode;
 	/* Where the engine has the APIC page mapped; NO_APIC_PAGE: nowhere. */
 	uint64_t apic_page;
+	/* For the observer: the exit, and an APIC-page read's value. */
+	uint64_t exit_rip, exit_qual;
+	uint8_t obs_mmio; /* enum x2s_guest_obs_mmio */
+	bool obs_wake;
+	uint64_t obs_mmio_value;
 };
 
 #define NO_APIC_PAGE UINT64_MAX
@@ -301,6 +306,44 @@ static void stat_add(struct x2s_exit_stat *s, uint64_t ns)
 }
 
 /*
+ * The observer (diff.c) sees the point; a nonzero answer stops the run
+ * there as a failure, and the engine too when it is running.
+ */
+static void observe(struct guest_vcpu *v, enum x2s_guest_obs_kind kind,
+		    uint64_t rip)
+{
+	struct x2s_guest *g = v->g;
+	struct x2s_guest_obs o = {
+		.kind = v->obs_wake && kind == X2S_OBS_ENTRY ? X2S_OBS_WAKE :
+							       kind,
+		.vcpu = v->idx,
+		.insns = v->insns,
+		.exit_basic = v->exit_basic,
+		.exit_rip = v->exit_rip,
+		.exit_qual = v->exit_qual,
+		.rip = rip,
+		.mp_state = v->vcpu->arch.mp_state,
+		.mmio = v->obs_mmio,
+		.mmio_value = v->obs_mmio_value,
+	};
+
+	if (!g->cfg.observe || g->failed)
+		return;
+	if (kind == X2S_OBS_ENTRY &&
+	    (v->res.entry_intr_info & INTR_INFO_VALID_MASK)) {
+		o.intr_info = v->res.entry_intr_info;
+		o.intr_error = v->res.entry_exception_error_code;
+	}
+	v->obs_mmio = X2S_OBS_MMIO_NONE;
+	v->obs_wake = false;
+	if (g->cfg.observe(g->cfg.observe_opaque, g, &o)) {
+		guest_fail(v, rip, "stopped by the observer");
+		v->stop = STOP_FAIL;
+		uc_emu_stop(v->uc);
+	}
+}
+
+/*
  * The exit's time ends at the entry that follows it (perf kvm stat).  The
  * entry armed the preemption timer (VMX_PREEMPTION_TIMER_VALUE counts the
  * host TSC >> 5) unless it left it soft-disabled.
@@ -322,6 +365,7 @@ static void record_entry(struct guest_vcpu *v, uint64_t rip)
 				<< X2S_PREEMPTION_TIMER_MULTI);
 		bound_turn(v);
 	}
+	observe(v, X2S_OBS_ENTRY, rip);
 	if (!v->exit_pending_stat)
 		return;
 	v->exit_pending_stat = false;
@@ -388,11 +432,19 @@ static int vcpu_exit(struct guest_vcpu *v, struct x2s_exit *exit, uint64_t rip)
 			  (unsigned long long)exit->qualification, 0ULL,
 			  exit->intr_info, 0u);
 	}
+	if (g->cfg.observe && g->cfg.observe_exits) {
+		v->exit_basic = basic;
+		v->exit_rip = rip;
+		v->exit_qual = exit->qualification;
+		observe(v, X2S_OBS_EXIT, rip);
+	}
 	r = x2s_vcpu_exit(g->vm, v->idx, exit, &v->res);
 	if (r)
 		return r;
 	g->stats.exits++;
 	v->exit_basic = basic;
+	v->exit_rip = rip;
+	v->exit_qual = exit->qualification;
 	v->exit_fastpath = basic == EXIT_REASON_MSR_WRITE &&
 			   v->res.fastpath != EXIT_FASTPATH_NONE;
 	v->exit_pending_stat = true;
@@ -799,14 +851,15 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
 				   VS_HALTED :
 				   VS_WAIT_SIPI;
 		v->hv_expiry = NO_EXPIRY;
-		return true;
+		observe(v, X2S_OBS_BLOCKED, vcpu->arch.regs[VCPU_REGS_RIP]);
+		return !v->g->failed;
 	}
 	if (!inject(v, v->res.entry_intr_info,
 		    v->res.entry_exception_error_code))
 		return false;
 	rip = reg_get(v, UC_X86_REG_RIP);
 	record_entry(v, rip);
-	return true;
+	return !v->g->failed;
 }
 
 /*
@@ -1303,8 +1356,15 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	uint64_t off = addr - g->image_lo;
 	uint32_t ctrl;
 
-	if (v->stop != STOP_NONE)
+	if (v->stop != STOP_NONE) {
+		/*
+		 * A stop asked for in a hook that then wrote RIP (which
+		 * restarts Unicorn's CPU loop) is asked for again.
+		 */
+		if (v->stop == STOP_FAIL)
+			uc_emu_stop(uc);
 		return;
+	}
 	if (v->insns >= v->limit) {
 		uc_emu_stop(uc);
 		return;
@@ -1382,6 +1442,7 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 		reg_set(v, UC_X86_REG_RAX, (uint32_t)tsc);
 		reg_set(v, UC_X86_REG_RDX, tsc >> 32);
 		reg_set(v, UC_X86_REG_RIP, addr + 2);
+		observe(v, X2S_OBS_RDTSC, addr + 2);
 		return;
 	}
 	case SITE_STI:
@@ -1449,6 +1510,8 @@ static uint64_t hook_mmio(struct guest_vcpu *v, uint64_t offset,
 		return 0;
 	}
 	rax = vcpu->arch.regs[VCPU_REGS_RAX];
+	v->obs_mmio = write ? X2S_OBS_MMIO_WRITE : X2S_OBS_MMIO_READ;
+	v->obs_mmio_value = write ? value : rax;
 	if (write && (offset & 0xff0) == APIC_ICR_LOW)
 		ipi_sent(v);
 	if (v->res.status == X2S_STATUS_GUEST &&
@@ -2252,11 +2315,12 @@ static bool try_wake(struct guest_vcpu *v)
 	}
 	v->state = VS_RUNNING;
 	v->seen_kicks = x2s_vcpu_kicks(vcpu);
+	v->obs_wake = true;
 	if (!inject(v, v->res.entry_intr_info,
 		    v->res.entry_exception_error_code))
 		return false;
 	record_entry(v, reg_get(v, UC_X86_REG_RIP));
-	return true;
+	return !g->failed;
 }
 
 static void scale_stat(struct x2s_exit_stat *s, double f)
@@ -2412,4 +2476,53 @@ int x2s_guest_read(const struct x2s_guest *g, uint64_t addr, void *buf,
 		return -EFAULT;
 	memcpy(buf, p, len);
 	return 0;
+}
+
+int x2s_guest_regs(struct x2s_guest *g, unsigned int vcpu,
+		   uint64_t regs[X2S_GUEST_NR_REGS])
+{
+	static int ids[] = {
+		UC_X86_REG_RAX, UC_X86_REG_RBX,	   UC_X86_REG_RCX,
+		UC_X86_REG_RDX, UC_X86_REG_RSI,	   UC_X86_REG_RDI,
+		UC_X86_REG_RBP, UC_X86_REG_RSP,	   UC_X86_REG_R8,
+		UC_X86_REG_R9,	UC_X86_REG_R10,	   UC_X86_REG_R11,
+		UC_X86_REG_R12, UC_X86_REG_R13,	   UC_X86_REG_R14,
+		UC_X86_REG_R15, UC_X86_REG_RFLAGS, UC_X86_REG_CR0,
+		UC_X86_REG_CR3, UC_X86_REG_CR4,
+	};
+	static int segs[] = { UC_X86_REG_CS, UC_X86_REG_SS };
+	void *ptrs[X2S_GUEST_NR_REGS];
+	uc_x86_msr efer = { .rid = MSR_EFER };
+	uc_engine *uc;
+
+	if (vcpu >= g->nr_vcpus || !g->vcpus[vcpu].uc)
+		return -EINVAL;
+	uc = g->vcpus[vcpu].uc;
+	for (unsigned int i = 0; i < X2S_GUEST_NR_REGS; i++) {
+		regs[i] = 0;
+		ptrs[i] = &regs[i];
+	}
+	uc_reg_read_batch(uc, ids, ptrs, X2S_GREG_EFER);
+	uc_reg_read_batch(uc, segs, ptrs + X2S_GREG_CS, 2);
+	uc_reg_read(uc, UC_X86_REG_MSR, &efer);
+	regs[X2S_GREG_EFER] = efer.value;
+	return 0;
+}
+
+bool x2s_guest_region(const struct x2s_guest *g, unsigned int i, uint64_t *addr,
+		      const uint8_t **mem, uint64_t *len)
+{
+	if (i == 0) {
+		*addr = g->image_lo;
+		*mem = g->image;
+		*len = g->image_size;
+		return true;
+	}
+	if (i == 1 && !g->multiboot) {
+		*addr = X2S_GUEST_STACK_BASE;
+		*mem = g->stacks;
+		*len = g->stacks_size;
+		return true;
+	}
+	return false;
 }
