@@ -24,6 +24,8 @@ struct cli_command {
 	const char *summary;
 	/* argv[0] is the command name. */
 	int (*run)(int argc, char **argv);
+	/* The table the command gives cli_getopt() (x2sim --list-options). */
+	const struct option *options;
 };
 
 int cmd_decode(int argc, char **argv);
@@ -36,6 +38,16 @@ int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+
+/*
+ * Each command's option table, the one its cli_getopt() loop parses.
+ * The hidden 'x2sim --list-options' prints them, so that a test holds
+ * the man page, the bash completion and --help to the tables themselves.
+ */
+extern const struct option decode_options[], demo_options[],
+	fastpaths_options[], verify_options[], merge_options[],
+	extract_options[], case_options[], replay_options[], run_options[],
+	bench_options[];
 
 /* Shared by verify, case and replay (cmd_case.c). */
 struct x2s_vm_desc;

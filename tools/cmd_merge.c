@@ -662,7 +662,7 @@ enum {
 	OPT_FINDINGS_EXIT_STATUS,
 };
 
-static const struct option merge_options[] = {
+const struct option merge_options[] = {
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "findings-exit-status", required_argument, NULL,
 	  OPT_FINDINGS_EXIT_STATUS },

@@ -619,7 +619,7 @@ enum {
 	OPT_SAVE,
 };
 
-static const struct option run_options[] = {
+const struct option run_options[] = {
 	{ "vcpus", required_argument, NULL, OPT_VCPUS },
 	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
 	{ "plugin", required_argument, NULL, OPT_PLUGIN },

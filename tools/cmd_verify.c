@@ -270,7 +270,7 @@ enum {
 	OPT_FINDINGS_EXIT_STATUS,
 };
 
-static const struct option verify_options[] = {
+const struct option verify_options[] = {
 	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
 	{ "plugin", required_argument, NULL, OPT_PLUGIN },
 	{ "sweep", required_argument, NULL, OPT_SWEEP },
