@@ -10,27 +10,50 @@
 
 #include "cli.h"
 
+void cli_put_escaped(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
 /*
  * One line: whatever the arguments hold (an option value, a file name, a
  * config's text), a control character is written as \xNN and never
  * reaches the terminal raw.
  */
-int cli_error(const char *cmd, const char *fmt, ...)
+static void cli_vmessage(const char *cmd, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char msg[8192];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (cmd)
+		fprintf(stderr, "x2sim %s: ", cmd);
+	else
+		fputs("x2sim: ", stderr);
+	cli_put_escaped(stderr, msg);
+	fputc('\n', stderr);
+}
+
+void cli_message(const char *cmd, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cli_vmessage(cmd, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "x2sim %s: ", cmd);
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
-		else
-			fputc(*p, stderr);
-	}
-	fputc('\n', stderr);
+}
+
+int cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vmessage(cmd, fmt, ap);
+	va_end(ap);
 	return EXIT_USAGE;
 }
 

@@ -108,9 +108,19 @@ extern char **cli_given_argv;
 /* For a command without operands: an error naming the first one. */
 int cli_no_operands(const char *cmd, int argc, char **argv);
 
-/* One line "x2sim CMD: message" on stderr; returns EXIT_USAGE. */
+/*
+ * One line "x2sim CMD: message" on stderr ("x2sim: message" for a NULL
+ * cmd), every control character of the message as \xNN; cli_error()
+ * returns EXIT_USAGE.  Every message of the CLI goes through these (or
+ * cli_put_escaped()), so that no file name, option value or guest text
+ * reaches the terminal raw.
+ */
 int cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void cli_message(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* s on f, each control character (and DEL) as \xNN. */
+void cli_put_escaped(FILE *f, const char *s);
 
 /*
  * Strict number parsing: decimal or 0x-hex, the whole string, no sign, no

@@ -168,7 +168,6 @@ int main(int argc, char **argv)
 		cli_isolate_child_exit(status);
 		return status;
 	}
-	fprintf(stderr, "x2sim: unknown command '%s' (try 'x2sim help')\n",
-		cmd);
+	cli_message(NULL, "unknown command '%s' (try 'x2sim help')", cmd);
 	return EXIT_USAGE;
 }
