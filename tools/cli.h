@@ -135,7 +135,9 @@ bool cli_parse_u64(const char *cmd, const char *what, const char *s,
  * renamed over PATH only when complete, so no partial file is ever left.
  * PATH "-" is standard output; an existing PATH that is not a regular file
  * (a device, a FIFO) is written in place, and a symbolic link is followed:
- * neither is ever replaced.  A new file's mode follows the umask.
+ * neither is ever replaced.  A new file's mode follows the umask.  The
+ * temporary's name is cut to fit NAME_MAX, and SIGINT, SIGTERM or SIGHUP
+ * ending x2sim removes every temporary still open.
  * cli_atomic_open() returns the stream to write; cli_atomic_commit()
  * closes and renames (or removes everything on failure) and returns 0 or
  * -errno.
