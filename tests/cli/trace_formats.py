@@ -4,7 +4,8 @@
 TRACE files (x2sim run --trace, x2sim demo) matches, whole, the format of
 its trace point in FORMATS (tests/cli/kvm-trace-formats.txt, written from
 KVM 6.18's TP_printk strings); a trace point without a format fails; each
-of REQUIRED (comma-separated) is seen at least once."""
+of REQUIRED (comma-separated) is seen at least once, and each reference
+line of FORMATS ("=NAME<TAB>TEXT") appears verbatim."""
 import re
 import sys
 
@@ -46,15 +47,20 @@ def to_regex(fmt):
 
 def main():
     formats = {}
+    refs = []
     with open(sys.argv[1]) as f:
         for line in f:
             if line.startswith('#') or not line.strip():
+                continue
+            if line.startswith('='):
+                refs.append(tuple(line[1:].rstrip('\n').split('\t', 1)))
                 continue
             name, fmt = line.rstrip('\n').split('\t', 1)
             name = name.split(':')[-1]
             formats[name] = (fmt, to_regex(fmt))
     required = set(sys.argv[2].split(','))
     seen = set()
+    lines_seen = set()
     bad = 0
     lines = 0
     for path in sys.argv[3:]:
@@ -67,6 +73,7 @@ def main():
                 lines += 1
                 name, rest = m.group(1), m.group(2)
                 seen.add(name)
+                lines_seen.add((name, rest))
                 if name not in formats:
                     print('trace_formats: %s: no format for %s: %s'
                           % (path, name, line.strip()))
@@ -77,13 +84,22 @@ def main():
                     print('trace_formats: %s: "%s" does not match %s\'s '
                           'format "%s"' % (path, rest, name, fmt))
                     bad += 1
+    for name, text in refs:
+        if (name, text) not in lines_seen:
+            print('trace_formats: no line "%s: %s" in the traces'
+                  % (name, text))
+            bad += 1
+        elif not formats[name][1].fullmatch(text):
+            print('trace_formats: the reference "%s: %s" does not match '
+                  'its format' % (name, text))
+            bad += 1
     for name in sorted(required - seen):
         print('trace_formats: no %s line in the traces' % name)
         bad += 1
     if bad:
         sys.exit(1)
-    print('trace_formats: %d lines of %d trace points match KVM\'s formats'
-          % (lines, len(seen)))
+    print('trace_formats: %d lines of %d trace points match KVM\'s formats; '
+          '%d reference lines found' % (lines, len(seen), len(refs)))
 
 
 main()
