@@ -2,6 +2,9 @@
 /* x2sim CLI: shared helpers (errors, strict numbers, atomic files). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,27 +13,50 @@
 
 #include "cli.h"
 
+void cli_put_escaped(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
 /*
  * One line: whatever the arguments hold (an option value, a file name, a
  * config's text), a control character is written as \xNN and never
  * reaches the terminal raw.
  */
-int cli_error(const char *cmd, const char *fmt, ...)
+static void cli_vmessage(const char *cmd, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char msg[8192];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (cmd)
+		fprintf(stderr, "x2sim %s: ", cmd);
+	else
+		fputs("x2sim: ", stderr);
+	cli_put_escaped(stderr, msg);
+	fputc('\n', stderr);
+}
+
+void cli_message(const char *cmd, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cli_vmessage(cmd, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "x2sim %s: ", cmd);
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
-		else
-			fputc(*p, stderr);
-	}
-	fputc('\n', stderr);
+}
+
+int cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vmessage(cmd, fmt, ap);
+	va_end(ap);
 	return EXIT_USAGE;
 }
 
@@ -168,12 +194,96 @@ static int cli_open_direct(struct cli_atomic_file *af, const char *path)
 	return 0;
 }
 
+/*
+ * The temporary files being written, by path, so that SIGINT, SIGTERM or
+ * SIGHUP ending x2sim removes them.  The handler only reads what a slot
+ * marked in use holds and calls unlink(), which is async-signal-safe.
+ */
+#define CLI_MAX_TEMPS 16
+static char live_tmp[CLI_MAX_TEMPS][PATH_MAX];
+static volatile sig_atomic_t live_used[CLI_MAX_TEMPS];
+static const int temp_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void remove_temps_on_signal(int sig)
+{
+	for (int i = 0; i < CLI_MAX_TEMPS; i++)
+		if (live_used[i])
+			unlink(live_tmp[i]);
+	/* SA_RESETHAND: the signal, pending now, then ends x2sim as usual. */
+	raise(sig);
+}
+
+static void install_temp_handlers(void)
+{
+	static bool done;
+	struct sigaction sa, old;
+
+	if (done)
+		return;
+	done = true;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = remove_temps_on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(temp_signals) / sizeof(temp_signals[0]);
+	     i++) {
+		/* A signal ignored (nohup) stays ignored. */
+		if (sigaction(temp_signals[i], NULL, &old) ||
+		    old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(temp_signals[i], &sa, NULL);
+	}
+}
+
+static void temp_track(const char *tmp)
+{
+	if (strlen(tmp) >= PATH_MAX)
+		return;
+	for (int i = 0; i < CLI_MAX_TEMPS; i++) {
+		if (live_used[i])
+			continue;
+		strcpy(live_tmp[i], tmp);
+		live_used[i] = 1;
+		return;
+	}
+}
+
+static void temp_untrack(const char *tmp)
+{
+	for (int i = 0; i < CLI_MAX_TEMPS; i++)
+		if (live_used[i] && !strcmp(live_tmp[i], tmp))
+			live_used[i] = 0;
+}
+
+/*
+ * PATH.tmp.XXXXXX, the last component cut so that it stays within
+ * NAME_MAX: a target whose name is near the limit still gets a temporary
+ * beside it.
+ */
+static char *temp_name(const char *path)
+{
+	static const char suffix[] = ".tmp.XXXXXX";
+	const char *slash = strrchr(path, '/');
+	size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+	size_t base = strlen(path) - dir;
+	char *tmp;
+
+	if (base + sizeof(suffix) - 1 > NAME_MAX)
+		base = NAME_MAX - (sizeof(suffix) - 1);
+	tmp = malloc(dir + base + sizeof(suffix));
+	if (!tmp)
+		return NULL;
+	memcpy(tmp, path, dir + base);
+	memcpy(tmp + dir + base, suffix, sizeof(suffix));
+	return tmp;
+}
+
 int cli_atomic_open(struct cli_atomic_file *af, const char *path)
 {
+	sigset_t block, saved;
 	char *real = NULL;
 	struct stat st;
 	mode_t mask;
-	size_t len;
 	int fd;
 
 	memset(af, 0, sizeof(*af));
@@ -195,9 +305,8 @@ int cli_atomic_open(struct cli_atomic_file *af, const char *path)
 			return -errno;
 		path = real;
 	}
-	len = strlen(path);
 	af->path = strdup(path);
-	af->tmp = malloc(len + sizeof(".tmp.XXXXXX"));
+	af->tmp = temp_name(path);
 	free(real);
 	if (!af->path || !af->tmp) {
 		free(af->path);
@@ -205,9 +314,17 @@ int cli_atomic_open(struct cli_atomic_file *af, const char *path)
 		memset(af, 0, sizeof(*af));
 		return -ENOMEM;
 	}
-	memcpy(af->tmp, af->path, len);
-	memcpy(af->tmp + len, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
+	install_temp_handlers();
+	/* No signal between creating the file and knowing its name. */
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(temp_signals) / sizeof(temp_signals[0]);
+	     i++)
+		sigaddset(&block, temp_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &block, &saved);
 	fd = mkstemp(af->tmp);
+	if (fd >= 0)
+		temp_track(af->tmp);
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	if (fd >= 0) {
 		/* mkstemp() makes 0600; a new file gets what the umask allows. */
 		mask = umask(0);
@@ -221,6 +338,7 @@ int cli_atomic_open(struct cli_atomic_file *af, const char *path)
 		if (fd >= 0) {
 			close(fd);
 			unlink(af->tmp);
+			temp_untrack(af->tmp);
 		}
 		free(af->path);
 		free(af->tmp);
@@ -252,6 +370,7 @@ int cli_atomic_commit(struct cli_atomic_file *af, bool ok)
 		err = -errno;
 	if (!ok || err)
 		unlink(af->tmp);
+	temp_untrack(af->tmp);
 	free(af->path);
 	free(af->tmp);
 	memset(af, 0, sizeof(*af));

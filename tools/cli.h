@@ -24,6 +24,8 @@ struct cli_command {
 	const char *summary;
 	/* argv[0] is the command name. */
 	int (*run)(int argc, char **argv);
+	/* The table the command gives cli_getopt() (x2sim --list-options). */
+	const struct option *options;
 };
 
 int cmd_decode(int argc, char **argv);
@@ -36,6 +38,16 @@ int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+
+/*
+ * Each command's option table, the one its cli_getopt() loop parses.
+ * The hidden 'x2sim --list-options' prints them, so that a test holds
+ * the man page, the bash completion and --help to the tables themselves.
+ */
+extern const struct option decode_options[], demo_options[],
+	fastpaths_options[], verify_options[], merge_options[],
+	extract_options[], case_options[], replay_options[], run_options[],
+	bench_options[];
 
 /* Shared by verify, case and replay (cmd_case.c). */
 struct x2s_vm_desc;
@@ -96,9 +108,19 @@ extern char **cli_given_argv;
 /* For a command without operands: an error naming the first one. */
 int cli_no_operands(const char *cmd, int argc, char **argv);
 
-/* One line "x2sim CMD: message" on stderr; returns EXIT_USAGE. */
+/*
+ * One line "x2sim CMD: message" on stderr ("x2sim: message" for a NULL
+ * cmd), every control character of the message as \xNN; cli_error()
+ * returns EXIT_USAGE.  Every message of the CLI goes through these (or
+ * cli_put_escaped()), so that no file name, option value or guest text
+ * reaches the terminal raw.
+ */
 int cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void cli_message(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* s on f, each control character (and DEL) as \xNN. */
+void cli_put_escaped(FILE *f, const char *s);
 
 /*
  * Strict number parsing: decimal or 0x-hex, the whole string, no sign, no
@@ -113,7 +135,9 @@ bool cli_parse_u64(const char *cmd, const char *what, const char *s,
  * renamed over PATH only when complete, so no partial file is ever left.
  * PATH "-" is standard output; an existing PATH that is not a regular file
  * (a device, a FIFO) is written in place, and a symbolic link is followed:
- * neither is ever replaced.  A new file's mode follows the umask.
+ * neither is ever replaced.  A new file's mode follows the umask.  The
+ * temporary's name is cut to fit NAME_MAX, and SIGINT, SIGTERM or SIGHUP
+ * ending x2sim removes every temporary still open.
  * cli_atomic_open() returns the stream to write; cli_atomic_commit()
  * closes and renames (or removes everything on failure) and returns 0 or
  * -errno.

@@ -118,7 +118,7 @@ static void extract_usage(FILE *out)
 		"exit status: 0 written, 2 usage or input error\n");
 }
 
-static const struct option extract_options[] = {
+const struct option extract_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	CLI_KERNEL_OPTIONS,
 	CLI_OPT_HELP,

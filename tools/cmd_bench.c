@@ -186,7 +186,7 @@ enum {
 	OPT_IMAGE,
 };
 
-static const struct option bench_options[] = {
+const struct option bench_options[] = {
 	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "image", required_argument, NULL, OPT_IMAGE },

@@ -410,7 +410,7 @@ enum {
 	OPT_CASE_TIMEOUT,
 };
 
-static const struct option case_options[] = {
+const struct option case_options[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "sender", required_argument, NULL, OPT_SENDER },
 	{ "wrmsr", required_argument, NULL, OPT_WRMSR },
@@ -605,7 +605,7 @@ static void replay_usage(FILE *out)
 }
 
 /* replay's options are case's but those that make a case. */
-static const struct option replay_options[] = {
+const struct option replay_options[] = {
 	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
 	{ "plugin", required_argument, NULL, OPT_PLUGIN },
 	{ "case-timeout", required_argument, NULL, OPT_CASE_TIMEOUT },

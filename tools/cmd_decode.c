@@ -269,7 +269,7 @@ enum {
 	OPT_MSR = CLI_OPT_LONG,
 };
 
-static const struct option decode_options[] = {
+const struct option decode_options[] = {
 	{ "msr", required_argument, NULL, OPT_MSR },
 	CLI_OPT_HELP,
 	CLI_OPT_END,

@@ -75,7 +75,7 @@ enum {
 	OPT_QUIET = CLI_OPT_LONG,
 };
 
-static const struct option demo_options[] = {
+const struct option demo_options[] = {
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	CLI_OPT_HELP,
 	CLI_OPT_END,

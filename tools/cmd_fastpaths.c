@@ -15,7 +15,7 @@ static void fastpaths_usage(FILE *out)
 		"a plugin and run 'x2sim verify --plugin ./x.so' (docs/plugins.md).\n");
 }
 
-static const struct option fastpaths_options[] = {
+const struct option fastpaths_options[] = {
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };

@@ -53,15 +53,14 @@ static int bad(const struct json_value *v, const char *fmt, ...)
 /* "FILE:LINE:COL: not a verify report: ..." */
 static int bad(const struct json_value *v, const char *fmt, ...)
 {
+	char msg[768];
 	va_list ap;
 
-	fprintf(stderr, "x2sim merge: %s:%u:%u: ", merge_file, v ? v->line : 0,
-		v ? v->col : 0);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_USAGE;
+	return cli_error("merge", "%s:%u:%u: %s", merge_file, v ? v->line : 0,
+			 v ? v->col : 0, msg);
 }
 
 static const struct json_value *get(const struct json_value *obj,
@@ -118,7 +117,7 @@ static bool need_hex(const struct json_value *obj, const char *key, u64 max,
 	if (!v)
 		return false;
 	if (x2s_json_u64(v, key, max, out, merge_file, err, sizeof(err))) {
-		fprintf(stderr, "x2sim merge: %s\n", err);
+		cli_message("merge", "%s", err);
 		return false;
 	}
 	return true;
@@ -662,7 +661,7 @@ enum {
 	OPT_FINDINGS_EXIT_STATUS,
 };
 
-static const struct option merge_options[] = {
+const struct option merge_options[] = {
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "findings-exit-status", required_argument, NULL,
 	  OPT_FINDINGS_EXIT_STATUS },
@@ -925,8 +924,8 @@ int cmd_merge(int argc, char **argv)
 		cli_report_json(jf.f, &rep);
 		r = cli_atomic_commit(&jf, true);
 		if (r) {
-			fprintf(stderr, "x2sim merge: --json %s: %s\n",
-				json_path, strerror(-r));
+			cli_message("merge", "--json %s: %s", json_path,
+				    strerror(-r));
 			status = EXIT_USAGE;
 		}
 	}

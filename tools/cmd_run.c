@@ -591,8 +591,8 @@ static int run_diff(const char *image, const char *label,
 	if (console) {
 		r = cli_atomic_commit(console_af, !ferror(console_af->f));
 		if (r)
-			fprintf(stderr, "x2sim run: --console %s: %s\n",
-				console, strerror(-r));
+			cli_message("run", "--console %s: %s", console,
+				    strerror(-r));
 	}
 	return ret;
 }
@@ -619,7 +619,7 @@ enum {
 	OPT_SAVE,
 };
 
-static const struct option run_options[] = {
+const struct option run_options[] = {
 	{ "vcpus", required_argument, NULL, OPT_VCPUS },
 	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
 	{ "plugin", required_argument, NULL, OPT_PLUGIN },
@@ -927,16 +927,15 @@ int cmd_run(int argc, char **argv)
 		int cr = cli_atomic_commit(&console_af, !ferror(console_af.f));
 
 		if (cr)
-			fprintf(stderr, "x2sim run: --console %s: %s\n",
-				console, strerror(-cr));
+			cli_message("run", "--console %s: %s", console,
+				    strerror(-cr));
 	}
 	ret = 0;
 	if (r < 0) {
 		fprintf(stderr, "x2sim run: internal error %d\n", r);
 		ret = EXIT_CHECK;
 	} else if (r) {
-		fprintf(stderr, "x2sim run: guest failed: %s\n",
-			x2s_guest_error(g));
+		cli_message("run", "guest failed: %s", x2s_guest_error(g));
 		ret = EXIT_CHECK;
 	} else if (x2s_guest_get_stats(g)->exit_status >= 0) {
 		const struct x2s_guest_stats *st = x2s_guest_get_stats(g);

@@ -270,7 +270,7 @@ enum {
 	OPT_FINDINGS_EXIT_STATUS,
 };
 
-static const struct option verify_options[] = {
+const struct option verify_options[] = {
 	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
 	{ "plugin", required_argument, NULL, OPT_PLUGIN },
 	{ "sweep", required_argument, NULL, OPT_SWEEP },
@@ -387,9 +387,8 @@ static int verify_failed(void *opaque, struct cli_failure *f, unsigned int n,
 			 f[i].message, n > 1 ? " (in one of these cases)" : "");
 		if (cli_save_case(ctx->save_dir, v, suffix, &f[i].c, comment,
 				  &v->failures[i].case_file)) {
-			fprintf(stderr,
-				"x2sim verify: --save %s: cannot save the case\n",
-				ctx->save_dir);
+			cli_message("verify", "--save %s: cannot save the case",
+				    ctx->save_dir);
 			status = EXIT_USAGE;
 			continue;
 		}
@@ -406,8 +405,8 @@ static int verify_failed(void *opaque, struct cli_failure *f, unsigned int n,
 			r = cli_atomic_commit(&af, true);
 		}
 		if (r) {
-			fprintf(stderr, "x2sim verify: --json %s: %s\n",
-				ctx->json_path, strerror(-r));
+			cli_message("verify", "--json %s: %s", ctx->json_path,
+				    strerror(-r));
 			status = EXIT_USAGE;
 		}
 	}
@@ -687,8 +686,8 @@ int cmd_verify(int argc, char **argv)
 		if (r) {
 			if (json_path)
 				cli_atomic_commit(&jf, false);
-			fprintf(stderr, "x2sim verify: %s: %s\n", vs[k].label,
-				strerror(-r));
+			cli_message("verify", "%s: %s", vs[k].label,
+				    strerror(-r));
 			return EXIT_CHECK;
 		}
 	}
@@ -702,8 +701,8 @@ int cmd_verify(int argc, char **argv)
 		cli_report_json(jf.f, &rep);
 		r = cli_atomic_commit(&jf, true);
 		if (r) {
-			fprintf(stderr, "x2sim verify: --json %s: %s\n",
-				json_path, strerror(-r));
+			cli_message("verify", "--json %s: %s", json_path,
+				    strerror(-r));
 			output_failed = true;
 		}
 	}

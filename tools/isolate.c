@@ -590,7 +590,7 @@ static int report(struct cli_isolate *iso, const struct cli_watch *w,
 	/* verify's progress line on a terminal: the message replaces it. */
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "\r%70s\r", "");
-	fprintf(stderr, "x2sim %s: %s%s\n", iso->cmd, what, where);
+	cli_message(iso->cmd, "%s%s", what, where);
 	if (!finding)
 		return EXIT_USAGE;
 	for (unsigned int i = 0; i < nfl; i++) {

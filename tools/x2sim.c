@@ -4,6 +4,7 @@
  *
  * Exit status: 0 success, 1 a check failed, 2 usage or input error.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,26 +19,34 @@
 
 static int cmd_version(int argc, char **argv);
 
+static const struct option version_options[] = {
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
 static const struct cli_command commands[] = {
 	{ "decode", "an ICR value by field, and what each fastpath decides",
-	  cmd_decode },
+	  cmd_decode, decode_options },
 	{ "demo", "IPIs of every kind through KVM's slow path, traced",
-	  cmd_demo },
+	  cmd_demo, demo_options },
 	{ "fastpaths", "the shipped fastpath variants, one line each",
-	  cmd_fastpaths },
+	  cmd_fastpaths, fastpaths_options },
 	{ "verify", "exhaustive fast-vs-slow verification of fastpaths",
-	  cmd_verify },
+	  cmd_verify, verify_options },
 	{ "merge", "join the JSON reports of verify's shards into one",
-	  cmd_merge },
+	  cmd_merge, merge_options },
 	{ "extract", "the translation unit verify --kernel builds from a tree",
-	  cmd_extract },
-	{ "case", "one WRMSR exit both ways: outcomes and verdict", cmd_case },
-	{ "replay", "rerun a saved counterexample", cmd_replay },
+	  cmd_extract, extract_options },
+	{ "case", "one WRMSR exit both ways: outcomes and verdict", cmd_case,
+	  case_options },
+	{ "replay", "rerun a saved counterexample", cmd_replay,
+	  replay_options },
 	{ "run", "run a guest image on Unicorn, exits through the model",
-	  cmd_run },
+	  cmd_run, run_options },
 	{ "bench", "bench ipi: guest IPI ping-pong, fastpath off and on",
-	  cmd_bench },
-	{ "version", "the version and the kvm.h ABI version", cmd_version },
+	  cmd_bench, bench_options },
+	{ "version", "the version and the kvm.h ABI version", cmd_version,
+	  version_options },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -55,10 +64,6 @@ static void usage(FILE *out)
 
 static int cmd_version(int argc, char **argv)
 {
-	static const struct option version_options[] = {
-		CLI_OPT_HELP,
-		CLI_OPT_END,
-	};
 	int opt;
 
 	while ((opt = cli_getopt("version", argc, argv, NULL,
@@ -76,6 +81,34 @@ static int cmd_version(int argc, char **argv)
 	       "kvm.h faces: KVM 5.6 to mainline)\n",
 	       cli_version(), cli_commit(), X2SIM_KVM_ABI_VERSION,
 	       CLI_KVM_MODEL);
+	return 0;
+}
+
+/*
+ * Hidden, for tests/man/check-man.sh: every option of every command (or
+ * of the one named), one "COMMAND --NAME" line each and "COMMAND -C" for
+ * a short form, straight from the tables cli_getopt() parses.
+ */
+static int list_options(int argc, char **argv)
+{
+	bool found = false;
+
+	if (argc > 2)
+		return cli_error("--list-options", "one command at most");
+	for (size_t i = 0; i < NR_COMMANDS; i++) {
+		const struct cli_command *c = &commands[i];
+
+		if (argc == 2 && strcmp(argv[1], c->name))
+			continue;
+		found = true;
+		for (const struct option *o = c->options; o->name; o++) {
+			printf("%s --%s\n", c->name, o->name);
+			if (o->val < CLI_OPT_LONG && isalnum(o->val))
+				printf("%s -%c\n", c->name, o->val);
+		}
+	}
+	if (!found)
+		return cli_error("--list-options", "no command '%s'", argv[1]);
 	return 0;
 }
 
@@ -112,6 +145,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "--version"))
 		return cmd_version(1, argv + 1);
+	if (!strcmp(cmd, "--list-options"))
+		return finish(cmd, list_options(argc - 1, argv + 1));
 	for (size_t i = 0; i < NR_COMMANDS; i++) {
 		char **args;
 		int status;
@@ -133,7 +168,6 @@ int main(int argc, char **argv)
 		cli_isolate_child_exit(status);
 		return status;
 	}
-	fprintf(stderr, "x2sim: unknown command '%s' (try 'x2sim help')\n",
-		cmd);
+	cli_message(NULL, "unknown command '%s' (try 'x2sim help')", cmd);
 	return EXIT_USAGE;
 }

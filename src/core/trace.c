@@ -156,21 +156,36 @@ static const char *apic_reg_name(u32 reg)
 		return "APIC_TMR";
 	if (reg >= APIC_IRR && reg < APIC_ESR)
 		return "APIC_IRR";
-	return "UNKNOWN";
+	return NULL;
+}
+
+/*
+ * "apic_%s %s = 0x%llx": a register without a name is printed as
+ * __print_symbolic() prints a value its table lacks, in hex.
+ */
+static void trace_kvm_apic(const char *rw, u32 reg, u64 val)
+{
+	const char *name = apic_reg_name(reg);
+	char num[16];
+
+	if (!name) {
+		snprintf(num, sizeof(num), "0x%x", reg);
+		name = num;
+	}
+	x2s_trace("kvm_apic: apic_%s %s = 0x%llx", rw, name,
+		  (unsigned long long)val);
 }
 
 void trace_kvm_apic_write(u32 reg, u64 val)
 {
 	if (trace_fn)
-		x2s_trace("kvm_apic: apic_write %s = 0x%llx",
-			  apic_reg_name(reg), (unsigned long long)val);
+		trace_kvm_apic("write", reg, val);
 }
 
 void trace_kvm_apic_read(u32 reg, u64 val)
 {
 	if (trace_fn)
-		x2s_trace("kvm_apic: apic_read %s = 0x%llx", apic_reg_name(reg),
-			  (unsigned long long)val);
+		trace_kvm_apic("read", reg, val);
 }
 
 void trace_kvm_apic_ipi(u32 icr_low, u32 dest_id)

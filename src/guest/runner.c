@@ -376,8 +376,25 @@ static void record_entry(struct guest_vcpu *v, uint64_t rip)
 		stat_add(&g->stats.msr_write_fastpath, ns);
 	else if (v->exit_basic == EXIT_REASON_MSR_WRITE)
 		stat_add(&g->stats.msr_write_slow, ns);
-	rtrace(g, "kvm_entry: vcpu %u, rip 0x%llx", v->idx,
-	       (unsigned long long)rip);
+	/*
+	 * KVM 6.13 on: the event being injected (VM_ENTRY_INTR_INFO_FIELD,
+	 * the error code only for an exception that has one) and
+	 * "[immediate exit]" when the entry is to exit at once.
+	 */
+	if (g->cfg.trace) {
+		uint32_t intr = v->res.entry_intr_info;
+		uint32_t err = 0;
+
+		if ((intr & INTR_INFO_VALID_MASK) &&
+		    (intr & INTR_INFO_DELIVER_CODE_MASK))
+			err = v->res.entry_exception_error_code;
+		x2s_trace("kvm_entry: vcpu %u, rip 0x%llx intr_info 0x%08x "
+			  "error_code 0x%08x%s",
+			  v->idx, (unsigned long long)rip, intr, err,
+			  to_vmx(vcpu)->req_immediate_exit ?
+				  "[immediate exit]" :
+				  "");
+	}
 }
 
 /* ---- VM exits ---- */
@@ -423,14 +440,21 @@ static int vcpu_exit(struct guest_vcpu *v, struct x2s_exit *exit, uint64_t rip)
 
 	if (g->cfg.trace) {
 		const char *name = vmx_exit_reason_name(basic);
+		char num[16];
 
+		/* A reason without a name: __print_symbolic()'s hex. */
+		if (!name) {
+			snprintf(num, sizeof(num), "0x%x", basic);
+			name = num;
+		}
+		/* KVM 6.13 on: the vCPU's pending requests end the line. */
 		x2s_trace("kvm_exit: vcpu %u reason %s rip 0x%llx info1 "
 			  "0x%016llx info2 0x%016llx intr_info 0x%08x "
-			  "error_code 0x%08x",
-			  v->idx, name ? name : "UNKNOWN",
-			  (unsigned long long)rip,
+			  "error_code 0x%08x requests 0x%016llx",
+			  v->idx, name, (unsigned long long)rip,
 			  (unsigned long long)exit->qualification, 0ULL,
-			  exit->intr_info, 0u);
+			  exit->intr_info, 0u,
+			  (unsigned long long)vcpu->requests);
 	}
 	if (g->cfg.observe && g->cfg.observe_exits) {
 		v->exit_basic = basic;

@@ -1,16 +1,24 @@
 #!/bin/sh
-# Install x2sim into a scratch prefix, then build and run one consumer
-# through find_package(x2sim) and one through pkg-config.
+# check-install.sh [BUILD_DIR]: install x2sim into a scratch prefix, then
+# build and run one consumer through find_package(x2sim) and one through
+# pkg-config, build a guest from the installed kit alone and run it with
+# the installed CLI, and find COPYING, the completion and the man page.
+# With BUILD_DIR (ctest's install_kit: the tree make check just built)
+# that tree is installed; without, a Release tree is configured and built.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cmake -S "$top" -B "$work/build" -DCMAKE_BUILD_TYPE=Release \
-	-DCMAKE_INSTALL_PREFIX="$work/prefix" -DX2SIM_BUILD_TESTS=OFF \
-	-DX2SIM_BUILD_BENCH=OFF >/dev/null
-cmake --build "$work/build" -j2 >/dev/null
-cmake --install "$work/build" >/dev/null
+if [ $# -ge 1 ]; then
+	cmake --install "$1" --prefix "$work/prefix" >/dev/null
+else
+	cmake -S "$top" -B "$work/build" -DCMAKE_BUILD_TYPE=Release \
+		-DCMAKE_INSTALL_PREFIX="$work/prefix" -DX2SIM_BUILD_TESTS=OFF \
+		-DX2SIM_BUILD_BENCH=OFF >/dev/null
+	cmake --build "$work/build" -j2 >/dev/null
+	cmake --install "$work/build" >/dev/null
+fi
 
 cmake -S "$top/tests/install/consumer" -B "$work/consumer" \
 	-DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
