@@ -227,6 +227,20 @@ static void case_one(struct x2s_engine *e)
 			NULL);
 }
 
+/* A full engine of two vCPUs after one clean case (its cold guard armed). */
+static struct x2s_engine *cold_engine(void)
+{
+	struct x2s_vm_desc d;
+	struct x2s_engine *e;
+
+	x2s_vm_desc_init(&d, "cold", 2);
+	e = x2s_engine_new(&d, X2S_CHECK_SWEEP);
+	assert_non_null(e);
+	action = DO_NOTHING;
+	case_one(e);
+	return e;
+}
+
 /*
  * The full engine's cold guard: armed in X2S_CHECK_SWEEP, untouched by a
  * clean case; a write past the registers trips it, even one the next
@@ -234,15 +248,9 @@ static void case_one(struct x2s_engine *e)
  */
 static void test_cold_guard_sees_a_flip(void **state)
 {
-	struct x2s_vm_desc d;
-	struct x2s_engine *e;
+	struct x2s_engine *e = cold_engine();
 
 	(void)state;
-	x2s_vm_desc_init(&d, "cold", 2);
-	e = x2s_engine_new(&d, X2S_CHECK_SWEEP);
-	assert_non_null(e);
-	action = DO_NOTHING;
-	case_one(e);
 	assert_int_equal(x2s_engine_stats(e)->cold_arms, 1);
 	assert_false(x2s_engine_cold_tripped(e));
 	assert_true(x2s_engine_settle(e));
@@ -280,15 +288,9 @@ static void test_cold_guard_sees_a_flip(void **state)
 static void test_two_guards_at_once(void **state)
 {
 	struct x2s_engine *g = guarded_engine();
-	struct x2s_vm_desc d;
-	struct x2s_engine *e;
+	struct x2s_engine *e = cold_engine();
 
 	(void)state;
-	x2s_vm_desc_init(&d, "cold", 2);
-	e = x2s_engine_new(&d, X2S_CHECK_SWEEP);
-	assert_non_null(e);
-	action = DO_NOTHING;
-	case_one(e);
 	assert_true(try_one(g));
 	action = WRITE_OTHER_PAGE;
 	assert_false(try_one(g));
