@@ -29,9 +29,15 @@
 #endif
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(X2S_NO_CLONES) && \
 	(!defined(__clang__) || __clang_major__ >= 14)
+#if defined(__clang__)
+/* clang's "arch=" names a CPU model, which x86-64-v4 is not: features. */
+#define X2S_VECTOR_CLONES \
+	__attribute__((target_clones("avx512f", "avx2", "default")))
+#else
 #define X2S_VECTOR_CLONES \
 	__attribute__((   \
 		target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
 #else
 #define X2S_VECTOR_CLONES
 #endif
