@@ -5,7 +5,9 @@
 # a fixed seed, into a scratch corpus (the committed one is not written).
 # Prints execs/s as libFuzzer counts them (wall clock) and per CPU second
 # (user + sys: steadier on a shared machine), and fuzz_floor, a target that
-# does nothing: libFuzzer's own cost.  Run from anywhere:
+# does nothing: libFuzzer's own cost, measured first in each build and
+# printed next to every target (its execs/s and the target's share of them
+# per CPU second: the ceiling the harness leaves).  Run from anywhere:
 #   make bench-fuzz [BENCH_FUZZ_SECONDS=N]   or   bench/fuzz/run.sh [SECONDS]
 set -eu
 cd "$(dirname "$0")/../.."
@@ -20,14 +22,15 @@ flags() {
 		"tests/fuzz/${1/fuzz_floor/fuzz_icr}.options" 2>/dev/null || true
 }
 
-printf '%-10s %-20s %10s %12s %14s\n' build target runs "execs/s" \
-	"execs/CPU-s" | tee "$out"
+printf '%-12s %-10s %9s %9s %9s %11s %11s %8s\n' build target runs \
+	"execs/s" "floor/s" "execs/CPU-s" "floor/CPU-s" "of floor" | tee "$out"
 for preset in fuzz fuzz-fast; do
 	case $preset in
 	fuzz) dir=build/fuzz-libfuzzer label=asan+ubsan ;;
 	*) dir=build/fuzz-fast label=no-sanitizer ;;
 	esac
-	for t in fuzz_icr fuzz_diff fuzz_elf fuzz_floor; do
+	floor=0 floor_eps=0
+	for t in fuzz_floor fuzz_icr fuzz_diff fuzz_elf; do
 		bin=$dir/tests/fuzz/$t
 		corpus=tests/fuzz/corpus/$t
 		[ -d "$corpus" ] || corpus=
@@ -51,7 +54,13 @@ for preset in fuzz fuzz-fast; do
 		cpu=$(awk '{ print $1 + $2 }' "$scratch/time")
 		cps=$(awk -v r="${runs:-0}" -v c="$cpu" \
 			'BEGIN { printf "%d", (c > 0 ? r / c : 0) }')
-		printf '%-10s %-20s %10s %12s %14s\n' "$label" "$t" \
-			"${runs:-?}" "${eps:-?}" "$cps" | tee -a "$out"
+		if [ "$t" = fuzz_floor ]; then
+			floor=$cps floor_eps=${eps:-0}
+		fi
+		share=$(awk -v c="$cps" -v f="$floor" \
+			'BEGIN { printf "%.1f%%", (f > 0 ? 100 * c / f : 0) }')
+		printf '%-12s %-10s %9s %9s %9s %11s %11s %8s\n' "$label" "$t" \
+			"${runs:-?}" "${eps:-?}" "$floor_eps" "$cps" "$floor" \
+			"$share" | tee -a "$out"
 	done
 done

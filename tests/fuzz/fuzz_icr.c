@@ -8,6 +8,12 @@
  * upstream and the v6.12 fastpath against the slow path; any
  * verdict but "declined" or "equal" is a crash, shown with
  * x2s_verify_case()'s diff.
+ *
+ * One engine per named configuration serves every input, back at its
+ * start state after each.  X2SIM_FUZZ_CHECK=1 (the replay tests) proves
+ * that per input: a new engine for the configuration must hold the same
+ * state as the reused one before and after the case, and give the same
+ * verdicts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +31,13 @@ static struct x2s_fuzz_engine *engines[FUZZ_ICR_MAX_CONFIGS];
 static unsigned int nr_configs;
 static const struct x2s_fastpath *fns[2];
 static const char *const fn_names[2] = { "upstream", "v6.12" };
+static bool self_check;
 
 static void fuzz_icr_init(void)
 {
+	const char *chk = getenv("X2SIM_FUZZ_CHECK");
+
+	self_check = chk && *chk && *chk != '0';
 	nr_configs = x2s_named_config_count();
 	if (nr_configs > FUZZ_ICR_MAX_CONFIGS)
 		nr_configs = FUZZ_ICR_MAX_CONFIGS;
@@ -71,6 +81,58 @@ static void report(unsigned int cfg, unsigned int sender, uint32_t ecx,
 	abort();
 }
 
+/* The reused engine's VM holds what fresh's does (every vCPU's state). */
+static void check_same_vm(struct x2s_fuzz_engine *reused,
+			  struct x2s_fuzz_engine *fresh, unsigned int nr,
+			  const char *when)
+{
+	struct x2s_vcpu_state *a = calloc(nr, sizeof(*a));
+	struct x2s_vcpu_state *b = calloc(nr, sizeof(*b));
+
+	if (!a || !b)
+		abort();
+	x2s_vm_save(x2s_fuzz_engine_vm(reused), a);
+	x2s_vm_save(x2s_fuzz_engine_vm(fresh), b);
+	if (memcmp(a, b, sizeof(*a) * nr)) {
+		fprintf(stderr,
+			"fuzz_icr: %s the case, the reused engine differs from a new one\n",
+			when);
+		x2s_state_diff(b, a, nr, stderr);
+		abort();
+	}
+	free(a);
+	free(b);
+}
+
+/*
+ * X2SIM_FUZZ_CHECK: the case on a new engine too; the reused one must
+ * start where the new one does, give the verdicts it gives, and be back
+ * there afterwards.
+ */
+static void check_fresh(unsigned int cfg, unsigned int sender, uint32_t ecx,
+			uint64_t icr, const enum x2s_verdict *v)
+{
+	const struct x2s_vm_desc *d = x2s_named_config(cfg);
+	struct x2s_fuzz_engine *fresh = x2s_fuzz_engine_new(d, 2);
+	enum x2s_verdict fv[2];
+
+	if (!fresh) {
+		fprintf(stderr, "fuzz_icr: configuration %u failed\n", cfg);
+		abort();
+	}
+	x2s_fuzz_engine_cases(fresh, sender, ecx, icr, fns, 2, fv);
+	for (unsigned int k = 0; k < 2; k++)
+		if (fv[k] != v[k]) {
+			fprintf(stderr,
+				"fuzz_icr: %s on %s: %s on the reused engine, %s on a new one\n",
+				fn_names[k], d->name, x2s_verdict_name(v[k]),
+				x2s_verdict_name(fv[k]));
+			abort();
+		}
+	check_same_vm(engines[cfg], fresh, d->nr_vcpus, "after");
+	x2s_fuzz_engine_free(fresh);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t in[14] = { 0 };
@@ -90,7 +152,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg = in[12] % nr_configs;
 	sender = in[13] % x2s_named_config(cfg)->nr_vcpus;
 
+	if (self_check) {
+		struct x2s_fuzz_engine *fresh =
+			x2s_fuzz_engine_new(x2s_named_config(cfg), 2);
+
+		if (!fresh)
+			abort();
+		check_same_vm(engines[cfg], fresh,
+			      x2s_named_config(cfg)->nr_vcpus, "before");
+		x2s_fuzz_engine_free(fresh);
+	}
 	x2s_fuzz_engine_cases(engines[cfg], sender, ecx, icr, fns, 2, v);
+	if (self_check)
+		check_fresh(cfg, sender, ecx, icr, v);
 	for (unsigned int k = 0; k < 2; k++)
 		if (v[k] != X2S_VERDICT_DECLINED && v[k] != X2S_VERDICT_EQUAL)
 			report(cfg, sender, ecx, icr, k, v[k]);
