@@ -110,6 +110,9 @@ struct guest_vcpu {
 	bool force_exit;
 	/* Started by SIPI in real mode, CR0.PE not yet seen set. */
 	bool real_mode;
+	/* Whether the last inject() delivered an event, and its handler. */
+	bool injected;
+	uint64_t injected_rip;
 	/* Where the engine has the APIC page mapped; NO_APIC_PAGE: nowhere. */
 	uint64_t apic_page;
 	/* For the observer: the exit, and an APIC-page read's value. */
@@ -255,6 +258,15 @@ static void reg_set(struct guest_vcpu *v, int reg, uint64_t val)
 	uc_reg_write(v->uc, reg, &val);
 }
 
+/* The entry's RIP and RFLAGS: one call into the engine. */
+static void set_rip_rflags(struct guest_vcpu *v, uint64_t rip, uint64_t rflags)
+{
+	static int regs[] = { UC_X86_REG_RIP, UC_X86_REG_RFLAGS };
+	void *const ptrs[2] = { &rip, &rflags };
+
+	uc_reg_write_batch(v->uc, regs, ptrs, 2);
+}
+
 static void guest_fail(struct guest_vcpu *v, uint64_t rip, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -313,7 +325,11 @@ static void observe(struct guest_vcpu *v, enum x2s_guest_obs_kind kind,
 		    uint64_t rip)
 {
 	struct x2s_guest *g = v->g;
-	struct x2s_guest_obs o = {
+	struct x2s_guest_obs o;
+
+	if (!g->cfg.observe || g->failed)
+		return;
+	o = (struct x2s_guest_obs){
 		.kind = v->obs_wake && kind == X2S_OBS_ENTRY ? X2S_OBS_WAKE :
 							       kind,
 		.vcpu = v->idx,
@@ -326,9 +342,6 @@ static void observe(struct guest_vcpu *v, enum x2s_guest_obs_kind kind,
 		.mmio = v->obs_mmio,
 		.mmio_value = v->obs_mmio_value,
 	};
-
-	if (!g->cfg.observe || g->failed)
-		return;
 	if (kind == X2S_OBS_ENTRY &&
 	    (v->res.entry_intr_info & INTR_INFO_VALID_MASK)) {
 		o.intr_info = v->res.entry_intr_info;
@@ -591,6 +604,8 @@ static enum deliver_result deliver_vector32(struct guest_vcpu *v,
 
 		uc_reg_write_batch(v->uc, wregs, wptrs, 3);
 	}
+	v->injected = true;
+	v->injected_rip = rip;
 	return DELIVERED;
 }
 
@@ -680,6 +695,8 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 
 		uc_reg_write_batch(v->uc, regs, ptrs, 3);
 	}
+	v->injected = true;
+	v->injected_rip = handler;
 	return DELIVERED;
 }
 
@@ -691,7 +708,7 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 static bool deliver_event(struct guest_vcpu *v, uint8_t vector, bool ext,
 			  bool has_error, uint32_t error)
 {
-	uint64_t rip = reg_get(v, UC_X86_REG_RIP);
+	uint64_t rip = 0;
 	uint8_t first = vector;
 	const char *why = "";
 
@@ -701,6 +718,8 @@ static bool deliver_event(struct guest_vcpu *v, uint8_t vector, bool ext,
 		r = deliver_vector(v, vector, has_error, error, &why);
 		if (r == DELIVERED)
 			return true;
+		/* A failed delivery leaves the engine's RIP as it was. */
+		rip = reg_get(v, UC_X86_REG_RIP);
 		if (r == NO_STACK) {
 			guest_fail(v, rip, "delivering vector 0x%x: %s", vector,
 				   why);
@@ -771,6 +790,7 @@ static bool inject(struct guest_vcpu *v, uint32_t info, uint32_t error)
 	uint8_t vector = info & INTR_INFO_VECTOR_MASK;
 	uint32_t type = info & INTR_INFO_INTR_TYPE_MASK;
 
+	v->injected = false;
 	if (!(info & INTR_INFO_VALID_MASK))
 		return true;
 	switch (type) {
@@ -828,8 +848,8 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
 		return false;
 	}
 	if (!keep_rip) {
-		reg_set(v, UC_X86_REG_RIP, vcpu->arch.regs[VCPU_REGS_RIP]);
-		reg_set(v, UC_X86_REG_RFLAGS, vcpu->arch.rflags);
+		set_rip_rflags(v, vcpu->arch.regs[VCPU_REGS_RIP],
+			       vcpu->arch.rflags);
 		if (v->exit_basic == EXIT_REASON_MSR_READ ||
 		    v->exit_basic == EXIT_REASON_CPUID ||
 		    v->exit_basic == EXIT_REASON_VMCALL ||
@@ -857,7 +877,10 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
 	if (!inject(v, v->res.entry_intr_info,
 		    v->res.entry_exception_error_code))
 		return false;
-	rip = reg_get(v, UC_X86_REG_RIP);
+	/* Where the engine is: the handler, or the RIP written above. */
+	rip = v->injected ? v->injected_rip :
+	      keep_rip	  ? reg_get(v, UC_X86_REG_RIP) :
+			    vcpu->arch.regs[VCPU_REGS_RIP];
 	record_entry(v, rip);
 	return !v->g->failed;
 }
@@ -867,7 +890,7 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
  * model asked for, or the kick another vCPU's IPI sent (the host IPI
  * behind kvm_vcpu_kick() arrives as an external-interrupt exit).
  */
-static bool entry_exits(struct guest_vcpu *v)
+static bool entry_exits(struct guest_vcpu *v, uint64_t *rip_out)
 {
 	struct kvm_vcpu *vcpu = v->vcpu;
 
@@ -875,7 +898,6 @@ static bool entry_exits(struct guest_vcpu *v)
 		uint32_t ctrl =
 			(uint32_t)vmcs_read(vcpu, CPU_BASED_VM_EXEC_CONTROL);
 		uint64_t rip = reg_get(v, UC_X86_REG_RIP);
-		uint64_t rflags = reg_get(v, UC_X86_REG_RFLAGS);
 		struct x2s_exit exit = { 0 };
 		bool shadow;
 
@@ -892,13 +914,17 @@ static bool entry_exits(struct guest_vcpu *v)
 		else if ((ctrl & CPU_BASED_NMI_WINDOW_EXITING) &&
 			 !v->nmi_blocked && !shadow)
 			exit.reason = EXIT_REASON_NMI_WINDOW;
-		else if ((ctrl & CPU_BASED_INTR_WINDOW_EXITING) &&
-			 (rflags & X86_EFLAGS_IF) && !shadow)
+		else if ((ctrl & CPU_BASED_INTR_WINDOW_EXITING) && !shadow &&
+			 (reg_get(v, UC_X86_REG_RFLAGS) & X86_EFLAGS_IF))
 			exit.reason = EXIT_REASON_INTERRUPT_WINDOW;
 		else if (x2s_vcpu_kicks(vcpu) != v->seen_kicks)
 			exit.reason = EXIT_REASON_EXTERNAL_INTERRUPT;
-		else
+		else {
+			/* No exit: the engine's RIP is still rip. */
+			if (rip_out)
+				*rip_out = rip;
 			return true;
+		}
 		if (exit.reason == EXIT_REASON_EXTERNAL_INTERRUPT)
 			/* x2sim: the host's reschedule vector (0xfd). */
 			exit.intr_info = INTR_INFO_VALID_MASK | 0xfd;
@@ -909,6 +935,8 @@ static bool entry_exits(struct guest_vcpu *v)
 		if (!apply_entry(v, false))
 			return false;
 	}
+	if (rip_out && v->state == VS_RUNNING)
+		*rip_out = reg_get(v, UC_X86_REG_RIP);
 	return true;
 }
 
@@ -1349,34 +1377,22 @@ static void hook_cr8(struct guest_vcpu *v, uint64_t addr)
 	uc_emu_stop(v->uc);
 }
 
-static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+/*
+ * An instruction at one of the sites (hook_code() below): the exit, or
+ * what the runner tracks.  Out of line, so that the code hook, which
+ * runs for every instruction, stays small.
+ */
+static __attribute__((noinline)) void hook_site(uc_engine *uc, uint64_t addr,
+						uint32_t size,
+						struct guest_vcpu *v,
+						uint8_t site)
 {
-	struct guest_vcpu *v = opaque;
 	struct x2s_guest *g = v->g;
-	uint64_t off = addr - g->image_lo;
 	uint32_t ctrl;
 
-	if (v->stop != STOP_NONE) {
-		/*
-		 * A stop asked for in a hook that then wrote RIP (which
-		 * restarts Unicorn's CPU loop) is asked for again.
-		 */
-		if (v->stop == STOP_FAIL)
-			uc_emu_stop(uc);
+	if (v->real_mode && !left_real_mode(v, addr))
 		return;
-	}
-	if (v->insns >= v->limit) {
-		uc_emu_stop(uc);
-		return;
-	}
-	v->insns++;
-	v->insn_size = size;
-	if (off >= g->image_size)
-		return;
-	if (g->sites[off] != SITE_NONE && v->real_mode &&
-	    !left_real_mode(v, addr))
-		return;
-	switch (g->sites[off]) {
+	switch (site) {
 	case SITE_NONE:
 		return;
 	case SITE_WRMSR:
@@ -1461,6 +1477,31 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	ctrl = (uint32_t)vmcs_read(v->vcpu, CPU_BASED_VM_EXEC_CONTROL);
 	if (ctrl & WINDOW_BITS)
 		v->limit = v->insns;
+}
+
+static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+	struct guest_vcpu *v = opaque;
+	const struct x2s_guest *g = v->g;
+	uint64_t off = addr - g->image_lo;
+
+	if (__builtin_expect(v->stop != STOP_NONE, 0)) {
+		/*
+		 * A stop asked for in a hook that then wrote RIP (which
+		 * restarts Unicorn's CPU loop) is asked for again.
+		 */
+		if (v->stop == STOP_FAIL)
+			uc_emu_stop(uc);
+		return;
+	}
+	if (__builtin_expect(v->insns >= v->limit, 0)) {
+		uc_emu_stop(uc);
+		return;
+	}
+	v->insns++;
+	v->insn_size = size;
+	if (off < g->image_size && g->sites[off] != SITE_NONE)
+		hook_site(uc, addr, size, v, g->sites[off]);
 }
 
 static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
@@ -2198,13 +2239,13 @@ static const char *vector_name(int vector)
 static void run_turn(struct guest_vcpu *v)
 {
 	struct x2s_guest *g = v->g;
-	uint64_t used = total_insns(g), rip;
+	uint64_t used = total_insns(g), rip = 0;
 	uc_err e;
 
-	if (!entry_exits(v) || v->state != VS_RUNNING)
+	if (!entry_exits(v, &rip) || v->state != VS_RUNNING)
 		return;
 	if (used >= g->cfg.max_insns) {
-		guest_fail(v, reg_get(v, UC_X86_REG_RIP),
+		guest_fail(v, rip,
 			   "instruction budget of %llu exhausted (a guest "
 			   "that never stops?)",
 			   (unsigned long long)g->cfg.max_insns);
@@ -2213,7 +2254,7 @@ static void run_turn(struct guest_vcpu *v)
 	if (v->limit <= v->insns)
 		v->limit = v->insns + g->cfg.slice;
 	/* In an STI shadow with a window open: one step, then the exit. */
-	v->vcpu->arch.regs[VCPU_REGS_RIP] = reg_get(v, UC_X86_REG_RIP);
+	v->vcpu->arch.regs[VCPU_REGS_RIP] = rip;
 	if ((vcpu_interruptibility(v) & GUEST_INTR_STATE_STI) &&
 	    (vmcs_read(v->vcpu, CPU_BASED_VM_EXEC_CONTROL) & WINDOW_BITS))
 		v->limit = v->insns + 1;
@@ -2221,9 +2262,9 @@ static void run_turn(struct guest_vcpu *v)
 		v->limit = v->insns + (g->cfg.max_insns - used);
 	bound_turn(v);
 	v->stop = STOP_NONE;
-	rip = reg_get(v, UC_X86_REG_RIP);
 	e = uc_emu_start(v->uc, rip, 0, 0, 0);
-	rip = reg_get(v, UC_X86_REG_RIP);
+	/* A HLT stop has its RIP in stop_rip. */
+	rip = v->stop == STOP_HLT ? v->stop_rip : reg_get(v, UC_X86_REG_RIP);
 	switch (v->stop) {
 	case STOP_SETUP: /* not while the guest runs */
 	case STOP_FAIL:
@@ -2270,7 +2311,7 @@ static void run_turn(struct guest_vcpu *v)
 	/* Time has passed: timers that fell due fire now. */
 	sync_clock(g);
 	if (v->state == VS_RUNNING && v->hv_expiry <= x2s_vm_clock(g->vm))
-		entry_exits(v);
+		entry_exits(v, NULL);
 }
 
 /* A halted or waiting vCPU: KVM's vcpu_run() would block it or enter. */
@@ -2310,8 +2351,7 @@ static bool try_wake(struct guest_vcpu *v)
 		vcpu->arch.rflags = X86_EFLAGS_FIXED;
 		v->exit_pending_stat = false;
 	} else {
-		reg_set(v, UC_X86_REG_RIP, rip);
-		reg_set(v, UC_X86_REG_RFLAGS, vcpu->arch.rflags);
+		set_rip_rflags(v, rip, vcpu->arch.rflags);
 	}
 	v->state = VS_RUNNING;
 	v->seen_kicks = x2s_vcpu_kicks(vcpu);
@@ -2319,7 +2359,10 @@ static bool try_wake(struct guest_vcpu *v)
 	if (!inject(v, v->res.entry_intr_info,
 		    v->res.entry_exception_error_code))
 		return false;
-	record_entry(v, reg_get(v, UC_X86_REG_RIP));
+	/* The SIPI start's RIP is the engine's (CS-relative in real mode). */
+	record_entry(v, v->injected ? v->injected_rip :
+			was_waiting ? reg_get(v, UC_X86_REG_RIP) :
+				      rip);
 	return !g->failed;
 }
 
