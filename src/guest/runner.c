@@ -113,6 +113,12 @@ struct guest_vcpu {
 	/* Whether the last inject() delivered an event, and its handler. */
 	bool injected;
 	uint64_t injected_rip;
+	/*
+	 * The RIP and RFLAGS the entry just wrote into the engine, for the
+	 * delivery that follows (valid only in between).
+	 */
+	bool entry_regs;
+	uint64_t entry_rip, entry_rflags;
 	/* Where the engine has the APIC page mapped; NO_APIC_PAGE: nowhere. */
 	uint64_t apic_page;
 	/* For the observer: the exit, and an APIC-page read's value. */
@@ -265,6 +271,8 @@ static void set_rip_rflags(struct guest_vcpu *v, uint64_t rip, uint64_t rflags)
 	void *const ptrs[2] = { &rip, &rflags };
 
 	uc_reg_write_batch(v->uc, regs, ptrs, 2);
+	v->entry_rip = rip;
+	v->entry_rflags = rflags;
 }
 
 static void guest_fail(struct guest_vcpu *v, uint64_t rip, const char *fmt, ...)
@@ -667,7 +675,19 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 		uint64_t val[5] = { 0 };
 		void *ptrs[5] = { &val[0], &val[1], &val[2], &val[3], &val[4] };
 
-		uc_reg_read_batch(v->uc, regs, ptrs, 5);
+		if (v->entry_regs) {
+			/* RIP and RFLAGS are the entry's: CS, RSP, SS. */
+			static int rest[] = { UC_X86_REG_CS, UC_X86_REG_RSP,
+					      UC_X86_REG_SS };
+			void *rptrs[3] = { &val[1], &val[3], &val[4] };
+
+			uc_reg_read_batch(v->uc, rest, rptrs, 3);
+			val[0] = v->entry_rip;
+			/* The engine keeps bit 1 set (cpu_load_eflags()). */
+			val[2] = v->entry_rflags | X86_EFLAGS_FIXED;
+		} else {
+			uc_reg_read_batch(v->uc, regs, ptrs, 5);
+		}
 		/* 64-bit delivery aligns the stack, then pushes SS, RSP,
 		 * RFLAGS, CS, RIP and the error code. */
 		if (has_error)
@@ -697,6 +717,7 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 	}
 	v->injected = true;
 	v->injected_rip = handler;
+	v->entry_regs = false;
 	return DELIVERED;
 }
 
@@ -784,7 +805,7 @@ static void trace_inj_exception(struct x2s_guest *g, uint8_t vector,
 	rtrace(g, "kvm_inj_exception: %s%s", name, code);
 }
 
-static bool inject(struct guest_vcpu *v, uint32_t info, uint32_t error)
+static bool inject_event(struct guest_vcpu *v, uint32_t info, uint32_t error)
 {
 	struct x2s_guest *g = v->g;
 	uint8_t vector = info & INTR_INFO_VECTOR_MASK;
@@ -819,6 +840,21 @@ static bool inject(struct guest_vcpu *v, uint32_t info, uint32_t error)
 			   type >> 8);
 		return false;
 	}
+}
+
+/*
+ * entry_regs: the entry has just written RIP and RFLAGS (set_rip_rflags())
+ * and nothing has run since, so a delivery need not read them back.
+ */
+static bool inject(struct guest_vcpu *v, uint32_t info, uint32_t error,
+		   bool entry_regs)
+{
+	bool ok;
+
+	v->entry_regs = entry_regs;
+	ok = inject_event(v, info, error);
+	v->entry_regs = false;
+	return ok;
 }
 
 /*
@@ -875,7 +911,7 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
 		return !v->g->failed;
 	}
 	if (!inject(v, v->res.entry_intr_info,
-		    v->res.entry_exception_error_code))
+		    v->res.entry_exception_error_code, !keep_rip))
 		return false;
 	/* Where the engine is: the handler, or the RIP written above. */
 	rip = v->injected ? v->injected_rip :
@@ -2357,7 +2393,7 @@ static bool try_wake(struct guest_vcpu *v)
 	v->seen_kicks = x2s_vcpu_kicks(vcpu);
 	v->obs_wake = true;
 	if (!inject(v, v->res.entry_intr_info,
-		    v->res.entry_exception_error_code))
+		    v->res.entry_exception_error_code, !was_waiting))
 		return false;
 	/* The SIPI start's RIP is the engine's (CS-relative in real mode). */
 	record_entry(v, v->injected ? v->injected_rip :
