@@ -155,6 +155,9 @@ struct x2s_guest {
 	bool ipi_armed;
 	unsigned int ipi_sender;
 	uint64_t ipi_t0, ipi_insns0;
+	/* An IPI was delivered; its host time ends at the entry. */
+	bool ipi_landed;
+	uint64_t ipi_ns_samples;
 	uint64_t rss_before;
 	/* Time every vCPU spent waiting, added to the instructions' time. */
 	uint64_t idle_ns;
@@ -365,6 +368,23 @@ static void observe(struct guest_vcpu *v, enum x2s_guest_obs_kind kind,
 }
 
 /*
+ * The entry that runs an IPI's handler, at host tick t: the IPI's host
+ * time (one TSC read serves it and the exit's time).
+ */
+static void ipi_latency(struct x2s_guest *g, uint64_t t)
+{
+	struct x2s_guest_stats *s = &g->stats;
+	uint64_t ns = t - g->ipi_t0;
+
+	g->ipi_landed = false;
+	if (!g->ipi_ns_samples++ || ns < s->ipi_ns_min)
+		s->ipi_ns_min = ns;
+	if (ns > s->ipi_ns_max)
+		s->ipi_ns_max = ns;
+	s->ipi_ns_total += ns;
+}
+
+/*
  * The exit's time ends at the entry that follows it (perf kvm stat).  The
  * entry armed the preemption timer (VMX_PREEMPTION_TIMER_VALUE counts the
  * host TSC >> 5) unless it left it soft-disabled.
@@ -373,7 +393,7 @@ static void record_entry(struct guest_vcpu *v, uint64_t rip)
 {
 	struct x2s_guest *g = v->g;
 	struct kvm_vcpu *vcpu = v->vcpu;
-	uint64_t ns;
+	uint64_t ns, t;
 
 	v->force_exit = !vcpu->kvm->arch.preemption_timer &&
 			to_vmx(vcpu)->req_immediate_exit;
@@ -387,10 +407,15 @@ static void record_entry(struct guest_vcpu *v, uint64_t rip)
 		bound_turn(v);
 	}
 	observe(v, X2S_OBS_ENTRY, rip);
+	if (!v->exit_pending_stat && !g->ipi_landed)
+		return;
+	t = now_ticks();
+	if (g->ipi_landed)
+		ipi_latency(g, t);
 	if (!v->exit_pending_stat)
 		return;
 	v->exit_pending_stat = false;
-	ns = now_ticks() - v->exit_t0;
+	ns = t - v->exit_t0;
 	if (v->exit_basic < X2S_GUEST_NR_REASONS)
 		stat_add(&g->stats.reason[v->exit_basic], ns);
 	if (v->exit_fastpath)
@@ -488,24 +513,20 @@ static void ipi_received(struct guest_vcpu *v)
 {
 	struct x2s_guest *g = v->g;
 	struct x2s_guest_stats *s = &g->stats;
-	uint64_t ns, insns;
+	uint64_t insns;
 
 	if (!g->ipi_armed || g->ipi_sender == v->idx)
 		return;
 	g->ipi_armed = false;
-	ns = now_ticks() - g->ipi_t0;
 	insns = total_insns(g) - g->ipi_insns0;
-	if (!s->ipi_count || ns < s->ipi_ns_min)
-		s->ipi_ns_min = ns;
 	if (!s->ipi_count || insns < s->ipi_insns_min)
 		s->ipi_insns_min = insns;
-	if (ns > s->ipi_ns_max)
-		s->ipi_ns_max = ns;
 	if (insns > s->ipi_insns_max)
 		s->ipi_insns_max = insns;
 	s->ipi_count++;
-	s->ipi_ns_total += ns;
 	s->ipi_insns_total += insns;
+	/* Its host time ends at the entry into the handler (ipi_latency()). */
+	g->ipi_landed = true;
 }
 
 /*
