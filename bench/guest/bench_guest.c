@@ -237,9 +237,9 @@ int main(int argc, char **argv)
 	}
 
 	printf("\nIPI ping-pong against the minimal Unicorn runner (baseline."
-	       "c): 2 vCPUs,\n%" PRIu64 " round trips, runs interleaved, best "
-	       "of %d each\n",
-	       rounds, RUNS);
+	       "c): 2 vCPUs,\n%" PRIu64 " round trips, %d interleaved rounds "
+	       "of %d runs each, the best of %d\n",
+	       rounds, RUNS, RUNS, RUNS * RUNS);
 	printf("%-24s %12s %14s %10s\n", "runner", "round trip us", "CPU ms",
 	       "ratio");
 	{
