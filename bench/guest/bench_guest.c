@@ -8,7 +8,11 @@
  *               send, deliver, handler, EOI, per round trip;
  *   memory      resident memory the Unicorn engines add, per vCPU;
  *   diff        run --diff (x2s_guest_diff()) against a plain run with
- *               the same fastpath: CPU time of each, and the ratio.
+ *               the same fastpath: CPU time of each, and the ratio;
+ *   baseline    the same guests on a minimal bare-Unicorn runner
+ *               (baseline.c: hooks only at the WRMSR and HLT sites, IDT
+ *               delivery, round-robin), runs interleaved with x2sim's:
+ *               per round trip each, and x2sim's time over the baseline's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "baseline.h"
 #include "guest/guest.h"
 
 #define RUNS 3
@@ -66,6 +71,34 @@ static struct x2s_guest_stats best_run(struct x2s_guest_image *img,
 		if (!run || x2s_guest_get_stats(g)->cpu_ns < best.cpu_ns)
 			best = *x2s_guest_get_stats(g);
 		x2s_guest_destroy(g);
+	}
+	return best;
+}
+
+/* Best of RUNS baseline runs; the check symbol's value must be want. */
+static struct bl_stats best_baseline(struct x2s_guest_image *img,
+				     unsigned int vcpus, const char *sym,
+				     uint64_t val, const char *check,
+				     uint64_t want)
+{
+	struct bl_stats best = { 0 }, st;
+	char err[256];
+
+	for (int run = 0; run < RUNS; run++) {
+		if (bl_run(img, vcpus, sym, val, check, &st, err,
+			   sizeof(err))) {
+			fprintf(stderr, "bench_guest: %s\n", err);
+			exit(1);
+		}
+		if (check && st.check != want) {
+			fprintf(stderr,
+				"bench_guest: baseline: %s is %" PRIu64
+				", not %" PRIu64 "\n",
+				check, st.check, want);
+			exit(1);
+		}
+		if (!run || st.cpu_ns < best.cpu_ns)
+			best = st;
 	}
 	return best;
 }
@@ -152,7 +185,7 @@ static void diff_cost(struct x2s_guest_image *img, unsigned int vcpus,
 int main(int argc, char **argv)
 {
 	uint64_t iterations = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000000;
-	uint64_t rounds = argc > 2 ? strtoull(argv[2], NULL, 0) : 20000;
+	uint64_t rounds = argc > 2 ? strtoull(argv[2], NULL, 0) : 100000;
 	struct x2s_guest_image *loop = load("wrmsr_loop");
 	struct x2s_guest_image *pingpong = load("pingpong");
 	struct x2s_guest_image *broadcast = load("broadcast");
@@ -177,6 +210,14 @@ int main(int argc, char **argv)
 		       (double)st.cpu_ns / (double)w->count,
 		       (double)w->total_ns / (double)w->count);
 	}
+	{
+		struct bl_stats b = best_baseline(loop, 1, "iterations",
+						  iterations, "done", 1);
+
+		printf("%-14s %14.0f %12.1f %14s\n", "baseline",
+		       1e9 * (double)b.wrmsrs / (double)b.cpu_ns,
+		       (double)b.cpu_ns / (double)b.wrmsrs, "(hook)");
+	}
 
 	printf("\nIPI ping-pong: 2 vCPUs, %" PRIu64 " round trips\n", rounds);
 	printf("%-14s %14s %14s %14s %14s\n", "fastpath", "round trip us",
@@ -193,6 +234,49 @@ int main(int argc, char **argv)
 		       1e9 * (double)rounds / (double)st.cpu_ns,
 		       (double)st.ipi_ns_total / (double)st.ipi_count,
 		       (double)st.ipi_insns_total / (double)st.ipi_count);
+	}
+
+	printf("\nIPI ping-pong against the minimal Unicorn runner (baseline."
+	       "c): 2 vCPUs,\n%" PRIu64 " round trips, %d interleaved rounds "
+	       "of %d runs each, the best of %d\n",
+	       rounds, RUNS, RUNS, RUNS * RUNS);
+	printf("%-24s %12s %14s %10s\n", "runner", "round trip us", "CPU ms",
+	       "ratio");
+	{
+		struct x2s_guest_stats xs[2];
+		struct bl_stats bs = { 0 };
+
+		for (int run = 0; run < RUNS; run++) {
+			for (int i = 0; i < 2; i++) {
+				struct x2s_guest_stats st =
+					best_run(pingpong, 2, i ? up->fn : NULL,
+						 "rounds", rounds);
+
+				if (!run || st.cpu_ns < xs[i].cpu_ns)
+					xs[i] = st;
+			}
+			{
+				struct bl_stats st =
+					best_baseline(pingpong, 2, "rounds",
+						      rounds, "pongs", rounds);
+
+				if (!run || st.cpu_ns < bs.cpu_ns)
+					bs = st;
+			}
+		}
+		printf("%-24s %12.2f %14.1f %9.2fx\n",
+		       "baseline (bare Unicorn)",
+		       (double)bs.cpu_ns / (double)rounds / 1000.0,
+		       bs.cpu_ns / 1e6, 1.0);
+		for (int i = 0; i < 2; i++)
+			printf("%-24s %12.2f %14.1f %9.2fx\n",
+			       i ? "x2sim, upstream" : "x2sim, fastpath none",
+			       (double)xs[i].cpu_ns / (double)rounds / 1000.0,
+			       xs[i].cpu_ns / 1e6,
+			       (double)xs[i].cpu_ns / (double)bs.cpu_ns);
+		printf("%-24s %12s %14.0f KiB per vCPU (pingpong, 2 vCPUs)\n",
+		       "baseline engine memory", "",
+		       bs.engine_bytes_per_vcpu / 1024.0);
 	}
 
 	printf("\nengine memory (resident, added by the Unicorn engines)\n");

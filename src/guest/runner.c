@@ -110,6 +110,15 @@ struct guest_vcpu {
 	bool force_exit;
 	/* Started by SIPI in real mode, CR0.PE not yet seen set. */
 	bool real_mode;
+	/* Whether the last inject() delivered an event, and its handler. */
+	bool injected;
+	uint64_t injected_rip;
+	/*
+	 * The RIP and RFLAGS the entry just wrote into the engine, for the
+	 * delivery that follows (valid only in between).
+	 */
+	bool entry_regs;
+	uint64_t entry_rip, entry_rflags;
 	/* Where the engine has the APIC page mapped; NO_APIC_PAGE: nowhere. */
 	uint64_t apic_page;
 	/* For the observer: the exit, and an APIC-page read's value. */
@@ -146,6 +155,9 @@ struct x2s_guest {
 	bool ipi_armed;
 	unsigned int ipi_sender;
 	uint64_t ipi_t0, ipi_insns0;
+	/* An IPI was delivered; its host time ends at the entry. */
+	bool ipi_landed;
+	uint64_t ipi_ns_samples;
 	uint64_t rss_before;
 	/* Time every vCPU spent waiting, added to the instructions' time. */
 	uint64_t idle_ns;
@@ -255,6 +267,17 @@ static void reg_set(struct guest_vcpu *v, int reg, uint64_t val)
 	uc_reg_write(v->uc, reg, &val);
 }
 
+/* The entry's RIP and RFLAGS: one call into the engine. */
+static void set_rip_rflags(struct guest_vcpu *v, uint64_t rip, uint64_t rflags)
+{
+	static int regs[] = { UC_X86_REG_RIP, UC_X86_REG_RFLAGS };
+	void *const ptrs[2] = { &rip, &rflags };
+
+	uc_reg_write_batch(v->uc, regs, ptrs, 2);
+	v->entry_rip = rip;
+	v->entry_rflags = rflags;
+}
+
 static void guest_fail(struct guest_vcpu *v, uint64_t rip, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -313,7 +336,11 @@ static void observe(struct guest_vcpu *v, enum x2s_guest_obs_kind kind,
 		    uint64_t rip)
 {
 	struct x2s_guest *g = v->g;
-	struct x2s_guest_obs o = {
+	struct x2s_guest_obs o;
+
+	if (!g->cfg.observe || g->failed)
+		return;
+	o = (struct x2s_guest_obs){
 		.kind = v->obs_wake && kind == X2S_OBS_ENTRY ? X2S_OBS_WAKE :
 							       kind,
 		.vcpu = v->idx,
@@ -326,9 +353,6 @@ static void observe(struct guest_vcpu *v, enum x2s_guest_obs_kind kind,
 		.mmio = v->obs_mmio,
 		.mmio_value = v->obs_mmio_value,
 	};
-
-	if (!g->cfg.observe || g->failed)
-		return;
 	if (kind == X2S_OBS_ENTRY &&
 	    (v->res.entry_intr_info & INTR_INFO_VALID_MASK)) {
 		o.intr_info = v->res.entry_intr_info;
@@ -344,6 +368,23 @@ static void observe(struct guest_vcpu *v, enum x2s_guest_obs_kind kind,
 }
 
 /*
+ * The entry that runs an IPI's handler, at host tick t: the IPI's host
+ * time (one TSC read serves it and the exit's time).
+ */
+static void ipi_latency(struct x2s_guest *g, uint64_t t)
+{
+	struct x2s_guest_stats *s = &g->stats;
+	uint64_t ns = t - g->ipi_t0;
+
+	g->ipi_landed = false;
+	if (!g->ipi_ns_samples++ || ns < s->ipi_ns_min)
+		s->ipi_ns_min = ns;
+	if (ns > s->ipi_ns_max)
+		s->ipi_ns_max = ns;
+	s->ipi_ns_total += ns;
+}
+
+/*
  * The exit's time ends at the entry that follows it (perf kvm stat).  The
  * entry armed the preemption timer (VMX_PREEMPTION_TIMER_VALUE counts the
  * host TSC >> 5) unless it left it soft-disabled.
@@ -352,7 +393,7 @@ static void record_entry(struct guest_vcpu *v, uint64_t rip)
 {
 	struct x2s_guest *g = v->g;
 	struct kvm_vcpu *vcpu = v->vcpu;
-	uint64_t ns;
+	uint64_t ns, t;
 
 	v->force_exit = !vcpu->kvm->arch.preemption_timer &&
 			to_vmx(vcpu)->req_immediate_exit;
@@ -366,10 +407,15 @@ static void record_entry(struct guest_vcpu *v, uint64_t rip)
 		bound_turn(v);
 	}
 	observe(v, X2S_OBS_ENTRY, rip);
+	if (!v->exit_pending_stat && !g->ipi_landed)
+		return;
+	t = now_ticks();
+	if (g->ipi_landed)
+		ipi_latency(g, t);
 	if (!v->exit_pending_stat)
 		return;
 	v->exit_pending_stat = false;
-	ns = now_ticks() - v->exit_t0;
+	ns = t - v->exit_t0;
 	if (v->exit_basic < X2S_GUEST_NR_REASONS)
 		stat_add(&g->stats.reason[v->exit_basic], ns);
 	if (v->exit_fastpath)
@@ -491,24 +537,20 @@ static void ipi_received(struct guest_vcpu *v)
 {
 	struct x2s_guest *g = v->g;
 	struct x2s_guest_stats *s = &g->stats;
-	uint64_t ns, insns;
+	uint64_t insns;
 
 	if (!g->ipi_armed || g->ipi_sender == v->idx)
 		return;
 	g->ipi_armed = false;
-	ns = now_ticks() - g->ipi_t0;
 	insns = total_insns(g) - g->ipi_insns0;
-	if (!s->ipi_count || ns < s->ipi_ns_min)
-		s->ipi_ns_min = ns;
 	if (!s->ipi_count || insns < s->ipi_insns_min)
 		s->ipi_insns_min = insns;
-	if (ns > s->ipi_ns_max)
-		s->ipi_ns_max = ns;
 	if (insns > s->ipi_insns_max)
 		s->ipi_insns_max = insns;
 	s->ipi_count++;
-	s->ipi_ns_total += ns;
 	s->ipi_insns_total += insns;
+	/* Its host time ends at the entry into the handler (ipi_latency()). */
+	g->ipi_landed = true;
 }
 
 /*
@@ -615,6 +657,8 @@ static enum deliver_result deliver_vector32(struct guest_vcpu *v,
 
 		uc_reg_write_batch(v->uc, wregs, wptrs, 3);
 	}
+	v->injected = true;
+	v->injected_rip = rip;
 	return DELIVERED;
 }
 
@@ -676,7 +720,19 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 		uint64_t val[5] = { 0 };
 		void *ptrs[5] = { &val[0], &val[1], &val[2], &val[3], &val[4] };
 
-		uc_reg_read_batch(v->uc, regs, ptrs, 5);
+		if (v->entry_regs) {
+			/* RIP and RFLAGS are the entry's: CS, RSP, SS. */
+			static int rest[] = { UC_X86_REG_CS, UC_X86_REG_RSP,
+					      UC_X86_REG_SS };
+			void *rptrs[3] = { &val[1], &val[3], &val[4] };
+
+			uc_reg_read_batch(v->uc, rest, rptrs, 3);
+			val[0] = v->entry_rip;
+			/* The engine keeps bit 1 set (cpu_load_eflags()). */
+			val[2] = v->entry_rflags | X86_EFLAGS_FIXED;
+		} else {
+			uc_reg_read_batch(v->uc, regs, ptrs, 5);
+		}
 		/* 64-bit delivery aligns the stack, then pushes SS, RSP,
 		 * RFLAGS, CS, RIP and the error code. */
 		if (has_error)
@@ -704,6 +760,9 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 
 		uc_reg_write_batch(v->uc, regs, ptrs, 3);
 	}
+	v->injected = true;
+	v->injected_rip = handler;
+	v->entry_regs = false;
 	return DELIVERED;
 }
 
@@ -715,7 +774,7 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 static bool deliver_event(struct guest_vcpu *v, uint8_t vector, bool ext,
 			  bool has_error, uint32_t error)
 {
-	uint64_t rip = reg_get(v, UC_X86_REG_RIP);
+	uint64_t rip = 0;
 	uint8_t first = vector;
 	const char *why = "";
 
@@ -725,6 +784,8 @@ static bool deliver_event(struct guest_vcpu *v, uint8_t vector, bool ext,
 		r = deliver_vector(v, vector, has_error, error, &why);
 		if (r == DELIVERED)
 			return true;
+		/* A failed delivery leaves the engine's RIP as it was. */
+		rip = reg_get(v, UC_X86_REG_RIP);
 		if (r == NO_STACK) {
 			guest_fail(v, rip, "delivering vector 0x%x: %s", vector,
 				   why);
@@ -789,12 +850,13 @@ static void trace_inj_exception(struct x2s_guest *g, uint8_t vector,
 	rtrace(g, "kvm_inj_exception: %s%s", name, code);
 }
 
-static bool inject(struct guest_vcpu *v, uint32_t info, uint32_t error)
+static bool inject_event(struct guest_vcpu *v, uint32_t info, uint32_t error)
 {
 	struct x2s_guest *g = v->g;
 	uint8_t vector = info & INTR_INFO_VECTOR_MASK;
 	uint32_t type = info & INTR_INFO_INTR_TYPE_MASK;
 
+	v->injected = false;
 	if (!(info & INTR_INFO_VALID_MASK))
 		return true;
 	switch (type) {
@@ -826,6 +888,21 @@ static bool inject(struct guest_vcpu *v, uint32_t info, uint32_t error)
 }
 
 /*
+ * entry_regs: the entry has just written RIP and RFLAGS (set_rip_rflags())
+ * and nothing has run since, so a delivery need not read them back.
+ */
+static bool inject(struct guest_vcpu *v, uint32_t info, uint32_t error,
+		   bool entry_regs)
+{
+	bool ok;
+
+	v->entry_regs = entry_regs;
+	ok = inject_event(v, info, error);
+	v->entry_regs = false;
+	return ok;
+}
+
+/*
  * The entry after v->res: registers back into the engine, park or
  * inject.  keep_rip: the engine already completed the instruction (an
  * MMIO access), its RIP is the right one.
@@ -852,8 +929,8 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
 		return false;
 	}
 	if (!keep_rip) {
-		reg_set(v, UC_X86_REG_RIP, vcpu->arch.regs[VCPU_REGS_RIP]);
-		reg_set(v, UC_X86_REG_RFLAGS, vcpu->arch.rflags);
+		set_rip_rflags(v, vcpu->arch.regs[VCPU_REGS_RIP],
+			       vcpu->arch.rflags);
 		if (v->exit_basic == EXIT_REASON_MSR_READ ||
 		    v->exit_basic == EXIT_REASON_CPUID ||
 		    v->exit_basic == EXIT_REASON_VMCALL ||
@@ -879,9 +956,12 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
 		return !v->g->failed;
 	}
 	if (!inject(v, v->res.entry_intr_info,
-		    v->res.entry_exception_error_code))
+		    v->res.entry_exception_error_code, !keep_rip))
 		return false;
-	rip = reg_get(v, UC_X86_REG_RIP);
+	/* Where the engine is: the handler, or the RIP written above. */
+	rip = v->injected ? v->injected_rip :
+	      keep_rip	  ? reg_get(v, UC_X86_REG_RIP) :
+			    vcpu->arch.regs[VCPU_REGS_RIP];
 	record_entry(v, rip);
 	return !v->g->failed;
 }
@@ -891,7 +971,7 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
  * model asked for, or the kick another vCPU's IPI sent (the host IPI
  * behind kvm_vcpu_kick() arrives as an external-interrupt exit).
  */
-static bool entry_exits(struct guest_vcpu *v)
+static bool entry_exits(struct guest_vcpu *v, uint64_t *rip_out)
 {
 	struct kvm_vcpu *vcpu = v->vcpu;
 
@@ -899,7 +979,6 @@ static bool entry_exits(struct guest_vcpu *v)
 		uint32_t ctrl =
 			(uint32_t)vmcs_read(vcpu, CPU_BASED_VM_EXEC_CONTROL);
 		uint64_t rip = reg_get(v, UC_X86_REG_RIP);
-		uint64_t rflags = reg_get(v, UC_X86_REG_RFLAGS);
 		struct x2s_exit exit = { 0 };
 		bool shadow;
 
@@ -916,13 +995,17 @@ static bool entry_exits(struct guest_vcpu *v)
 		else if ((ctrl & CPU_BASED_NMI_WINDOW_EXITING) &&
 			 !v->nmi_blocked && !shadow)
 			exit.reason = EXIT_REASON_NMI_WINDOW;
-		else if ((ctrl & CPU_BASED_INTR_WINDOW_EXITING) &&
-			 (rflags & X86_EFLAGS_IF) && !shadow)
+		else if ((ctrl & CPU_BASED_INTR_WINDOW_EXITING) && !shadow &&
+			 (reg_get(v, UC_X86_REG_RFLAGS) & X86_EFLAGS_IF))
 			exit.reason = EXIT_REASON_INTERRUPT_WINDOW;
 		else if (x2s_vcpu_kicks(vcpu) != v->seen_kicks)
 			exit.reason = EXIT_REASON_EXTERNAL_INTERRUPT;
-		else
+		else {
+			/* No exit: the engine's RIP is still rip. */
+			if (rip_out)
+				*rip_out = rip;
 			return true;
+		}
 		if (exit.reason == EXIT_REASON_EXTERNAL_INTERRUPT)
 			/* x2sim: the host's reschedule vector (0xfd). */
 			exit.intr_info = INTR_INFO_VALID_MASK | 0xfd;
@@ -933,6 +1016,8 @@ static bool entry_exits(struct guest_vcpu *v)
 		if (!apply_entry(v, false))
 			return false;
 	}
+	if (rip_out && v->state == VS_RUNNING)
+		*rip_out = reg_get(v, UC_X86_REG_RIP);
 	return true;
 }
 
@@ -1373,34 +1458,22 @@ static void hook_cr8(struct guest_vcpu *v, uint64_t addr)
 	uc_emu_stop(v->uc);
 }
 
-static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+/*
+ * An instruction at one of the sites (hook_code() below): the exit, or
+ * what the runner tracks.  Out of line, so that the code hook, which
+ * runs for every instruction, stays small.
+ */
+static __attribute__((noinline)) void hook_site(uc_engine *uc, uint64_t addr,
+						uint32_t size,
+						struct guest_vcpu *v,
+						uint8_t site)
 {
-	struct guest_vcpu *v = opaque;
 	struct x2s_guest *g = v->g;
-	uint64_t off = addr - g->image_lo;
 	uint32_t ctrl;
 
-	if (v->stop != STOP_NONE) {
-		/*
-		 * A stop asked for in a hook that then wrote RIP (which
-		 * restarts Unicorn's CPU loop) is asked for again.
-		 */
-		if (v->stop == STOP_FAIL)
-			uc_emu_stop(uc);
+	if (v->real_mode && !left_real_mode(v, addr))
 		return;
-	}
-	if (v->insns >= v->limit) {
-		uc_emu_stop(uc);
-		return;
-	}
-	v->insns++;
-	v->insn_size = size;
-	if (off >= g->image_size)
-		return;
-	if (g->sites[off] != SITE_NONE && v->real_mode &&
-	    !left_real_mode(v, addr))
-		return;
-	switch (g->sites[off]) {
+	switch (site) {
 	case SITE_NONE:
 		return;
 	case SITE_WRMSR:
@@ -1485,6 +1558,31 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	ctrl = (uint32_t)vmcs_read(v->vcpu, CPU_BASED_VM_EXEC_CONTROL);
 	if (ctrl & WINDOW_BITS)
 		v->limit = v->insns;
+}
+
+static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+	struct guest_vcpu *v = opaque;
+	const struct x2s_guest *g = v->g;
+	uint64_t off = addr - g->image_lo;
+
+	if (__builtin_expect(v->stop != STOP_NONE, 0)) {
+		/*
+		 * A stop asked for in a hook that then wrote RIP (which
+		 * restarts Unicorn's CPU loop) is asked for again.
+		 */
+		if (v->stop == STOP_FAIL)
+			uc_emu_stop(uc);
+		return;
+	}
+	if (__builtin_expect(v->insns >= v->limit, 0)) {
+		uc_emu_stop(uc);
+		return;
+	}
+	v->insns++;
+	v->insn_size = size;
+	if (off < g->image_size && g->sites[off] != SITE_NONE)
+		hook_site(uc, addr, size, v, g->sites[off]);
 }
 
 static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
@@ -2222,13 +2320,13 @@ static const char *vector_name(int vector)
 static void run_turn(struct guest_vcpu *v)
 {
 	struct x2s_guest *g = v->g;
-	uint64_t used = total_insns(g), rip;
+	uint64_t used = total_insns(g), rip = 0;
 	uc_err e;
 
-	if (!entry_exits(v) || v->state != VS_RUNNING)
+	if (!entry_exits(v, &rip) || v->state != VS_RUNNING)
 		return;
 	if (used >= g->cfg.max_insns) {
-		guest_fail(v, reg_get(v, UC_X86_REG_RIP),
+		guest_fail(v, rip,
 			   "instruction budget of %llu exhausted (a guest "
 			   "that never stops?)",
 			   (unsigned long long)g->cfg.max_insns);
@@ -2237,7 +2335,7 @@ static void run_turn(struct guest_vcpu *v)
 	if (v->limit <= v->insns)
 		v->limit = v->insns + g->cfg.slice;
 	/* In an STI shadow with a window open: one step, then the exit. */
-	v->vcpu->arch.regs[VCPU_REGS_RIP] = reg_get(v, UC_X86_REG_RIP);
+	v->vcpu->arch.regs[VCPU_REGS_RIP] = rip;
 	if ((vcpu_interruptibility(v) & GUEST_INTR_STATE_STI) &&
 	    (vmcs_read(v->vcpu, CPU_BASED_VM_EXEC_CONTROL) & WINDOW_BITS))
 		v->limit = v->insns + 1;
@@ -2245,9 +2343,9 @@ static void run_turn(struct guest_vcpu *v)
 		v->limit = v->insns + (g->cfg.max_insns - used);
 	bound_turn(v);
 	v->stop = STOP_NONE;
-	rip = reg_get(v, UC_X86_REG_RIP);
 	e = uc_emu_start(v->uc, rip, 0, 0, 0);
-	rip = reg_get(v, UC_X86_REG_RIP);
+	/* A HLT stop has its RIP in stop_rip. */
+	rip = v->stop == STOP_HLT ? v->stop_rip : reg_get(v, UC_X86_REG_RIP);
 	switch (v->stop) {
 	case STOP_SETUP: /* not while the guest runs */
 	case STOP_FAIL:
@@ -2294,7 +2392,7 @@ static void run_turn(struct guest_vcpu *v)
 	/* Time has passed: timers that fell due fire now. */
 	sync_clock(g);
 	if (v->state == VS_RUNNING && v->hv_expiry <= x2s_vm_clock(g->vm))
-		entry_exits(v);
+		entry_exits(v, NULL);
 }
 
 /* A halted or waiting vCPU: KVM's vcpu_run() would block it or enter. */
@@ -2334,16 +2432,18 @@ static bool try_wake(struct guest_vcpu *v)
 		vcpu->arch.rflags = X86_EFLAGS_FIXED;
 		v->exit_pending_stat = false;
 	} else {
-		reg_set(v, UC_X86_REG_RIP, rip);
-		reg_set(v, UC_X86_REG_RFLAGS, vcpu->arch.rflags);
+		set_rip_rflags(v, rip, vcpu->arch.rflags);
 	}
 	v->state = VS_RUNNING;
 	v->seen_kicks = x2s_vcpu_kicks(vcpu);
 	v->obs_wake = true;
 	if (!inject(v, v->res.entry_intr_info,
-		    v->res.entry_exception_error_code))
+		    v->res.entry_exception_error_code, !was_waiting))
 		return false;
-	record_entry(v, reg_get(v, UC_X86_REG_RIP));
+	/* The SIPI start's RIP is the engine's (CS-relative in real mode). */
+	record_entry(v, v->injected ? v->injected_rip :
+			was_waiting ? reg_get(v, UC_X86_REG_RIP) :
+				      rip);
 	return !g->failed;
 }
 
