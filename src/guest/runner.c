@@ -1459,6 +1459,25 @@ static void hook_cr8(struct guest_vcpu *v, uint64_t addr)
 }
 
 /*
+ * An instruction that always exits and that the model answers whole
+ * (CPUID, VMCALL): the exit, then the entry applies what it left.
+ */
+static void answered_exit(struct guest_vcpu *v, uc_engine *uc, uint64_t addr,
+			  u32 reason, u32 len, const char *what)
+{
+	struct x2s_exit exit = { .reason = reason, .insn_len = len };
+
+	if (vcpu_exit(v, &exit, addr)) {
+		guest_fail(v, addr, "the model rejected %s", what);
+		v->stop = STOP_FAIL;
+	} else {
+		v->stop = STOP_APPLY;
+		v->exit_mmio = false;
+	}
+	uc_emu_stop(uc);
+}
+
+/*
  * An instruction at one of the sites (hook_code() below): the exit, or
  * what the runner tracks.  Out of line, so that the code hook, which
  * runs for every instruction, stays small.
@@ -1494,42 +1513,22 @@ static __attribute__((noinline)) void hook_site(uc_engine *uc, uint64_t addr,
 	case SITE_IO:
 		hook_io(v, addr);
 		return;
-	case SITE_CPUID: {
+	case SITE_CPUID:
 		/* CPUID always exits: the model answers (src/vmx/cpuid.c). */
-		struct x2s_exit exit = { .reason = EXIT_REASON_CPUID,
-					 .insn_len = 2 };
-
-		if (vcpu_exit(v, &exit, addr)) {
-			guest_fail(v, addr, "the model rejected a CPUID exit");
-			v->stop = STOP_FAIL;
-		} else {
-			v->stop = STOP_APPLY;
-			v->exit_mmio = false;
-		}
-		uc_emu_stop(uc);
+		answered_exit(v, uc, addr, EXIT_REASON_CPUID, 2,
+			      "a CPUID exit");
 		return;
-	}
 	case SITE_CR8:
 		hook_cr8(v, addr);
 		return;
-	case SITE_VMCALL: {
+	case SITE_VMCALL:
 		/* A hypercall: KVM answers it (the arguments RBX, RSI too). */
-		struct x2s_exit exit = { .reason = EXIT_REASON_VMCALL,
-					 .insn_len = 3 };
-
 		sync_lma(v);
 		v->vcpu->arch.regs[VCPU_REGS_RBX] = reg_get(v, UC_X86_REG_RBX);
 		v->vcpu->arch.regs[VCPU_REGS_RSI] = reg_get(v, UC_X86_REG_RSI);
-		if (vcpu_exit(v, &exit, addr)) {
-			guest_fail(v, addr, "the model rejected a VMCALL exit");
-			v->stop = STOP_FAIL;
-		} else {
-			v->stop = STOP_APPLY;
-			v->exit_mmio = false;
-		}
-		uc_emu_stop(uc);
+		answered_exit(v, uc, addr, EXIT_REASON_VMCALL, 3,
+			      "a VMCALL exit");
 		return;
-	}
 	case SITE_RDTSC: {
 		/* RDTSC does not exit: the guest reads the model's TSC. */
 		uint64_t tsc;
