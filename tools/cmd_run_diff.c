@@ -155,13 +155,10 @@ static void format_exit(const struct x2s_guest_obs *o, const uint64_t *regs,
 	}
 	switch (o->exit_basic) {
 	case EXIT_REASON_MSR_WRITE:
-		c.exit = X2S_CASE_WRMSR;
-		c.ecx = (uint32_t)regs[X2S_GREG_RCX];
-		c.data = (regs[X2S_GREG_RDX] & 0xffffffffULL) << 32 |
-			 (regs[X2S_GREG_RAX] & 0xffffffffULL);
-		break;
 	case EXIT_REASON_MSR_READ:
-		c.exit = X2S_CASE_RDMSR;
+		c.exit = o->exit_basic == EXIT_REASON_MSR_WRITE ?
+				 X2S_CASE_WRMSR :
+				 X2S_CASE_RDMSR;
 		c.ecx = (uint32_t)regs[X2S_GREG_RCX];
 		c.data = (regs[X2S_GREG_RDX] & 0xffffffffULL) << 32 |
 			 (regs[X2S_GREG_RAX] & 0xffffffffULL);

@@ -22,6 +22,18 @@ static inline struct kvm_vcpu *sound_other(struct kvm_vcpu *vcpu)
 	return kvm_get_vcpu(vcpu->kvm, vcpu->vcpu_idx ? 0 : 1);
 }
 
+/* L1's MSR bitmap of the first vCPU that has one (NULL: none has). */
+static inline u8 *sound_first_bitmap(struct kvm *kvm)
+{
+	struct kvm_vcpu *v;
+	unsigned long i;
+
+	kvm_for_each_vcpu (i, v, kvm)
+		if (to_vmx(v)->nested.msr_bitmap)
+			return to_vmx(v)->nested.msr_bitmap;
+	return NULL;
+}
+
 /* Set vector vec in apic's IRR through a pointer, past the setters. */
 static inline void sound_irr_poke(struct kvm_lapic *apic, u8 vec)
 {

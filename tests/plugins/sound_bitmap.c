@@ -9,16 +9,9 @@
 
 SOUND_ATTACK(bitmap)
 {
-	struct kvm_vcpu *v;
-	unsigned long i;
+	u8 *bitmap = sound_first_bitmap(vcpu->kvm);
 
-	kvm_for_each_vcpu (i, v, vcpu->kvm) {
-		u8 *bitmap = to_vmx(v)->nested.msr_bitmap;
-
-		if (bitmap) {
-			bitmap[0x100] ^= 1;
-			break;
-		}
-	}
+	if (bitmap)
+		bitmap[0x100] ^= 1;
 	return EXIT_FASTPATH_NONE;
 }
