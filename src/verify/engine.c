@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lapic/lapic.h"
 #include "verify/engine.h"
@@ -117,6 +118,21 @@ struct x2s_engine {
 	struct x2s_guard guard;
 	bool guard_on;
 	int guard_for;
+	/*
+	 * The guard sealed (sealed_case()): all of the VM's memory read-only,
+	 * the sender's structures too, and the engine's own writes made
+	 * through alias, a second mapping of the same memory alias_off bytes
+	 * away.  Per vCPU, spre: its structures as the exit spre_in[] leaves
+	 * them from the base (spre_ok: taken).  own_trips: cases stopped at a
+	 * write to the sender's own structures (open_guard()).
+	 */
+	bool sealed;
+	char *alias;
+	ptrdiff_t alias_off;
+	struct x2s_vcpu_image *spre;
+	struct x2s_input *spre_in;
+	bool *spre_ok;
+	unsigned long own_trips;
 	/*
 	 * X2S_CHECK_SWEEP without it: the cold guard (cold_ready()), every
 	 * vCPU's APIC page past the registers and MSR bitmap read-only;
@@ -392,12 +408,19 @@ void x2s_engine_undo(struct x2s_engine *e)
 	snapshot_load(e, e->base);
 }
 
+static void spre_forget(struct x2s_engine *e)
+{
+	if (e->spre_ok)
+		memset(e->spre_ok, 0, e->nr * sizeof(*e->spre_ok));
+}
+
 void x2s_engine_rebase(struct x2s_engine *e)
 {
 	/* Only a larger map can fail; the old base stays then. */
 	snapshot_take(e, e->base);
 	e->left = -1;
 	e->pre_sender = -1;
+	spre_forget(e);
 }
 
 struct x2s_snapshot *x2s_engine_snapshot_new(struct x2s_engine *e)
@@ -904,15 +927,29 @@ static bool deferred_same(struct x2s_engine *e, unsigned int s)
 	return true;
 }
 
+/* Whether a and b are the same exit, but for the values in GPRs. */
+static bool exit_same(const struct x2s_input *a, const struct x2s_input *b)
+{
+	return !memcmp(&a->exit, &b->exit, sizeof(b->exit)) &&
+	       a->insn_info == b->insn_info && a->has_reg == b->has_reg &&
+	       (!b->has_reg || a->reg == b->reg);
+}
+
 /* Whether in is pre's exit again, on the same sender, but for GPRs. */
 static bool pre_same_exit(const struct x2s_engine *e, unsigned int s,
 			  const struct x2s_input *in)
 {
-	return e->pre_sender == (int)s &&
-	       !memcmp(&e->pre_in.exit, &in->exit, sizeof(in->exit)) &&
-	       e->pre_in.insn_info == in->insn_info &&
-	       e->pre_in.has_reg == in->has_reg &&
-	       (!in->has_reg || e->pre_in.reg == in->reg);
+	return e->pre_sender == (int)s && exit_same(&e->pre_in, in);
+}
+
+/*
+ * vCPU i's structures back to the base's: through the alias when there
+ * is one (the sealed guard may be armed; it is the same memory).
+ */
+static void put_back(struct x2s_engine *e, unsigned int i)
+{
+	x2s_vcpu_image_load_via(e->vcpu[i], &e->base->v[i].img,
+				e->alias ? e->alias_off : 0);
 }
 
 /*
@@ -981,7 +1018,7 @@ static void decline(struct x2s_engine *e, unsigned int s,
 			return;
 		}
 		if (!o->sig) {
-			x2s_vcpu_image_load(vcpu, &e->base->v[s].img);
+			put_back(e, s);
 			return;
 		}
 		/* The undo puts back what the unit's end would look at. */
@@ -1143,10 +1180,179 @@ static void guarded_abort(struct x2s_engine *e, unsigned int s)
 	x2s_warn_reset();
 }
 
+/* ---- the sealed guard ---- */
+
+/* Armed over all of the VM's memory, the sender's structures too. */
+static bool sealed_ready(struct x2s_engine *e)
+{
+	if (e->guard.armed)
+		return true;
+	if (!x2s_guard_arm(&e->guard, NULL, 0)) {
+		e->guard_on = false;
+		return false;
+	}
+	e->stats.arms++;
+	return true;
+}
+
+/*
+ * The exit in on vCPU s from the base, by the model, the guard lowered
+ * for it (two mprotect() calls: once per sender and exit), and kept as
+ * spre[s].  False when the guard could not be raised again.
+ */
+static bool sealed_model_load(struct x2s_engine *e, unsigned int s,
+			      const struct x2s_input *in)
+{
+	guard_off(e);
+	x2s_vcpu_image_load(e->vcpu[s], &e->base->v[s].img);
+	x2s_engine_load(e, s, in);
+	x2s_vcpu_image_save(e->vcpu[s], &e->spre[s]);
+	e->spre_in[s] = *in;
+	e->spre_ok[s] = true;
+	e->stats.seal_loads++;
+	return sealed_ready(e);
+}
+
+/*
+ * Sealed loads cost two system calls each: where exits change more often
+ * than once in 256 cases (the exits sweep), the open guard is cheaper.
+ */
+static bool sealed_loads_pay(const struct x2s_engine *e)
+{
+	return e->stats.seal_loads < 16 ||
+	       e->stats.seal_loads * 256 < e->stats.guarded;
+}
+
+/* An APIC map built outside the VM's mapping moved (unguarded there). */
+static bool map_moved_outside(struct x2s_engine *e)
+{
+	const u8 *map = map_now(e);
+
+	return map && !guarded_mem(e, map, map_len_now(e)) &&
+	       !map_same(e, e->base);
+}
+
+/*
+ * Sealed, with a fastpath that writes its own sender's structures even
+ * where it declines (one that completes the interrupts again around its
+ * call): every such case would trip the guard, so the guard opens them
+ * again for good and compares them after each case instead.
+ */
+static void open_guard(struct x2s_engine *e)
+{
+	guard_off(e);
+	e->sealed = false;
+	e->guard_for = -1;
+	e->pre_sender = -1;
+	e->stats.unseals++;
+}
+
+/*
+ * A sealed case given up.  The fault stopped the first write into the
+ * VM's memory, so nothing there moved: the sender's structures are as
+ * the exit left them (left, for the next case of the same exit), and
+ * only an APIC map outside the mapping may need building again.
+ */
+static void sealed_abort(struct x2s_engine *e, unsigned int s, bool tripped)
+{
+	const char *own = (const char *)x2s_vm_vcpu_mem(e->vm, s);
+	const char *at = e->guard.fault_addr;
+
+	if (map_moved_outside(e))
+		map_rebuild(e, e->base);
+	e->left = (int)s;
+	x2s_warn_reset();
+	if (tripped && at >= own && at < own + X2S_MEM_PAGE &&
+	    ++e->own_trips >= 32 && e->own_trips * 16 > e->stats.guarded)
+		open_guard(e);
+}
+
+/*
+ * x2s_engine_try_case() sealed.  The exit is loaded through the alias
+ * (spre[s], or nothing when the sender holds it already from a clean
+ * decline, then the GPRs), the fastpath runs with every byte of the VM
+ * read-only, and a decline that did not fault wrote none of them: there
+ * is nothing to compare but an APIC map outside the mapping.
+ */
+static bool sealed_case(struct x2s_engine *e, unsigned int s,
+			const struct x2s_input *in,
+			const struct x2s_fastpath *fn, struct x2s_case_out *o)
+{
+	struct kvm_vcpu *vcpu = e->vcpu[s];
+	unsigned long *regs;
+	sigjmp_buf jump;
+	fastpath_t fp;
+
+	if (!sealed_ready(e))
+		return false;
+	case_out_init(o);
+	if (!e->spre_ok[s] || !exit_same(&e->spre_in[s], in)) {
+		if (!sealed_loads_pay(e)) {
+			open_guard(e);
+			return x2s_engine_try_case(e, s, in, fn, o);
+		}
+		if (!sealed_model_load(e, s, in))
+			return false;
+	} else if (e->left != (int)s) {
+		x2s_vcpu_image_load_via(vcpu, &e->spre[s], e->alias_off);
+	}
+	e->left = -1;
+	regs = (unsigned long *)((char *)vcpu->arch.regs + e->alias_off);
+	regs[VCPU_REGS_RCX] = in->rcx;
+	regs[VCPU_REGS_RAX] = in->rax;
+	regs[VCPU_REGS_RDX] = in->rdx;
+	if (in->has_reg)
+		regs[in->reg] = in->regval;
+	e->map_at_load = e->kvm->arch.apic_map;
+	if (sigsetjmp(jump, 0)) {
+		sealed_abort(e, s, true);
+		return false;
+	}
+	x2s_guard_catch(&e->guard, &jump);
+	fp = x2s_vmx_exit_fastpath(vcpu, fn);
+	x2s_guard_catch(&e->guard, NULL);
+	if (fp != EXIT_FASTPATH_NONE || map_moved_outside(e)) {
+		sealed_abort(e, s, false);
+		return false;
+	}
+	e->stats.guarded++;
+	o->fastpath = fp;
+	decline(e, s, in, o, NULL, NULL);
+	return true;
+}
+
+/* X2SIM_GUARD=open: the guard never sealed (docs/verify.md). */
+static bool seal_wanted(void)
+{
+	const char *env = getenv("X2SIM_GUARD");
+
+	return !env || strcmp(env, "open");
+}
+
+/*
+ * The guard sealed where the VM's memory can be mapped a second time
+ * (x2s_guard_alias()); else, or when told not to, open.
+ */
+static void seal_init(struct x2s_engine *e, char *mem, size_t len)
+{
+	if (!e->spre) {
+		e->spre = zalloc64(e->nr * sizeof(*e->spre));
+		e->spre_in = calloc(e->nr, sizeof(*e->spre_in));
+		e->spre_ok = calloc(e->nr, sizeof(*e->spre_ok));
+	}
+	if (!e->alias && e->spre && e->spre_in && e->spre_ok && seal_wanted())
+		e->alias = x2s_guard_alias(mem, len);
+	if (e->alias)
+		e->alias_off = e->alias - mem;
+	e->sealed = e->alias != NULL;
+	e->own_trips = 0;
+	spre_forget(e);
+}
+
 void x2s_engine_guard(struct x2s_engine *e, bool on)
 {
 	size_t len;
-	void *mem;
+	char *mem;
 
 	guard_off(e);
 	cold_off(e);
@@ -1155,8 +1361,12 @@ void x2s_engine_guard(struct x2s_engine *e, bool on)
 		e->cold_on = false;
 		mem = x2s_vm_mem(e->vm, &len);
 		x2s_guard_init(&e->guard, mem, len);
+		seal_init(e, mem, len);
+	} else {
+		e->sealed = false;
 	}
 	e->guard_for = -1;
+	e->pre_sender = -1;
 }
 
 const struct x2s_engine_stats *x2s_engine_stats(struct x2s_engine *e)
@@ -1177,9 +1387,11 @@ bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
 
 	if (e->left >= 0 && e->left != (int)s) {
 		/* Its structures are open to the guard still. */
-		x2s_vcpu_image_load(e->vcpu[e->left], &e->base->v[e->left].img);
+		put_back(e, (unsigned int)e->left);
 		e->left = -1;
 	}
+	if (e->sealed && e->guard_on && e->check == X2S_CHECK_SWEEP)
+		return sealed_case(e, s, in, fn, o);
 	if (!guard_ready(e, s))
 		return false;
 	case_out_init(o);
@@ -1328,7 +1540,7 @@ bool x2s_engine_settle(struct x2s_engine *e)
 	bool ok = !e->suspect;
 
 	if (e->left >= 0)
-		x2s_vcpu_image_load(e->vcpu[e->left], &e->base->v[e->left].img);
+		put_back(e, (unsigned int)e->left);
 	e->left = -1;
 	e->suspect = false;
 	ok &= whole_same(e, e->base, -1);
@@ -1345,6 +1557,15 @@ void x2s_engine_free(struct x2s_engine *e)
 		return;
 	guard_off(e);
 	cold_off(e);
+	if (e->alias) {
+		size_t len;
+
+		x2s_vm_mem(e->vm, &len);
+		munmap(e->alias, len);
+	}
+	free(e->spre);
+	free(e->spre_in);
+	free(e->spre_ok);
 	free(e->cold_ranges);
 	snapshot_free(e->base, e->nr);
 	x2s_capture_free(e->fast);

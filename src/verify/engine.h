@@ -76,6 +76,13 @@ void x2s_vcpu_image_save(struct kvm_vcpu *vcpu, struct x2s_vcpu_image *img);
 void x2s_vcpu_image_load(struct kvm_vcpu *vcpu,
 			 const struct x2s_vcpu_image *img);
 /*
+ * The same load, each structure written off bytes from where the image
+ * names it: through a second mapping of the VM's memory (the sealed
+ * guard's, engine.c).
+ */
+void x2s_vcpu_image_load_via(struct kvm_vcpu *vcpu,
+			     const struct x2s_vcpu_image *img, ptrdiff_t off);
+/*
  * The links of dst (the pointers between the model's structures: vcpu->kvm,
  * ->run, ->arch.apic, vmx->vmcs, ->loaded_vmcs, ->nested.msr_bitmap,
  * apic->vcpu, ->regs) become src's; true if any differed.
@@ -206,6 +213,8 @@ struct x2s_engine_stats {
 	unsigned long guarded;	  /* declines checked the guarded way */
 	unsigned long cold_arms;  /* the cold guard armed */
 	unsigned long cold_trips; /* writes it saw */
+	unsigned long seal_loads; /* sealed: exits loaded by the model */
+	unsigned long unseals;	  /* sealed guards opened (engine.c) */
 };
 const struct x2s_engine_stats *x2s_engine_stats(struct x2s_engine *e);
 /*
@@ -326,6 +335,11 @@ void x2s_plan_free(struct x2s_plan *p);
 u64 x2s_unit_size(const struct x2s_unit *u);
 /* The j-th case of a unit. */
 void x2s_unit_case(const struct x2s_unit *u, u64 j, struct x2s_input *in);
+/*
+ * The same, faster, where in holds an earlier case of the same unit (any
+ * in for j = 0): x2s_unit_case() gives the same input.
+ */
+void x2s_unit_case_next(const struct x2s_unit *u, u64 j, struct x2s_input *in);
 
 /* ---- findings (findings.c) ---- */
 

@@ -6,6 +6,8 @@
  * (caught, the write not done) when a case writes protected memory; the
  * engine then gives that case to an engine that checks it the full way.
  */
+/* memfd_create() */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -81,6 +83,7 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 		sigjmp_buf *jump = g->jump;
 
 		g->trips++;
+		g->fault_addr = addr;
 		if (jump) {
 			/* SA_NODEFER: SIGSEGV is not blocked here. */
 			g->jump = NULL;
@@ -187,6 +190,40 @@ bool x2s_guard_arm_ranges(struct x2s_guard *g, const struct x2s_guard_range *r,
 		}
 	}
 	return true;
+}
+
+void *x2s_guard_alias(void *base, size_t len)
+{
+	int fd = memfd_create("x2sim-guard", MFD_CLOEXEC);
+	void *alias, *p;
+
+	if (fd < 0)
+		return NULL;
+	alias = ftruncate(fd, (off_t)len) ?
+			MAP_FAILED :
+			mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			     0);
+	if (alias == MAP_FAILED) {
+		close(fd);
+		return NULL;
+	}
+	memcpy(alias, base, len);
+	p = mmap(base, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+		 0);
+	close(fd);
+	if (p == base)
+		return alias;
+	/*
+	 * A failed MAP_FIXED may have unmapped base already: private memory
+	 * there again, the bytes back from the file.
+	 */
+	p = mmap(base, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (p != base)
+		abort();
+	memcpy(base, alias, len);
+	munmap(alias, len);
+	return NULL;
 }
 
 void x2s_guard_disarm(struct x2s_guard *g)

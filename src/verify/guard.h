@@ -45,6 +45,7 @@ struct x2s_guard {
 	volatile sig_atomic_t armed;
 	sigjmp_buf *volatile jump; /* x2s_guard_catch() */
 	unsigned long trips;	   /* faults taken */
+	char *volatile fault_addr; /* the last one's address */
 	struct x2s_guard *next;	   /* the thread's armed guards */
 };
 
@@ -75,6 +76,15 @@ bool x2s_guard_arm_ranges(struct x2s_guard *g, const struct x2s_guard_range *r,
 			  unsigned int n);
 /* Everything writable again (a no-op when not armed). */
 void x2s_guard_disarm(struct x2s_guard *g);
+/*
+ * Move [base, base + len) (page-aligned, a private mapping of the
+ * caller's with nothing else in it) onto a memory file, its bytes kept,
+ * and map that file once more: the second mapping, returned, stays
+ * writable whatever a guard does to the first, so that an engine can
+ * write memory a fastpath may not.  NULL where this cannot be done (base
+ * then holds its bytes as before).  The caller unmaps both.
+ */
+void *x2s_guard_alias(void *base, size_t len);
 /*
  * While jump is set (sigsetjmp(*jump, 0) by the caller), a write to the
  * protected range does not happen: the handler siglongjmp()s there with

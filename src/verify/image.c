@@ -9,6 +9,7 @@
  * registers, v3's 256-bit ones, the baseline's 128-bit ones) and the
  * loader picks the best the CPU has; the source is the same.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "verify/engine.h"
@@ -186,18 +187,27 @@ static X2S_VECTOR_CLONES void vec_vcpu_image_save(struct kvm_vcpu *vcpu,
 	copy(&img->vmcs, vmx->vmcs, sizeof(img->vmcs));
 }
 
+/* p moved by off bytes: into another mapping of the same memory. */
+static inline __attribute__((always_inline)) void *moved(const void *p,
+							 ptrdiff_t off)
+{
+	return (void *)((uintptr_t)p + (uintptr_t)off);
+}
+
 static X2S_VECTOR_CLONES void
-vec_vcpu_image_load(struct kvm_vcpu *vcpu, const struct x2s_vcpu_image *img)
+vec_vcpu_image_load(struct kvm_vcpu *vcpu, const struct x2s_vcpu_image *img,
+		    ptrdiff_t off)
 {
 	/*
 	 * Into the structures the image names, not those the vCPU names
 	 * now: a fastpath may have moved a link.
 	 */
-	copy(to_vmx(vcpu), &img->vmx, sizeof(img->vmx));
+	copy(moved(to_vmx(vcpu), off), &img->vmx, sizeof(img->vmx));
 	if (img->vmx.vcpu.arch.apic)
-		copy(img->vmx.vcpu.arch.apic, &img->apic, sizeof(img->apic));
-	copy(img->vmx.vcpu.run, &img->run, sizeof(img->run));
-	copy(img->vmx.vmcs, &img->vmcs, sizeof(img->vmcs));
+		copy(moved(img->vmx.vcpu.arch.apic, off), &img->apic,
+		     sizeof(img->apic));
+	copy(moved(img->vmx.vcpu.run, off), &img->run, sizeof(img->run));
+	copy(moved(img->vmx.vmcs, off), &img->vmcs, sizeof(img->vmcs));
 }
 
 bool x2s_vcpu_image_links(struct x2s_vcpu_image *dst,
@@ -304,7 +314,13 @@ void x2s_vcpu_image_save(struct kvm_vcpu *vcpu, struct x2s_vcpu_image *img)
 void x2s_vcpu_image_load(struct kvm_vcpu *vcpu,
 			 const struct x2s_vcpu_image *img)
 {
-	vec_vcpu_image_load(vcpu, img);
+	vec_vcpu_image_load(vcpu, img, 0);
+}
+
+void x2s_vcpu_image_load_via(struct kvm_vcpu *vcpu,
+			     const struct x2s_vcpu_image *img, ptrdiff_t off)
+{
+	vec_vcpu_image_load(vcpu, img, off);
 }
 
 bool x2s_vcpu_image_same(struct kvm_vcpu *vcpu, struct x2s_vcpu_image *img)

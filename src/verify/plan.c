@@ -141,31 +141,58 @@ u64 x2s_unit_size(const struct x2s_unit *u)
 	}
 }
 
-void x2s_unit_case(const struct x2s_unit *u, u64 j, struct x2s_input *in)
+/* Case j of a unit of WRMSR exits: the MSR and the value written. */
+static void unit_wrmsr(const struct x2s_unit *u, u64 j, u32 *msr, u64 *data)
 {
 	u64 dest = (u64)u->dest << 32;
-	u32 icr = APIC_BASE_MSR + (APIC_ICR >> 4);
 
+	*msr = APIC_BASE_MSR + (APIC_ICR >> 4);
 	switch (u->kind) {
 	case X2S_UNIT_ICR:
-		x2s_input_wrmsr(in, icr,
-				dest | ((u64)u->chunk << ICR_CHUNK_BITS) | j);
+		*data = dest | ((u64)u->chunk << ICR_CHUNK_BITS) | j;
 		break;
 	case X2S_UNIT_RESERVED:
-		x2s_input_wrmsr(in, icr, dest | (1u << (20 + j)) | 0x31);
+		*data = dest | (1u << (20 + j)) | 0x31;
 		break;
 	case X2S_UNIT_REDUCED:
-		x2s_input_wrmsr(in, icr,
-				dest | ((j / 4) << 8) | reduced_vectors[j % 4]);
-		break;
-	case X2S_UNIT_EXITS:
-		exits_case(u, j, in);
+		*data = dest | ((j / 4) << 8) | reduced_vectors[j % 4];
 		break;
 	default:
-		x2s_input_wrmsr(in, (u32)((u64)u->chunk << MSR_CHUNK_BITS | j),
-				dest | 0x31);
+		*msr = (u32)((u64)u->chunk << MSR_CHUNK_BITS | j);
+		*data = dest | 0x31;
 		break;
 	}
+}
+
+void x2s_unit_case(const struct x2s_unit *u, u64 j, struct x2s_input *in)
+{
+	u64 data;
+	u32 msr;
+
+	if (u->kind == X2S_UNIT_EXITS) {
+		exits_case(u, j, in);
+		return;
+	}
+	unit_wrmsr(u, j, &msr, &data);
+	x2s_input_wrmsr(in, msr, data);
+}
+
+void x2s_unit_case_next(const struct x2s_unit *u, u64 j, struct x2s_input *in)
+{
+	u64 data;
+	u32 msr;
+
+	if (u->kind == X2S_UNIT_EXITS || !j) {
+		x2s_unit_case(u, j, in);
+		return;
+	}
+	/* Every case of the unit is the same WRMSR exit: only GPRs differ. */
+	unit_wrmsr(u, j, &msr, &data);
+	in->ecx = msr;
+	in->rcx = msr;
+	in->data = data;
+	in->rax = (u32)data;
+	in->rdx = data >> 32;
 }
 
 static int cmp_u32(const void *a, const void *b)

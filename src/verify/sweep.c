@@ -244,7 +244,7 @@ static bool run_unit(struct sweep_thread *t, const struct x2s_unit *u,
 
 	memset(t->writes, 0, sizeof(t->writes));
 	for (u64 j = 0; j < n; j++) {
-		x2s_unit_case(u, j, &in);
+		x2s_unit_case_next(u, j, &in);
 		if (t->slot)
 			watch_case(t->slot, u, &in);
 		if (g) {

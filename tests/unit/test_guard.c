@@ -4,7 +4,9 @@
  * a guarded case that writes protected memory is stopped before the write
  * lands and given back, one that writes the sender's open structures is
  * given back too, a clean decline passes; faults elsewhere still reach the
- * handler that was there before; X2SIM_GUARD=0 turns it off.
+ * handler that was there before; X2SIM_GUARD=0 turns it off.  Every test
+ * runs with the guard sealed (the default: the sender's structures
+ * protected too, engine.c) and open (X2SIM_GUARD=open).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,14 +96,27 @@ static u32 tpr(struct x2s_engine *e, unsigned int v)
 				 APIC_TASKPRI);
 }
 
-/* One guarded case of vCPU 0 writing icr to the ICR; its answer. */
-static bool try_icr(struct x2s_engine *e, u64 icr)
+/* One guarded case of vCPU s writing icr to the ICR; its answer. */
+static bool try_icr_on(struct x2s_engine *e, unsigned int s, u64 icr)
 {
 	struct x2s_case_out o;
 	struct x2s_input in;
 
 	x2s_input_wrmsr(&in, 0x830, icr);
-	return x2s_engine_try_case(e, 0, &in, &attack_fn, &o);
+	return x2s_engine_try_case(e, s, &in, &attack_fn, &o);
+}
+
+static bool try_icr(struct x2s_engine *e, u64 icr)
+{
+	return try_icr_on(e, 0, icr);
+}
+
+/* The group runs sealed (the default) or with X2SIM_GUARD=open. */
+static bool sealed(void)
+{
+	const char *env = getenv("X2SIM_GUARD");
+
+	return !env || strcmp(env, "open");
 }
 
 static bool try_one(struct x2s_engine *e)
@@ -146,8 +161,11 @@ static void test_protected_write_is_stopped(void **state)
 	x2s_engine_free(e);
 }
 
-/* The sender's structures are open to it: compared, given back. */
-static void test_open_write_is_given_back(void **state)
+/*
+ * A write to the sender's own structures: open, it lands and the
+ * comparison gives the case back; sealed, it is stopped like any other.
+ */
+static void test_own_write_is_given_back(void **state)
 {
 	struct x2s_engine *e = guarded_engine();
 	struct kvm_vcpu *v0 = x2s_vm_vcpu(x2s_engine_vm(e), 0);
@@ -156,8 +174,62 @@ static void test_open_write_is_given_back(void **state)
 	(void)state;
 	action = WRITE_OWN_STRUCT;
 	assert_false(try_one(e));
-	assert_int_equal(x2s_engine_stats(e)->trips, 0);
+	assert_int_equal(x2s_engine_stats(e)->trips, sealed() ? 1 : 0);
 	assert_int_equal(v0->arch.regs[VCPU_REGS_RBX], rbx);
+	action = DO_NOTHING;
+	assert_true(try_one(e));
+	assert_true(x2s_engine_settle(e));
+	assert_int_equal(v0->arch.regs[VCPU_REGS_RBX], rbx);
+	x2s_engine_free(e);
+}
+
+/*
+ * Sealed, a fastpath that writes its own structures at most cases opens
+ * the guard for good (each case would trip it); open, such a write is
+ * compared and given back without a fault.
+ */
+static void test_own_writer_opens_the_seal(void **state)
+{
+	struct x2s_engine *e = guarded_engine();
+	unsigned long trips;
+
+	(void)state;
+	action = WRITE_OWN_STRUCT;
+	for (unsigned int i = 0; i < 40; i++)
+		assert_false(try_one(e));
+	assert_int_equal(x2s_engine_stats(e)->unseals, sealed() ? 1 : 0);
+	trips = x2s_engine_stats(e)->trips;
+	assert_int_equal(trips, sealed() ? 32 : 0);
+	assert_false(try_one(e));
+	assert_int_equal(x2s_engine_stats(e)->trips, trips);
+	action = DO_NOTHING;
+	assert_true(try_one(e));
+	assert_true(x2s_engine_settle(e));
+	x2s_engine_free(e);
+}
+
+/*
+ * Sealed, an exit that differs from the sender's last is loaded by the
+ * model with the guard lowered: where that happens at most cases, the
+ * guard opens (16 such loads are free).  Open, there are none.
+ */
+static void test_changing_exits_open_the_seal(void **state)
+{
+	struct x2s_engine *e = guarded_engine();
+	struct x2s_case_out o;
+	struct x2s_input in;
+
+	(void)state;
+	action = DO_NOTHING;
+	for (unsigned int i = 0; i < 40; i++) {
+		x2s_input_make(&in, i & 1 ? X2S_CASE_RDMSR : X2S_CASE_WRMSR, 0,
+			       0x830, 0x1000000fdull);
+		assert_true(x2s_engine_try_case(e, 0, &in, &attack_fn, &o));
+		assert_int_equal(o.verdict, X2S_VERDICT_DECLINED);
+	}
+	assert_int_equal(x2s_engine_stats(e)->seal_loads, sealed() ? 16 : 0);
+	assert_int_equal(x2s_engine_stats(e)->unseals, sealed() ? 1 : 0);
+	assert_int_equal(x2s_engine_stats(e)->guarded, 40);
 	assert_true(x2s_engine_settle(e));
 	x2s_engine_free(e);
 }
@@ -180,6 +252,27 @@ static void test_put_back_write_is_given_back(void **state)
  * the GPRs the exit loads: the fastpath must find exactly what a whole
  * load from the base gives.  Over every named configuration.
  */
+/*
+ * What an engine did before the case test_quick_load_is_a_load() looks
+ * at: a clean decline of the same exit (the quick load follows), a case
+ * the guard stopped (nothing landed: sealed, the structures stay
+ * loaded), or that decline and then one of another sender (put back,
+ * then loaded again).
+ */
+static void before(struct x2s_engine *e, unsigned int how, unsigned int k)
+{
+	action = DO_NOTHING;
+	assert_true(try_icr(e, 0x1000000fdull ^ (k + 1)));
+	if (how == 1) {
+		action = WRITE_OWN_PAGE;
+		assert_false(try_icr(e, 0x1000000fdull));
+	}
+	if (how == 2 && x2s_vm_nr_vcpus(x2s_engine_vm(e)) > 1) {
+		action = DO_NOTHING;
+		assert_true(try_icr_on(e, 1, 0x1000000fdull));
+	}
+}
+
 static void test_quick_load_is_a_load(void **state)
 {
 	static struct x2s_vcpu_image whole;
@@ -201,17 +294,20 @@ static void test_quick_load_is_a_load(void **state)
 			whole = seen;
 			x2s_engine_free(e);
 
-			e = x2s_engine_new(x2s_named_config(c),
-					   X2S_CHECK_SWEEP);
-			assert_non_null(e);
-			x2s_engine_guard(e, true);
-			/* A clean decline first, then the same exit again. */
-			assert_true(try_icr(e, 0x1000000fdull ^ (k + 1)));
-			memset(&seen, 0, sizeof(seen));
-			quick = try_icr(e, icr[k]);
-			assert_int_equal(quick, full);
-			assert_memory_equal(&seen, &whole, sizeof(seen));
-			x2s_engine_free(e);
+			for (unsigned int how = 0; how < 3; how++) {
+				e = x2s_engine_new(x2s_named_config(c),
+						   X2S_CHECK_SWEEP);
+				assert_non_null(e);
+				x2s_engine_guard(e, true);
+				before(e, how, k);
+				memset(&seen, 0, sizeof(seen));
+				action = SEE_SENDER;
+				quick = try_icr(e, icr[k]);
+				assert_int_equal(quick, full);
+				assert_memory_equal(&seen, &whole,
+						    sizeof(seen));
+				x2s_engine_free(e);
+			}
 		}
 	}
 }
@@ -325,6 +421,7 @@ static void test_other_faults_pass_on(void **state)
 	char *page;
 
 	(void)state;
+	other_faults = 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = other_handler;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
@@ -350,6 +447,8 @@ static void test_env_turns_it_off(void **state)
 {
 	struct x2s_engine *e;
 
+	bool was_sealed = sealed();
+
 	(void)state;
 	setenv("X2SIM_GUARD", "0", 1);
 	assert_false(x2s_guard_available());
@@ -358,7 +457,10 @@ static void test_env_turns_it_off(void **state)
 	/* Off: every case goes to the full checks. */
 	assert_false(try_one(e));
 	x2s_engine_free(e);
-	unsetenv("X2SIM_GUARD");
+	if (was_sealed)
+		unsetenv("X2SIM_GUARD");
+	else
+		setenv("X2SIM_GUARD", "open", 1);
 	assert_true(x2s_guard_available());
 }
 
@@ -381,7 +483,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_decline_passes),
 		cmocka_unit_test(test_protected_write_is_stopped),
-		cmocka_unit_test(test_open_write_is_given_back),
+		cmocka_unit_test(test_own_write_is_given_back),
+		cmocka_unit_test(test_own_writer_opens_the_seal),
+		cmocka_unit_test(test_changing_exits_open_the_seal),
 		cmocka_unit_test(test_put_back_write_is_given_back),
 		cmocka_unit_test(test_quick_load_is_a_load),
 		cmocka_unit_test(test_cold_guard_sees_a_flip),
@@ -393,7 +497,14 @@ int main(void)
 		cmocka_unit_test(test_no_guard_under_tsan),
 	};
 
+	int failed;
+
 	if (X2S_GUARD_UNDER_TSAN)
 		return cmocka_run_group_tests(tsan_tests, NULL, NULL);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* Sealed (the default), then open (X2SIM_GUARD=open). */
+	unsetenv("X2SIM_GUARD");
+	failed = cmocka_run_group_tests_name("sealed", tests, NULL, NULL);
+	setenv("X2SIM_GUARD", "open", 1);
+	failed += cmocka_run_group_tests_name("open", tests, NULL, NULL);
+	return failed;
 }

@@ -11,6 +11,7 @@
 
 #include "helpers.h"
 #include "fastpath/fastpath.h"
+#include "verify/engine.h"
 #include "verify/verify.h"
 #include "vmx/vmx.h"
 
@@ -107,6 +108,45 @@ static void test_enumeration_counts(void **state)
 	 */
 	opts_init(&o, (struct x2s_vm_desc *)named("x2apic-1"), 1, NULL);
 	assert_int_equal(x2s_sweep_count(&o), 11ULL * ((1u << 20) + 12));
+}
+
+/*
+ * The sweep makes each case from the one before (x2s_unit_case_next()):
+ * every unit of every kind, reduced and whole, gives the inputs
+ * x2s_unit_case() gives.  Big units are looked at in strides.
+ */
+static void test_next_case_is_the_case(void **state)
+{
+	struct x2s_vm_desc cfgs[32];
+	struct x2s_sweep_opts o;
+	unsigned int n = all_named(cfgs);
+	struct x2s_input next, whole;
+	struct x2s_plan p;
+
+	(void)state;
+	for (unsigned int k = 0; k < 2; k++) {
+		opts_init(&o, cfgs, n, NULL);
+		o.sweep = X2S_SWEEP_ALL;
+		o.reduced = k;
+		o.nr_shards = 97;
+		assert_int_equal(x2s_plan_build(&o, &p), 0);
+		assert_true(p.nr > 0);
+		for (size_t i = 0; i < p.nr; i++) {
+			const struct x2s_unit *u = &p.units[i];
+			u64 size = x2s_unit_size(u);
+			u64 step = size > 4096 ? size / 1024 + 1 : 1;
+
+			memset(&next, 0xa5, sizeof(next));
+			for (u64 j = 0; j < size; j += j < 300 ? 1 : step) {
+				x2s_unit_case_next(u, j, &next);
+				memset(&whole, 0x5a, sizeof(whole));
+				x2s_unit_case(u, j, &whole);
+				assert_memory_equal(&next, &whole,
+						    sizeof(next));
+			}
+		}
+		x2s_plan_free(&p);
+	}
 }
 
 static void test_bad_options_are_rejected(void **state)
@@ -596,6 +636,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_enumeration_counts),
+		cmocka_unit_test(test_next_case_is_the_case),
 		cmocka_unit_test(test_bad_options_are_rejected),
 		cmocka_unit_test(test_shard_union_is_the_full_sweep),
 		cmocka_unit_test(test_wrong_vcpu_is_caught),
