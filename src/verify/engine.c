@@ -1321,6 +1321,60 @@ static bool sealed_case(struct x2s_engine *e, unsigned int s,
 	return true;
 }
 
+u64 x2s_engine_try_run(struct x2s_engine *e, const struct x2s_unit *u, u64 j,
+		       u64 n, const struct x2s_fastpath *fn,
+		       struct x2s_input *in, x2s_admit_fn admit, void *opaque,
+		       bool *given_back)
+{
+	unsigned int s = u->sender;
+	struct kvm_vcpu *vcpu = e->vcpu[s];
+	unsigned long *regs;
+	volatile u64 k = 0;
+	sigjmp_buf jump;
+	const u8 *map;
+
+	*given_back = false;
+	x2s_unit_case_next(u, j, in);
+	/*
+	 * Only where a case would take the quick way in sealed_case(): the
+	 * sender holds this unit's exit from a clean decline, and the map is
+	 * in the mapping (read-only too, so nothing to compare after a case).
+	 */
+	map = map_now(e);
+	if (!e->sealed || !e->guard_on || e->check != X2S_CHECK_SWEEP ||
+	    !e->guard.armed || e->left != (int)s || u->kind == X2S_UNIT_EXITS ||
+	    !e->spre_ok[s] || !exit_same(&e->spre_in[s], in) ||
+	    (map && !guarded_mem(e, map, map_len_now(e))) || x2s_warn_count())
+		return 0;
+	regs = (unsigned long *)((char *)vcpu->arch.regs + e->alias_off);
+	if (sigsetjmp(jump, 0)) {
+		sealed_abort(e, s, true);
+		*given_back = true;
+		return k;
+	}
+	x2s_guard_catch(&e->guard, &jump);
+	for (;;) {
+		if (admit && !admit(opaque, in))
+			break;
+		regs[VCPU_REGS_RCX] = in->rcx;
+		regs[VCPU_REGS_RAX] = in->rax;
+		regs[VCPU_REGS_RDX] = in->rdx;
+		if (x2s_vmx_exit_fastpath(vcpu, fn) != EXIT_FASTPATH_NONE ||
+		    x2s_warn_count()) {
+			x2s_guard_catch(&e->guard, NULL);
+			sealed_abort(e, s, false);
+			*given_back = true;
+			return k;
+		}
+		e->stats.guarded++;
+		if (j + ++k >= n)
+			break;
+		x2s_unit_case_next(u, j + k, in);
+	}
+	x2s_guard_catch(&e->guard, NULL);
+	return k;
+}
+
 /* X2SIM_GUARD=open: the guard never sealed (docs/verify.md). */
 static bool seal_wanted(void)
 {

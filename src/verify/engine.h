@@ -207,6 +207,29 @@ void x2s_engine_guard(struct x2s_engine *e, bool on);
 bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
 			 const struct x2s_input *in,
 			 const struct x2s_fastpath *fn, struct x2s_case_out *o);
+/*
+ * Cases j, j + 1, ... (< n) of unit u, on its sender, each run as
+ * x2s_engine_try_case() runs it, for as long as each is a clean decline
+ * without a warning; such cases are only counted (x2s_engine_stats()
+ * guarded), their outcome being DECLINED with nothing else to record.
+ * in holds case j - 1 of u (x2s_unit_case_next()) and then the case
+ * where the run stopped (case n - 1 when it ran to n).  The number of
+ * cases run clean is returned.  The run stops:
+ * - before a case admit(opaque, in) refuses (admit may be NULL);
+ * - at a case that was anything else: *given_back, and the case goes to
+ *   an unguarded engine, as after a false x2s_engine_try_case();
+ * - at once (0, not given back) where cases cannot be run this way now:
+ *   then in is case j, for x2s_engine_try_case().
+ * Runs only with the guard sealed, the sender holding the unit's exit
+ * from a clean decline (a WRMSR unit: every case is one exit), so that a
+ * case costs the GPRs' write and the fastpath's call.
+ */
+struct x2s_unit;
+typedef bool (*x2s_admit_fn)(void *opaque, const struct x2s_input *in);
+u64 x2s_engine_try_run(struct x2s_engine *e, const struct x2s_unit *u, u64 j,
+		       u64 n, const struct x2s_fastpath *fn,
+		       struct x2s_input *in, x2s_admit_fn admit, void *opaque,
+		       bool *given_back);
 struct x2s_engine_stats {
 	unsigned long arms;	  /* the guard armed (or moved to a sender) */
 	unsigned long trips;	  /* protected writes caught */

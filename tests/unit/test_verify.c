@@ -314,6 +314,26 @@ static fastpath_t fp_dirty_decline(struct kvm_vcpu *vcpu)
 	return EXIT_FASTPATH_NONE;
 }
 
+/*
+ * Declines every MSR write but one ECX deep inside an MSR-sweep unit,
+ * where it sets a bit of another vCPU's IRR by hand before declining; and
+ * one ECX later, where it clears the bit again (so the unit's end finds
+ * nothing).  The sweep runs a unit's clean declines in one go.
+ */
+#define SLEEPER_MSR 0x4b5a1234u
+static fastpath_t fp_msr_sleeper(struct kvm_vcpu *vcpu)
+{
+	u32 ecx = (u32)kvm_rcx_read(vcpu);
+	struct kvm_vcpu *other = vcpu->kvm->vcpus[1];
+	u8 *irr = (u8 *)other->arch.apic->regs + APIC_IRR + 0x10;
+
+	if (ecx == SLEEPER_MSR)
+		*irr |= 0x40;
+	if (ecx == SLEEPER_MSR + 7)
+		*irr &= ~0x40;
+	return EXIT_FASTPATH_NONE;
+}
+
 /* Delivers the IPI, then leaves L1 in VMX root operation (as if VMXON). */
 static fastpath_t fp_enters_vmx_root(struct kvm_vcpu *vcpu)
 {
@@ -420,6 +440,37 @@ static void test_vmxon_alone_is_caught(void **state)
 	/* Nothing but VMX operation differs: it counts with the nested exit. */
 	expect_minimal(fp_enters_vmx_root, X2S_VERDICT_MISMATCH, "x2apic-1", 0,
 		       "sender: nested");
+}
+
+/*
+ * The MSR sweep's unit holding SLEEPER_MSR: a clean decline before and
+ * after it, the write there caught and charged to that ECX alone (the
+ * unit is run again case by case: the later case put the bit back).
+ */
+static void test_msr_sleeper_is_caught(void **state)
+{
+	const struct x2s_fastpath fp = {
+		.name = "sleeper",
+		.entry = X2S_FASTPATH_EXIT_HANDLERS,
+		.exit_handlers = fp_msr_sleeper,
+		.kvm_version = X2SIM_KVM_VERSION_MAINLINE,
+	};
+	struct x2s_vm_desc cfg = *named("x2apic-2");
+	struct x2s_sweep_opts o;
+	struct x2s_sweep_report r;
+
+	(void)state;
+	opts_init(&o, &cfg, 1, &fp);
+	o.sweep = X2S_SWEEP_MSR;
+	o.nr_shards = 4096; /* the MSR sweep's units: 2^20 ECX values each */
+	o.shard = (SLEEPER_MSR >> 20) + 1;
+	assert_ok(x2s_sweep_run(&o, &r));
+	assert_int_equal(r.cases, 1u << 20);
+	assert_int_equal(r.mismatches, 1);
+	assert_int_equal(r.dirty_none, 1);
+	assert_int_equal(r.nr_findings, 1);
+	assert_int_equal(r.findings[0].example.ecx, SLEEPER_MSR);
+	x2s_sweep_report_free(&r);
 }
 
 /* ---- the shipped variants ---- */
@@ -644,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_forgotten_reserved_bits_are_caught),
 		cmocka_unit_test(test_decline_after_changing_state_is_caught),
 		cmocka_unit_test(test_vmxon_alone_is_caught),
+		cmocka_unit_test(test_msr_sleeper_is_caught),
 		cmocka_unit_test(
 			test_upstream_and_single_target_match_on_reduced_sweep),
 		cmocka_unit_test(test_historical_variants_are_caught),
