@@ -2,7 +2,7 @@
 /*
  * x2sim verify: the write guard (guard.h).  mprotect() and a SIGSEGV
  * handler: no system call on the way of a case that writes nothing, two
- * when the guard moves to another sender or arms again, and one fault
+ * when the guard is lowered and raised again, and one fault
  * (caught, the write not done) when a case writes protected memory; the
  * engine then gives that case to an engine that checks it the full way.
  */

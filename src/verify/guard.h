@@ -3,8 +3,10 @@
  * x2sim verify: the write guard (docs/verify.md, "The write guard").
  *
  * While a guard is armed, the memory of one VM (x2s_vm_mem()) is
- * read-only but for one range left open (the sender's structures), or
- * only a list of ranges is (x2s_guard_arm_ranges()).  A write to a
+ * read-only, all of it (the engine then writes it through a second
+ * mapping, x2s_guard_alias()) or but for one range left open (the
+ * sender's structures), or only a list of ranges is
+ * (x2s_guard_arm_ranges()).  A write to a
  * protected byte, by any instruction, faults; the fault handler either
  * jumps back to the caller before the write happens (x2s_guard_catch())
  * or notes it (trips), opens the whole mapping again and lets the write
