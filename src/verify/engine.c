@@ -133,6 +133,9 @@ struct x2s_engine {
 	struct x2s_input *spre_in;
 	bool *spre_ok;
 	unsigned long own_trips;
+	/* sealed_loads_pay(): credit, and stats.guarded when last counted. */
+	long seal_credit;
+	unsigned long seal_seen;
 	/*
 	 * X2S_CHECK_SWEEP without it: the cold guard (cold_ready()), every
 	 * vCPU's APIC page past the registers and MSR bitmap read-only;
@@ -1216,11 +1219,20 @@ static bool sealed_model_load(struct x2s_engine *e, unsigned int s,
 /*
  * Sealed loads cost two system calls each: where exits change more often
  * than once in 256 cases (the exits sweep), the open guard is cheaper.
+ * Each load spends 256 credits, each guarded case earns one, and the
+ * credit is capped at 16 loads' worth, so only a recent burst counts.
  */
-static bool sealed_loads_pay(const struct x2s_engine *e)
+#define SEAL_LOAD_COST 256
+#define SEAL_CREDIT_CAP (16 * SEAL_LOAD_COST)
+
+static bool sealed_loads_pay(struct x2s_engine *e)
 {
-	return e->stats.seal_loads < 16 ||
-	       e->stats.seal_loads * 256 < e->stats.guarded;
+	e->seal_credit += (long)(e->stats.guarded - e->seal_seen);
+	e->seal_seen = e->stats.guarded;
+	if (e->seal_credit > SEAL_CREDIT_CAP)
+		e->seal_credit = SEAL_CREDIT_CAP;
+	e->seal_credit -= SEAL_LOAD_COST;
+	return e->seal_credit >= 0;
 }
 
 /* An APIC map built outside the VM's mapping moved (unguarded there). */
@@ -1400,6 +1412,8 @@ static void seal_init(struct x2s_engine *e, char *mem, size_t len)
 		e->alias_off = e->alias - mem;
 	e->sealed = e->alias != NULL;
 	e->own_trips = 0;
+	e->seal_credit = SEAL_CREDIT_CAP;
+	e->seal_seen = e->stats.guarded;
 	spre_forget(e);
 }
 
