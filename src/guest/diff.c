@@ -86,6 +86,7 @@ struct diff_side {
 	 */
 	uint64_t known_insns[X2S_GUEST_MAX_VCPUS];
 	bool known[X2S_GUEST_MAX_VCPUS];
+	struct kvm_vcpu *vcpu[X2S_GUEST_MAX_VCPUS]; /* looked up once */
 	void (*console)(void *opaque, const char *buf, size_t len);
 	void *console_opaque;
 };
@@ -182,27 +183,32 @@ static uint64_t digest(const struct x2s_guest_obs *o, const struct kvm_vcpu *v,
 	const unsigned long *r = v->arch.regs;
 	uint64_t h;
 
-	LANE(a, (uint64_t)o->kind | (uint64_t)o->vcpu << 32);
-	/* Which exit brought an event in is not visible; an instruction's is. */
-	LANE(b, (insn ? o->exit_basic : 0) | (uint64_t)o->mp_state << 32);
-	LANE(c, o->intr_info | (uint64_t)(o->intr_info ? o->intr_error : 0)
+	/*
+	 * kind (< 16), mmio (< 4), whether the engine was read, vCPU (< 256),
+	 * the basic exit reason (16 bits), mp_state: side by side.  Which
+	 * exit brought an event in is not visible; an instruction's is.
+	 */
+	LANE(a, (uint64_t)o->kind | (uint64_t)o->mmio << 4 |
+			(uint64_t)(eng != NULL) << 6 | (uint64_t)o->vcpu << 8 |
+			(uint64_t)(insn ? o->exit_basic : 0) << 16 |
+			(uint64_t)o->mp_state << 32);
+	LANE(b, o->intr_info | (uint64_t)(o->intr_info ? o->intr_error : 0)
 				       << 32);
-	LANE(d, (uint64_t)o->mmio | (uint64_t)(eng != NULL) << 32);
-	LANE(a, o->insns);
-	LANE(b, insn ? o->exit_rip : 0);
-	LANE(c, o->rip);
-	LANE(d, o->mmio ? o->mmio_value : 0);
-	LANE(a, s->console_bytes);
-	LANE(b, s->console_hash);
+	LANE(c, o->insns);
+	LANE(d, insn ? o->exit_rip : 0);
+	LANE(a, o->rip);
+	LANE(b, o->mmio ? o->mmio_value : 0);
+	LANE(c, s->console_bytes);
+	LANE(d, s->console_hash);
 	/* KVM's registers: the 16 GPRs, RFLAGS, EFER. */
 	for (unsigned int i = 0; i < 16; i += 4) {
-		LANE(c, r[i]);
-		LANE(d, r[i + 1]);
-		LANE(a, r[i + 2]);
-		LANE(b, r[i + 3]);
+		LANE(a, r[i]);
+		LANE(b, r[i + 1]);
+		LANE(c, r[i + 2]);
+		LANE(d, r[i + 3]);
 	}
-	LANE(c, v->arch.rflags);
-	LANE(d, v->arch.efer);
+	LANE(a, v->arch.rflags);
+	LANE(b, v->arch.efer);
 	/* The engine's X2S_GUEST_NR_REGS (23). */
 	if (eng) {
 		for (unsigned int i = 0; i < 20; i += 4) {
@@ -211,9 +217,9 @@ static uint64_t digest(const struct x2s_guest_obs *o, const struct kvm_vcpu *v,
 			LANE(c, eng[i + 2]);
 			LANE(d, eng[i + 3]);
 		}
-		LANE(a, eng[20]);
-		LANE(b, eng[21]);
-		LANE(c, eng[22]);
+		LANE(c, eng[20]);
+		LANE(d, eng[21]);
+		LANE(a, eng[22]);
 	}
 	h = a ^ rotl(b, 16) ^ rotl(c, 32) ^ rotl(d, 48);
 	h ^= h >> 33;
@@ -275,7 +281,9 @@ static int side_observe(void *opaque, struct x2s_guest *g,
 		return 0;
 	if (o->vcpu >= X2S_GUEST_MAX_VCPUS)
 		return 1;
-	v = x2s_vm_vcpu(x2s_guest_vm(g), o->vcpu);
+	v = s->vcpu[o->vcpu];
+	if (!v)
+		v = s->vcpu[o->vcpu] = x2s_vm_vcpu(x2s_guest_vm(g), o->vcpu);
 	full = read_engine(o, s->mode == RECORD ? s->nr : s->count, s);
 	if (full) {
 		if (x2s_guest_regs(g, o->vcpu, eng))
