@@ -25,6 +25,24 @@
  * is a function of what was compared (the instructions run on equal
  * registers and memory, and every value the model gives the guest is in
  * an observation).
+ *
+ * The engine's registers are not read where they add nothing to what is
+ * compared.  At the entry after a WRMSR that injected nothing the runner
+ * gives the engine only a RIP, and they are read every FULL_EVERY-th
+ * time.  At an observation of a vCPU that has run no guest instruction
+ * since an observation that read them (the same instruction count: a
+ * wake after the HLT that blocked it, an injection right after another
+ * entry), the engine holds what was read then, changed only by the
+ * runner's entry work since: RIP and RFLAGS written from KVM's, an
+ * event delivered (RSP, RFLAGS and RIP from the gate and the registers
+ * then; the frame into memory), an AP's reset at SIPI (constants and the
+ * RIP).  Every input of that work is in this observation's digest (KVM's
+ * registers, the event, where the guest resumes) or in the earlier
+ * read, so reading them again could not differ where the digest agrees.
+ * RDMSR, CPUID, port I/O, an APIC-page access, RDTSC, MOV from CR8
+ * write registers only after an instruction ran, so the rule never
+ * covers them; an RDTSC is always read (the model's TSC is in RAX and
+ * RDX only).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -62,6 +80,13 @@ struct diff_side {
 	bool stopped;
 	bool nomem;
 	uint64_t console_hash, console_bytes;
+	/*
+	 * Per vCPU: its instruction count at the last observation that read
+	 * its engine's registers (known: there was one).
+	 */
+	uint64_t known_insns[X2S_GUEST_MAX_VCPUS];
+	bool known[X2S_GUEST_MAX_VCPUS];
+	struct kvm_vcpu *vcpu[X2S_GUEST_MAX_VCPUS]; /* looked up once */
 	void (*console)(void *opaque, const char *buf, size_t len);
 	void *console_opaque;
 };
@@ -127,10 +152,15 @@ static void kvm_regs(struct x2s_guest *g, unsigned int vcpu,
 }
 
 /*
- * The digest of one observation: four independent multiply-rotate lanes
- * (they run in parallel: this is on every exit), folded with a final
- * mix.  Accidental equality of two different observations is a 2^-64
- * event.  eng: the engine's registers, or NULL when they are not read.
+ * The digest of one observation: 64-bit words, each field whole in one
+ * (small fields packed side by side, never overlapping), spread over four
+ * independent multiply-rotate lanes (they run in parallel: this is on
+ * every exit) and folded with a finalizer.  A lane's step is a bijection
+ * of its state for a fixed word and of the word for a fixed state, and
+ * the fold a bijection of each lane for fixed others, so observations
+ * that differ in one word (one field) never share a digest; any other
+ * accidental equality is a 2^-64 event.  eng: the engine's registers, or
+ * NULL when they are not read.
  */
 #define LANE(h, x)                                               \
 	do {                                                     \
@@ -138,59 +168,89 @@ static void kvm_regs(struct x2s_guest *g, unsigned int vcpu,
 		h = (h << 29 | h >> 35) * 0x9e3779b97f4a7c15ULL; \
 	} while (0)
 
-static uint64_t digest(const struct x2s_guest_obs *o, const uint64_t *kvm,
+static uint64_t rotl(uint64_t x, unsigned int r)
+{
+	return x << r | x >> (64 - r);
+}
+
+static uint64_t digest(const struct x2s_guest_obs *o, const struct kvm_vcpu *v,
 		       const uint64_t *eng, const struct diff_side *s)
 {
 	bool insn = o->kind != X2S_OBS_RDTSC && insn_exit(o->exit_basic) &&
 		    o->kind != X2S_OBS_WAKE;
 	uint64_t a = 0x243f6a8885a308d3ULL, b = 0x13198a2e03707344ULL;
 	uint64_t c = 0xa4093822299f31d0ULL, d = 0x082efa98ec4e6c89ULL;
+	const unsigned long *r = v->arch.regs;
+	uint64_t h;
 
-	LANE(a, o->kind);
-	LANE(b, o->vcpu);
+	/*
+	 * kind (< 16), mmio (< 4), whether the engine was read, vCPU (< 256),
+	 * the basic exit reason (16 bits), mp_state: side by side.  Which
+	 * exit brought an event in is not visible; an instruction's is.
+	 */
+	LANE(a, (uint64_t)o->kind | (uint64_t)o->mmio << 4 |
+			(uint64_t)(eng != NULL) << 6 | (uint64_t)o->vcpu << 8 |
+			(uint64_t)(insn ? o->exit_basic : 0) << 16 |
+			(uint64_t)o->mp_state << 32);
+	LANE(b, o->intr_info | (uint64_t)(o->intr_info ? o->intr_error : 0)
+				       << 32);
 	LANE(c, o->insns);
-	/* Which exit brought an event in is not visible; an instruction's is. */
-	LANE(d, insn ? o->exit_basic : 0);
-	LANE(a, insn ? o->exit_rip : 0);
-	LANE(b, o->rip);
-	LANE(c, o->intr_info);
-	LANE(d, o->intr_info ? o->intr_error : 0);
-	LANE(a, o->mp_state);
-	LANE(b, o->mmio);
-	LANE(c, o->mmio ? o->mmio_value : 0);
-	LANE(d, s->console_bytes);
-	LANE(a, s->console_hash);
-	LANE(b, eng != NULL);
-	/* X2S_GUEST_DIFF_KVM_REGS (18) values, then the engine's (23). */
+	LANE(d, insn ? o->exit_rip : 0);
+	LANE(a, o->rip);
+	LANE(b, o->mmio ? o->mmio_value : 0);
+	LANE(c, s->console_bytes);
+	LANE(d, s->console_hash);
+	/* KVM's registers: the 16 GPRs, RFLAGS, EFER. */
 	for (unsigned int i = 0; i < 16; i += 4) {
-		LANE(a, kvm[i]);
-		LANE(b, kvm[i + 1]);
-		LANE(c, kvm[i + 2]);
-		LANE(d, kvm[i + 3]);
+		LANE(a, r[i]);
+		LANE(b, r[i + 1]);
+		LANE(c, r[i + 2]);
+		LANE(d, r[i + 3]);
 	}
-	LANE(c, kvm[16]);
-	LANE(d, kvm[17]);
-	for (unsigned int i = 0; eng && i < X2S_GUEST_NR_REGS; i++)
-		LANE(a, eng[i]);
-	return mix(mix(mix(a, b), c), d);
+	LANE(a, v->arch.rflags);
+	LANE(b, v->arch.efer);
+	/* The engine's X2S_GUEST_NR_REGS (23). */
+	if (eng) {
+		for (unsigned int i = 0; i < 20; i += 4) {
+			LANE(a, eng[i]);
+			LANE(b, eng[i + 1]);
+			LANE(c, eng[i + 2]);
+			LANE(d, eng[i + 3]);
+		}
+		LANE(c, eng[20]);
+		LANE(d, eng[21]);
+		LANE(a, eng[22]);
+	}
+	h = a ^ rotl(b, 16) ^ rotl(c, 32) ^ rotl(d, 48);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
 }
 
 #undef LANE
 
 /*
- * Read the engine's registers here?  Always but at the entry after a
- * WRMSR that injected nothing (the common exit, where the runner gives
- * the engine only a RIP: its registers are those of the exit, which
- * earlier observations determine), and there every FULL_EVERY-th time.
+ * Read the engine's registers here?  Not at the entry after a WRMSR that
+ * injected nothing (the common exit, where the runner gives the engine
+ * only a RIP: its registers are those of the exit, which earlier
+ * observations determine), but every FULL_EVERY-th time there; not when
+ * the vCPU has run no instruction since an observation that read them
+ * (known: see the header); always at an RDTSC (the model's TSC is in
+ * RAX and RDX only).
  */
 #define FULL_EVERY 64
 
-static bool read_engine(const struct x2s_guest_obs *o, uint64_t count)
+static bool read_engine(const struct x2s_guest_obs *o, uint64_t count,
+			const struct diff_side *s)
 {
+	if (o->kind == X2S_OBS_RDTSC)
+		return true;
 	if (o->kind == X2S_OBS_ENTRY &&
 	    o->exit_basic == EXIT_REASON_MSR_WRITE && !o->intr_info)
 		return count % FULL_EVERY == 0;
-	return true;
+	return !(s->known[o->vcpu] && s->known_insns[o->vcpu] == o->insns);
 }
 
 static void keep(struct x2s_guest_diff_result *res, unsigned int which,
@@ -211,6 +271,7 @@ static int side_observe(void *opaque, struct x2s_guest *g,
 {
 	struct diff_side *s = opaque;
 	uint64_t eng[X2S_GUEST_NR_REGS], kvm[X2S_GUEST_DIFF_KVM_REGS], h;
+	struct kvm_vcpu *v;
 	bool full;
 
 	if (o->kind == X2S_OBS_EXIT && s->mode == CAPTURE &&
@@ -218,11 +279,19 @@ static int side_observe(void *opaque, struct x2s_guest *g,
 		s->dc->pre_exit(s->dc->pre_exit_opaque, g, o);
 	if (!visible(o))
 		return 0;
-	full = read_engine(o, s->mode == RECORD ? s->nr : s->count);
-	if (full && x2s_guest_regs(g, o->vcpu, eng))
+	if (o->vcpu >= X2S_GUEST_MAX_VCPUS)
 		return 1;
-	kvm_regs(g, o->vcpu, kvm);
-	h = digest(o, kvm, full ? eng : NULL, s);
+	v = s->vcpu[o->vcpu];
+	if (!v)
+		v = s->vcpu[o->vcpu] = x2s_vm_vcpu(x2s_guest_vm(g), o->vcpu);
+	full = read_engine(o, s->mode == RECORD ? s->nr : s->count, s);
+	if (full) {
+		if (x2s_guest_regs(g, o->vcpu, eng))
+			return 1;
+		s->known[o->vcpu] = true;
+		s->known_insns[o->vcpu] = o->insns;
+	}
+	h = digest(o, v, full ? eng : NULL, s);
 	switch (s->mode) {
 	case RECORD:
 		if (s->nr == s->cap) {
@@ -240,6 +309,7 @@ static int side_observe(void *opaque, struct x2s_guest *g,
 		break;
 	case COMPARE:
 		if (s->count >= s->target || h != s->digests[s->count]) {
+			kvm_regs(g, o->vcpu, kvm);
 			keep(s->res, 1, g, o, kvm, s);
 			s->res->index = s->count;
 			s->stopped = true;
@@ -248,6 +318,7 @@ static int side_observe(void *opaque, struct x2s_guest *g,
 		break;
 	case CAPTURE:
 		if (s->count == s->target) {
+			kvm_regs(g, o->vcpu, kvm);
 			keep(s->res, 0, g, o, kvm, s);
 			s->stopped = true;
 			return 1;

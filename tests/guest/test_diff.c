@@ -285,6 +285,34 @@ static void test_plugin_raw_tpr(void **state)
 	free(res);
 }
 
+/*
+ * OF set in the RFLAGS KVM keeps for the halted destination: named at
+ * the wake that loads them (vCPU 1, the vector injected), which is an
+ * observation where the engine's registers are not read again (no
+ * instruction since its HLT): KVM's RFLAGS carry it.
+ */
+static void test_plugin_wake_rflags(void **state)
+{
+	struct x2s_guest_diff_result *res = calloc(1, sizeof(*res));
+	struct x2s_guest_image *img;
+	unsigned int rflags = X2S_GUEST_DIFF_KVM_REGS - 2;
+
+	(void)state;
+	plugin_diff("diff_wake_rflags", res, &img);
+	assert_true(res->have_obs[0] && res->have_obs[1]);
+	for (unsigned int i = 0; i < 2; i++) {
+		assert_int_equal(res->obs[i].kind, X2S_OBS_WAKE);
+		assert_int_equal(res->obs[i].vcpu, 1);
+		assert_true(res->obs[i].intr_info & INTR_INFO_VALID_MASK);
+	}
+	assert_int_equal(res->obs[0].insns, res->obs[1].insns);
+	assert_int_equal(res->kvm_regs[0][rflags] ^ res->kvm_regs[1][rflags],
+			 1u << 11);
+	x2s_guest_diff_release(res);
+	x2s_guest_image_free(img);
+	free(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_plugin_busy),
 		cmocka_unit_test(test_plugin_wrong_dest),
 		cmocka_unit_test(test_plugin_raw_tpr),
+		cmocka_unit_test(test_plugin_wake_rflags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
