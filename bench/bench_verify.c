@@ -10,7 +10,9 @@
  * compared the full way), for what the guards save.
  * Then the wall time of the whole default sweep (ICR and exits) for
  * `upstream` on two threads, i.e.
- * `x2sim verify --fastpath upstream --threads 2`.
+ * `x2sim verify --fastpath upstream --threads 2`, and of the whole MSR
+ * sweep (every ECX), `x2sim verify --fastpath upstream --sweep msr
+ * --threads 2`.
  *
  * Usage: bench_verify [--sample-only]
  */
@@ -96,6 +98,15 @@ int main(int argc, char **argv)
 		return 1;
 	printf("\nwhole default sweep, upstream, 2 threads: %llu cases in "
 	       "%.1f s (%.0f cases/s), %llu mismatches\n",
+	       (unsigned long long)r.cases, r.seconds, r.cases / r.seconds,
+	       (unsigned long long)r.mismatches);
+	x2s_sweep_report_free(&r);
+
+	if (run(cfgs, n, x2s_fastpath_find("upstream")->fn, X2S_SWEEP_MSR, 2,
+		1, &r))
+		return 1;
+	printf("whole MSR sweep, upstream, 2 threads: %llu cases in %.1f s "
+	       "(%.0f cases/s), %llu mismatches\n",
 	       (unsigned long long)r.cases, r.seconds, r.cases / r.seconds,
 	       (unsigned long long)r.mismatches);
 	x2s_sweep_report_free(&r);
