@@ -114,10 +114,14 @@ struct guest_vcpu {
 	bool injected;
 	uint64_t injected_rip;
 	/*
-	 * The RIP and RFLAGS the entry just wrote into the engine, for the
-	 * delivery that follows (valid only in between).
+	 * regs_cached: the engine's RIP and RFLAGS are entry_rip and
+	 * entry_rflags, as the runner last set them outside the engine's
+	 * run; regs_dirty: not written into the engine yet.  An entry that
+	 * delivers an event, or a vCPU that blocks and is entered again,
+	 * writes them once, not two or three times (flush_regs()).
 	 */
-	bool entry_regs;
+	bool regs_cached;
+	bool regs_dirty;
 	uint64_t entry_rip, entry_rflags;
 	/* Where the engine has the APIC page mapped; NO_APIC_PAGE: nowhere. */
 	uint64_t apic_page;
@@ -254,28 +258,53 @@ static void bound_turn(struct guest_vcpu *v)
 		v->limit = v->insns + next;
 }
 
+/* The entry's RIP and RFLAGS, if still pending: one call into the engine. */
+static void flush_regs(struct guest_vcpu *v)
+{
+	static int regs[] = { UC_X86_REG_RIP, UC_X86_REG_RFLAGS };
+	void *const ptrs[2] = { &v->entry_rip, &v->entry_rflags };
+
+	if (!v->regs_dirty)
+		return;
+	uc_reg_write_batch(v->uc, regs, ptrs, 2);
+	v->regs_dirty = false;
+}
+
+/* Before the engine runs (which changes RIP and RFLAGS). */
+static void uncache_regs(struct guest_vcpu *v)
+{
+	flush_regs(v);
+	v->regs_cached = false;
+}
+
+/*
+ * Any other access goes to the engine after the pending writes, in the
+ * order the runner made them; RIP comes from the cache when it has it.
+ */
 static uint64_t reg_get(struct guest_vcpu *v, int reg)
 {
 	uint64_t val = 0;
 
+	if (v->regs_cached && reg == UC_X86_REG_RIP)
+		return v->entry_rip;
+	flush_regs(v);
 	uc_reg_read(v->uc, reg, &val);
 	return val;
 }
 
 static void reg_set(struct guest_vcpu *v, int reg, uint64_t val)
 {
+	uncache_regs(v);
 	uc_reg_write(v->uc, reg, &val);
 }
 
-/* The entry's RIP and RFLAGS: one call into the engine. */
+/* The entry's RIP and RFLAGS, written when needed (flush_regs()). */
 static void set_rip_rflags(struct guest_vcpu *v, uint64_t rip, uint64_t rflags)
 {
-	static int regs[] = { UC_X86_REG_RIP, UC_X86_REG_RFLAGS };
-	void *const ptrs[2] = { &rip, &rflags };
-
-	uc_reg_write_batch(v->uc, regs, ptrs, 2);
 	v->entry_rip = rip;
 	v->entry_rflags = rflags;
+	v->regs_cached = true;
+	v->regs_dirty = true;
 }
 
 static void guest_fail(struct guest_vcpu *v, uint64_t rip, const char *fmt, ...)
@@ -476,6 +505,7 @@ static int vcpu_exit(struct guest_vcpu *v, struct x2s_exit *exit, uint64_t rip)
 	v->exit_t0 = now_ticks();
 	/* The exit happens now: the clock has run with the instructions. */
 	sync_clock(g);
+	flush_regs(v);
 	uc_reg_read_batch(v->uc, regs, ptrs, 4);
 	vcpu->arch.regs[VCPU_REGS_RAX] = val[0];
 	vcpu->arch.regs[VCPU_REGS_RCX] = val[1];
@@ -604,6 +634,7 @@ static enum deliver_result deliver_vector32(struct guest_vcpu *v,
 	const uint8_t *gate;
 	uint8_t *dst;
 
+	flush_regs(v);
 	uc_reg_read(v->uc, UC_X86_REG_IDTR, &idtr);
 	if ((uint32_t)vector * 8 + 7 > idtr.limit) {
 		*why = "beyond the IDT limit";
@@ -657,6 +688,7 @@ static enum deliver_result deliver_vector32(struct guest_vcpu *v,
 
 		uc_reg_write_batch(v->uc, wregs, wptrs, 3);
 	}
+	v->regs_cached = false;
 	v->injected = true;
 	v->injected_rip = rip;
 	return DELIVERED;
@@ -720,7 +752,7 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 		uint64_t val[5] = { 0 };
 		void *ptrs[5] = { &val[0], &val[1], &val[2], &val[3], &val[4] };
 
-		if (v->entry_regs) {
+		if (v->regs_cached) {
 			/* RIP and RFLAGS are the entry's: CS, RSP, SS. */
 			static int rest[] = { UC_X86_REG_CS, UC_X86_REG_RSP,
 					      UC_X86_REG_SS };
@@ -760,9 +792,18 @@ static enum deliver_result deliver_vector(struct guest_vcpu *v, uint8_t vector,
 
 		uc_reg_write_batch(v->uc, regs, ptrs, 3);
 	}
+	/*
+	 * That wrote the entry's RIP and RFLAGS, if pending.  Cached only
+	 * outside the engine's run (a #GP from a hook is delivered while
+	 * the engine goes on).
+	 */
+	if (v->regs_cached) {
+		v->entry_rip = handler;
+		v->entry_rflags = rflags;
+		v->regs_dirty = false;
+	}
 	v->injected = true;
 	v->injected_rip = handler;
-	v->entry_regs = false;
 	return DELIVERED;
 }
 
@@ -888,21 +929,6 @@ static bool inject_event(struct guest_vcpu *v, uint32_t info, uint32_t error)
 }
 
 /*
- * entry_regs: the entry has just written RIP and RFLAGS (set_rip_rflags())
- * and nothing has run since, so a delivery need not read them back.
- */
-static bool inject(struct guest_vcpu *v, uint32_t info, uint32_t error,
-		   bool entry_regs)
-{
-	bool ok;
-
-	v->entry_regs = entry_regs;
-	ok = inject_event(v, info, error);
-	v->entry_regs = false;
-	return ok;
-}
-
-/*
  * The entry after v->res: registers back into the engine, park or
  * inject.  keep_rip: the engine already completed the instruction (an
  * MMIO access), its RIP is the right one.
@@ -955,8 +981,8 @@ static bool apply_entry(struct guest_vcpu *v, bool keep_rip)
 		observe(v, X2S_OBS_BLOCKED, vcpu->arch.regs[VCPU_REGS_RIP]);
 		return !v->g->failed;
 	}
-	if (!inject(v, v->res.entry_intr_info,
-		    v->res.entry_exception_error_code, !keep_rip))
+	if (!inject_event(v, v->res.entry_intr_info,
+			  v->res.entry_exception_error_code))
 		return false;
 	/* Where the engine is: the handler, or the RIP written above. */
 	rip = v->injected ? v->injected_rip :
@@ -996,7 +1022,9 @@ static bool entry_exits(struct guest_vcpu *v, uint64_t *rip_out)
 			 !v->nmi_blocked && !shadow)
 			exit.reason = EXIT_REASON_NMI_WINDOW;
 		else if ((ctrl & CPU_BASED_INTR_WINDOW_EXITING) && !shadow &&
-			 (reg_get(v, UC_X86_REG_RFLAGS) & X86_EFLAGS_IF))
+			 ((v->regs_cached ? v->entry_rflags :
+					    reg_get(v, UC_X86_REG_RFLAGS)) &
+			  X86_EFLAGS_IF))
 			exit.reason = EXIT_REASON_INTERRUPT_WINDOW;
 		else if (x2s_vcpu_kicks(vcpu) != v->seen_kicks)
 			exit.reason = EXIT_REASON_EXTERNAL_INTERRUPT;
@@ -2024,6 +2052,9 @@ static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
 	uc_err e;
 
 	if (v->started) {
+		/* A new engine: what was pending for the old one is moot. */
+		v->regs_cached = false;
+		v->regs_dirty = false;
 		uc_close(v->uc);
 		v->uc = NULL;
 		if (vcpu_engine_create(g, v, err, sizeof(err))) {
@@ -2038,6 +2069,7 @@ static bool vcpu_reset_multiboot(struct guest_vcpu *v, uint64_t rip)
 	reg_set(v, UC_X86_REG_CR3, X2S_MB_BOOT_BASE);
 	reg_set(v, UC_X86_REG_CR0, 0x80000011); /* PG, ET, PE */
 	v->stop = STOP_SETUP;
+	uncache_regs(v);
 	e = uc_emu_start(v->uc, X2S_MB_BOOT_BASE + BOOT_CODE, end, 0, 0);
 	v->stop = STOP_NONE;
 	/* In real mode RIP is the offset in CS: 0 at the SIPI vector. */
@@ -2097,6 +2129,7 @@ static void vcpu_reset_regs(struct guest_vcpu *v, uint64_t rip)
 		vcpu_reset_multiboot(v, rip);
 		return;
 	}
+	uncache_regs(v);
 	uc_reg_write(v->uc, UC_X86_REG_GDTR, &gdtr);
 	uc_reg_write(v->uc, UC_X86_REG_IDTR, &idtr);
 	/* The 64-bit mode Unicorn starts in: EFER.LME and LMA. */
@@ -2342,6 +2375,7 @@ static void run_turn(struct guest_vcpu *v)
 		v->limit = v->insns + (g->cfg.max_insns - used);
 	bound_turn(v);
 	v->stop = STOP_NONE;
+	uncache_regs(v);
 	e = uc_emu_start(v->uc, rip, 0, 0, 0);
 	/* A HLT stop has its RIP in stop_rip. */
 	rip = v->stop == STOP_HLT ? v->stop_rip : reg_get(v, UC_X86_REG_RIP);
@@ -2436,8 +2470,8 @@ static bool try_wake(struct guest_vcpu *v)
 	v->state = VS_RUNNING;
 	v->seen_kicks = x2s_vcpu_kicks(vcpu);
 	v->obs_wake = true;
-	if (!inject(v, v->res.entry_intr_info,
-		    v->res.entry_exception_error_code, !was_waiting))
+	if (!inject_event(v, v->res.entry_intr_info,
+			  v->res.entry_exception_error_code))
 		return false;
 	/* The SIPI start's RIP is the engine's (CS-relative in real mode). */
 	record_entry(v, v->injected ? v->injected_rip :
@@ -2549,6 +2583,9 @@ int x2s_guest_run(struct x2s_guest *g)
 				   "left that could wake it (deadlock)");
 	}
 	g->current = NULL;
+	/* The engines hold what the entries left, as after every entry. */
+	for (unsigned int i = 0; i < g->nr_vcpus; i++)
+		flush_regs(&g->vcpus[i]);
 	if (g->cfg.trace)
 		x2s_set_trace(NULL, NULL);
 	finish_stats(g, t0, tsc0, cpu0);
@@ -2620,6 +2657,7 @@ int x2s_guest_regs(struct x2s_guest *g, unsigned int vcpu,
 
 	if (vcpu >= g->nr_vcpus || !g->vcpus[vcpu].uc)
 		return -EINVAL;
+	flush_regs(&g->vcpus[vcpu]);
 	uc = g->vcpus[vcpu].uc;
 	for (unsigned int i = 0; i < X2S_GUEST_NR_REGS; i++) {
 		regs[i] = 0;

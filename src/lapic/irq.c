@@ -572,10 +572,16 @@ bool kvm_irq_delivery_to_apic_fast(struct kvm *kvm, struct kvm_lapic *src,
 					  &dst, &bitmap);
 	if (ret) {
 		*r = 0;
-		for (int i = 0; i < 16; i++) {
-			if (!(bitmap & (1UL << i)) || !dst[i])
-				continue;
-			*r += kvm_apic_set_irq(dst[i]->vcpu, irq, dest_map);
+		/*
+		 * The set bits only, lowest first (KVM's for_each_set_bit()):
+		 * an IPI to an absent APIC ID has none to look at.
+		 */
+		for (unsigned long m = bitmap & 0xffffUL; m; m &= m - 1) {
+			int i = __builtin_ctzl(m);
+
+			if (dst[i])
+				*r += kvm_apic_set_irq(dst[i]->vcpu, irq,
+						       dest_map);
 		}
 	}
 	return ret;
