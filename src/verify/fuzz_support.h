@@ -15,6 +15,8 @@
 #ifndef X2SIM_SRC_VERIFY_FUZZ_SUPPORT_H
 #define X2SIM_SRC_VERIFY_FUZZ_SUPPORT_H
 
+#include <stdbool.h>
+
 #include "verify/verify.h"
 
 struct x2s_fuzz_engine;
@@ -52,6 +54,33 @@ void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int sender,
 			   uint32_t ecx, uint64_t data,
 			   const struct x2s_fastpath *const *fns,
 			   unsigned int n, enum x2s_verdict *verdicts);
+
+/*
+ * x2s_fuzz_engine_cases() tries each case first on a VM of d (the start
+ * state the engine was made with; one per sender) write-protected but
+ * for the sender's structures (the sweep's write guard, docs/verify.md):
+ * a clean decline is proven there without comparing the state, and
+ * anything else runs the full way.  -ENOTSUP where guards cannot work,
+ * -EINVAL if d has another vCPU count, -ENOMEM; the engine then goes on
+ * without.  A retarget drops them.
+ */
+int x2s_fuzz_engine_guard(struct x2s_fuzz_engine *e,
+			  const struct x2s_vm_desc *d);
+/* Sender's guarded VM (NULL: none); settle first for its start state. */
+struct x2s_vm *x2s_fuzz_engine_guarded_vm(struct x2s_fuzz_engine *e,
+					  unsigned int sender);
+/*
+ * The guarded VMs back at their start state: true if every byte was
+ * (nothing but what the next case loads anyway had moved).
+ */
+bool x2s_fuzz_engine_settle(struct x2s_fuzz_engine *e);
+/* Cases x2s_fuzz_engine_cases() ran, by the way they were judged. */
+struct x2s_fuzz_stats {
+	unsigned long guarded;	  /* clean declines on the guarded VM */
+	unsigned long full;	  /* on the engine, every byte compared */
+	unsigned long given_back; /* of those, tried on a guarded VM first */
+};
+const struct x2s_fuzz_stats *x2s_fuzz_engine_stats(struct x2s_fuzz_engine *e);
 
 /*
  * Exit on vCPU sender (its GPRs are the caller's) with fn as the fastpath
