@@ -66,6 +66,12 @@ void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int sender,
  */
 int x2s_fuzz_engine_guard(struct x2s_fuzz_engine *e,
 			  const struct x2s_vm_desc *d);
+/*
+ * Which cases go to a guarded VM first (either way is sound): by default
+ * those whose look-alike (same sender, ECX and ICR fields that decide a
+ * fastpath's answer) last declined clean the full way; on: every case.
+ */
+void x2s_fuzz_engine_always_try(struct x2s_fuzz_engine *e, bool on);
 /* Sender's guarded VM (NULL: none); settle first for its start state. */
 struct x2s_vm *x2s_fuzz_engine_guarded_vm(struct x2s_fuzz_engine *e,
 					  unsigned int sender);

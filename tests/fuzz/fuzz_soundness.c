@@ -70,14 +70,20 @@ static int run_one(const char *dir, const char *name)
 		fprintf(stderr, "%s: no guarded engine\n", name);
 		return 1;
 	}
-	/* Twice over: the second round meets the steering's memory. */
-	for (unsigned int n = 0; n < 2 * NR_INPUTS * d->nr_vcpus; n++) {
+	/*
+	 * Every case to the guarded VMs first, then twice over with the
+	 * steering fuzz_icr runs with.
+	 */
+	x2s_fuzz_engine_always_try(e, true);
+	for (unsigned int n = 0; n < 3 * NR_INPUTS * d->nr_vcpus; n++) {
 		unsigned int s = n / NR_INPUTS % d->nr_vcpus;
 		uint64_t data = pick(n % NR_INPUTS);
 		struct x2s_case_result res;
 		struct x2s_case c;
 		enum x2s_verdict v;
 
+		if (n == NR_INPUTS * d->nr_vcpus)
+			x2s_fuzz_engine_always_try(e, false);
 		x2s_fuzz_engine_cases(e, s, 0x830, data, &p.fn, 1, &v);
 		memset(&c, 0, sizeof(c));
 		c.config = *d;
