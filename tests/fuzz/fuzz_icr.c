@@ -10,13 +10,15 @@
  * x2s_verify_case()'s diff.
  *
  * One engine per named configuration serves every input, back at its
- * start state after each, with a guarded twin VM where each case is tried
- * first: a clean decline is proven there by the write guard, anything
- * else runs on the engine with the whole state compared.
- * X2SIM_FUZZ_CHECK=1 (the replay tests) proves that per input: a new
- * engine for the configuration, without a guard, must hold the same state
- * as the reused one and its settled twin before and after the case, and
- * give the same verdicts; and the replay must have taken both ways.
+ * start state after each, with a guarded VM per sender (the sweep's write
+ * guard): a case whose look-alike last declined clean is tried there
+ * first, and a clean decline is proven by the guard; anything else runs
+ * on the engine with the whole state compared.  X2SIM_FUZZ_CHECK=1 (the
+ * replay tests) proves that per input: every case goes to the guarded VM
+ * first, a new engine for the configuration, without a guard, must hold
+ * the same state as the reused one and its settled guarded VMs before
+ * and after the case, and give the same verdicts; and the replay must
+ * have taken both ways.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -96,6 +98,11 @@ static void fuzz_icr_init(void)
 		if (x2s_fuzz_engine_guard(engines[i], x2s_named_config(i)) ==
 		    -ENOMEM)
 			abort();
+		/*
+		 * The self-check holds every case's guarded verdict to a new
+		 * engine's, not only those the steering would send there.
+		 */
+		x2s_fuzz_engine_always_try(engines[i], self_check);
 	}
 	if (self_check)
 		atexit(check_both_ways);
