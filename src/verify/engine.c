@@ -1497,3 +1497,16 @@ out:
 	x2s_engine_free(e);
 	return err;
 }
+
+/* ---- appended for the fuzz support ---- */
+
+void x2s_engine_undo_clean_decline(struct x2s_engine *e, unsigned int s)
+{
+	/* decline()'s own undo of a clean decline, where it is proven. */
+	if (e->check != X2S_CHECK_CASE || s >= e->nr) {
+		x2s_engine_undo(e);
+		return;
+	}
+	x2s_vcpu_image_load(e->vcpu[s], &e->base->v[s].img);
+	e->left = -1;
+}

@@ -343,4 +343,15 @@ void x2s_findings_add(struct x2s_finding_table *t, const struct x2s_finding *nf,
 /* Sort the classes into the report's order. */
 void x2s_findings_sort(struct x2s_finding *f, unsigned int n);
 
+/* ---- appended for the fuzz support ---- */
+
+/*
+ * Right after x2s_engine_fastpath() on vCPU s returned EXIT_FASTPATH_NONE
+ * with *sig == 0 in X2S_CHECK_CASE: every byte but s's structures was
+ * just found to be the base's, and those are what the exit's load left;
+ * back to the base by loading s's structures alone (as decline() undoes a
+ * clean decline).  In any other check mode, a whole x2s_engine_undo().
+ */
+void x2s_engine_undo_clean_decline(struct x2s_engine *e, unsigned int s);
+
 #endif /* X2SIM_SRC_VERIFY_ENGINE_H */

@@ -44,6 +44,12 @@ struct x2s_fuzz_engine {
 	u8 steer[X2S_FUZZ_STEER];
 	bool always_try;
 	struct x2s_fuzz_stats stats;
+	/*
+	 * The sender of the last x2s_fuzz_engine_exit() if it returned false
+	 * and nothing of this engine ran since (-1: none): its clean decline
+	 * can be undone by its structures alone.
+	 */
+	int declined;
 };
 
 static void fz_unguard(struct x2s_fuzz_engine *f)
@@ -98,6 +104,7 @@ struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d,
 	if (!f->e)
 		goto fail;
 	f->nr_slots = nr_slots;
+	f->declined = -1;
 	for (unsigned int k = 0; k < nr_slots; k++)
 		if (!(f->slot[k] = x2s_capture_new(f->e)))
 			goto fail;
@@ -124,6 +131,7 @@ int x2s_fuzz_engine_retarget(struct x2s_fuzz_engine *f,
 		return -EINVAL;
 	/* Their VMs are the old start state's. */
 	fz_unguard(f);
+	f->declined = -1;
 	x2s_engine_restore(f->e, f->created);
 	if (x2s_vm_desc_apply(x2s_engine_vm(f->e), d))
 		return -EINVAL;
@@ -137,22 +145,42 @@ struct x2s_vm *x2s_fuzz_engine_vm(struct x2s_fuzz_engine *f)
 
 void x2s_fuzz_engine_undo(struct x2s_fuzz_engine *f)
 {
+	f->declined = -1;
 	x2s_engine_undo(f->e);
+}
+
+void x2s_fuzz_engine_undo_decline(struct x2s_fuzz_engine *f)
+{
+	if (f->declined < 0) {
+		x2s_engine_undo(f->e);
+		return;
+	}
+	x2s_engine_undo_clean_decline(f->e, (unsigned int)f->declined);
+	f->declined = -1;
+}
+
+bool x2s_fuzz_engine_at_base(struct x2s_fuzz_engine *f)
+{
+	f->declined = -1;
+	return x2s_engine_settle(f->e);
 }
 
 void x2s_fuzz_engine_rebase(struct x2s_fuzz_engine *f)
 {
+	f->declined = -1;
 	x2s_engine_rebase(f->e);
 }
 
 void x2s_fuzz_engine_reset(struct x2s_fuzz_engine *f)
 {
+	f->declined = -1;
 	x2s_engine_restore(f->e, f->init);
 	x2s_engine_rebase(f->e);
 }
 
 void x2s_fuzz_engine_normalise(struct x2s_fuzz_engine *f)
 {
+	f->declined = -1;
 	x2s_engine_normalise(f->e);
 }
 
@@ -167,6 +195,7 @@ bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *f, unsigned int s,
 	u64 sig;
 	int r;
 
+	f->declined = -1;
 	memset(res, 0, sizeof(*res));
 	memset(&in, 0, sizeof(in));
 	in.exit = *exit;
@@ -177,8 +206,10 @@ bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *f, unsigned int s,
 	in.insn_info = (u32)vmcs_read(vcpu, VMX_INSTRUCTION_INFO);
 	x2s_engine_load(f->e, s, &in);
 	fp = x2s_engine_fastpath(f->e, s, fn, &sig);
-	if (fp == EXIT_FASTPATH_NONE && !sig)
+	if (fp == EXIT_FASTPATH_NONE && !sig) {
+		f->declined = (int)s;
 		return false;
+	}
 	r = x2s_vmx_exit_finish(vcpu, fp);
 	x2s_exit_result_fill(vcpu, r, res);
 	res->fastpath = (int)fp;
@@ -187,12 +218,14 @@ bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *f, unsigned int s,
 
 void x2s_fuzz_engine_capture(struct x2s_fuzz_engine *f, unsigned int slot)
 {
+	f->declined = -1;
 	if (slot < f->nr_slots)
 		x2s_engine_capture(f->e, f->slot[slot]);
 }
 
 bool x2s_fuzz_engine_same(struct x2s_fuzz_engine *f, unsigned int slot)
 {
+	f->declined = -1;
 	return slot < f->nr_slots &&
 	       !x2s_engine_compare(f->e, f->slot[slot], 0);
 }
@@ -290,6 +323,7 @@ void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *f, unsigned int s,
 	struct x2s_input in;
 	unsigned int slot;
 
+	f->declined = -1;
 	x2s_input_wrmsr(&in, ecx, data);
 	for (unsigned int k = 0; k < n; k++) {
 		if (!ok) {

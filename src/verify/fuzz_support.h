@@ -99,6 +99,18 @@ bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *e, unsigned int sender,
 			  const struct x2s_exit *exit,
 			  const struct x2s_fastpath *fn,
 			  struct x2s_exit_result *res);
+/*
+ * Right after x2s_fuzz_engine_exit() returned false, with nothing run on
+ * the VM in between: back to the base by the sender's structures alone
+ * (the exit's check found every other byte the base's).  Otherwise, or
+ * after any other call of this engine, a whole x2s_fuzz_engine_undo().
+ */
+void x2s_fuzz_engine_undo_decline(struct x2s_fuzz_engine *e);
+/*
+ * Is every byte the base's (every page whole, every structure, bitmap,
+ * the VM's own)?  If not, it is made so; for self-checks.
+ */
+bool x2s_fuzz_engine_at_base(struct x2s_fuzz_engine *e);
 /* The VM's current state becomes the base x2s_fuzz_engine_undo() restores. */
 void x2s_fuzz_engine_rebase(struct x2s_fuzz_engine *e);
 /* Back to the base, whatever moved and however. */
