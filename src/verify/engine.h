@@ -354,4 +354,17 @@ void x2s_findings_sort(struct x2s_finding *f, unsigned int n);
  */
 void x2s_engine_undo_clean_decline(struct x2s_engine *e, unsigned int s);
 
+/*
+ * x2s_engine_case() for n fastpaths on one exit of vCPU s, the slow path
+ * run once for all that handle it (X2S_CHECK_CASE; in the sweep's mode,
+ * x2s_engine_case() for each): outs[k] as x2s_engine_case() fills it for
+ * fns[k], caps[k] (n captures of e) holding fns[k]'s outcome meanwhile.
+ * The state is back at the base afterwards.
+ */
+void x2s_engine_cases(struct x2s_engine *e, unsigned int s,
+		      const struct x2s_input *in,
+		      const struct x2s_fastpath *const *fns, unsigned int n,
+		      struct x2s_capture *const *caps,
+		      enum x2s_contract contract, struct x2s_case_out *outs);
+
 #endif /* X2SIM_SRC_VERIFY_ENGINE_H */

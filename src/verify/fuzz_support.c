@@ -25,6 +25,8 @@ struct x2s_fuzz_engine {
 	struct x2s_snapshot *created, *init;
 	struct x2s_capture *slot[X2S_FUZZ_SLOTS];
 	unsigned int nr_slots;
+	/* The fastpaths' outcomes while x2s_fuzz_engine_cases() runs. */
+	struct x2s_capture *cap[X2S_FUZZ_SLOTS];
 	/*
 	 * x2s_fuzz_engine_guard(): per sender, a VM of the start state kept
 	 * write-protected but for that sender's structures, where its cases
@@ -67,6 +69,8 @@ void x2s_fuzz_engine_free(struct x2s_fuzz_engine *f)
 		return;
 	for (unsigned int k = 0; k < f->nr_slots; k++)
 		x2s_capture_free(f->slot[k]);
+	for (unsigned int k = 0; k < X2S_FUZZ_SLOTS; k++)
+		x2s_capture_free(f->cap[k]);
 	fz_unguard(f);
 	if (f->e) {
 		x2s_engine_snapshot_free(f->e, f->created);
@@ -108,6 +112,7 @@ struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d,
 	for (unsigned int k = 0; k < nr_slots; k++)
 		if (!(f->slot[k] = x2s_capture_new(f->e)))
 			goto fail;
+
 	f->created = x2s_engine_snapshot_new(f->e);
 	f->init = x2s_engine_snapshot_new(f->e);
 	if (!f->created || !f->init || x2s_engine_save(f->e, f->created) ||
@@ -313,12 +318,53 @@ static unsigned int steer_slot(unsigned int s, unsigned int k, unsigned int nr,
 	return (unsigned int)(h >> 48) % X2S_FUZZ_STEER;
 }
 
+/*
+ * The fastpaths fns[idx[0..m-1]] the full way, the slow path once for all
+ * that take the exit.
+ */
+static void fz_full(struct x2s_fuzz_engine *f, unsigned int s,
+		    const struct x2s_input *in,
+		    const struct x2s_fastpath *const *fns,
+		    const unsigned int *idx, unsigned int m,
+		    enum x2s_verdict *verdicts)
+{
+	const struct x2s_fastpath *sub[X2S_FUZZ_SLOTS];
+	struct x2s_case_out o[X2S_FUZZ_SLOTS];
+	bool caps = true;
+
+	for (unsigned int j = 0; j < m; j++) {
+		sub[j] = fns[idx[j]];
+		/* Made when first needed: fuzz_diff's engines never are. */
+		if (!f->cap[j])
+			f->cap[j] = x2s_capture_new(f->e);
+		caps &= f->cap[j] != NULL;
+	}
+	if (caps)
+		x2s_engine_cases(f->e, s, in, sub, m, f->cap, X2S_CONTRACT_NONE,
+				 o);
+	else
+		for (unsigned int j = 0; j < m; j++)
+			x2s_engine_case(f->e, s, in, sub[j], X2S_CONTRACT_NONE,
+					&o[j], NULL, NULL);
+	for (unsigned int j = 0; j < m; j++) {
+		unsigned int slot =
+			steer_slot(s, idx[j], f->nr_g, in->ecx, in->data);
+
+		verdicts[idx[j]] = o[j].verdict;
+		f->steer[slot] = o[j].verdict == X2S_VERDICT_DECLINED ?
+					 STEER_TRY :
+					 STEER_FULL;
+	}
+	f->stats.full += m;
+}
+
 void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *f, unsigned int s,
 			   uint32_t ecx, uint64_t data,
 			   const struct x2s_fastpath *const *fns,
 			   unsigned int n, enum x2s_verdict *verdicts)
 {
 	bool ok = s < x2s_vm_nr_vcpus(x2s_engine_vm(f->e));
+	unsigned int idx[X2S_FUZZ_SLOTS], m = 0;
 	struct x2s_case_out o;
 	struct x2s_input in;
 	unsigned int slot;
@@ -346,12 +392,13 @@ void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *f, unsigned int s,
 			}
 			f->stats.given_back++;
 		}
-		x2s_engine_case(f->e, s, &in, fns[k], X2S_CONTRACT_NONE, &o,
-				NULL, NULL);
-		f->stats.full++;
-		f->steer[slot] = o.verdict == X2S_VERDICT_DECLINED ? STEER_TRY :
-								     STEER_FULL;
-		verdicts[k] = o.verdict;
+		idx[m++] = k;
+		if (m == X2S_FUZZ_SLOTS) {
+			fz_full(f, s, &in, fns, idx, m, verdicts);
+			m = 0;
+		}
 	}
+	if (m)
+		fz_full(f, s, &in, fns, idx, m, verdicts);
 	x2s_warn_reset();
 }

@@ -17,8 +17,8 @@
  * replay tests) proves that per input: every case goes to the guarded VM
  * first, a new engine for the configuration, without a guard, must hold
  * the same state as the reused one and its settled guarded VMs before
- * and after the case, and give the same verdicts; and the replay must
- * have taken both ways.
+ * and after the case, and give the same verdicts, which must also be
+ * x2s_verify_case()'s; and the replay must have taken both ways.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -200,7 +200,10 @@ static void check_fresh(unsigned int cfg, unsigned int sender, uint32_t ecx,
 		abort();
 	}
 	x2s_fuzz_engine_cases(fresh, sender, ecx, icr, fns, 2, fv);
-	for (unsigned int k = 0; k < 2; k++)
+	for (unsigned int k = 0; k < 2; k++) {
+		struct x2s_case_result res;
+		struct x2s_case c;
+
 		if (fv[k] != v[k]) {
 			fprintf(stderr,
 				"fuzz_icr: %s on %s: %s on the reused engine, %s on a new one\n",
@@ -208,6 +211,25 @@ static void check_fresh(unsigned int cfg, unsigned int sender, uint32_t ecx,
 				x2s_verdict_name(fv[k]));
 			abort();
 		}
+		/*
+		 * And x2s_verify_case()'s, one case on its own VM without the
+		 * shared slow path of x2s_fuzz_engine_cases().
+		 */
+		memset(&c, 0, sizeof(c));
+		c.config = *d;
+		c.sender = sender;
+		c.ecx = ecx;
+		c.data = icr;
+		if (x2s_verify_case(&c, fns[k], X2S_CONTRACT_NONE, &res, NULL,
+				    NULL, NULL) ||
+		    res.verdict != v[k]) {
+			fprintf(stderr,
+				"fuzz_icr: %s on %s: %s on the reused engine, %s by x2s_verify_case\n",
+				fn_names[k], d->name, x2s_verdict_name(v[k]),
+				x2s_verdict_name(res.verdict));
+			abort();
+		}
+	}
 	check_same_vm(engines[cfg], fresh, d->nr_vcpus, "after");
 	x2s_fuzz_engine_free(fresh);
 }
