@@ -17,7 +17,13 @@
 
 #define X2S_FUZZ_STEER 65536
 
-enum { STEER_UNKNOWN, STEER_TRY, STEER_FULL };
+/*
+ * Unknown, try, full; and from STEER_BACK up, given back lately: that
+ * many more clean full-way declines before the guarded VM is tried again
+ * (a look-alike class that mixes both answers pays a fault only now and
+ * then).
+ */
+enum { STEER_UNKNOWN, STEER_TRY, STEER_FULL, STEER_BACK, STEER_BACK_MAX = 18 };
 
 struct x2s_fuzz_engine {
 	struct x2s_engine *e;
@@ -350,10 +356,13 @@ static void fz_full(struct x2s_fuzz_engine *f, unsigned int s,
 		unsigned int slot =
 			steer_slot(s, idx[j], f->nr_g, in->ecx, in->data);
 
+		u8 *st = &f->steer[slot];
+
 		verdicts[idx[j]] = o[j].verdict;
-		f->steer[slot] = o[j].verdict == X2S_VERDICT_DECLINED ?
-					 STEER_TRY :
-					 STEER_FULL;
+		if (o[j].verdict != X2S_VERDICT_DECLINED)
+			*st = *st >= STEER_BACK ? *st : STEER_FULL;
+		else
+			*st = *st > STEER_BACK ? *st - 1 : STEER_TRY;
 	}
 	f->stats.full += m;
 }
@@ -391,6 +400,7 @@ void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *f, unsigned int s,
 				continue;
 			}
 			f->stats.given_back++;
+			f->steer[slot] = STEER_BACK_MAX;
 		}
 		idx[m++] = k;
 		if (m == X2S_FUZZ_SLOTS) {
