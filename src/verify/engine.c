@@ -1786,3 +1786,111 @@ out:
 	x2s_engine_free(e);
 	return err;
 }
+
+/* ---- appended for the fuzz support ---- */
+
+void x2s_engine_undo_clean_decline(struct x2s_engine *e, unsigned int s)
+{
+	/* decline()'s own undo of a clean decline, where it is proven. */
+	if (e->check != X2S_CHECK_CASE || s >= e->nr) {
+		x2s_engine_undo(e);
+		return;
+	}
+	x2s_vcpu_image_load(e->vcpu[s], &e->base->v[s].img);
+	e->left = -1;
+}
+
+void x2s_engine_cases(struct x2s_engine *e, unsigned int s,
+		      const struct x2s_input *in,
+		      const struct x2s_fastpath *const *fns, unsigned int n,
+		      struct x2s_capture *const *caps,
+		      enum x2s_contract contract, struct x2s_case_out *outs)
+{
+	struct kvm_vcpu *vcpu = e->vcpu[s];
+	struct x2s_exit_result slow;
+	bool any = false;
+	int r;
+
+	if (e->left >= 0 && e->left != (int)s)
+		x2s_vcpu_image_load(e->vcpu[e->left], &e->base->v[e->left].img);
+	e->left = -1;
+	/* Each fastpath from the base, as x2s_engine_case() runs it. */
+	for (unsigned int k = 0; k < n; k++) {
+		struct x2s_case_out *o = &outs[k];
+		fastpath_t fp;
+
+		case_out_init(o);
+		if (e->check != X2S_CHECK_CASE) {
+			/* The sweep's way keeps state between cases. */
+			x2s_engine_case(e, s, in, fns[k], contract, o, NULL,
+					NULL);
+			continue;
+		}
+		x2s_engine_load(e, s, in);
+		fp = x2s_engine_fastpath(e, s, fns[k], &o->sig);
+		o->fastpath = fp;
+		if (fp == EXIT_FASTPATH_NONE) {
+			decline(e, s, in, o, NULL, NULL);
+			continue;
+		}
+		o->handled = true;
+		any = true;
+		r = x2s_vmx_exit_finish(vcpu, fp);
+		x2s_exit_result_fill(vcpu, r, &o->fast);
+		o->fast.fastpath = fp;
+		note_warn(o, "");
+		x2s_warn_reset();
+		x2s_engine_normalise(e);
+		x2s_engine_capture(e, caps[k]);
+		undo(e, e->lines);
+		/*
+		 * x2s_engine_case() counts a WARN from here to the slow
+		 * path's end as the slow path's: this part is per fastpath.
+		 */
+		note_warn(o, "slow path: ");
+	}
+	if (!any || e->check != X2S_CHECK_CASE)
+		return;
+	/* The slow path once, compared with every fastpath that handled. */
+	x2s_warn_reset();
+	x2s_engine_load(e, s, in);
+	r = x2s_vmx_exit_finish(vcpu, EXIT_FASTPATH_NONE);
+	x2s_exit_result_fill(vcpu, r, &slow);
+	WARN_ON_ONCE(!x2s_engine_others_untouched(e, s));
+	for (unsigned int k = 0; k < n; k++) {
+		if (outs[k].handled) {
+			outs[k].slow = slow;
+			note_warn(&outs[k], "slow path: ");
+		}
+	}
+	x2s_engine_normalise(e);
+	for (unsigned int k = 0; k < n; k++) {
+		struct x2s_case_out *o = &outs[k];
+
+		if (!o->handled)
+			continue;
+		o->sig |= x2s_engine_compare(e, caps[k], s);
+		if (o->fast.status != o->slow.status)
+			o->sig |= X2S_SIG(X2S_PART_USERSPACE, true);
+	}
+	x2s_warn_reset();
+	undo(e, e->lines);
+	for (unsigned int k = 0; k < n; k++) {
+		struct x2s_case_out *o = &outs[k];
+
+		if (!o->handled)
+			continue;
+		if (o->sig)
+			o->verdict = X2S_VERDICT_MISMATCH;
+		else if (o->warn[0])
+			o->verdict = X2S_VERDICT_WARN;
+		else
+			o->verdict = X2S_VERDICT_EQUAL;
+		if (!x2s_input_writes_icr(in))
+			continue;
+		o->targets = case_targets(e, s, in->data);
+		if (contract == X2S_CONTRACT_SINGLE_TARGET &&
+		    !single_target_contract_holds(in->data, o->targets))
+			o->violation = true;
+	}
+}

@@ -380,4 +380,28 @@ void x2s_findings_add(struct x2s_finding_table *t, const struct x2s_finding *nf,
 /* Sort the classes into the report's order. */
 void x2s_findings_sort(struct x2s_finding *f, unsigned int n);
 
+/* ---- appended for the fuzz support ---- */
+
+/*
+ * Right after x2s_engine_fastpath() on vCPU s returned EXIT_FASTPATH_NONE
+ * with *sig == 0 in X2S_CHECK_CASE: every byte but s's structures was
+ * just found to be the base's, and those are what the exit's load left;
+ * back to the base by loading s's structures alone (as decline() undoes a
+ * clean decline).  In any other check mode, a whole x2s_engine_undo().
+ */
+void x2s_engine_undo_clean_decline(struct x2s_engine *e, unsigned int s);
+
+/*
+ * x2s_engine_case() for n fastpaths on one exit of vCPU s, the slow path
+ * run once for all that handle it (X2S_CHECK_CASE; in the sweep's mode,
+ * x2s_engine_case() for each): outs[k] as x2s_engine_case() fills it for
+ * fns[k], caps[k] (n captures of e) holding fns[k]'s outcome meanwhile.
+ * The state is back at the base afterwards.
+ */
+void x2s_engine_cases(struct x2s_engine *e, unsigned int s,
+		      const struct x2s_input *in,
+		      const struct x2s_fastpath *const *fns, unsigned int n,
+		      struct x2s_capture *const *caps,
+		      enum x2s_contract contract, struct x2s_case_out *outs);
+
 #endif /* X2SIM_SRC_VERIFY_ENGINE_H */

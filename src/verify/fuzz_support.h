@@ -15,6 +15,8 @@
 #ifndef X2SIM_SRC_VERIFY_FUZZ_SUPPORT_H
 #define X2SIM_SRC_VERIFY_FUZZ_SUPPORT_H
 
+#include <stdbool.h>
+
 #include "verify/verify.h"
 
 struct x2s_fuzz_engine;
@@ -54,6 +56,39 @@ void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int sender,
 			   unsigned int n, enum x2s_verdict *verdicts);
 
 /*
+ * x2s_fuzz_engine_cases() tries each case first on a VM of d (the start
+ * state the engine was made with; one per sender) write-protected but
+ * for the sender's structures (the sweep's write guard, docs/verify.md):
+ * a clean decline is proven there without comparing the state, and
+ * anything else runs the full way.  -ENOTSUP where guards cannot work,
+ * -EINVAL if d has another vCPU count, -ENOMEM; the engine then goes on
+ * without.  A retarget drops them.
+ */
+int x2s_fuzz_engine_guard(struct x2s_fuzz_engine *e,
+			  const struct x2s_vm_desc *d);
+/*
+ * Which cases go to a guarded VM first (either way is sound): by default
+ * those whose look-alike (same sender, ECX and ICR fields that decide a
+ * fastpath's answer) last declined clean the full way; on: every case.
+ */
+void x2s_fuzz_engine_always_try(struct x2s_fuzz_engine *e, bool on);
+/* Sender's guarded VM (NULL: none); settle first for its start state. */
+struct x2s_vm *x2s_fuzz_engine_guarded_vm(struct x2s_fuzz_engine *e,
+					  unsigned int sender);
+/*
+ * The guarded VMs back at their start state: true if every byte was
+ * (nothing but what the next case loads anyway had moved).
+ */
+bool x2s_fuzz_engine_settle(struct x2s_fuzz_engine *e);
+/* Cases x2s_fuzz_engine_cases() ran, by the way they were judged. */
+struct x2s_fuzz_stats {
+	unsigned long guarded;	  /* clean declines on the guarded VM */
+	unsigned long full;	  /* on the engine, every byte compared */
+	unsigned long given_back; /* of those, tried on a guarded VM first */
+};
+const struct x2s_fuzz_stats *x2s_fuzz_engine_stats(struct x2s_fuzz_engine *e);
+
+/*
  * Exit on vCPU sender (its GPRs are the caller's) with fn as the fastpath
  * hook, from the base state.  When fn declines it without changing any
  * byte it can reach, the rest would be the slow path's run: false, and
@@ -64,6 +99,18 @@ bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *e, unsigned int sender,
 			  const struct x2s_exit *exit,
 			  const struct x2s_fastpath *fn,
 			  struct x2s_exit_result *res);
+/*
+ * Right after x2s_fuzz_engine_exit() returned false, with nothing run on
+ * the VM in between: back to the base by the sender's structures alone
+ * (the exit's check found every other byte the base's).  Otherwise, or
+ * after any other call of this engine, a whole x2s_fuzz_engine_undo().
+ */
+void x2s_fuzz_engine_undo_decline(struct x2s_fuzz_engine *e);
+/*
+ * Is every byte the base's (every page whole, every structure, bitmap,
+ * the VM's own)?  If not, it is made so; for self-checks.
+ */
+bool x2s_fuzz_engine_at_base(struct x2s_fuzz_engine *e);
 /* The VM's current state becomes the base x2s_fuzz_engine_undo() restores. */
 void x2s_fuzz_engine_rebase(struct x2s_fuzz_engine *e);
 /* Back to the base, whatever moved and however. */
