@@ -1498,6 +1498,28 @@ bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
 	return true;
 }
 
+/*
+ * A handled case's verdict from its signature and warning, and what the
+ * contract says of a handled ICR write's targets.
+ */
+static void handled_verdict(struct x2s_engine *e, unsigned int s,
+			    const struct x2s_input *in,
+			    enum x2s_contract contract, struct x2s_case_out *o)
+{
+	if (o->sig)
+		o->verdict = X2S_VERDICT_MISMATCH;
+	else if (o->warn[0])
+		o->verdict = X2S_VERDICT_WARN;
+	else
+		o->verdict = X2S_VERDICT_EQUAL;
+	if (!x2s_input_writes_icr(in))
+		return;
+	o->targets = case_targets(e, s, in->data);
+	if (contract == X2S_CONTRACT_SINGLE_TARGET &&
+	    !single_target_contract_holds(in->data, o->targets))
+		o->violation = true;
+}
+
 void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 		     const struct x2s_input *in, const struct x2s_fastpath *fn,
 		     enum x2s_contract contract, struct x2s_case_out *o,
@@ -1587,20 +1609,7 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 	x2s_warn_reset();
 	undo(e, e->lines);
 
-	if (o->sig)
-		o->verdict = X2S_VERDICT_MISMATCH;
-	else if (o->warn[0])
-		o->verdict = X2S_VERDICT_WARN;
-	else
-		o->verdict = X2S_VERDICT_EQUAL;
-
-	/* The contract speaks of what a handled ICR write delivers. */
-	if (!x2s_input_writes_icr(in))
-		return;
-	o->targets = case_targets(e, s, in->data);
-	if (contract == X2S_CONTRACT_SINGLE_TARGET &&
-	    !single_target_contract_holds(in->data, o->targets))
-		o->violation = true;
+	handled_verdict(e, s, in, contract, o);
 }
 
 bool x2s_engine_settle(struct x2s_engine *e)
@@ -1878,19 +1887,7 @@ void x2s_engine_cases(struct x2s_engine *e, unsigned int s,
 	for (unsigned int k = 0; k < n; k++) {
 		struct x2s_case_out *o = &outs[k];
 
-		if (!o->handled)
-			continue;
-		if (o->sig)
-			o->verdict = X2S_VERDICT_MISMATCH;
-		else if (o->warn[0])
-			o->verdict = X2S_VERDICT_WARN;
-		else
-			o->verdict = X2S_VERDICT_EQUAL;
-		if (!x2s_input_writes_icr(in))
-			continue;
-		o->targets = case_targets(e, s, in->data);
-		if (contract == X2S_CONTRACT_SINGLE_TARGET &&
-		    !single_target_contract_holds(in->data, o->targets))
-			o->violation = true;
+		if (o->handled)
+			handled_verdict(e, s, in, contract, o);
 	}
 }
