@@ -1499,6 +1499,25 @@ bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
 }
 
 /*
+ * A handled exit run to its end after the fastpath fp: its result and
+ * warning in o, its outcome captured in cap (and saved in fs, if any).
+ */
+static void fast_outcome(struct x2s_engine *e, struct kvm_vcpu *vcpu,
+			 fastpath_t fp, struct x2s_case_out *o,
+			 struct x2s_vcpu_state *fs, struct x2s_capture *cap)
+{
+	int r = x2s_vmx_exit_finish(vcpu, fp);
+
+	x2s_exit_result_fill(vcpu, r, &o->fast);
+	o->fast.fastpath = fp;
+	note_warn(o, "");
+	x2s_warn_reset();
+	x2s_engine_normalise(e);
+	save_states(e, fs);
+	x2s_engine_capture(e, cap);
+}
+
+/*
  * A handled case's verdict from its signature and warning, and what the
  * contract says of a handled ICR write's targets.
  */
@@ -1582,14 +1601,7 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 	}
 
 	o->handled = true;
-	r = x2s_vmx_exit_finish(vcpu, fp);
-	x2s_exit_result_fill(vcpu, r, &o->fast);
-	o->fast.fastpath = fp;
-	note_warn(o, "");
-	x2s_warn_reset();
-	x2s_engine_normalise(e);
-	save_states(e, fs);
-	x2s_engine_capture(e, e->fast);
+	fast_outcome(e, vcpu, fp, o, fs, e->fast);
 	undo(e, e->lines);
 
 	x2s_engine_load(e, s, in);
@@ -1844,13 +1856,7 @@ void x2s_engine_cases(struct x2s_engine *e, unsigned int s,
 		}
 		o->handled = true;
 		any = true;
-		r = x2s_vmx_exit_finish(vcpu, fp);
-		x2s_exit_result_fill(vcpu, r, &o->fast);
-		o->fast.fastpath = fp;
-		note_warn(o, "");
-		x2s_warn_reset();
-		x2s_engine_normalise(e);
-		x2s_engine_capture(e, caps[k]);
+		fast_outcome(e, vcpu, fp, o, NULL, caps[k]);
 		undo(e, e->lines);
 		/*
 		 * x2s_engine_case() counts a WARN from here to the slow
