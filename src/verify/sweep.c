@@ -38,11 +38,11 @@ struct sweep_thread {
 	/* The same, with the write guard (x2s_engine_guard()). */
 	struct x2s_engine **guarded;
 	/*
-	 * Per unit: case classes (case_class()) that did not decline clean
-	 * on the guarded engine once, and go to the full one from then on.
+	 * Per configuration and sender, made on demand: the steering table
+	 * (steer_table()).  writes points at the unit's.
 	 */
-	u8 writes[4096];
-	unsigned int nr_writes;	     /* classes set in writes[] */
+	u8 **steer;
+	u8 *writes;
 	struct x2s_watch_slot *slot; /* where it says what it runs, or NULL */
 };
 
@@ -243,7 +243,7 @@ static bool run_admit(void *opaque, const struct x2s_input *in)
 
 	if (t->slot)
 		watch_case(t->slot, a->u, in);
-	return !t->nr_writes || !t->writes[case_class(in)];
+	return !t->writes[case_class(in)];
 }
 
 /* Cases j .. j + k - 1 of u: clean declines, as record() tallies them. */
@@ -272,10 +272,41 @@ static void record_declines(struct tally *t, const struct x2s_unit *u, u64 j,
 }
 
 /*
+ * The steering table of u's configuration and sender: per case class
+ * (case_class()), 0 while its cases go to the guarded engine first, else
+ * how many clean declines in a row on the full engine bring it back
+ * there.  A class's first case that the guarded engine gives back (a
+ * fault, some microseconds) sends the class to the full engine; the
+ * table outlives the unit, since the units of one sender see the same
+ * classes (with other destinations), and a class that then declines
+ * clean on the full engine STEER_BACK times in a row is tried guarded
+ * again (but see STEER_STUCK).  Only the speed depends on it: either engine gives every case
+ * its verdict.  NULL without memory (every case guarded first).
+ */
+#define STEER_BACK 4
+#define STEER_CLASSES 4096
+/*
+ * Given back by the guarded engine and not yet run on the full one; a
+ * class whose given-back case then declines clean on the full one (a
+ * fastpath that writes and puts back) stays on the full engine.
+ */
+#define STEER_GIVEN 0xfe
+#define STEER_STUCK 0xff
+
+static u8 *steer_table(struct sweep_thread *t, const struct x2s_unit *u)
+{
+	u8 **slot = &t->steer[(size_t)u->config * KVM_MAX_VCPUS + u->sender];
+
+	if (!*slot)
+		*slot = calloc(STEER_CLASSES, 1);
+	return *slot;
+}
+
+/*
  * Every case of u, tallied; whether the units' ends found both engines
- * clean.  A case goes to the guarded engine first, unless its class
- * (case_class()) did anything but a clean decline there already in this
- * unit; what that engine gives up runs on e, checked the full way.
+ * clean.  A case goes to the guarded engine first, unless the steering
+ * table (steer_table()) sends its class to e; what the guarded engine
+ * gives up runs on e too, checked the full way.
  */
 static bool run_unit(struct sweep_thread *t, const struct x2s_unit *u,
 		     struct x2s_engine *e, bool guard)
@@ -286,10 +317,11 @@ static bool run_unit(struct sweep_thread *t, const struct x2s_unit *u,
 	struct run_admit admit = { .t = t, .u = u };
 	struct x2s_case_out co;
 	struct x2s_input in;
+	u8 none[STEER_CLASSES] = { 0 };
+	u8 *w = steer_table(t, u);
 	bool clean, back;
 
-	memset(t->writes, 0, sizeof(t->writes));
-	t->nr_writes = 0;
+	t->writes = w ? w : none;
 	for (u64 j = 0; j < n; j++) {
 		back = false;
 		if (g) {
@@ -324,12 +356,22 @@ static bool run_unit(struct sweep_thread *t, const struct x2s_unit *u,
 			if (!t->writes[c] && ++given_back >= GIVE_UP_AFTER &&
 			    given_back * 8 > passed)
 				g = NULL;
-			t->nr_writes += !t->writes[c];
-			t->writes[c] = 1;
+			if (!t->writes[c])
+				t->writes[c] = STEER_GIVEN;
 		}
 		x2s_engine_case(e, u->sender, &in, o->fn, o->contract, &co,
 				NULL, NULL);
 		record(&t->unit, o, u, &in, &co);
+		if (guard) {
+			u8 *wc = &t->writes[case_class(&in)];
+
+			if (co.handled || co.sig || co.warn[0])
+				*wc = STEER_BACK;
+			else if (*wc == STEER_GIVEN)
+				*wc = STEER_STUCK;
+			else if (*wc && *wc != STEER_STUCK)
+				(*wc)--;
+		}
 	}
 	clean = x2s_engine_settle(e);
 	if (guard && t->guarded[u->config])
@@ -445,8 +487,10 @@ static int threads_init(struct sweep_thread *threads, unsigned int n,
 		t->unit.table = calloc(1, sizeof(*t->unit.table));
 		t->engines = calloc(sh->o->nr_configs, sizeof(*t->engines));
 		t->guarded = calloc(sh->o->nr_configs, sizeof(*t->guarded));
+		t->steer = calloc((size_t)sh->o->nr_configs * KVM_MAX_VCPUS,
+				  sizeof(*t->steer));
 		if (!t->total.table || !t->unit.table || !t->engines ||
-		    !t->guarded)
+		    !t->guarded || !t->steer)
 			return -ENOMEM;
 	}
 	return 0;
@@ -464,6 +508,10 @@ static void threads_free(struct sweep_thread *threads, unsigned int n,
 			x2s_engine_free(t->engines[c]);
 		for (unsigned int c = 0; t->guarded && c < nr_configs; c++)
 			x2s_engine_free(t->guarded[c]);
+		for (size_t k = 0;
+		     t->steer && k < (size_t)nr_configs * KVM_MAX_VCPUS; k++)
+			free(t->steer[k]);
+		free(t->steer);
 		free(t->engines);
 		free(t->guarded);
 		free(t->total.table);
