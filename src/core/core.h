@@ -35,6 +35,13 @@ void *x2s_apic_map_alloc(struct kvm *kvm, size_t size);
 void trace_kvm_msr_write_ex(u32 ecx, u64 data);
 void trace_kvm_msr_read_ex(u32 ecx);
 void x2s_apic_map_free(struct kvm *kvm, void *map);
+/*
+ * kvm_recalculate_apic_map() rebuilt the map: a count that only the model
+ * moves, so that the verifier knows the map's bytes unchanged across model
+ * code that did not rebuild it.
+ */
+void x2s_apic_map_rebuilt(struct kvm *kvm);
+u64 x2s_vm_map_rebuilds(struct x2s_vm *vm);
 
 /*
  * Put an exit into a vCPU as the CPU leaves it (VMCS exit fields, the

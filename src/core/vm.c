@@ -39,6 +39,8 @@ struct x2s_vm {
 	void *map_slot;
 	size_t map_slot_len;
 	bool map_slot_used;
+	/* kvm_recalculate_apic_map()'s rebuilds, for the verifier. */
+	u64 map_rebuilds;
 };
 
 static size_t page_up(size_t n)
@@ -98,6 +100,16 @@ void *x2s_apic_map_alloc(struct kvm *kvm, size_t size)
 		return vm->map_slot;
 	}
 	return calloc(1, size);
+}
+
+void x2s_apic_map_rebuilt(struct kvm *kvm)
+{
+	vm_of(kvm)->map_rebuilds++;
+}
+
+u64 x2s_vm_map_rebuilds(struct x2s_vm *vm)
+{
+	return vm->map_rebuilds;
 }
 
 void x2s_apic_map_free(struct kvm *kvm, void *map)

@@ -288,6 +288,7 @@ void kvm_recalculate_apic_map(struct kvm *kvm)
 	 */
 	kvm->arch.apic_map = new;
 	kvm->arch.apic_map_dirty = false;
+	x2s_apic_map_rebuilt(kvm);
 }
 
 void kvm_free_apic_map(struct kvm *kvm)

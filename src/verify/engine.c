@@ -371,14 +371,24 @@ static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
 	e->left = -1;
 }
 
+/* No count of the map's rebuilds: its bytes not known the base's. */
+#define MAP_UNKNOWN UINT64_MAX
+
+static u64 map_rebuilds(struct x2s_engine *e)
+{
+	return x2s_vm_map_rebuilds(e->vm);
+}
+
 /*
  * Back to the base by what the model writes (X2S_CHECK_SWEEP, after a
  * handled case): structures, register lines, struct kvm_vmx, the map.
  * lines[i]: vCPU i's register lines off the base, found by the caller's
  * last comparison of this very state.  The rest was not compared yet:
- * left for x2s_engine_settle().
+ * left for x2s_engine_settle().  map_at: the map's rebuild count when
+ * its bytes were last known the base's, with only model code run since
+ * (MAP_UNKNOWN: not known); the same count now means they still are.
  */
-static void undo_model(struct x2s_engine *e, const u64 *lines)
+static void undo_model(struct x2s_engine *e, const u64 *lines, u64 map_at)
 {
 	const struct x2s_snapshot *s = e->base;
 
@@ -393,17 +403,26 @@ static void undo_model(struct x2s_engine *e, const u64 *lines)
 	}
 	memcpy(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
 	kvm_vmx_load(e, &s->kvm);
-	map_rebuild(e, s);
+	if (map_at == MAP_UNKNOWN || map_at != map_rebuilds(e))
+		map_rebuild(e, s);
 	e->left = -1;
 }
 
-/* After a run whose register lines off the base are lines[]. */
-static void undo(struct x2s_engine *e, const u64 *lines)
+/*
+ * After a run whose register lines off the base are lines[]; map_at as
+ * undo_model() takes it.
+ */
+static void undo_at(struct x2s_engine *e, const u64 *lines, u64 map_at)
 {
 	if (e->check == X2S_CHECK_CASE)
 		snapshot_load(e, e->base);
 	else
-		undo_model(e, lines);
+		undo_model(e, lines, map_at);
+}
+
+static void undo(struct x2s_engine *e, const u64 *lines)
+{
+	undo_at(e, lines, MAP_UNKNOWN);
 }
 
 void x2s_engine_undo(struct x2s_engine *e)
@@ -768,20 +787,18 @@ void x2s_engine_normalise(struct x2s_engine *e)
 }
 
 /*
- * A handled exit: is the APIC map still what the vCPUs describe?  Only
+ * A handled exit whose map is not the base's: is it still what the vCPUs
+ * describe?  Only
  * model code rebuilds it, from the vCPUs; bytes that a rebuild from the
  * vCPUs as they are now would not give were written some other way.
  */
 static bool map_consistent(struct x2s_engine *e)
 {
-	const struct x2s_snapshot *s = e->base;
 	struct kvm_apic_map *map = e->kvm->arch.apic_map;
 	size_t len = map_len_now(e);
 	bool same;
 	u8 *copy;
 
-	if (map_same(e, s))
-		return true;
 	if (map != e->map_at_load || !len)
 		return false;
 	copy = malloc(len);
@@ -817,7 +834,7 @@ fastpath_t x2s_engine_fastpath(struct x2s_engine *e, unsigned int s,
 	for (unsigned int i = 0; e->check == X2S_CHECK_CASE && i < e->nr; i++)
 		if (!bitmap_same(&e->base->v[i]))
 			*sig |= X2S_SIG(X2S_PART_OTHER, i == s);
-	if (!map_consistent(e)) {
+	if (!map_same(e, e->base) && !map_consistent(e)) {
 		if (e->check == X2S_CHECK_CASE)
 			*sig |= X2S_SIG(X2S_PART_OTHER, true);
 		else
@@ -1545,6 +1562,7 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 		     struct x2s_vcpu_state *fs, struct x2s_vcpu_state *ss)
 {
 	struct kvm_vcpu *vcpu = e->vcpu[s];
+	u64 map_at = MAP_UNKNOWN;
 	fastpath_t fp;
 	int r;
 
@@ -1586,9 +1604,12 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 			 * base's now; if not, the unit is run again (the
 			 * other vCPUs' deferred structures were looked at
 			 * above: fix_links() moves only links, which are
-			 * not among them).
+			 * not among them).  The map's bytes found the base's
+			 * stay known so while only the model runs (undo_at()).
 			 */
-			if (!map_consistent(e))
+			if (map_same(e, e->base))
+				map_at = map_rebuilds(e);
+			else if (!map_consistent(e))
 				e->suspect = true;
 		}
 	} else {
@@ -1602,7 +1623,9 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 
 	o->handled = true;
 	fast_outcome(e, vcpu, fp, o, fs, e->fast);
-	undo(e, e->lines);
+	undo_at(e, e->lines, map_at);
+	/* The undo left the base's map; the slow path is the model's. */
+	map_at = map_rebuilds(e);
 
 	x2s_engine_load(e, s, in);
 	r = x2s_vmx_exit_finish(vcpu, EXIT_FASTPATH_NONE);
@@ -1619,7 +1642,7 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 	if (o->fast.status != o->slow.status)
 		o->sig |= X2S_SIG(X2S_PART_USERSPACE, true);
 	x2s_warn_reset();
-	undo(e, e->lines);
+	undo_at(e, e->lines, map_at);
 
 	handled_verdict(e, s, in, contract, o);
 }

@@ -80,6 +80,7 @@ static const struct attack attacks[] = {
 	{ "sound_handled_past_regs", X2, CAUGHT, CAUGHT, 0 },
 	{ "sound_handled_vmx_field", X2, CAUGHT, CAUGHT, 0 },
 	{ "sound_handled_memset", X2, CAUGHT, CAUGHT, 0 },
+	{ "sound_handled_map", X2, CAUGHT, CAUGHT, 0 },
 	{ "sound_handled_flip_tail", X2, CAUGHT, CAUGHT, 0 },
 	{ "sound_handled_bitmap", "l2-intercept", CAUGHT, CAUGHT, 1 },
 	/* A write one case, which later cases could hide. */
