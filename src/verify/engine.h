@@ -363,6 +363,11 @@ void x2s_unit_case(const struct x2s_unit *u, u64 j, struct x2s_input *in);
  * in for j = 0): x2s_unit_case() gives the same input.
  */
 void x2s_unit_case_next(const struct x2s_unit *u, u64 j, struct x2s_input *in);
+/*
+ * How many cases from j on (at least 1) are the same but for the ICR
+ * vector (bits 7:0 of EDX:EAX): a run of one ICR unit's 256 vectors.
+ */
+u64 x2s_unit_vector_run(const struct x2s_unit *u, u64 j);
 
 /* ---- findings (findings.c) ---- */
 

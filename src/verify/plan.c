@@ -195,6 +195,18 @@ void x2s_unit_case_next(const struct x2s_unit *u, u64 j, struct x2s_input *in)
 	in->rdx = data >> 32;
 }
 
+u64 x2s_unit_vector_run(const struct x2s_unit *u, u64 j)
+{
+	switch (u->kind) {
+	case X2S_UNIT_ICR:
+		return 256 - (j & 255);
+	case X2S_UNIT_REDUCED:
+		return sizeof(reduced_vectors) - j % sizeof(reduced_vectors);
+	default:
+		return 1;
+	}
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	u32 x = *(const u32 *)a, y = *(const u32 *)b;

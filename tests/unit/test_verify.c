@@ -634,6 +634,48 @@ static void test_threads_do_not_change_the_report(void **state)
 	x2s_sweep_report_free(&b);
 }
 
+/*
+ * The write guard and how the sweep steers cases between its two engines
+ * (the table kept across the units of a sender, the runs of declines)
+ * change only the speed: every count, the acceptance profile and every
+ * finding are those of the sweep without the guard.  Two configurations
+ * of the ICR sweep, every 8th unit (each sender's units seen in turn),
+ * with a fastpath that mismatches and one that does not.
+ */
+static void test_guard_does_not_change_the_report(void **state)
+{
+	static const char *const fps[] = { "v1-posted", "upstream" };
+	struct x2s_vm_desc cfgs[2] = { *named("x2apic-2"),
+				       *named("mixed-modes") };
+	struct x2s_sweep_opts o;
+	struct x2s_sweep_report a, b;
+
+	(void)state;
+	for (size_t f = 0; f < ARRAY_LEN(fps); f++) {
+		opts_init(&o, cfgs, 2, x2s_fastpath_find(fps[f])->fn);
+		o.nr_shards = 8;
+		o.shard = 3;
+		assert_ok(x2s_sweep_run(&o, &a));
+		assert_int_equal(setenv("X2SIM_GUARD", "0", 1), 0);
+		assert_ok(x2s_sweep_run(&o, &b));
+		assert_int_equal(unsetenv("X2SIM_GUARD"), 0);
+		assert_true(a.cases > 0 && a.handled > 0);
+		assert_int_equal(a.cases, b.cases);
+		assert_int_equal(a.handled, b.handled);
+		assert_int_equal(a.declined, b.declined);
+		assert_int_equal(a.mismatches, b.mismatches);
+		assert_memory_equal(a.total, b.total, sizeof(a.total));
+		assert_memory_equal(a.profile, b.profile, sizeof(a.profile));
+		assert_memory_equal(a.exit_cases, b.exit_cases,
+				    sizeof(a.exit_cases));
+		assert_int_equal(a.nr_findings, b.nr_findings);
+		assert_memory_equal(a.findings, b.findings,
+				    a.nr_findings * sizeof(*a.findings));
+		x2s_sweep_report_free(&a);
+		x2s_sweep_report_free(&b);
+	}
+}
+
 /* ---- saved counterexamples ---- */
 
 /* tests/cases/, next to this file's directory. */
@@ -702,6 +744,7 @@ int main(void)
 		cmocka_unit_test(test_v1_posted_takes_aliased_msr_index),
 		cmocka_unit_test(test_single_target_contract),
 		cmocka_unit_test(test_threads_do_not_change_the_report),
+		cmocka_unit_test(test_guard_does_not_change_the_report),
 		cmocka_unit_test(test_saved_counterexamples_replay),
 	};
 
