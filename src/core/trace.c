@@ -35,6 +35,11 @@ unsigned int x2s_warn_count(void)
 	return warn_count;
 }
 
+const unsigned int *x2s_warn_counter(void)
+{
+	return &warn_count;
+}
+
 void x2s_warn_reset(void)
 {
 	warn_count = 0;

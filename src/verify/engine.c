@@ -1355,12 +1355,14 @@ u64 x2s_engine_try_run(struct x2s_engine *e, const struct x2s_unit *u, u64 j,
 		       struct x2s_input *in, x2s_admit_fn admit, void *opaque,
 		       bool *given_back)
 {
+	const unsigned int *warns = x2s_warn_counter();
 	unsigned int s = u->sender;
 	struct kvm_vcpu *vcpu = e->vcpu[s];
 	unsigned long *regs;
 	volatile u64 k = 0;
 	sigjmp_buf jump;
 	const u8 *map;
+	u64 admitted = 0;
 
 	*given_back = false;
 	x2s_unit_case_next(u, j, in);
@@ -1383,13 +1385,17 @@ u64 x2s_engine_try_run(struct x2s_engine *e, const struct x2s_unit *u, u64 j,
 	}
 	x2s_guard_catch(&e->guard, &jump);
 	for (;;) {
-		if (admit && !admit(opaque, in))
-			break;
+		if (!admitted) {
+			admitted = admit ? admit(opaque, in) : n;
+			if (!admitted)
+				break;
+		}
+		admitted--;
 		regs[VCPU_REGS_RCX] = in->rcx;
 		regs[VCPU_REGS_RAX] = in->rax;
 		regs[VCPU_REGS_RDX] = in->rdx;
 		if (x2s_vmx_exit_fastpath(vcpu, fn) != EXIT_FASTPATH_NONE ||
-		    x2s_warn_count()) {
+		    *warns) {
 			x2s_guard_catch(&e->guard, NULL);
 			sealed_abort(e, s, false);
 			*given_back = true;

@@ -215,7 +215,9 @@ bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
  * in holds case j - 1 of u (x2s_unit_case_next()) and then the case
  * where the run stopped (case n - 1 when it ran to n).  The number of
  * cases run clean is returned.  The run stops:
- * - before a case admit(opaque, in) refuses (admit may be NULL);
+ * - before a case admit(opaque, in) refuses: it returns how many cases
+ *   from in's on it admits (0: none; it is asked again after those; admit
+ *   may be NULL: all);
  * - at a case that was anything else: *given_back, and the case goes to
  *   an unguarded engine, as after a false x2s_engine_try_case();
  * - at once (0, not given back) where cases cannot be run this way now:
@@ -225,7 +227,7 @@ bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
  * case costs the GPRs' write and the fastpath's call.
  */
 struct x2s_unit;
-typedef bool (*x2s_admit_fn)(void *opaque, const struct x2s_input *in);
+typedef u64 (*x2s_admit_fn)(void *opaque, const struct x2s_input *in);
 u64 x2s_engine_try_run(struct x2s_engine *e, const struct x2s_unit *u, u64 j,
 		       u64 n, const struct x2s_fastpath *fn,
 		       struct x2s_input *in, x2s_admit_fn admit, void *opaque,

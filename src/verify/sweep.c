@@ -234,32 +234,28 @@ static struct x2s_engine *guarded_engine(struct sweep_thread *t,
 struct run_admit {
 	struct sweep_thread *t;
 	const struct x2s_unit *u;
-	/*
-	 * The last case's RCX and ICR bits above the vector, and its answer:
-	 * within one run (one unit, the table unchanged) the rest of
-	 * case_class()'s input is the same, and so is its class.
-	 */
-	bool known;
-	bool last;
-	u64 rcx;
-	u32 high;
+	u64 j; /* the index of the case asked about */
 };
 
-static bool run_admit(void *opaque, const struct x2s_input *in)
+/*
+ * The cases from in on that differ only in the ICR vector are of one
+ * class (case_class()), so they are admitted together, but one at a time
+ * where a watcher must see each before it runs.
+ */
+static u64 run_admit(void *opaque, const struct x2s_input *in)
 {
 	struct run_admit *a = opaque;
 	struct sweep_thread *t = a->t;
-	u32 high = (in->data >> 8) & 0xffffff;
+	u64 n = x2s_unit_vector_run(a->u, a->j);
 
-	if (t->slot)
+	if (t->slot) {
 		watch_case(t->slot, a->u, in);
-	if (!a->known || a->rcx != in->rcx || a->high != high) {
-		a->known = true;
-		a->rcx = in->rcx;
-		a->high = high;
-		a->last = !t->writes[case_class(in)];
+		n = 1;
 	}
-	return a->last;
+	if (t->writes[case_class(in)])
+		return 0;
+	a->j += n;
+	return n;
 }
 
 /* Cases j .. j + k - 1 of u: clean declines, as record() tallies them. */
@@ -347,7 +343,7 @@ static bool run_unit(struct sweep_thread *t, const struct x2s_unit *u,
 			/* As many clean declines as there are, in one go. */
 			u64 k;
 
-			admit.known = false;
+			admit.j = j;
 			k = x2s_engine_try_run(g, u, j, n, o->fn, &in,
 					       run_admit, &admit, &back);
 
