@@ -60,6 +60,13 @@ struct cap_vcpu {
 	struct x2s_vcpu_image img;
 	u8 page[X2S_APIC_PAGE_SIZE] __attribute__((aligned(64)));
 	u64 lines;
+	/*
+	 * page holds the first full_lines lines of the register page whole
+	 * (0: only lines), as captured with the base of generation base_gen;
+	 * where the capture before moved no line, they are the base's then.
+	 */
+	unsigned int full_lines;
+	unsigned long base_gen;
 	/* The structures were the base's (img not written): cap_img(). */
 	bool at_base;
 };
@@ -67,11 +74,15 @@ struct cap_vcpu {
 struct x2s_capture {
 	struct cap_vcpu *v;
 	struct kvm_vmx kvm;
+	/* The engine of the last capture: full_lines hold only for it. */
+	const struct x2s_engine *owner;
 };
 
 struct x2s_engine {
 	struct x2s_vcpu_image pre; /* the sender after its exit began */
 	struct x2s_vcpu_image scratch;
+	/* Counts the base's snapshots: a capture's page lines hold to one. */
+	unsigned long base_gen;
 	struct x2s_vm *vm;
 	struct kvm *kvm;
 	struct kvm_vcpu **vcpu; /* the vCPUs, whatever kvm->vcpus[] says */
@@ -440,6 +451,7 @@ void x2s_engine_rebase(struct x2s_engine *e)
 {
 	/* Only a larger map can fail; the old base stays then. */
 	snapshot_take(e, e->base);
+	e->base_gen++;
 	e->left = -1;
 	e->pre_sender = -1;
 	spre_forget(e);
@@ -653,9 +665,12 @@ cap_img(struct x2s_engine *e, const struct x2s_capture *c, unsigned int i)
  */
 void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c)
 {
+	unsigned int nl = check_lines(e);
+
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct cap_vcpu *v = &c->v[i];
 		struct kvm_lapic *apic = engine_apic(e, i);
+		u64 prev;
 
 		v->at_base =
 			e->check == X2S_CHECK_SWEEP &&
@@ -663,16 +678,31 @@ void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c)
 		if (!v->at_base)
 			x2s_vcpu_image_save(e->vcpu[i], &v->img);
 		e->moved[i] = !v->at_base;
+		prev = v->lines;
 		v->lines = 0;
 		e->lines[i] = 0;
-		if (!apic)
+		if (!apic) {
+			v->full_lines = 0;
 			continue;
-		v->lines = x2s_lines_differ(apic->regs, e->base->v[i].page,
-					    check_lines(e));
+		}
+		v->lines = x2s_lines_differ(apic->regs, e->base->v[i].page, nl);
 		e->lines[i] = v->lines;
-		x2s_lines_copy(v->page, apic->regs, v->lines);
+		/*
+		 * The page whole, for lines_same(): the lines either this
+		 * capture or the one before found moved (every other line is
+		 * the base's in both).
+		 */
+		if (c->owner == e && v->full_lines == nl &&
+		    v->base_gen == e->base_gen) {
+			x2s_lines_copy(v->page, apic->regs, v->lines | prev);
+		} else {
+			memcpy(v->page, apic->regs, (size_t)nl * 64);
+			v->full_lines = nl;
+			v->base_gen = e->base_gen;
+		}
 	}
 	memcpy(&c->kvm, to_kvm_vmx(e->kvm), sizeof(c->kvm));
+	c->owner = e;
 }
 
 /*
@@ -680,18 +710,27 @@ void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c)
  * lines now off the base go to e->lines[i].
  */
 static bool lines_same(struct x2s_engine *e, unsigned int i,
-		       const struct cap_vcpu *v)
+		       const struct x2s_capture *c, const struct cap_vcpu *v)
 {
 	struct kvm_lapic *apic = engine_apic(e, i);
 	const u8 *base_page = e->base->v[i].page;
+	unsigned int nl = check_lines(e);
+	bool whole;
 	u64 now;
 
 	e->lines[i] = 0;
 	if (!apic)
 		return !v->lines;
-	now = x2s_lines_differ(apic->regs, base_page, check_lines(e));
+	/* One comparison when c holds the page whole (the usual case). */
+	whole = c->owner == e && v->full_lines == nl &&
+		v->base_gen == e->base_gen;
+	if (whole && x2s_mem_same(apic->regs, v->page, (size_t)nl * 64)) {
+		e->lines[i] = v->lines;
+		return true;
+	}
+	now = x2s_lines_differ(apic->regs, base_page, nl);
 	e->lines[i] = now;
-	if (now != v->lines)
+	if (whole || now != v->lines)
 		return false;
 	for (u64 l = now; l; l &= l - 1) {
 		unsigned int n = (unsigned int)__builtin_ctzll(l);
@@ -739,7 +778,7 @@ u64 x2s_engine_compare(struct x2s_engine *e, const struct x2s_capture *c,
 		}
 		outcome_equivalences(e->vcpu[i], img);
 
-		bool same_lines = lines_same(e, i, v);
+		bool same_lines = lines_same(e, i, c, v);
 
 		same = x2s_vcpu_image_same(e->vcpu[i], img);
 		/* Known the base's only when c had them so. */
