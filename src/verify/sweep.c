@@ -310,7 +310,8 @@ static void record_declines(struct tally *t, const struct x2s_unit *u, u64 j,
 
 static u8 *steer_table(struct sweep_thread *t, const struct x2s_unit *u)
 {
-	u8 **slot = &t->steer[(size_t)u->config * KVM_MAX_VCPUS + u->sender];
+	u8 **slot =
+		&t->steer[(size_t)u->config * X2S_DESC_MAX_VCPUS + u->sender];
 
 	if (!*slot)
 		*slot = calloc(STEER_CLASSES, 1);
@@ -505,8 +506,9 @@ static int threads_init(struct sweep_thread *threads, unsigned int n,
 		t->unit.table = calloc(1, sizeof(*t->unit.table));
 		t->engines = calloc(sh->o->nr_configs, sizeof(*t->engines));
 		t->guarded = calloc(sh->o->nr_configs, sizeof(*t->guarded));
-		t->steer = calloc((size_t)sh->o->nr_configs * KVM_MAX_VCPUS,
-				  sizeof(*t->steer));
+		t->steer =
+			calloc((size_t)sh->o->nr_configs * X2S_DESC_MAX_VCPUS,
+			       sizeof(*t->steer));
 		if (!t->total.table || !t->unit.table || !t->engines ||
 		    !t->guarded || !t->steer)
 			return -ENOMEM;
@@ -527,7 +529,8 @@ static void threads_free(struct sweep_thread *threads, unsigned int n,
 		for (unsigned int c = 0; t->guarded && c < nr_configs; c++)
 			x2s_engine_free(t->guarded[c]);
 		for (size_t k = 0;
-		     t->steer && k < (size_t)nr_configs * KVM_MAX_VCPUS; k++)
+		     t->steer && k < (size_t)nr_configs * X2S_DESC_MAX_VCPUS;
+		     k++)
 			free(t->steer[k]);
 		free(t->steer);
 		free(t->engines);
