@@ -123,8 +123,41 @@ void x2s_vcpu_fold_pir(struct kvm_vcpu *vcpu);
 void x2s_vcpu_note_kick(struct kvm_vcpu *vcpu);
 unsigned long x2s_vcpu_kicks(const struct kvm_vcpu *vcpu);
 
+/*
+ * This thread's trace sink (x2s_set_trace()), NULL when tracing is off.
+ * Tested inline at the trace points on the exit path, so that a run
+ * without a trace makes no call for them.
+ */
+extern __thread x2s_trace_fn x2s_trace_sink;
+
+static inline bool x2s_trace_enabled(void)
+{
+	return x2s_trace_sink != NULL;
+}
+
+/*
+ * Those trace points, one line each at the call site: a WARN's report
+ * names its line, which an added line above it would move.
+ */
+static inline void x2s_trace_msr_write(u32 msr, u64 data)
+{
+	if (x2s_trace_enabled())
+		trace_kvm_msr_write(msr, data);
+}
+
+static inline void x2s_trace_apic_write(u32 reg, u64 val)
+{
+	if (x2s_trace_enabled())
+		trace_kvm_apic_write(reg, val);
+}
+
+static inline void x2s_trace_apic_ipi(u32 icr_low, u32 dest_id)
+{
+	if (x2s_trace_enabled())
+		trace_kvm_apic_ipi(icr_low, dest_id);
+}
+
 /* printf-style trace line to this thread's sink; cheap when none is set. */
-bool x2s_trace_enabled(void);
 void x2s_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* X2SIM_SRC_CORE_H */

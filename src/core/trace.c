@@ -15,7 +15,7 @@
 
 static __thread unsigned int warn_count;
 static __thread char warn_first[256];
-static __thread x2s_trace_fn trace_fn;
+__thread x2s_trace_fn x2s_trace_sink;
 static __thread void *trace_opaque;
 
 /*
@@ -53,13 +53,8 @@ const char *x2s_warn_first(void)
 
 void x2s_set_trace(x2s_trace_fn fn, void *opaque)
 {
-	trace_fn = fn;
+	x2s_trace_sink = fn;
 	trace_opaque = opaque;
-}
-
-bool x2s_trace_enabled(void)
-{
-	return trace_fn != NULL;
 }
 
 void x2s_trace(const char *fmt, ...)
@@ -67,24 +62,24 @@ void x2s_trace(const char *fmt, ...)
 	char line[256];
 	va_list ap;
 
-	if (!trace_fn)
+	if (!x2s_trace_sink)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	trace_fn(trace_opaque, line);
+	x2s_trace_sink(trace_opaque, line);
 }
 
 void trace_kvm_msr_write(u32 ecx, u64 data)
 {
-	if (trace_fn)
+	if (x2s_trace_sink)
 		x2s_trace("kvm_msr: msr_write %x = 0x%llx", ecx,
 			  (unsigned long long)data);
 }
 
 void trace_kvm_msr_read(u32 ecx, u64 data)
 {
-	if (trace_fn)
+	if (x2s_trace_sink)
 		x2s_trace("kvm_msr: msr_read %x = 0x%llx", ecx,
 			  (unsigned long long)data);
 }
@@ -92,14 +87,14 @@ void trace_kvm_msr_read(u32 ecx, u64 data)
 /* The access faulted (#GP): KVM's *_ex events, the read's value 0. */
 void trace_kvm_msr_write_ex(u32 ecx, u64 data)
 {
-	if (trace_fn)
+	if (x2s_trace_sink)
 		x2s_trace("kvm_msr: msr_write %x = 0x%llx (#GP)", ecx,
 			  (unsigned long long)data);
 }
 
 void trace_kvm_msr_read_ex(u32 ecx)
 {
-	if (trace_fn)
+	if (x2s_trace_sink)
 		x2s_trace("kvm_msr: msr_read %x = 0x0 (#GP)", ecx);
 }
 
@@ -183,13 +178,13 @@ static void trace_kvm_apic(const char *rw, u32 reg, u64 val)
 
 void trace_kvm_apic_write(u32 reg, u64 val)
 {
-	if (trace_fn)
+	if (x2s_trace_sink)
 		trace_kvm_apic("write", reg, val);
 }
 
 void trace_kvm_apic_read(u32 reg, u64 val)
 {
-	if (trace_fn)
+	if (x2s_trace_sink)
 		trace_kvm_apic("read", reg, val);
 }
 
@@ -202,7 +197,7 @@ void trace_kvm_apic_ipi(u32 icr_low, u32 dest_id)
 	static const char *const sh[4] = { "dst", "self", "all",
 					   "all-but-self" };
 
-	if (!trace_fn)
+	if (!x2s_trace_sink)
 		return;
 	x2s_trace("kvm_apic_ipi: dst %x vec %u (%s|%s|%s|%s|%s)", dest_id,
 		  icr_low & APIC_VECTOR_MASK, dm[(icr_low >> 8) & 7],

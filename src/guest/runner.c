@@ -123,6 +123,12 @@ struct guest_vcpu {
 	bool regs_cached;
 	bool regs_dirty;
 	uint64_t entry_rip, entry_rflags;
+	/*
+	 * Where vcpu_exit()'s one batch read puts RAX, RCX, RDX and RFLAGS:
+	 * the model's own fields (set once; a batch on the stack costs
+	 * its setup and the copies at every exit).
+	 */
+	void *exit_ptrs[4];
 	/* Where the engine has the APIC page mapped; NO_APIC_PAGE: nowhere. */
 	uint64_t apic_page;
 	/* For the observer: the exit, and an APIC-page read's value. */
@@ -498,20 +504,14 @@ static int vcpu_exit(struct guest_vcpu *v, struct x2s_exit *exit, uint64_t rip)
 	struct x2s_guest *g = v->g;
 	struct kvm_vcpu *vcpu = v->vcpu;
 	uint32_t basic = exit->reason & 0xffff;
-	uint64_t val[4] = { 0 };
-	void *ptrs[4] = { &val[0], &val[1], &val[2], &val[3] };
 	int r;
 
 	v->exit_t0 = now_ticks();
 	/* The exit happens now: the clock has run with the instructions. */
 	sync_clock(g);
 	flush_regs(v);
-	uc_reg_read_batch(v->uc, regs, ptrs, 4);
-	vcpu->arch.regs[VCPU_REGS_RAX] = val[0];
-	vcpu->arch.regs[VCPU_REGS_RCX] = val[1];
-	vcpu->arch.regs[VCPU_REGS_RDX] = val[2];
+	uc_reg_read_batch(v->uc, regs, v->exit_ptrs, 4);
 	vcpu->arch.regs[VCPU_REGS_RIP] = rip;
-	vcpu->arch.rflags = val[3];
 	vcpu->arch.interruptibility = vcpu_interruptibility(v);
 
 	if (g->cfg.trace) {
@@ -2282,6 +2282,13 @@ int x2s_guest_create(const struct x2s_guest_image *img,
 		v->g = g;
 		v->idx = i;
 		v->vcpu = x2s_vm_vcpu(g->vm, i);
+		_Static_assert(sizeof(v->vcpu->arch.regs[0]) == 8 &&
+				       sizeof(v->vcpu->arch.rflags) == 8,
+			       "the batch read stores 8 bytes per register");
+		v->exit_ptrs[0] = &v->vcpu->arch.regs[VCPU_REGS_RAX];
+		v->exit_ptrs[1] = &v->vcpu->arch.regs[VCPU_REGS_RCX];
+		v->exit_ptrs[2] = &v->vcpu->arch.regs[VCPU_REGS_RDX];
+		v->exit_ptrs[3] = &v->vcpu->arch.rflags;
 		v->apic_page = X2S_GUEST_APIC_BASE;
 		r = vcpu_engine_create(g, v, err, errlen);
 		if (r)

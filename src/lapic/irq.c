@@ -949,7 +949,7 @@ void kvm_apic_send_ipi(struct kvm_lapic *apic, u32 icr_low, u32 icr_high)
 
 	kvm_icr_to_lapic_irq(apic, icr_low, icr_high, &irq);
 
-	trace_kvm_apic_ipi(icr_low, irq.dest_id);
+	x2s_trace_apic_ipi(icr_low, irq.dest_id);
 
 	kvm_irq_delivery_to_apic(apic->vcpu->kvm, apic, &irq, NULL);
 }

@@ -572,7 +572,7 @@ int kvm_lapic_reg_write(struct kvm_lapic *apic, u32 reg, u32 val)
 {
 	int ret = 0;
 
-	trace_kvm_apic_write(reg, val);
+	x2s_trace_apic_write(reg, val);
 
 	switch (reg) {
 	case APIC_ID:
@@ -784,7 +784,7 @@ static int __kvm_x2apic_icr_write(struct kvm_lapic *apic, u64 data, bool fast)
 		if (!kvm_irq_delivery_to_apic_fast(apic_kvm(apic), apic, &irq,
 						   &ignored, NULL))
 			return -EWOULDBLOCK;
-		trace_kvm_apic_ipi((u32)data, irq.dest_id);
+		x2s_trace_apic_ipi((u32)data, irq.dest_id);
 	} else {
 		kvm_apic_send_ipi(apic, (u32)data, (u32)(data >> 32));
 	}
@@ -795,7 +795,7 @@ static int __kvm_x2apic_icr_write(struct kvm_lapic *apic, u64 data, bool fast)
 	} else {
 		kvm_lapic_set_reg64(apic, APIC_ICR, data);
 	}
-	trace_kvm_apic_write(APIC_ICR, data);
+	x2s_trace_apic_write(APIC_ICR, data);
 	return 0;
 }
 

@@ -490,7 +490,7 @@ static int __kvm_emulate_wrmsr(struct kvm_vcpu *vcpu, u32 msr, u64 data)
 	int r = kvm_set_msr_common(vcpu, msr, data, false);
 
 	if (!r)
-		trace_kvm_msr_write(msr, data);
+		x2s_trace_msr_write(msr, data);
 	else
 		trace_kvm_msr_write_ex(msr, data);
 	return kvm_complete_insn_gp(vcpu, r);
