@@ -53,6 +53,13 @@ struct x2s_snapshot {
 	struct kvm_vcpu **vcpus; /* kvm->vcpus[] */
 	u8 *map;
 	size_t map_len, map_cap;
+	/*
+	 * The arming of the guard of X2S_CHECK_CASE (x2s_engine_cold_case())
+	 * under which the page tails here (every APIC page past its
+	 * registers) were last the VM's; 0: none.  While that arming lasts
+	 * they still are.
+	 */
+	unsigned long cold_epoch;
 };
 
 /* An outcome: structures whole, the page by the lines off the base. */
@@ -156,6 +163,17 @@ struct x2s_engine {
 	struct x2s_guard_range *cold_ranges;
 	bool cold_on;
 	unsigned long cold_trips;
+	/*
+	 * X2S_CHECK_CASE: the same guard (x2s_engine_cold_case()) over the
+	 * page tails alone (tail_ranges), armed at a rebase; cold_epoch
+	 * counts its armings, so that a trip (which disarms it) and a new
+	 * arming show as a new epoch.  Not the bitmaps: setup code writes
+	 * those (a retarget that puts a vCPU in guest mode), and lowering the
+	 * guard for that costs more here than comparing them.
+	 */
+	bool cold_case;
+	unsigned long cold_epoch;
+	struct x2s_guard_range *tail_ranges;
 	struct x2s_engine_stats stats;
 };
 
@@ -181,6 +199,32 @@ static void *zalloc64(size_t n)
 static unsigned int check_lines(const struct x2s_engine *e)
 {
 	return e->check == X2S_CHECK_CASE ? X2S_PAGE_LINES : X2S_REG_LINES;
+}
+
+/*
+ * X2S_CHECK_CASE with the cold guard: are the page tails of every vCPU
+ * (its APIC page past the registers) still the ones s holds?  s copied
+ * them, or found them its own, while the guard was armed in the epoch it
+ * notes; a write there since would have faulted, and the handler disarms
+ * the guard as it lets the write go on (guard.c), so the same epoch
+ * still armed means no byte there was written.  A write that does not
+ * fault (a fastpath that makes the pages writable itself, or writes them
+ * through another mapping) is outside what the guard claims
+ * (docs/verify.md, "The write guard").
+ */
+static bool cold_holds(const struct x2s_engine *e, const struct x2s_snapshot *s)
+{
+	return e->cold_case && e->cold.armed && s->cold_epoch &&
+	       s->cold_epoch == e->cold_epoch;
+}
+
+/*
+ * The page lines a comparison with the base must look at: the register
+ * lines alone while the base's page tails are known to be the VM's.
+ */
+static unsigned int case_lines(const struct x2s_engine *e)
+{
+	return cold_holds(e, e->base) ? X2S_REG_LINES : check_lines(e);
 }
 
 static struct kvm_lapic *engine_apic(struct x2s_engine *e, unsigned int i)
@@ -265,6 +309,8 @@ static void kvm_vmx_load(struct x2s_engine *e, const struct kvm_vmx *s)
 
 static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
 {
+	/* Page tails s holds already (cold_holds()) are not copied again. */
+	bool cold = !cold_holds(e, s);
 	size_t len;
 
 	kvm_recalculate_apic_map(e->kvm);
@@ -276,9 +322,11 @@ static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
 		x2s_vcpu_image_save(vcpu, &v->img);
 		if (vcpu->arch.apic)
 			memcpy(v->page, vcpu->arch.apic->regs,
-			       X2S_APIC_PAGE_SIZE);
-		v->tail_zero = x2s_mem_zero(v->page + X2S_REG_BYTES,
-					    X2S_APIC_PAGE_SIZE - X2S_REG_BYTES);
+			       cold ? X2S_APIC_PAGE_SIZE : X2S_REG_BYTES);
+		if (cold)
+			v->tail_zero = x2s_mem_zero(v->page + X2S_REG_BYTES,
+						    X2S_APIC_PAGE_SIZE -
+							    X2S_REG_BYTES);
 		if (bm && v->bitmap) {
 			memcpy(v->bitmap, bm, X2S_MSR_BITMAP_SIZE);
 			v->bitmap_zero =
@@ -299,6 +347,8 @@ static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
 	if (len)
 		memcpy(s->map, map_now(e), len);
 	s->map_len = len;
+	/* Copied (or kept) under this arming, they stay the VM's while it. */
+	s->cold_epoch = e->cold_case && e->cold.armed ? e->cold_epoch : 0;
 	return 0;
 }
 
@@ -356,11 +406,38 @@ static void map_rebuild(struct x2s_engine *e, const struct x2s_snapshot *s)
 }
 
 static void guard_off(struct x2s_engine *e);
+static void cold_off(struct x2s_engine *e);
+
+/* Some page tail of the VM is not what s holds. */
+static bool tails_differ(struct x2s_engine *e, const struct x2s_snapshot *s)
+{
+	for (unsigned int i = 0; i < e->nr; i++) {
+		const struct snap_vcpu *v = &s->v[i];
+		struct kvm_lapic *apic = v->img.vmx.vcpu.arch.apic;
+
+		if (apic &&
+		    x2s_lines_differ(apic->regs, v->page, X2S_PAGE_LINES) >>
+			    X2S_REG_LINES)
+			return true;
+	}
+	return false;
+}
 
 /* Back to s, whatever moved and however. */
 static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
+	/* The page tails are s's already (cold_holds()): left alone. */
+	bool cold = !cold_holds(e, s);
+
 	guard_off(e);
+	/*
+	 * Else, where some must be written below, the guard of
+	 * X2S_CHECK_CASE is lowered (armed again at the next rebase) rather
+	 * than tripped.  Where none must, it stays armed: the tails are not
+	 * written, so whatever snapshot held them still does.
+	 */
+	if (cold && e->cold_case && e->cold.armed && tails_differ(e, s))
+		cold_off(e);
 	if (memcmp(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus)))
 		memcpy(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
 	for (unsigned int i = 0; i < e->nr; i++) {
@@ -371,7 +448,8 @@ static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
 		if (apic)
 			x2s_lines_copy(apic->regs, v->page,
 				       x2s_lines_differ(apic->regs, v->page,
-							X2S_PAGE_LINES));
+							cold ? X2S_PAGE_LINES :
+							       X2S_REG_LINES));
 		if (!bitmap_same(v))
 			memcpy(v->img.vmx.nested.msr_bitmap, v->bitmap,
 			       X2S_MSR_BITMAP_SIZE);
@@ -447,8 +525,11 @@ static void spre_forget(struct x2s_engine *e)
 		memset(e->spre_ok, 0, e->nr * sizeof(*e->spre_ok));
 }
 
+static void cold_case_arm(struct x2s_engine *e);
+
 void x2s_engine_rebase(struct x2s_engine *e)
 {
+	cold_case_arm(e);
 	/* Only a larger map can fail; the old base stays then. */
 	snapshot_take(e, e->base);
 	e->base_gen++;
@@ -617,7 +698,7 @@ static u64 decline_sig(struct x2s_engine *e, unsigned int s)
 
 	for (unsigned int i = 0; i < e->nr; i++) {
 		sig |= vcpu_sig(e, i, i == s ? &e->pre : NULL, NULL, 0,
-				check_lines(e), i == s);
+				case_lines(e), i == s);
 		if (e->check == X2S_CHECK_CASE && !bitmap_same(&b->v[i]))
 			sig |= X2S_SIG(X2S_PART_OTHER, i == s);
 	}
@@ -665,7 +746,11 @@ cap_img(struct x2s_engine *e, const struct x2s_capture *c, unsigned int i)
  */
 void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c)
 {
-	unsigned int nl = check_lines(e);
+	/*
+	 * Cold lines not looked at are the base's (case_lines()), so the
+	 * capture's "the base but for lines" holds for them too.
+	 */
+	unsigned int nl = case_lines(e);
 
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct cap_vcpu *v = &c->v[i];
@@ -714,7 +799,7 @@ static bool lines_same(struct x2s_engine *e, unsigned int i,
 {
 	struct kvm_lapic *apic = engine_apic(e, i);
 	const u8 *base_page = e->base->v[i].page;
-	unsigned int nl = check_lines(e);
+	unsigned int nl = case_lines(e);
 	bool whole;
 	u64 now;
 
@@ -785,7 +870,7 @@ u64 x2s_engine_compare(struct x2s_engine *e, const struct x2s_capture *c,
 		e->moved[i] = !(same && v->at_base);
 		if (same && same_lines)
 			continue;
-		sig |= vcpu_sig(e, i, img, v->page, v->lines, check_lines(e),
+		sig |= vcpu_sig(e, i, img, v->page, v->lines, case_lines(e),
 				i == s);
 	}
 	if (!kvm_vmx_same(to_kvm_vmx(e->kvm), &c->kvm))
@@ -1149,6 +1234,33 @@ bool x2s_engine_cold_tripped(struct x2s_engine *e)
 
 	e->cold_trips = e->cold.trips;
 	return tripped;
+}
+
+/*
+ * X2S_CHECK_CASE: the cold guard armed for the base a rebase takes.  A
+ * trip needs no telling here: it disarmed the guard, every comparison
+ * since looked at the page tails whole (cold_holds()), and arming again
+ * starts an epoch no snapshot holds, so the base copies them whole.
+ */
+static void cold_case_arm(struct x2s_engine *e)
+{
+	if (!e->cold_case || e->check != X2S_CHECK_CASE || e->cold.armed)
+		return;
+	if (!x2s_guard_arm_ranges(&e->cold, e->tail_ranges, e->nr)) {
+		e->cold_case = false;
+		return;
+	}
+	e->cold_epoch++;
+	e->stats.cold_arms++;
+}
+
+void x2s_engine_cold_case(struct x2s_engine *e, bool on)
+{
+	/* Lowered either way: armed again, if on, at the next rebase. */
+	if (e->cold_case)
+		cold_off(e);
+	e->cold_case = on && e->check == X2S_CHECK_CASE && e->tail_ranges &&
+		       !e->cold_on && x2s_guard_available();
 }
 
 /* o as a case begins: a decline until shown otherwise; no WARN yet. */
@@ -1724,6 +1836,7 @@ void x2s_engine_free(struct x2s_engine *e)
 	free(e->spre_in);
 	free(e->spre_ok);
 	free(e->cold_ranges);
+	free(e->tail_ranges);
 	snapshot_free(e->base, e->nr);
 	x2s_capture_free(e->fast);
 	x2s_capture_free(e->slow);
@@ -1748,6 +1861,13 @@ static void cold_init(struct x2s_engine *e)
 		e->cold_ranges[i].start = (char *)x2s_vm_vcpu_mem(e->vm, i) +
 					  X2S_VCPU_MEM_COLD_OFFSET;
 		e->cold_ranges[i].len = X2S_VCPU_MEM_COLD_LEN;
+	}
+	/* The tail's page alone: the first of the cold run (vmx.h). */
+	e->tail_ranges = calloc(e->nr, sizeof(*e->tail_ranges));
+	for (unsigned int i = 0; e->tail_ranges && i < e->nr; i++) {
+		e->tail_ranges[i].start = (char *)x2s_vm_vcpu_mem(e->vm, i) +
+					  X2S_VCPU_MEM_COLD_OFFSET;
+		e->tail_ranges[i].len = X2S_MEM_PAGE;
 	}
 	x2s_engine_cold(e, e->check == X2S_CHECK_SWEEP);
 }
@@ -1813,6 +1933,10 @@ void x2s_engine_set_check(struct x2s_engine *e, enum x2s_check check)
 	guard_off(e);
 	if (check != X2S_CHECK_SWEEP)
 		cold_off(e);
+	if (check != X2S_CHECK_CASE && e->cold_case) {
+		cold_off(e);
+		e->cold_case = false;
+	}
 	e->check = check;
 	e->pre_sender = -1;
 }

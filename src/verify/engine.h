@@ -252,6 +252,19 @@ const struct x2s_engine_stats *x2s_engine_stats(struct x2s_engine *e);
  */
 void x2s_engine_cold(struct x2s_engine *e, bool on);
 bool x2s_engine_cold_tripped(struct x2s_engine *e);
+/*
+ * The cold guard in X2S_CHECK_CASE (the fuzz support's engines; off by
+ * default, and where guards cannot work), over the APIC page tails alone
+ * (past the registers; the bitmaps stay compared): armed at an
+ * x2s_engine_rebase().  While it has stayed armed since a snapshot was
+ * taken, the snapshot's copy of the tails is known to be the VM's, so
+ * the rebase, the undo, a decline's check and the captures look at the
+ * register lines alone.  A write there trips it (the write goes on) and
+ * every check looks at the pages whole again until the next rebase arms
+ * it anew (docs/verify.md, "The write guard").  Called on an engine that
+ * has it on, it lowers it until the next rebase.
+ */
+void x2s_engine_cold_case(struct x2s_engine *e, bool on);
 
 /*
  * One case: the exit in on vCPU s with fn as the fastpath, then, unless

@@ -58,6 +58,15 @@ struct x2s_fuzz_engine {
 	 * can be undone by its structures alone.
 	 */
 	int declined;
+	/*
+	 * What the last x2s_fuzz_engine_exit() found its fastpath moved
+	 * that no capture holds (an L1 MSR bitmap, the APIC map's bytes),
+	 * as x2s_engine_fastpath() signs it for a handled exit; the next
+	 * capture keeps it with its slot, and x2s_fuzz_engine_same() on
+	 * that slot is false, as x2s_verify_case() finds a MISMATCH.
+	 */
+	u64 exit_sig;
+	u64 slot_sig[X2S_FUZZ_SLOTS];
 };
 
 static void fz_unguard(struct x2s_fuzz_engine *f)
@@ -113,6 +122,12 @@ struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d,
 	f->e = x2s_engine_adopt(vm, X2S_CHECK_CASE);
 	if (!f->e)
 		goto fail;
+	/*
+	 * Only a fastpath could write the APIC page tails, and one that
+	 * does trips the guard: checks of the state then look at every
+	 * byte again (x2s_engine_cold_case()).
+	 */
+	x2s_engine_cold_case(f->e, true);
 	f->nr_slots = nr_slots;
 	f->declined = -1;
 	for (unsigned int k = 0; k < nr_slots; k++)
@@ -157,6 +172,7 @@ struct x2s_vm *x2s_fuzz_engine_vm(struct x2s_fuzz_engine *f)
 void x2s_fuzz_engine_undo(struct x2s_fuzz_engine *f)
 {
 	f->declined = -1;
+	f->exit_sig = 0;
 	x2s_engine_undo(f->e);
 }
 
@@ -179,12 +195,14 @@ bool x2s_fuzz_engine_at_base(struct x2s_fuzz_engine *f)
 void x2s_fuzz_engine_rebase(struct x2s_fuzz_engine *f)
 {
 	f->declined = -1;
+	f->exit_sig = 0;
 	x2s_engine_rebase(f->e);
 }
 
 void x2s_fuzz_engine_reset(struct x2s_fuzz_engine *f)
 {
 	f->declined = -1;
+	f->exit_sig = 0;
 	x2s_engine_restore(f->e, f->init);
 	x2s_engine_rebase(f->e);
 }
@@ -207,6 +225,7 @@ bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *f, unsigned int s,
 	int r;
 
 	f->declined = -1;
+	f->exit_sig = 0;
 	memset(res, 0, sizeof(*res));
 	memset(&in, 0, sizeof(in));
 	in.exit = *exit;
@@ -221,6 +240,7 @@ bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *f, unsigned int s,
 		f->declined = (int)s;
 		return false;
 	}
+	f->exit_sig = sig;
 	r = x2s_vmx_exit_finish(vcpu, fp);
 	x2s_exit_result_fill(vcpu, r, res);
 	res->fastpath = (int)fp;
@@ -230,14 +250,17 @@ bool x2s_fuzz_engine_exit(struct x2s_fuzz_engine *f, unsigned int s,
 void x2s_fuzz_engine_capture(struct x2s_fuzz_engine *f, unsigned int slot)
 {
 	f->declined = -1;
-	if (slot < f->nr_slots)
+	if (slot < f->nr_slots) {
 		x2s_engine_capture(f->e, f->slot[slot]);
+		f->slot_sig[slot] = f->exit_sig;
+	}
+	f->exit_sig = 0;
 }
 
 bool x2s_fuzz_engine_same(struct x2s_fuzz_engine *f, unsigned int slot)
 {
 	f->declined = -1;
-	return slot < f->nr_slots &&
+	return slot < f->nr_slots && !f->slot_sig[slot] &&
 	       !x2s_engine_compare(f->e, f->slot[slot], 0);
 }
 
@@ -283,6 +306,7 @@ bool x2s_fuzz_engine_settle(struct x2s_fuzz_engine *f)
 
 const struct x2s_fuzz_stats *x2s_fuzz_engine_stats(struct x2s_fuzz_engine *f)
 {
+	f->stats.cold_trips = x2s_engine_stats(f->e)->cold_trips;
 	return &f->stats;
 }
 

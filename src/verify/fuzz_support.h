@@ -85,6 +85,8 @@ struct x2s_fuzz_stats {
 	unsigned long guarded;	  /* clean declines on the guarded VM */
 	unsigned long full;	  /* on the engine, every byte compared */
 	unsigned long given_back; /* of those, tried on a guarded VM first */
+	/* Writes to the page tails or bitmaps the engine's cold guard saw. */
+	unsigned long cold_trips;
 };
 const struct x2s_fuzz_stats *x2s_fuzz_engine_stats(struct x2s_fuzz_engine *e);
 
@@ -126,7 +128,9 @@ void x2s_fuzz_engine_normalise(struct x2s_fuzz_engine *e);
 void x2s_fuzz_engine_capture(struct x2s_fuzz_engine *e, unsigned int slot);
 /*
  * True if every byte a fastpath can reach is what slot holds (both
- * normalised): every vCPU's structures and page, struct kvm_vmx.
+ * normalised): every vCPU's structures and page, struct kvm_vmx; and the
+ * exit slot was captured after moved nothing a capture does not hold (an
+ * L1 MSR bitmap, the APIC map's bytes other than by a rebuild).
  */
 bool x2s_fuzz_engine_same(struct x2s_fuzz_engine *e, unsigned int slot);
 
