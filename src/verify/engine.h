@@ -383,6 +383,12 @@ void x2s_unit_case_next(const struct x2s_unit *u, u64 j, struct x2s_input *in);
  * vector (bits 7:0 of EDX:EAX): a run of one ICR unit's 256 vectors.
  */
 u64 x2s_unit_vector_run(const struct x2s_unit *u, u64 j);
+/*
+ * How many cases from j on (at least 1, none past the unit's end) are
+ * alike for the acceptance profile: the same exit, all or none of them
+ * an ICR write, the same ICR bits above the vector.
+ */
+u64 x2s_unit_profile_run(const struct x2s_unit *u, u64 j);
 
 /* ---- findings (findings.c) ---- */
 

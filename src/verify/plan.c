@@ -207,6 +207,21 @@ u64 x2s_unit_vector_run(const struct x2s_unit *u, u64 j)
 	}
 }
 
+u64 x2s_unit_profile_run(const struct x2s_unit *u, u64 j)
+{
+	u64 icr = APIC_BASE_MSR + (APIC_ICR >> 4), first;
+
+	if (u->kind != X2S_UNIT_MSR)
+		return x2s_unit_vector_run(u, j);
+	/* Every ECX but the ICR's writes the same value to another MSR. */
+	first = (u64)u->chunk << MSR_CHUNK_BITS;
+	if (first + j == icr)
+		return 1;
+	if (first + j < icr && icr - first < x2s_unit_size(u))
+		return icr - first - j;
+	return x2s_unit_size(u) - j;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	u32 x = *(const u32 *)a, y = *(const u32 *)b;

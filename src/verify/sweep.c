@@ -246,7 +246,9 @@ static u64 run_admit(void *opaque, const struct x2s_input *in)
 {
 	struct run_admit *a = opaque;
 	struct sweep_thread *t = a->t;
-	u64 n = x2s_unit_vector_run(a->u, a->j);
+	/* (An MSR unit's cases are each a class of their own.) */
+	u64 n = a->u->kind == X2S_UNIT_MSR ? 1 :
+					     x2s_unit_vector_run(a->u, a->j);
 
 	if (t->slot) {
 		watch_case(t->slot, a->u, in);
@@ -275,7 +277,7 @@ static void record_declines(struct tally *t, const struct x2s_unit *u, u64 j,
 		u32 low;
 
 		/* The profile's bits are above the vector. */
-		m = x2s_unit_vector_run(u, j + i);
+		m = x2s_unit_profile_run(u, j + i);
 		m = m < k - i ? m : k - i;
 		x2s_unit_case_next(u, j + i, &in);
 		if (!x2s_input_writes_icr(&in))
