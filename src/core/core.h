@@ -41,12 +41,12 @@ void x2s_apic_map_free(struct kvm *kvm, void *map);
  * code that did not rebuild it.
  */
 void x2s_apic_map_rebuilt(struct kvm *kvm);
+u64 x2s_vm_map_rebuilds(struct x2s_vm *vm);
 /*
  * The calling thread's WARN count (x2s_warn_count()) where it is kept,
  * for a loop that looks at it after every call.
  */
 const unsigned int *x2s_warn_counter(void);
-u64 x2s_vm_map_rebuilds(struct x2s_vm *vm);
 
 /*
  * Put an exit into a vCPU as the CPU leaves it (VMCS exit fields, the

@@ -492,7 +492,8 @@ static void undo_model(struct x2s_engine *e, const u64 *lines, u64 map_at)
 	}
 	memcpy(e->kvm->vcpus, s->vcpus, e->nr * sizeof(*s->vcpus));
 	kvm_vmx_load(e, &s->kvm);
-	if (map_at == MAP_UNKNOWN || map_at != map_rebuilds(e))
+	/* (The count never reaches MAP_UNKNOWN.) */
+	if (map_at != map_rebuilds(e))
 		map_rebuild(e, s);
 	e->left = -1;
 }

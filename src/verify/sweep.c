@@ -297,8 +297,9 @@ static void record_declines(struct tally *t, const struct x2s_unit *u, u64 j,
  * table outlives the unit, since the units of one sender see the same
  * classes (with other destinations), and a class that then declines
  * clean on the full engine STEER_BACK times in a row is tried guarded
- * again (but see STEER_STUCK).  Only the speed depends on it: either engine gives every case
- * its verdict.  NULL without memory (every case guarded first).
+ * again (but see STEER_STUCK).  Only the speed depends on it: either
+ * engine gives every case its verdict.  NULL without memory (every case
+ * guarded first).
  */
 #define STEER_BACK 4
 #define STEER_CLASSES 4096
@@ -338,6 +339,7 @@ static bool run_unit(struct sweep_thread *t, const struct x2s_unit *u,
 	u8 none[STEER_CLASSES] = { 0 };
 	u8 *w = steer_table(t, u);
 	bool clean, back;
+	unsigned int c;
 
 	t->writes = w ? w : none;
 	for (u64 j = 0; j < n; j++) {
@@ -360,9 +362,8 @@ static bool run_unit(struct sweep_thread *t, const struct x2s_unit *u,
 		}
 		if (t->slot)
 			watch_case(t->slot, u, &in);
+		c = case_class(&in);
 		if (g) {
-			unsigned int c = case_class(&in);
-
 			if (!back && !t->writes[c] &&
 			    x2s_engine_try_case(g, u->sender, &in, o->fn,
 						&co)) {
@@ -384,7 +385,7 @@ static bool run_unit(struct sweep_thread *t, const struct x2s_unit *u,
 				NULL, NULL);
 		record(&t->unit, o, u, &in, &co);
 		if (guard) {
-			u8 *wc = &t->writes[case_class(&in)];
+			u8 *wc = &t->writes[c];
 
 			if (co.handled || co.sig || co.warn[0])
 				*wc = STEER_BACK;
