@@ -167,11 +167,13 @@ struct x2s_engine {
 	 * X2S_CHECK_CASE: the same guard (x2s_engine_cold_case()) over the
 	 * page tails alone (tail_ranges), armed at a rebase; cold_epoch
 	 * counts its armings, so that a trip (which disarms it) and a new
-	 * arming show as a new epoch.  Not the bitmaps: setup code writes
-	 * those (a retarget that puts a vCPU in guest mode), and lowering the
-	 * guard for that costs more here than comparing them.
+	 * arming show as a new epoch.  Not the bitmaps by default: setup
+	 * code writes those (a retarget that puts a vCPU in guest mode), and
+	 * lowering the guard for that costs more there than comparing them.
+	 * cold_bitmaps: over the bitmaps too (cold_ranges), for an engine
+	 * whose setup is done (x2s_engine_cold_case_bitmaps()).
 	 */
-	bool cold_case;
+	bool cold_case, cold_bitmaps;
 	unsigned long cold_epoch;
 	struct x2s_guard_range *tail_ranges;
 	struct x2s_engine_stats stats;
@@ -216,6 +218,13 @@ static bool cold_holds(const struct x2s_engine *e, const struct x2s_snapshot *s)
 {
 	return e->cold_case && e->cold.armed && s->cold_epoch &&
 	       s->cold_epoch == e->cold_epoch;
+}
+
+/* And the MSR bitmaps s holds are the VM's: the guard is over them too. */
+static bool bitmaps_held(const struct x2s_engine *e,
+			 const struct x2s_snapshot *s)
+{
+	return e->cold_bitmaps && cold_holds(e, s);
 }
 
 /*
@@ -310,7 +319,7 @@ static void kvm_vmx_load(struct x2s_engine *e, const struct kvm_vmx *s)
 static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
 {
 	/* Page tails s holds already (cold_holds()) are not copied again. */
-	bool cold = !cold_holds(e, s);
+	bool cold = !cold_holds(e, s), bm_held = bitmaps_held(e, s);
 	size_t len;
 
 	kvm_recalculate_apic_map(e->kvm);
@@ -327,7 +336,7 @@ static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
 			v->tail_zero = x2s_mem_zero(v->page + X2S_REG_BYTES,
 						    X2S_APIC_PAGE_SIZE -
 							    X2S_REG_BYTES);
-		if (bm && v->bitmap) {
+		if (bm && v->bitmap && !bm_held) {
 			memcpy(v->bitmap, bm, X2S_MSR_BITMAP_SIZE);
 			v->bitmap_zero =
 				x2s_mem_zero(v->bitmap, X2S_MSR_BITMAP_SIZE);
@@ -382,6 +391,7 @@ static bool whole_same(struct x2s_engine *e, const struct x2s_snapshot *s,
 		       int s_pre)
 {
 	bool same = vm_same(e, s) && map_same(e, s);
+	bool bm_held = bitmaps_held(e, s);
 
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct snap_vcpu *v = &s->v[i];
@@ -391,7 +401,7 @@ static bool whole_same(struct x2s_engine *e, const struct x2s_snapshot *s,
 
 		same &= x2s_vcpu_same(e->vcpu[i], img, v->page,
 				      X2S_APIC_PAGE_SIZE, X2S_IMG_ALL);
-		same &= bitmap_same(v);
+		same &= bm_held || bitmap_same(v);
 	}
 	return same;
 }
@@ -427,7 +437,7 @@ static bool tails_differ(struct x2s_engine *e, const struct x2s_snapshot *s)
 static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
 	/* The page tails are s's already (cold_holds()): left alone. */
-	bool cold = !cold_holds(e, s);
+	bool cold = !cold_holds(e, s), bm_held = bitmaps_held(e, s);
 
 	guard_off(e);
 	/*
@@ -450,9 +460,13 @@ static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
 				       x2s_lines_differ(apic->regs, v->page,
 							cold ? X2S_PAGE_LINES :
 							       X2S_REG_LINES));
-		if (!bitmap_same(v))
-			memcpy(v->img.vmx.nested.msr_bitmap, v->bitmap,
-			       X2S_MSR_BITMAP_SIZE);
+		if (bm_held || bitmap_same(v))
+			continue;
+		/* Lowered rather than tripped, as for the tails above. */
+		if (e->cold_bitmaps && e->cold.armed)
+			cold_off(e);
+		memcpy(v->img.vmx.nested.msr_bitmap, v->bitmap,
+		       X2S_MSR_BITMAP_SIZE);
 	}
 	kvm_vmx_load(e, &s->kvm);
 	/* Every map input is back: the map rebuilt now is the base's. */
@@ -700,7 +714,8 @@ static u64 decline_sig(struct x2s_engine *e, unsigned int s)
 	for (unsigned int i = 0; i < e->nr; i++) {
 		sig |= vcpu_sig(e, i, i == s ? &e->pre : NULL, NULL, 0,
 				case_lines(e), i == s);
-		if (e->check == X2S_CHECK_CASE && !bitmap_same(&b->v[i]))
+		if (e->check == X2S_CHECK_CASE && !bitmaps_held(e, b) &&
+		    !bitmap_same(&b->v[i]))
 			sig |= X2S_SIG(X2S_PART_OTHER, i == s);
 	}
 	if (!vm_same(e, b) || (e->check == X2S_CHECK_CASE && !map_same(e, b)))
@@ -956,7 +971,9 @@ fastpath_t x2s_engine_fastpath(struct x2s_engine *e, unsigned int s,
 	 * holds them; in X2S_CHECK_SWEEP the cold guard or the per-case check
 	 * of the deferred bytes sees them.
 	 */
-	for (unsigned int i = 0; e->check == X2S_CHECK_CASE && i < e->nr; i++)
+	for (unsigned int i = 0; e->check == X2S_CHECK_CASE &&
+				 !bitmaps_held(e, e->base) && i < e->nr;
+	     i++)
 		if (!bitmap_same(&e->base->v[i]))
 			*sig |= X2S_SIG(X2S_PART_OTHER, i == s);
 	if (!map_same(e, e->base) && !map_consistent(e)) {
@@ -1247,7 +1264,9 @@ static void cold_case_arm(struct x2s_engine *e)
 {
 	if (!e->cold_case || e->check != X2S_CHECK_CASE || e->cold.armed)
 		return;
-	if (!x2s_guard_arm_ranges(&e->cold, e->tail_ranges, e->nr)) {
+	if (!x2s_guard_arm_ranges(
+		    &e->cold, e->cold_bitmaps ? e->cold_ranges : e->tail_ranges,
+		    e->nr)) {
 		e->cold_case = false;
 		return;
 	}
@@ -1262,6 +1281,17 @@ void x2s_engine_cold_case(struct x2s_engine *e, bool on)
 		cold_off(e);
 	e->cold_case = on && e->check == X2S_CHECK_CASE && e->tail_ranges &&
 		       !e->cold_on && x2s_guard_available();
+	if (!e->cold_case)
+		e->cold_bitmaps = false;
+}
+
+void x2s_engine_cold_case_bitmaps(struct x2s_engine *e, bool on)
+{
+	if (!e->cold_case || e->cold_bitmaps == (on && e->cold_ranges))
+		return;
+	/* Lowered: armed again, over the new ranges, at the next rebase. */
+	cold_off(e);
+	e->cold_bitmaps = on && e->cold_ranges;
 }
 
 /* o as a case begins: a decline until shown otherwise; no WARN yet. */
@@ -1696,9 +1726,7 @@ static void fast_outcome(struct x2s_engine *e, struct kvm_vcpu *vcpu,
  * A handled case's verdict from its signature and warning, and what the
  * contract says of a handled ICR write's targets.
  */
-static void handled_verdict(struct x2s_engine *e, unsigned int s,
-			    const struct x2s_input *in,
-			    enum x2s_contract contract, struct x2s_case_out *o)
+static void compared_verdict(struct x2s_case_out *o)
 {
 	if (o->sig)
 		o->verdict = X2S_VERDICT_MISMATCH;
@@ -1706,6 +1734,13 @@ static void handled_verdict(struct x2s_engine *e, unsigned int s,
 		o->verdict = X2S_VERDICT_WARN;
 	else
 		o->verdict = X2S_VERDICT_EQUAL;
+}
+
+static void handled_verdict(struct x2s_engine *e, unsigned int s,
+			    const struct x2s_input *in,
+			    enum x2s_contract contract, struct x2s_case_out *o)
+{
+	compared_verdict(o);
 	if (!x2s_input_writes_icr(in))
 		return;
 	o->targets = case_targets(e, s, in->data);
@@ -2083,10 +2118,16 @@ void x2s_engine_cases(struct x2s_engine *e, unsigned int s,
 	}
 	x2s_warn_reset();
 	undo(e, e->lines);
+	/*
+	 * The receivers only where a contract asks (the fuzz support's
+	 * callers read the verdicts alone): targets stays 0 otherwise.
+	 */
 	for (unsigned int k = 0; k < n; k++) {
 		struct x2s_case_out *o = &outs[k];
 
-		if (o->handled)
+		if (o->handled && contract == X2S_CONTRACT_NONE)
+			compared_verdict(o);
+		else if (o->handled)
 			handled_verdict(e, s, in, contract, o);
 	}
 }

@@ -265,6 +265,15 @@ bool x2s_engine_cold_tripped(struct x2s_engine *e);
  * has it on, it lowers it until the next rebase.
  */
 void x2s_engine_cold_case(struct x2s_engine *e, bool on);
+/*
+ * With x2s_engine_cold_case() on, the MSR bitmaps under that guard too,
+ * from the next rebase on: for an engine whose setup no longer writes
+ * them (fuzz_icr's, whose VMs never leave their start state).  Then the
+ * undo, a decline's check and a handled fastpath's check leave them out
+ * while the guard holds, and a write to one trips it like a write to a
+ * tail.  No effect while x2s_engine_cold_case() is off.
+ */
+void x2s_engine_cold_case_bitmaps(struct x2s_engine *e, bool on);
 
 /*
  * One case: the exit in on vCPU s with fn as the fastpath, then, unless
@@ -421,8 +430,9 @@ void x2s_engine_undo_clean_decline(struct x2s_engine *e, unsigned int s);
  * x2s_engine_case() for n fastpaths on one exit of vCPU s, the slow path
  * run once for all that handle it (X2S_CHECK_CASE; in the sweep's mode,
  * x2s_engine_case() for each): outs[k] as x2s_engine_case() fills it for
- * fns[k], caps[k] (n captures of e) holding fns[k]'s outcome meanwhile.
- * The state is back at the base afterwards.
+ * fns[k], caps[k] (n captures of e) holding fns[k]'s outcome meanwhile,
+ * but for targets, left 0 under X2S_CONTRACT_NONE.  The state is back at
+ * the base afterwards.
  */
 void x2s_engine_cases(struct x2s_engine *e, unsigned int s,
 		      const struct x2s_input *in,

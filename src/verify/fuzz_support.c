@@ -71,6 +71,9 @@ struct x2s_fuzz_engine {
 
 static void fz_unguard(struct x2s_fuzz_engine *f)
 {
+	/* A retarget's setup writes the bitmaps: not under the guard then. */
+	if (f->e)
+		x2s_engine_cold_case_bitmaps(f->e, false);
 	for (unsigned int i = 0; i < f->nr_g; i++)
 		x2s_engine_free(f->g[i]);
 	free(f->g);
@@ -286,7 +289,13 @@ int x2s_fuzz_engine_guard(struct x2s_fuzz_engine *f,
 		}
 		x2s_engine_guard(f->g[i], true);
 	}
-	return 0;
+	/*
+	 * The start state is set up: from here only a fastpath could write
+	 * an MSR bitmap, so the engine's cold guard takes them too (armed
+	 * by the rebase; the VM is at the start state between cases).
+	 */
+	x2s_engine_cold_case_bitmaps(f->e, true);
+	return fz_take_init(f);
 }
 
 struct x2s_vm *x2s_fuzz_engine_guarded_vm(struct x2s_fuzz_engine *f,

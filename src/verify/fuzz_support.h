@@ -60,9 +60,11 @@ void x2s_fuzz_engine_cases(struct x2s_fuzz_engine *e, unsigned int sender,
  * state the engine was made with; one per sender) write-protected but
  * for the sender's structures (the sweep's write guard, docs/verify.md):
  * a clean decline is proven there without comparing the state, and
- * anything else runs the full way.  -ENOTSUP where guards cannot work,
+ * anything else runs the full way.  The engine's own cold guard then
+ * takes the MSR bitmaps too (x2s_engine_cold_case_bitmaps()), and the
+ * start state is taken again.  -ENOTSUP where guards cannot work,
  * -EINVAL if d has another vCPU count, -ENOMEM; the engine then goes on
- * without.  A retarget drops them.
+ * without.  A retarget drops both.
  */
 int x2s_fuzz_engine_guard(struct x2s_fuzz_engine *e,
 			  const struct x2s_vm_desc *d);
