@@ -129,6 +129,15 @@ struct x2s_engine {
 	 */
 	struct kvm_apic_map *map_at_load;
 	/*
+	 * The map's rebuild count (x2s_vm_map_rebuilds()) when its bytes
+	 * were last known to be the base's with only model code run since
+	 * (MAP_UNKNOWN: not known).  Every fastpath call makes it unknown;
+	 * the check after a handled fastpath, a rebase and an undo to the
+	 * base make it known.  While the count is the same, the undo needs
+	 * no comparison of the map.
+	 */
+	u64 map_base_at;
+	/*
 	 * X2S_CHECK_SWEEP with the write guard (x2s_engine_guard()): every
 	 * vCPU's memory read-only but the structures of guard_for, the
 	 * sender (x2s_engine_try_case()).
@@ -316,6 +325,22 @@ static void kvm_vmx_load(struct x2s_engine *e, const struct kvm_vmx *s)
 	e->kvm->arch.apic_map = live;
 }
 
+/* No count of the map's rebuilds: its bytes not known the base's. */
+#define MAP_UNKNOWN UINT64_MAX
+
+static u64 map_rebuilds(struct x2s_engine *e)
+{
+	return x2s_vm_map_rebuilds(e->vm);
+}
+
+/* Every fastpath call: the fastpath may write the map any way it likes. */
+static fastpath_t call_fastpath(struct x2s_engine *e, struct kvm_vcpu *vcpu,
+				const struct x2s_fastpath *fn)
+{
+	e->map_base_at = MAP_UNKNOWN;
+	return x2s_vmx_exit_fastpath(vcpu, fn);
+}
+
 static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
 {
 	/* Page tails s holds already (cold_holds()) are not copied again. */
@@ -469,17 +494,15 @@ static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
 		       X2S_MSR_BITMAP_SIZE);
 	}
 	kvm_vmx_load(e, &s->kvm);
-	/* Every map input is back: the map rebuilt now is the base's. */
-	map_rebuild(e, s);
+	/*
+	 * Every map input is back: the map rebuilt now is s's.  To the
+	 * base, with its bytes known the base's since the last fastpath
+	 * and no rebuild since, there is nothing to compare.
+	 */
+	if (s != e->base || e->map_base_at != map_rebuilds(e))
+		map_rebuild(e, s);
+	e->map_base_at = s == e->base ? map_rebuilds(e) : MAP_UNKNOWN;
 	e->left = -1;
-}
-
-/* No count of the map's rebuilds: its bytes not known the base's. */
-#define MAP_UNKNOWN UINT64_MAX
-
-static u64 map_rebuilds(struct x2s_engine *e)
-{
-	return x2s_vm_map_rebuilds(e->vm);
 }
 
 /*
@@ -546,7 +569,8 @@ void x2s_engine_rebase(struct x2s_engine *e)
 {
 	cold_case_arm(e);
 	/* Only a larger map can fail; the old base stays then. */
-	snapshot_take(e, e->base);
+	e->map_base_at =
+		snapshot_take(e, e->base) ? MAP_UNKNOWN : map_rebuilds(e);
 	e->base_gen++;
 	e->left = -1;
 	e->pre_sender = -1;
@@ -959,7 +983,7 @@ fastpath_t x2s_engine_fastpath(struct x2s_engine *e, unsigned int s,
 	fastpath_t fp;
 
 	x2s_vcpu_image_save(e->vcpu[s], &e->pre);
-	fp = x2s_vmx_exit_fastpath(e->vcpu[s], fn);
+	fp = call_fastpath(e, e->vcpu[s], fn);
 	*sig = 0;
 	if (fp == EXIT_FASTPATH_NONE) {
 		*sig = decline_sig(e, s);
@@ -976,7 +1000,9 @@ fastpath_t x2s_engine_fastpath(struct x2s_engine *e, unsigned int s,
 	     i++)
 		if (!bitmap_same(&e->base->v[i]))
 			*sig |= X2S_SIG(X2S_PART_OTHER, i == s);
-	if (!map_same(e, e->base) && !map_consistent(e)) {
+	if (map_same(e, e->base))
+		e->map_base_at = map_rebuilds(e);
+	else if (!map_consistent(e)) {
 		if (e->check == X2S_CHECK_CASE)
 			*sig |= X2S_SIG(X2S_PART_OTHER, true);
 		else
@@ -1520,7 +1546,7 @@ static bool sealed_case(struct x2s_engine *e, unsigned int s,
 		return false;
 	}
 	x2s_guard_catch(&e->guard, &jump);
-	fp = x2s_vmx_exit_fastpath(vcpu, fn);
+	fp = call_fastpath(e, vcpu, fn);
 	x2s_guard_catch(&e->guard, NULL);
 	if (fp != EXIT_FASTPATH_NONE || map_moved_outside(e)) {
 		sealed_abort(e, s, false);
@@ -1576,7 +1602,7 @@ u64 x2s_engine_try_run(struct x2s_engine *e, const struct x2s_unit *u, u64 j,
 		regs[VCPU_REGS_RCX] = in->rcx;
 		regs[VCPU_REGS_RAX] = in->rax;
 		regs[VCPU_REGS_RDX] = in->rdx;
-		if (x2s_vmx_exit_fastpath(vcpu, fn) != EXIT_FASTPATH_NONE ||
+		if (call_fastpath(e, vcpu, fn) != EXIT_FASTPATH_NONE ||
 		    *warns) {
 			x2s_guard_catch(&e->guard, NULL);
 			sealed_abort(e, s, false);
@@ -1691,7 +1717,7 @@ bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
 		x2s_engine_load(e, s, in);
 	}
 	pre_patch(e, s, in);
-	fp = x2s_vmx_exit_fastpath(vcpu, fn);
+	fp = call_fastpath(e, vcpu, fn);
 	x2s_guard_catch(&e->guard, NULL);
 	if (fp != EXIT_FASTPATH_NONE || !guarded_clean(e, s)) {
 		guarded_abort(e, s);
@@ -1770,7 +1796,7 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 	if (e->check == X2S_CHECK_SWEEP) {
 		bool patched = pre_patch(e, s, in);
 
-		fp = x2s_vmx_exit_fastpath(vcpu, fn);
+		fp = call_fastpath(e, vcpu, fn);
 		/*
 		 * The bytes the unit's end compares, looked at now too: a
 		 * fastpath can put back at a later case what it wrote at
@@ -1918,6 +1944,7 @@ struct x2s_engine *x2s_engine_adopt(struct x2s_vm *vm, enum x2s_check check)
 	}
 	e->left = -1;
 	e->pre_sender = -1;
+	e->map_base_at = MAP_UNKNOWN;
 	e->check = check;
 	e->vm = vm;
 	e->kvm = x2s_vm_kvm(vm);
