@@ -464,13 +464,9 @@ int x2s_vcpu_set_guest_mode(struct x2s_vm *vm, unsigned int idx, bool l2,
 	if (l2 && (vcpu->arch.mp_state == KVM_MP_STATE_INIT_RECEIVED ||
 		   (kvm_apic_has_pending_init_or_sipi(vcpu) && !init_blocked)))
 		return -EINVAL;
-	for (u32 msr = APIC_BASE_MSR; msr <= APIC_BASE_MSR + 0xff; msr++) {
-		if (nested_vmx_set_msr_intercept(vcpu, msr, true,
-						 l1_intercepts_x2apic) ||
-		    nested_vmx_set_msr_intercept(vcpu, msr, false,
-						 l1_intercepts_x2apic))
-			return -ENOMEM;
-	}
+	if (nested_vmx_set_msr_range_intercept(vcpu, APIC_BASE_MSR, 0x100,
+					       l1_intercepts_x2apic))
+		return -ENOMEM;
 	/* x2sim: VMXON and VMLAUNCH, or VMXOFF from wherever the vCPU is. */
 	to_vmx(vcpu)->nested.vmxon = l2;
 	vcpu->arch.guest_mode = l2;

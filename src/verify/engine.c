@@ -45,6 +45,11 @@ struct snap_vcpu {
 	 * memory traffic of a comparison.
 	 */
 	bool tail_zero, bitmap_zero;
+	/*
+	 * bitmap holds a copy taken by an earlier snapshot_take() (a new
+	 * take compares it with the live bitmap before copying again).
+	 */
+	bool bitmap_ok;
 };
 
 struct x2s_snapshot {
@@ -341,6 +346,8 @@ static fastpath_t call_fastpath(struct x2s_engine *e, struct kvm_vcpu *vcpu,
 	return x2s_vmx_exit_fastpath(vcpu, fn);
 }
 
+static bool bitmap_same(const struct snap_vcpu *v);
+
 static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
 {
 	/* Page tails s holds already (cold_holds()) are not copied again. */
@@ -361,10 +368,18 @@ static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
 			v->tail_zero = x2s_mem_zero(v->page + X2S_REG_BYTES,
 						    X2S_APIC_PAGE_SIZE -
 							    X2S_REG_BYTES);
-		if (bm && v->bitmap && !bm_held) {
+		/*
+		 * The bitmap only changes with a VM's setup: held by s under
+		 * the cold guard (bitmaps_held()), or found equal to the copy
+		 * s holds already (bitmap_same(): the image's link is bm now),
+		 * it is not copied and scanned again.
+		 */
+		if (bm && v->bitmap && !bm_held &&
+		    !(v->bitmap_ok && bitmap_same(v))) {
 			memcpy(v->bitmap, bm, X2S_MSR_BITMAP_SIZE);
 			v->bitmap_zero =
 				x2s_mem_zero(v->bitmap, X2S_MSR_BITMAP_SIZE);
+			v->bitmap_ok = true;
 		}
 	}
 	memcpy(&s->kvm, to_kvm_vmx(e->kvm), sizeof(s->kvm));

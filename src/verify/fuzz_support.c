@@ -139,6 +139,13 @@ struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d,
 
 	f->created = x2s_engine_snapshot_new(f->e);
 	f->init = x2s_engine_snapshot_new(f->e);
+	/*
+	 * The guard armed (a rebase) before the created state is taken:
+	 * while that arming lasts, a retarget's way back to it need not
+	 * look at the page tails (x2s_engine_restore()).
+	 */
+	if (f->created)
+		x2s_engine_rebase(f->e);
 	if (!f->created || !f->init || x2s_engine_save(f->e, f->created) ||
 	    x2s_vm_desc_apply(vm, d) || fz_take_init(f))
 		goto fail;

@@ -97,6 +97,30 @@ int nested_vmx_set_msr_intercept(struct kvm_vcpu *vcpu, u32 msr, bool write,
 	return 0;
 }
 
+/*
+ * The same for reads and writes of the n MSRs from first on, whole bytes
+ * of one range (first and n multiples of 8): a VM's setup sets the 256
+ * x2APIC MSRs at once.
+ */
+int nested_vmx_set_msr_range_intercept(struct kvm_vcpu *vcpu, u32 first, u32 n,
+				       bool intercept)
+{
+	u8 *bitmap = to_vmx(vcpu)->nested.msr_bitmap;
+	int r, w, last;
+	u8 bit;
+
+	if (!n || (first | n) & 7)
+		return -EINVAL;
+	r = msr_bitmap_offset(first, false, &bit);
+	w = msr_bitmap_offset(first, true, &bit);
+	last = msr_bitmap_offset(first + n - 1, false, &bit);
+	if (r < 0 || last - r != (int)((n - 1) / 8))
+		return -EINVAL;
+	memset(bitmap + r, intercept ? 0xff : 0, n / 8);
+	memset(bitmap + w, intercept ? 0xff : 0, n / 8);
+	return 0;
+}
+
 /* Exits KVM keeps for itself whatever L1 asked for. */
 static bool nested_vmx_l0_wants_exit(struct kvm_vcpu *vcpu, u16 basic)
 {

@@ -505,6 +505,9 @@ bool nested_vmx_l1_wants_msr_exit(struct kvm_vcpu *vcpu, u32 msr, bool write);
 /* Set / clear L1's intercept of an MSR in the vmcs12 MSR bitmap. */
 int nested_vmx_set_msr_intercept(struct kvm_vcpu *vcpu, u32 msr, bool write,
 				 bool intercept);
+/* Both for the n MSRs from first (multiples of 8, in one range). */
+int nested_vmx_set_msr_range_intercept(struct kvm_vcpu *vcpu, u32 first, u32 n,
+				       bool intercept);
 /*
  * nested_vmx_reflect_vmexit: called for an exit from L2; true when the
  * exit was reflected to L1 (a nested VM exit was done), false when L0

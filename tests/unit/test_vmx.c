@@ -938,6 +938,21 @@ static void test_nested_msr_bitmap_layout(void **state)
 		nested_vmx_set_msr_intercept(vcpu, 0x2000, true, false), 0);
 	assert_ok(nested_vmx_set_msr_intercept(vcpu, 0x10, false, false));
 	assert_false(nested_vmx_l1_wants_msr_exit(vcpu, 0x10, false));
+	/* A range: every MSR's read and write bit, nothing around them. */
+	assert_ok(nested_vmx_set_msr_range_intercept(vcpu, 0x800, 0x100, true));
+	for (u32 msr = 0x7f8; msr < 0x908; msr++)
+		for (int w = 0; w < 2; w++)
+			assert_int_equal(
+				nested_vmx_l1_wants_msr_exit(vcpu, msr, w),
+				msr >= 0x800 && msr < 0x900);
+	assert_ok(
+		nested_vmx_set_msr_range_intercept(vcpu, 0x800, 0x100, false));
+	for (u32 msr = 0x800; msr < 0x900; msr++)
+		assert_false(nested_vmx_l1_wants_msr_exit(vcpu, msr, true));
+	assert_int_not_equal(
+		nested_vmx_set_msr_range_intercept(vcpu, 0x804, 8, true), 0);
+	assert_int_not_equal(
+		nested_vmx_set_msr_range_intercept(vcpu, 0x1ff8, 16, true), 0);
 	/* L1 itself is never reflected anywhere. */
 	vcpu->arch.guest_mode = false;
 	assert_false(nested_vmx_l1_wants_msr_exit(vcpu, 0x2000, false));
