@@ -2014,6 +2014,7 @@ void x2s_engine_set_check(struct x2s_engine *e, enum x2s_check check)
 	if (check != X2S_CHECK_CASE && e->cold_case) {
 		cold_off(e);
 		e->cold_case = false;
+		e->cold_bitmaps = false;
 	}
 	e->check = check;
 	e->pre_sender = -1;
