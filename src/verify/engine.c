@@ -473,8 +473,14 @@ static bool tails_differ(struct x2s_engine *e, const struct x2s_snapshot *s)
 	return false;
 }
 
-/* Back to s, whatever moved and however. */
-static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
+/*
+ * Back to s, whatever moved and however.  lines (NULL: each page is
+ * compared here): every vCPU's page lines off s, found by the caller's
+ * last comparison of this very state over the lines this load would
+ * compare (case_lines(), s the base).
+ */
+static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s,
+			  const u64 *lines)
 {
 	/* The page tails are s's already (cold_holds()): left alone. */
 	bool cold = !cold_holds(e, s), bm_held = bitmaps_held(e, s);
@@ -496,10 +502,12 @@ static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s)
 
 		x2s_vcpu_image_load(e->vcpu[i], &v->img);
 		if (apic)
-			x2s_lines_copy(apic->regs, v->page,
-				       x2s_lines_differ(apic->regs, v->page,
-							cold ? X2S_PAGE_LINES :
-							       X2S_REG_LINES));
+			x2s_lines_copy(
+				apic->regs, v->page,
+				lines ? lines[i] :
+					x2s_lines_differ(apic->regs, v->page,
+							 cold ? X2S_PAGE_LINES :
+								X2S_REG_LINES));
 		if (bm_held || bitmap_same(v))
 			continue;
 		/* Lowered rather than tripped, as for the tails above. */
@@ -551,13 +559,15 @@ static void undo_model(struct x2s_engine *e, const u64 *lines, u64 map_at)
 }
 
 /*
- * After a run whose register lines off the base are lines[]; map_at as
- * undo_model() takes it.
+ * After a run whose page lines off the base are lines[], found by the
+ * caller's last comparison of this very state (x2s_engine_capture() or
+ * x2s_engine_compare(), over case_lines()); map_at as undo_model() takes
+ * it.
  */
 static void undo_at(struct x2s_engine *e, const u64 *lines, u64 map_at)
 {
 	if (e->check == X2S_CHECK_CASE)
-		snapshot_load(e, e->base);
+		snapshot_load(e, e->base, lines);
 	else
 		undo_model(e, lines, map_at);
 }
@@ -569,7 +579,7 @@ static void undo(struct x2s_engine *e, const u64 *lines)
 
 void x2s_engine_undo(struct x2s_engine *e)
 {
-	snapshot_load(e, e->base);
+	snapshot_load(e, e->base, NULL);
 }
 
 static void spre_forget(struct x2s_engine *e)
@@ -609,7 +619,7 @@ int x2s_engine_save(struct x2s_engine *e, struct x2s_snapshot *s)
 
 void x2s_engine_restore(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
-	snapshot_load(e, s);
+	snapshot_load(e, s, NULL);
 }
 
 /* ---- links ---- */
