@@ -88,6 +88,8 @@ struct x2s_capture {
 	struct kvm_vmx kvm;
 	/* The engine of the last capture: full_lines hold only for it. */
 	const struct x2s_engine *owner;
+	/* The base it was taken against (its vCPUs at_base refer to it). */
+	unsigned long base_gen;
 };
 
 struct x2s_engine {
@@ -474,13 +476,14 @@ static bool tails_differ(struct x2s_engine *e, const struct x2s_snapshot *s)
 }
 
 /*
- * Back to s, whatever moved and however.  lines (NULL: each page is
- * compared here): every vCPU's page lines off s, found by the caller's
- * last comparison of this very state over the lines this load would
- * compare (case_lines(), s the base).
+ * Back to s, whatever moved and however.  lines and moved (NULL: every
+ * page is compared and every vCPU's structures loaded here): what the
+ * caller's last comparison of this very state with s, the base, found
+ * off it: each vCPU's page lines, over the lines this load would compare
+ * (case_lines()), and whether its structures may differ.
  */
 static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s,
-			  const u64 *lines)
+			  const u64 *lines, const bool *moved)
 {
 	/* The page tails are s's already (cold_holds()): left alone. */
 	bool cold = !cold_holds(e, s), bm_held = bitmaps_held(e, s);
@@ -500,7 +503,8 @@ static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s,
 		const struct snap_vcpu *v = &s->v[i];
 		struct kvm_lapic *apic = v->img.vmx.vcpu.arch.apic;
 
-		x2s_vcpu_image_load(e->vcpu[i], &v->img);
+		if (!moved || moved[i])
+			x2s_vcpu_image_load(e->vcpu[i], &v->img);
 		if (apic)
 			x2s_lines_copy(
 				apic->regs, v->page,
@@ -559,15 +563,15 @@ static void undo_model(struct x2s_engine *e, const u64 *lines, u64 map_at)
 }
 
 /*
- * After a run whose page lines off the base are lines[], found by the
- * caller's last comparison of this very state (x2s_engine_capture() or
- * x2s_engine_compare(), over case_lines()); map_at as undo_model() takes
- * it.
+ * After a run whose page lines off the base are lines[] and whose moved
+ * vCPUs are e->moved[], found by the caller's last comparison of this
+ * very state (x2s_engine_capture() or x2s_engine_compare(), over
+ * case_lines()); map_at as undo_model() takes it.
  */
 static void undo_at(struct x2s_engine *e, const u64 *lines, u64 map_at)
 {
 	if (e->check == X2S_CHECK_CASE)
-		snapshot_load(e, e->base, lines);
+		snapshot_load(e, e->base, lines, e->moved);
 	else
 		undo_model(e, lines, map_at);
 }
@@ -579,7 +583,7 @@ static void undo(struct x2s_engine *e, const u64 *lines)
 
 void x2s_engine_undo(struct x2s_engine *e)
 {
-	snapshot_load(e, e->base, NULL);
+	snapshot_load(e, e->base, NULL, NULL);
 }
 
 static void spre_forget(struct x2s_engine *e)
@@ -619,7 +623,7 @@ int x2s_engine_save(struct x2s_engine *e, struct x2s_snapshot *s)
 
 void x2s_engine_restore(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
-	snapshot_load(e, s, NULL);
+	snapshot_load(e, s, NULL, NULL);
 }
 
 /* ---- links ---- */
@@ -806,10 +810,11 @@ cap_img(struct x2s_engine *e, const struct x2s_capture *c, unsigned int i)
 }
 
 /*
- * In X2S_CHECK_SWEEP a vCPU whose structures are the base's (most of them,
- * after an IPI to one) is noted as such instead of copied.
+ * A vCPU whose structures are the base's (most of them, after an IPI to
+ * one) is noted as such instead of copied.  Sender s (-1: none known),
+ * whose exit moved its registers at least, is copied without a look.
  */
-void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c)
+static void capture(struct x2s_engine *e, struct x2s_capture *c, int s)
 {
 	/*
 	 * Cold lines not looked at are the base's (case_lines()), so the
@@ -823,7 +828,7 @@ void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c)
 		u64 prev;
 
 		v->at_base =
-			e->check == X2S_CHECK_SWEEP &&
+			(int)i != s &&
 			x2s_vcpu_image_same(e->vcpu[i], &e->base->v[i].img);
 		if (!v->at_base)
 			x2s_vcpu_image_save(e->vcpu[i], &v->img);
@@ -853,6 +858,12 @@ void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c)
 	}
 	memcpy(&c->kvm, to_kvm_vmx(e->kvm), sizeof(c->kvm));
 	c->owner = e;
+	c->base_gen = e->base_gen;
+}
+
+void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c)
+{
+	capture(e, c, -1);
 }
 
 /*
@@ -914,6 +925,12 @@ u64 x2s_engine_compare(struct x2s_engine *e, const struct x2s_capture *c,
 	struct x2s_capture *cc = (struct x2s_capture *)c;
 	u64 sig = 0;
 
+	/*
+	 * Its vCPUs noted as the base's are the base's it was taken
+	 * against: a capture holds until the next rebase.
+	 */
+	if (WARN_ON_ONCE(c->owner != e || c->base_gen != e->base_gen))
+		return X2S_SIG(X2S_PART_OTHER, true);
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct cap_vcpu *v = &cc->v[i];
 		struct x2s_vcpu_image *img = cap_img(e, c, i);
@@ -1758,10 +1775,11 @@ bool x2s_engine_try_case(struct x2s_engine *e, unsigned int s,
  * A handled exit run to its end after the fastpath fp: its result and
  * warning in o, its outcome captured in cap (and saved in fs, if any).
  */
-static void fast_outcome(struct x2s_engine *e, struct kvm_vcpu *vcpu,
-			 fastpath_t fp, struct x2s_case_out *o,
-			 struct x2s_vcpu_state *fs, struct x2s_capture *cap)
+static void fast_outcome(struct x2s_engine *e, unsigned int s, fastpath_t fp,
+			 struct x2s_case_out *o, struct x2s_vcpu_state *fs,
+			 struct x2s_capture *cap)
 {
+	struct kvm_vcpu *vcpu = e->vcpu[s];
 	int r = x2s_vmx_exit_finish(vcpu, fp);
 
 	x2s_exit_result_fill(vcpu, r, &o->fast);
@@ -1770,7 +1788,7 @@ static void fast_outcome(struct x2s_engine *e, struct kvm_vcpu *vcpu,
 	x2s_warn_reset();
 	x2s_engine_normalise(e);
 	save_states(e, fs);
-	x2s_engine_capture(e, cap);
+	capture(e, cap, (int)s);
 }
 
 /*
@@ -1866,7 +1884,7 @@ void x2s_engine_case(struct x2s_engine *e, unsigned int s,
 	}
 
 	o->handled = true;
-	fast_outcome(e, vcpu, fp, o, fs, e->fast);
+	fast_outcome(e, s, fp, o, fs, e->fast);
 	undo_at(e, e->lines, map_at);
 	/* The undo left the base's map; the slow path is the model's. */
 	map_at = map_rebuilds(e);
@@ -2137,7 +2155,7 @@ void x2s_engine_cases(struct x2s_engine *e, unsigned int s,
 		}
 		o->handled = true;
 		any = true;
-		fast_outcome(e, vcpu, fp, o, NULL, caps[k]);
+		fast_outcome(e, s, fp, o, NULL, caps[k]);
 		undo(e, e->lines);
 		/*
 		 * x2s_engine_case() counts a WARN from here to the slow

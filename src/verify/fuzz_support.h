@@ -126,7 +126,10 @@ void x2s_fuzz_engine_reset(struct x2s_fuzz_engine *e);
  * same observable state, in the form the comparisons below expect.
  */
 void x2s_fuzz_engine_normalise(struct x2s_fuzz_engine *e);
-/* Keep every vCPU's current (normalised) state in slot (< nr_slots). */
+/*
+ * Keep every vCPU's current (normalised) state in slot (< nr_slots), for
+ * x2s_fuzz_engine_same() before the next rebase or reset.
+ */
 void x2s_fuzz_engine_capture(struct x2s_fuzz_engine *e, unsigned int slot);
 /*
  * True if every byte a fastpath can reach is what slot holds (both

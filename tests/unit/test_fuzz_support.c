@@ -277,6 +277,47 @@ static void scribbles_caught_and_undone(void **state)
 	x2s_fuzz_engine_free(e);
 }
 
+/*
+ * A capture keeps the vCPUs an exit left alone as references to the base
+ * it was taken against: the same state compares the same before the next
+ * rebase, and after one the comparison is refused (a WARN, "differs")
+ * instead of reading another base.
+ */
+static void capture_holds_until_rebase(void **state)
+{
+	static const struct x2s_exit wrmsr = {
+		.reason = EXIT_REASON_MSR_WRITE,
+		.insn_len = 2,
+	};
+	const struct x2s_fastpath *fn = x2s_fastpath_find("upstream")->fn;
+	struct x2s_exit_result res;
+	struct x2s_fuzz_engine *e;
+	struct x2s_vm_desc d;
+	struct x2s_vm *vm;
+
+	(void)state;
+	x2s_vm_desc_init(&d, "d", 4);
+	e = x2s_fuzz_engine_new(&d, 1);
+	assert_non_null(e);
+	vm = x2s_fuzz_engine_vm(e);
+	/* A fixed IPI from vCPU 0 to vCPU 1: two of four move. */
+	x2s_vcpu_set_gpr(vm, 0, X2S_REG_RCX, 0x830);
+	x2s_vcpu_set_gpr(vm, 0, X2S_REG_RAX, 0x40);
+	x2s_vcpu_set_gpr(vm, 0, X2S_REG_RDX, 1);
+	x2s_fuzz_engine_rebase(e);
+	assert_true(x2s_fuzz_engine_exit(e, 0, &wrmsr, fn, &res));
+	x2s_fuzz_engine_normalise(e);
+	x2s_fuzz_engine_capture(e, 0);
+	x2s_warn_reset();
+	assert_true(x2s_fuzz_engine_same(e, 0));
+	assert_int_equal(x2s_warn_count(), 0);
+	x2s_fuzz_engine_rebase(e);
+	assert_false(x2s_fuzz_engine_same(e, 0));
+	assert_true(x2s_warn_count() > 0);
+	x2s_warn_reset();
+	x2s_fuzz_engine_free(e);
+}
+
 /* A description needing another VM (vCPU count, knobs) is refused. */
 static void retarget_refuses_other_vm(void **state)
 {
@@ -314,6 +355,7 @@ int main(void)
 		cmocka_unit_test(retarget_equals_new_vm),
 		cmocka_unit_test(retarget_refuses_other_vm),
 		cmocka_unit_test(scribbles_caught_and_undone),
+		cmocka_unit_test(capture_holds_until_rebase),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
