@@ -810,11 +810,13 @@ cap_img(struct x2s_engine *e, const struct x2s_capture *c, unsigned int i)
 }
 
 /*
- * A vCPU whose structures are the base's (most of them, after an IPI to
- * one) is noted as such instead of copied.  Sender s (-1: none known),
- * whose exit moved its registers at least, is copied without a look.
+ * With refs, a vCPU whose structures are the base's (most of them, after
+ * an IPI to one) is noted as such instead of copied; sender s (-1: none
+ * known), whose exit moved its registers at least, is copied without a
+ * look.
  */
-static void capture(struct x2s_engine *e, struct x2s_capture *c, int s)
+static void capture(struct x2s_engine *e, struct x2s_capture *c, bool refs,
+		    int s)
 {
 	/*
 	 * Cold lines not looked at are the base's (case_lines()), so the
@@ -828,7 +830,7 @@ static void capture(struct x2s_engine *e, struct x2s_capture *c, int s)
 		u64 prev;
 
 		v->at_base =
-			(int)i != s &&
+			refs && (int)i != s &&
 			x2s_vcpu_image_same(e->vcpu[i], &e->base->v[i].img);
 		if (!v->at_base)
 			x2s_vcpu_image_save(e->vcpu[i], &v->img);
@@ -863,7 +865,11 @@ static void capture(struct x2s_engine *e, struct x2s_capture *c, int s)
 
 void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c)
 {
-	capture(e, c, -1);
+	/*
+	 * Refs pay in the sweep, whose undo loads only what moved; the
+	 * fuzz support's undo loads every vCPU anyway.
+	 */
+	capture(e, c, e->check == X2S_CHECK_SWEEP, -1);
 }
 
 /*
@@ -1788,7 +1794,7 @@ static void fast_outcome(struct x2s_engine *e, unsigned int s, fastpath_t fp,
 	x2s_warn_reset();
 	x2s_engine_normalise(e);
 	save_states(e, fs);
-	capture(e, cap, (int)s);
+	capture(e, cap, true, (int)s);
 }
 
 /*

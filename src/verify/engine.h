@@ -329,9 +329,10 @@ struct x2s_capture;
 struct x2s_capture *x2s_capture_new(struct x2s_engine *e);
 void x2s_capture_free(struct x2s_capture *c);
 /*
- * Keep the current state (normalised by the caller).  A vCPU left as the
- * base has it is kept as a reference to the base: c is good until the
- * next x2s_engine_rebase() (a compare after one is a WARN and "differs").
+ * Keep the current state (normalised by the caller).  In X2S_CHECK_SWEEP
+ * a vCPU left as the base has it is kept as a reference to the base.  c
+ * is good until the next x2s_engine_rebase() (a compare after one is a
+ * WARN and "differs").
  */
 void x2s_engine_capture(struct x2s_engine *e, struct x2s_capture *c);
 /* What differs between the current state and c; s is the sender. */
