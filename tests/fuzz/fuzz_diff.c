@@ -6,9 +6,9 @@
  * the model and any broken invariant is a crash.  The input format is in
  * docs/fuzzing.md; every byte string decodes to something valid.
  *
- * X2SIM_FUZZ_FASTPATH (comma-separated variant names) replaces the default
- * set "upstream,v6.12", e.g. with v1-posted to show the oracle
- * finds a known-bad variant.  Two differences are known findings in KVM
+ * X2SIM_FUZZ_FASTPATH (comma-separated variant names, or plugin paths:
+ * any entry with a '/') replaces the default set "upstream,v6.12", e.g.
+ * with v1-posted to show the oracle finds a known-bad variant.  Two differences are known findings in KVM
  * (a stale RVI after INIT, a due timer interrupt skipped by the re-entry;
  * docs/fuzzing.md): each reported once and the run goes on, unless
  * X2SIM_FUZZ_STRICT=1.
@@ -20,6 +20,7 @@
 
 #include "core/core.h"
 #include "fastpath/fastpath.h"
+#include "fastpath/plugin.h"
 #include "lapic/lapic.h"
 #include "verify/fuzz_support.h"
 #include "verify/verify.h"
@@ -61,24 +62,53 @@ static const struct x2s_fastpath *fns[FUZZ_MAX_FNS];
 static const char *fn_names[FUZZ_MAX_FNS];
 static unsigned int nr_fns;
 
-static void select_fastpaths(void)
+/*
+ * A shipped variant by name, or a plugin by path (an entry with a '/',
+ * loaded as `x2sim verify --plugin` loads one, docs/plugins.md).
+ */
+static const struct x2s_fastpath *find_fastpath(const char *t,
+						const char **name)
 {
-	static char buf[256];
-	const char *env = getenv("X2SIM_FUZZ_FASTPATH");
-	char *save = NULL;
+	const struct x2s_fastpath_variant *v;
+	const struct x2s_fastpath *fn;
+	char err[512];
 
-	snprintf(buf, sizeof(buf), "%s", env && *env ? env : default_fns);
-	for (char *t = strtok_r(buf, ",", &save); t;
-	     t = strtok_r(NULL, ",", &save)) {
-		const struct x2s_fastpath_variant *v = x2s_fastpath_find(t);
-
+	if (!strchr(t, '/')) {
+		v = x2s_fastpath_find(t);
 		if (!v) {
 			fprintf(stderr, "fuzz_diff: no fastpath '%s'\n", t);
 			exit(2);
 		}
+		*name = v->name;
+		return v->fn;
+	}
+	if (x2s_plugin_load(t, &fn, err, sizeof(err))) {
+		fprintf(stderr, "fuzz_diff: %s\n", err);
+		exit(2);
+	}
+	*name = t;
+	return fn;
+}
+
+static void select_fastpaths(void)
+{
+	static char buf[4096];
+	const char *env = getenv("X2SIM_FUZZ_FASTPATH");
+	char *save = NULL;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s",
+			     env && *env ? env : default_fns) >= sizeof(buf)) {
+		fprintf(stderr, "fuzz_diff: X2SIM_FUZZ_FASTPATH is too long\n");
+		exit(2);
+	}
+	for (char *t = strtok_r(buf, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		const char *name;
+		const struct x2s_fastpath *fn = find_fastpath(t, &name);
+
 		if (nr_fns < FUZZ_MAX_FNS) {
-			fn_names[nr_fns] = v->name;
-			fns[nr_fns++] = v->fn;
+			fn_names[nr_fns] = name;
+			fns[nr_fns++] = fn;
 		}
 	}
 	if (!nr_fns) {
