@@ -604,6 +604,95 @@ static void test_kvm_finding_stale_rvi_after_init(void **state)
 	x2s_vm_destroy(vm);
 }
 
+/* From before, the ICR write of the finding below with fastpath name. */
+static void timer_skipped_run(struct x2s_vm *vm,
+			      const struct x2s_vcpu_state *before,
+			      const char *name, struct x2s_exit_result *res,
+			      struct x2s_vcpu_state *after)
+{
+	struct x2s_vcpu_state check[2];
+
+	assert_ok(x2s_vm_restore(vm, before));
+	assert_ok(x2s_vm_save(vm, check));
+	assert_memory_equal(check, before, sizeof(check));
+	if (name)
+		install(vm, name);
+	else
+		to_kvm_vmx(x2s_vm_kvm(vm))->fastpath = NULL;
+	x2s_warn_reset();
+	/* A fixed IPI, vector 0x50, to vCPU 1. */
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, 0x830, 0x100000050ULL, res));
+	to_kvm_vmx(x2s_vm_kvm(vm))->fastpath = NULL;
+	assert_no_warn();
+	assert_ok(x2s_vm_save(vm, after));
+}
+
+/*
+ * KVM finding: a due timer interrupt skipped by the fastpath's re-entry
+ * (the fuzz_diff input
+ * tests/fuzz/findings/fuzz_diff-upstream-timer-after-host-lvtt-icr).  As
+ * the test above, this pins a divergence that is in KVM, not in the
+ * model.
+ *
+ * vCPU 0's one-shot timer expires while LVTT is masked (the count stays
+ * pending), the host unmasks LVTT with vector 0x40 (KVM_SET_MSRS, which
+ * keeps the count), and vCPU 0 exits on WRMSR(ICR), an IPI to vCPU 1.
+ * The slow path's vcpu_run() injects the due expiry before it enters
+ * again; the fastpath re-enters without it, and the next pass through
+ * vcpu_run() (here an entry) is where it comes.
+ */
+static void test_kvm_finding_due_timer_skipped(void **state)
+{
+	static const char *const variants[] = { "upstream", "v6.12" };
+	static const struct x2s_exit preemption = {
+		.reason = EXIT_REASON_PREEMPTION_TIMER,
+	};
+	struct x2s_vcpu_state before[2], slow[2], fast[2];
+	struct x2s_exit_result res, slow_res, fast_res;
+	struct x2s_vm *vm = test_vm_new(2);
+
+	(void)state;
+	/* RFLAGS.IF set: the slow path delivers the expiry at its entry. */
+	assert_ok(x2s_vcpu_set_gpr(vm, 0, X2S_REG_RFLAGS, 0x202));
+	/* The fuzz input's steps, its one-shot count included. */
+	assert_int_equal(x2s_msr_write(vm, 0, 0x838, 0x3208b8, true), 0);
+	assert_ok(x2s_vcpu_enter(vm, 0, &res));
+	assert_ok(x2s_vcpu_exit(vm, 0, &preemption, &res));
+	assert_ok(x2s_vm_save(vm, before));
+	assert_int_equal(before[0].timer_pending, 1);
+	assert_true(state_irr_empty(&before[0]));
+	assert_int_equal(x2s_msr_write(vm, 0, 0x832, 0x40, true), 0);
+	assert_ok(x2s_vm_save(vm, before));
+	assert_int_equal(before[0].timer_pending, 1);
+	assert_int_equal(state_reg(&before[0], APIC_LVTT), 0x40);
+
+	timer_skipped_run(vm, before, NULL, &slow_res, slow);
+	assert_int_equal(slow_res.status, X2S_STATUS_GUEST);
+	assert_int_equal(slow_res.entry_intr_info, 0x80000040);
+	assert_int_equal(slow[0].timer_pending, 0);
+	assert_int_equal(state_reg(&slow[0], APIC_ISR + 0x20), 1u);
+	assert_int_equal(state_reg(&slow[1], APIC_IRR + 0x20), 1u << 16);
+
+	for (unsigned int i = 0; i < 2; i++) {
+		timer_skipped_run(vm, before, variants[i], &fast_res, fast);
+		assert_int_equal(fast_res.fastpath,
+				 EXIT_FASTPATH_REENTER_GUEST);
+		assert_int_equal(fast_res.status, slow_res.status);
+		assert_int_equal(fast_res.entry_intr_info, 0);
+		/* The IPI is the same; the timer's interrupt still waits. */
+		assert_memory_equal(&fast[1], &slow[1], sizeof(fast[1]));
+		assert_int_equal(fast[0].timer_pending, 1);
+		assert_int_equal(state_reg(&fast[0], APIC_ISR + 0x20), 0);
+		/* The next pass through vcpu_run() delivers it. */
+		assert_ok(x2s_vcpu_enter(vm, 0, &res));
+		assert_int_equal(res.entry_intr_info, 0x80000040);
+		assert_ok(x2s_vm_save(vm, fast));
+		assert_int_equal(fast[0].timer_pending, 0);
+		assert_int_equal(state_reg(&fast[0], APIC_ISR + 0x20), 1u);
+	}
+	x2s_vm_destroy(vm);
+}
+
 /*
  * A WARN names where it is in the project and which macro it is, however
  * deep the checkout: v1-posted's 32-bit ICR write in x2APIC mode.
@@ -646,6 +735,7 @@ int main(void)
 		cmocka_unit_test(
 			test_upstream_preemption_timer_forced_and_soft_disabled),
 		cmocka_unit_test(test_kvm_finding_stale_rvi_after_init),
+		cmocka_unit_test(test_kvm_finding_due_timer_skipped),
 	};
 
 	return cmocka_run_group_tests_name("fastpath", tests, NULL, NULL);
