@@ -510,13 +510,13 @@ static u32 state_reg(const struct x2s_vcpu_state *st, u32 offset)
 }
 
 /*
- * From the saved state before, deliver vCPU 0's WRMSR(ICR) = 0x20 exit
- * with the named variant (NULL: the slow path alone) and save the result.
+ * From the saved state before (two vCPUs), deliver vCPU 0's WRMSR(ICR) =
+ * icr exit with the named variant (NULL: the slow path alone) and save the
+ * result.
  */
-static void rvi_after_init_run(struct x2s_vm *vm,
-			       const struct x2s_vcpu_state *before,
-			       const char *name, struct x2s_exit_result *res,
-			       struct x2s_vcpu_state *after)
+static void icr_run_from(struct x2s_vm *vm, const struct x2s_vcpu_state *before,
+			 const char *name, u64 icr, struct x2s_exit_result *res,
+			 struct x2s_vcpu_state *after)
 {
 	struct x2s_vcpu_state check[2];
 
@@ -528,7 +528,7 @@ static void rvi_after_init_run(struct x2s_vm *vm,
 	else
 		to_kvm_vmx(x2s_vm_kvm(vm))->fastpath = NULL;
 	x2s_warn_reset();
-	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, 0x830, 0x20, res));
+	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, 0x830, icr, res));
 	to_kvm_vmx(x2s_vm_kvm(vm))->fastpath = NULL;
 	assert_no_warn();
 	assert_ok(x2s_vm_save(vm, after));
@@ -570,7 +570,7 @@ static void test_kvm_finding_stale_rvi_after_init(void **state)
 	assert_int_equal(before[0].sw_enabled, 1);
 	assert_int_equal(before[0].guest_intr_status, 0);
 
-	rvi_after_init_run(vm, before, NULL, &slow_res, slow);
+	icr_run_from(vm, before, NULL, 0x20, &slow_res, slow);
 	assert_int_equal(slow_res.fastpath, EXIT_FASTPATH_NONE);
 	assert_int_equal(slow_res.status, X2S_STATUS_GUEST);
 	assert_int_equal(slow[0].mp_state, KVM_MP_STATE_RUNNABLE);
@@ -581,7 +581,7 @@ static void test_kvm_finding_stale_rvi_after_init(void **state)
 	assert_int_equal(slow[0].guest_intr_status, 0x00);
 
 	for (unsigned int i = 0; i < 2; i++) {
-		rvi_after_init_run(vm, before, variants[i], &fast_res, fast);
+		icr_run_from(vm, before, variants[i], 0x20, &fast_res, fast);
 		assert_int_equal(fast_res.fastpath,
 				 EXIT_FASTPATH_REENTER_GUEST);
 		assert_int_equal(fast_res.status, slow_res.status);
@@ -602,29 +602,6 @@ static void test_kvm_finding_stale_rvi_after_init(void **state)
 		assert_memory_equal(patched, slow, sizeof(patched));
 	}
 	x2s_vm_destroy(vm);
-}
-
-/* From before, the ICR write of the finding below with fastpath name. */
-static void timer_skipped_run(struct x2s_vm *vm,
-			      const struct x2s_vcpu_state *before,
-			      const char *name, struct x2s_exit_result *res,
-			      struct x2s_vcpu_state *after)
-{
-	struct x2s_vcpu_state check[2];
-
-	assert_ok(x2s_vm_restore(vm, before));
-	assert_ok(x2s_vm_save(vm, check));
-	assert_memory_equal(check, before, sizeof(check));
-	if (name)
-		install(vm, name);
-	else
-		to_kvm_vmx(x2s_vm_kvm(vm))->fastpath = NULL;
-	x2s_warn_reset();
-	/* A fixed IPI, vector 0x50, to vCPU 1. */
-	assert_ok(x2s_vcpu_wrmsr_exit(vm, 0, 0x830, 0x100000050ULL, res));
-	to_kvm_vmx(x2s_vm_kvm(vm))->fastpath = NULL;
-	assert_no_warn();
-	assert_ok(x2s_vm_save(vm, after));
 }
 
 /*
@@ -666,7 +643,8 @@ static void test_kvm_finding_due_timer_skipped(void **state)
 	assert_int_equal(before[0].timer_pending, 1);
 	assert_int_equal(state_reg(&before[0], APIC_LVTT), 0x40);
 
-	timer_skipped_run(vm, before, NULL, &slow_res, slow);
+	/* A fixed IPI, vector 0x50, to vCPU 1. */
+	icr_run_from(vm, before, NULL, 0x100000050ULL, &slow_res, slow);
 	assert_int_equal(slow_res.status, X2S_STATUS_GUEST);
 	assert_int_equal(slow_res.entry_intr_info, 0x80000040);
 	assert_int_equal(slow[0].timer_pending, 0);
@@ -674,7 +652,8 @@ static void test_kvm_finding_due_timer_skipped(void **state)
 	assert_int_equal(state_reg(&slow[1], APIC_IRR + 0x20), 1u << 16);
 
 	for (unsigned int i = 0; i < 2; i++) {
-		timer_skipped_run(vm, before, variants[i], &fast_res, fast);
+		icr_run_from(vm, before, variants[i], 0x100000050ULL, &fast_res,
+			     fast);
 		assert_int_equal(fast_res.fastpath,
 				 EXIT_FASTPATH_REENTER_GUEST);
 		assert_int_equal(fast_res.status, slow_res.status);
