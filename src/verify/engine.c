@@ -935,8 +935,20 @@ u64 x2s_engine_compare(struct x2s_engine *e, const struct x2s_capture *c,
 	 * Its vCPUs noted as the base's are the base's it was taken
 	 * against: a capture holds until the next rebase.
 	 */
-	if (WARN_ON_ONCE(c->owner != e || c->base_gen != e->base_gen))
+	if (WARN_ON_ONCE(c->owner != e || c->base_gen != e->base_gen)) {
+		/* What an undo after a comparison takes, found all the same. */
+		for (unsigned int i = 0; i < e->nr; i++) {
+			struct kvm_lapic *apic = engine_apic(e, i);
+
+			e->moved[i] = true;
+			e->lines[i] =
+				apic ? x2s_lines_differ(apic->regs,
+							e->base->v[i].page,
+							case_lines(e)) :
+				       0;
+		}
 		return X2S_SIG(X2S_PART_OTHER, true);
+	}
 	for (unsigned int i = 0; i < e->nr; i++) {
 		struct cap_vcpu *v = &cc->v[i];
 		struct x2s_vcpu_image *img = cap_img(e, c, i);
