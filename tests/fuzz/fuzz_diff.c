@@ -8,10 +8,10 @@
  *
  * X2SIM_FUZZ_FASTPATH (comma-separated variant names, or plugin paths:
  * any entry with a '/') replaces the default set "upstream,v6.12", e.g.
- * with v1-posted to show the oracle finds a known-bad variant.  Two differences are known findings in KVM
- * (a stale RVI after INIT, a due timer interrupt skipped by the re-entry;
- * docs/fuzzing.md): each reported once and the run goes on, unless
- * X2SIM_FUZZ_STRICT=1.
+ * with v1-posted to show the oracle finds a known-bad variant.  Two
+ * differences are known findings in KVM (a stale RVI after INIT, a due
+ * timer interrupt skipped by the re-entry; docs/fuzzing.md): each
+ * reported once and the run goes on, unless X2SIM_FUZZ_STRICT=1.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -360,8 +360,9 @@ static void check_undo(struct fuzz_vm *f)
  * pending reset the sender's APIC (software-disabled, IRR empty) and left
  * RVI behind; the slow path did not sync, so its RVI is what an earlier
  * entry left (zero, or a vector of the IRR that the same reset cleared):
- * before, the sender's GUEST_INTR_STATUS before the exit.  a, b: every vCPU's state after the fastpath and after the slow path.
- * Only that difference qualifies.
+ * before, the sender's GUEST_INTR_STATUS before the exit.  a, b: every
+ * vCPU's state after the fastpath and after the slow path.  Only that
+ * difference qualifies.
  */
 static bool stale_rvi_after_init(struct fuzz_vm *f, unsigned int s,
 				 const struct x2s_exit_result *fast,
@@ -406,26 +407,27 @@ static bool same_result_but_entry(const struct x2s_exit_result *a,
  * masked (the expiry stays pending, not injectable), and LVTT was
  * unmasked without a pass through vcpu_run() after it (in KVM a
  * host-initiated write of the x2APIC LVTT MSR, KVM_SET_MSRS), so the
- * expiry is due as the exit begins (timer_due: apic_has_pending_timer()
- * then).  The slow path's vcpu_run() loop injects it after the exit
+ * expiry is due as the exit begins (apic_has_pending_timer() then).  The
+ * slow path's vcpu_run() loop injects it after the exit
  * (kvm_inject_apic_timer_irqs()); a fastpath that re-enters the guest
- * skips that pass.  a: every vCPU's state after the fastpath, c: after
- * it and the pass it skipped (x2s_vcpu_prepare_entry()), b: after the
- * slow path.  Qualifies: c is b byte for byte, and the fastpath left every
- * other vCPU as the slow path did (the pass touches the sender alone).
- * The pass recomputes what the sender's state derives (PPR, RVI), so a
- * fastpath that wrote only such bytes on such an exit would pass too;
+ * skips that pass.  replayed: the expiry was due, the fastpath
+ * re-entered, and (not X2SIM_FUZZ_STRICT) that pass was run after it.
+ * a: every vCPU's state after the fastpath, c: after it and the pass it
+ * skipped (x2s_vcpu_prepare_entry()), b: after the slow path.
+ * Qualifies: c is b byte for byte, and the fastpath left every other vCPU
+ * as the slow path did (the pass touches the sender alone).  The pass
+ * recomputes what the sender's state derives (PPR, RVI), so a fastpath
+ * that wrote only such bytes on such an exit would pass too;
  * X2SIM_FUZZ_STRICT=1 holds it to the slow path as it is.
  */
-static bool due_timer_skipped(struct fuzz_vm *f, unsigned int s, bool timer_due,
+static bool due_timer_skipped(struct fuzz_vm *f, unsigned int s, bool replayed,
 			      const struct x2s_exit_result *fast,
 			      const struct x2s_exit_result *slow,
 			      const struct x2s_vcpu_state *a,
 			      const struct x2s_vcpu_state *c,
 			      const struct x2s_vcpu_state *b)
 {
-	if (!timer_due || fast->fastpath != EXIT_FASTPATH_REENTER_GUEST ||
-	    !same_result_but_entry(fast, slow) ||
+	if (!replayed || !same_result_but_entry(fast, slow) ||
 	    memcmp(c, b, sizeof(*c) * f->nr))
 		return false;
 	for (unsigned int i = 0; i < f->nr; i++)
@@ -454,19 +456,19 @@ static void report_mismatch(struct fuzz_vm *f, unsigned int s,
 	struct x2s_exit_result fast, slow;
 	uint64_t rcx, rax, rdx;
 	uint16_t before;
-	bool timer_due;
+	bool replayed;
 
 	x2s_fuzz_engine_undo(f->e);
 	x2s_vm_save(f->vm, chk_a);
 	before = chk_a[s].guest_intr_status;
-	timer_due = vcpu->arch.apic && apic_has_pending_timer(vcpu);
+	replayed = vcpu->arch.apic && apic_has_pending_timer(vcpu);
 	rcx = vcpu->arch.regs[VCPU_REGS_RCX];
 	rax = vcpu->arch.regs[VCPU_REGS_RAX];
 	rdx = vcpu->arch.regs[VCPU_REGS_RDX];
 	run_exit(f, s, exit, k, &fast);
 	x2s_vm_save(f->vm, chk_a);
-	timer_due &= !strict && fast.fastpath == EXIT_FASTPATH_REENTER_GUEST;
-	if (timer_due) {
+	replayed &= !strict && fast.fastpath == EXIT_FASTPATH_REENTER_GUEST;
+	if (replayed) {
 		/* The pass of vcpu_run() the re-entry skipped. */
 		x2s_vcpu_prepare_entry(vcpu);
 		check_warn(f, "vcpu_run() after the re-entry");
@@ -484,7 +486,7 @@ static void report_mismatch(struct fuzz_vm *f, unsigned int s,
 				f->step, fn_names[k]);
 		return;
 	}
-	if (due_timer_skipped(f, s, timer_due, &fast, &slow, chk_a, chk_c,
+	if (due_timer_skipped(f, s, replayed, &fast, &slow, chk_a, chk_c,
 			      chk_b)) {
 		if (!known_timer++)
 			fprintf(stderr,
