@@ -58,6 +58,7 @@ bench: deps
 	./build/release/bench_guest
 	./build/release/bench_kernel
 	./build/release/bench_fuzz_icr
+	./build/release/bench_guard
 
 # Fuzzing (docs/fuzzing.md): the fuzz preset (clang, libFuzzer, ASan +
 # UBSan), every target for FUZZ_SECONDS from its seed corpus; execs/s and
