@@ -127,12 +127,15 @@ int main(int argc, char **argv)
 	static const unsigned int pages[] = { 1, 8, 64 };
 	long page = sysconf(_SC_PAGESIZE), iters = 2000;
 
-	if (argc == 3 && !strcmp(argv[1], "--iterations"))
-		iters = strtol(argv[2], NULL, 0);
-	else if (argc != 1)
+	if (argc == 3 && !strcmp(argv[1], "--iterations")) {
+		char *end;
+
+		iters = strtol(argv[2], &end, 0);
+		if (*end || end == argv[2] || iters <= 0)
+			fail("--iterations wants a count above 0");
+	} else if (argc != 1) {
 		fail("usage: bench_guard [--iterations N]");
-	if (iters <= 0)
-		fail("--iterations wants a count above 0");
+	}
 	if (!x2s_guard_available())
 		fail("no write guard here (X2SIM_GUARD=0, or no handler)");
 	printf("ns per operation, best of %d runs of %ld iterations\n", RUNS,
