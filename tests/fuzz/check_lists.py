@@ -35,8 +35,13 @@ def entries(name):
     return out
 
 
-tree = [os.path.join(dp, f) for dp, dn, fs in os.walk(top)
-        for f in fs if '/.git' not in dp and '/build' not in dp]
+tree = []
+for dp, dn, fs in os.walk(top):
+    # Build trees and git's own files are no sources (by the path inside
+    # the tree: the checkout itself may sit under a directory "build").
+    if dp == top:
+        dn[:] = [d for d in dn if d not in ('.git', 'build')]
+    tree += [os.path.join(dp, f) for f in fs]
 
 for kind, value in entries('notrace_diff.list'):
     if not os.path.isfile(os.path.join(top, value)):
