@@ -62,9 +62,11 @@ struct x2s_snapshot {
 	 * The arming of the guard of X2S_CHECK_CASE (x2s_engine_cold_case())
 	 * under which the page tails here (every APIC page past its
 	 * registers) were last the VM's; 0: none.  While that arming lasts
-	 * they still are.
+	 * they still are.  bm_epoch: the engine's count of its own writes
+	 * of held bitmaps (bm_write(), x2s_engine_setup_end()) when the
+	 * bitmaps here were last the VM's.
 	 */
-	unsigned long cold_epoch;
+	unsigned long cold_epoch, bm_epoch;
 };
 
 /* An outcome: structures whole, the page by the lines off the base. */
@@ -184,13 +186,19 @@ struct x2s_engine {
 	 * page tails alone (tail_ranges), armed at a rebase; cold_epoch
 	 * counts its armings, so that a trip (which disarms it) and a new
 	 * arming show as a new epoch.  Not the bitmaps by default: setup
-	 * code writes those (a retarget that puts a vCPU in guest mode), and
-	 * lowering the guard for that costs more there than comparing them.
-	 * cold_bitmaps: over the bitmaps too (cold_ranges), for an engine
-	 * whose setup is done (x2s_engine_cold_case_bitmaps()).
+	 * code writes those (a retarget that puts a vCPU in guest mode).
+	 * cold_bitmaps: over the bitmaps too (cold_ranges,
+	 * x2s_engine_cold_case_bitmaps()), with the VM's memory mapped a
+	 * second time (alias) where it can be, so that the engine's loads
+	 * and the setup between x2s_engine_setup_begin() and _end() write
+	 * them there instead of lowering the guard (a system call each way,
+	 * tens of microseconds on some virtual CPUs); bm_epoch counts those
+	 * writes, each the end of every snapshot's hold on the bitmaps
+	 * (bitmaps_held()).  setup_moved: the bitmap links point into the
+	 * alias until x2s_engine_setup_end().
 	 */
-	bool cold_case, cold_bitmaps;
-	unsigned long cold_epoch;
+	bool cold_case, cold_bitmaps, setup_moved;
+	unsigned long cold_epoch, bm_epoch;
 	struct x2s_guard_range *tail_ranges;
 	struct x2s_engine_stats stats;
 };
@@ -236,11 +244,15 @@ static bool cold_holds(const struct x2s_engine *e, const struct x2s_snapshot *s)
 	       s->cold_epoch == e->cold_epoch;
 }
 
-/* And the MSR bitmaps s holds are the VM's: the guard is over them too. */
+/*
+ * And the MSR bitmaps s holds are the VM's: the guard is over them too,
+ * and the engine wrote none since (through the second mapping).
+ */
 static bool bitmaps_held(const struct x2s_engine *e,
 			 const struct x2s_snapshot *s)
 {
-	return e->cold_bitmaps && cold_holds(e, s);
+	return e->cold_bitmaps && cold_holds(e, s) &&
+	       s->bm_epoch == e->bm_epoch;
 }
 
 /*
@@ -400,6 +412,7 @@ static int snapshot_take(struct x2s_engine *e, struct x2s_snapshot *s)
 	s->map_len = len;
 	/* Copied (or kept) under this arming, they stay the VM's while it. */
 	s->cold_epoch = e->cold_case && e->cold.armed ? e->cold_epoch : 0;
+	s->bm_epoch = e->bm_epoch;
 	return 0;
 }
 
@@ -460,6 +473,30 @@ static void map_rebuild(struct x2s_engine *e, const struct x2s_snapshot *s)
 static void guard_off(struct x2s_engine *e);
 static void cold_off(struct x2s_engine *e);
 
+/* Whether the cold guard holds the bitmaps now. */
+static bool bm_guarded(const struct x2s_engine *e)
+{
+	return e->cold_case && e->cold_bitmaps && e->cold.armed;
+}
+
+/*
+ * The engine's own write of a whole bitmap: through the alias while the
+ * guard holds it, which ends every snapshot's hold on the bitmaps (a new
+ * bm_epoch); else the guard lowered rather than tripped, as for the
+ * tails.
+ */
+static void bm_write(struct x2s_engine *e, u8 *bitmap, const u8 *from)
+{
+	if (bm_guarded(e) && e->alias) {
+		memcpy(bitmap + e->alias_off, from, X2S_MSR_BITMAP_SIZE);
+		e->bm_epoch++;
+		return;
+	}
+	if (bm_guarded(e))
+		cold_off(e);
+	memcpy(bitmap, from, X2S_MSR_BITMAP_SIZE);
+}
+
 /* Some page tail of the VM is not what s holds. */
 static bool tails_differ(struct x2s_engine *e, const struct x2s_snapshot *s)
 {
@@ -514,11 +551,7 @@ static void snapshot_load(struct x2s_engine *e, const struct x2s_snapshot *s,
 								X2S_REG_LINES));
 		if (bm_held || bitmap_same(v))
 			continue;
-		/* Lowered rather than tripped, as for the tails above. */
-		if (e->cold_bitmaps && e->cold.armed)
-			cold_off(e);
-		memcpy(v->img.vmx.nested.msr_bitmap, v->bitmap,
-		       X2S_MSR_BITMAP_SIZE);
+		bm_write(e, v->img.vmx.nested.msr_bitmap, v->bitmap);
 	}
 	kvm_vmx_load(e, &s->kvm);
 	/*
@@ -1371,13 +1404,51 @@ void x2s_engine_cold_case(struct x2s_engine *e, bool on)
 		e->cold_bitmaps = false;
 }
 
+static bool seal_wanted(void);
+
 void x2s_engine_cold_case_bitmaps(struct x2s_engine *e, bool on)
 {
+	size_t len;
+	char *mem;
+
 	if (!e->cold_case || e->cold_bitmaps == (on && e->cold_ranges))
 		return;
 	/* Lowered: armed again, over the new ranges, at the next rebase. */
 	cold_off(e);
 	e->cold_bitmaps = on && e->cold_ranges;
+	/* Mapped again while nothing is protected (X2SIM_GUARD=open: not). */
+	if (e->cold_bitmaps && !e->alias && seal_wanted()) {
+		mem = x2s_vm_mem(e->vm, &len);
+		e->alias = x2s_guard_alias(mem, len);
+		if (e->alias)
+			e->alias_off = e->alias - mem;
+	}
+}
+
+void x2s_engine_setup_begin(struct x2s_engine *e)
+{
+	if (e->setup_moved || !bm_guarded(e))
+		return;
+	if (!e->alias) {
+		cold_off(e);
+		return;
+	}
+	for (unsigned int i = 0; i < e->nr; i++)
+		if (to_vmx(e->vcpu[i])->nested.msr_bitmap)
+			to_vmx(e->vcpu[i])->nested.msr_bitmap += e->alias_off;
+	e->setup_moved = true;
+}
+
+void x2s_engine_setup_end(struct x2s_engine *e)
+{
+	if (!e->setup_moved)
+		return;
+	for (unsigned int i = 0; i < e->nr; i++)
+		if (to_vmx(e->vcpu[i])->nested.msr_bitmap)
+			to_vmx(e->vcpu[i])->nested.msr_bitmap -= e->alias_off;
+	e->setup_moved = false;
+	/* What the setup wrote there, no snapshot holds. */
+	e->bm_epoch++;
 }
 
 /* o as a case begins: a decline until shown otherwise; no WARN yet. */

@@ -267,13 +267,26 @@ bool x2s_engine_cold_tripped(struct x2s_engine *e);
 void x2s_engine_cold_case(struct x2s_engine *e, bool on);
 /*
  * With x2s_engine_cold_case() on, the MSR bitmaps under that guard too,
- * from the next rebase on: for an engine whose setup no longer writes
- * them (fuzz_icr's, whose VMs never leave their start state).  Then the
- * undo, a decline's check and a handled fastpath's check leave them out
- * while the guard holds, and a write to one trips it like a write to a
- * tail.  No effect while x2s_engine_cold_case() is off.
+ * from the next rebase on.  Then the undo, a decline's check and a
+ * handled fastpath's check leave them out while the guard holds, and a
+ * write to one trips it like a write to a tail.  The engine maps the
+ * VM's memory a second time where it can (not with X2SIM_GUARD=open),
+ * and writes a held bitmap there when it loads a snapshot; setup code
+ * must run between x2s_engine_setup_begin() and _end().  No effect while
+ * x2s_engine_cold_case() is off.
  */
 void x2s_engine_cold_case_bitmaps(struct x2s_engine *e, bool on);
+/*
+ * Set-up writes by model code (x2s_vm_desc_apply() on the engine's VM)
+ * between these two: while the cold guard holds the bitmaps, every
+ * vCPU's bitmap link points into the second mapping of the VM's memory,
+ * so that what the setup writes there does not trip the guard; _end()
+ * puts the links back, and no snapshot holds the bitmaps after it.
+ * Without a second mapping, _begin() lowers the guard (armed again at the
+ * next rebase).  Nothing else may run in between.
+ */
+void x2s_engine_setup_begin(struct x2s_engine *e);
+void x2s_engine_setup_end(struct x2s_engine *e);
 
 /*
  * One case: the exit in on vCPU s with fn as the fastpath, then, unless

@@ -71,9 +71,6 @@ struct x2s_fuzz_engine {
 
 static void fz_unguard(struct x2s_fuzz_engine *f)
 {
-	/* A retarget's setup writes the bitmaps: not under the guard then. */
-	if (f->e)
-		x2s_engine_cold_case_bitmaps(f->e, false);
 	for (unsigned int i = 0; i < f->nr_g; i++)
 		x2s_engine_free(f->g[i]);
 	free(f->g);
@@ -105,6 +102,17 @@ static int fz_take_init(struct x2s_fuzz_engine *f)
 	return x2s_engine_save(f->e, f->init);
 }
 
+/* d's setup of the VM, its bitmap writes around the cold guard. */
+static int fz_setup(struct x2s_fuzz_engine *f, const struct x2s_vm_desc *d)
+{
+	int r;
+
+	x2s_engine_setup_begin(f->e);
+	r = x2s_vm_desc_apply(x2s_engine_vm(f->e), d);
+	x2s_engine_setup_end(f->e);
+	return r;
+}
+
 struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d,
 					    unsigned int nr_slots)
 {
@@ -128,9 +136,11 @@ struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d,
 	/*
 	 * Only a fastpath could write the APIC page tails, and one that
 	 * does trips the guard: checks of the state then look at every
-	 * byte again (x2s_engine_cold_case()).
+	 * byte again (x2s_engine_cold_case()).  The MSR bitmaps too: the
+	 * setup writes them around the guard (x2s_engine_setup_begin()).
 	 */
 	x2s_engine_cold_case(f->e, true);
+	x2s_engine_cold_case_bitmaps(f->e, true);
 	f->nr_slots = nr_slots;
 	f->declined = -1;
 	for (unsigned int k = 0; k < nr_slots; k++)
@@ -147,7 +157,7 @@ struct x2s_fuzz_engine *x2s_fuzz_engine_new(const struct x2s_vm_desc *d,
 	if (f->created)
 		x2s_engine_rebase(f->e);
 	if (!f->created || !f->init || x2s_engine_save(f->e, f->created) ||
-	    x2s_vm_desc_apply(vm, d) || fz_take_init(f))
+	    fz_setup(f, d) || fz_take_init(f))
 		goto fail;
 	return f;
 fail:
@@ -169,7 +179,7 @@ int x2s_fuzz_engine_retarget(struct x2s_fuzz_engine *f,
 	fz_unguard(f);
 	f->declined = -1;
 	x2s_engine_restore(f->e, f->created);
-	if (x2s_vm_desc_apply(x2s_engine_vm(f->e), d))
+	if (fz_setup(f, d))
 		return -EINVAL;
 	return fz_take_init(f);
 }
@@ -296,12 +306,7 @@ int x2s_fuzz_engine_guard(struct x2s_fuzz_engine *f,
 		}
 		x2s_engine_guard(f->g[i], true);
 	}
-	/*
-	 * The start state is set up: from here only a fastpath could write
-	 * an MSR bitmap, so the engine's cold guard takes them too (armed
-	 * by the rebase; the VM is at the start state between cases).
-	 */
-	x2s_engine_cold_case_bitmaps(f->e, true);
+	/* The engine's cold guard holds the bitmaps already (_new()). */
 	return fz_take_init(f);
 }
 

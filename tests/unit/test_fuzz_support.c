@@ -14,6 +14,7 @@
 #include "helpers.h"
 #include "fastpath/fastpath.h"
 #include "verify/fuzz_support.h"
+#include "verify/guard.h"
 #include "verify/verify.h"
 
 #define NR_FNS 4
@@ -278,6 +279,63 @@ static void scribbles_caught_and_undone(void **state)
 }
 
 /*
+ * A retarget between configurations whose L1 MSR bitmaps differ writes
+ * them around the cold guard (the second mapping): no trip, and each VM
+ * equals a new one, bitmaps included.  The guard does hold them: a write
+ * through the model's own link trips it, and the undo puts the byte back.
+ */
+static void retarget_writes_bitmaps_around_guard(void **state)
+{
+	static const struct x2s_exit wrmsr = {
+		.reason = EXIT_REASON_MSR_WRITE,
+		.insn_len = 2,
+	};
+	const struct x2s_fastpath *fn = x2s_fastpath_find("upstream")->fn;
+	bool guard = x2s_guard_available();
+	struct x2s_vm_desc a, b, *d;
+	struct x2s_vm *vm, *fresh[2];
+	struct x2s_exit_result res;
+	struct x2s_fuzz_engine *e;
+	u8 *bitmap;
+
+	(void)state;
+	x2s_vm_desc_init(&a, "a", 2);
+	a.vcpu[0].guest_mode = true;
+	a.vcpu[0].l1_intercept = true;
+	x2s_vm_desc_init(&b, "b", 2);
+	b.vcpu[1].guest_mode = true;
+	b.vcpu[1].l1_intercept = true;
+	assert_int_equal(x2s_vm_desc_create(&a, &fresh[0]), 0);
+	assert_int_equal(x2s_vm_desc_create(&b, &fresh[1]), 0);
+	e = x2s_fuzz_engine_new(&a, 1);
+	assert_non_null(e);
+	vm = x2s_fuzz_engine_vm(e);
+	for (unsigned int n = 0; n < 6; n++) {
+		d = n % 2 ? &a : &b;
+		assert_int_equal(x2s_fuzz_engine_retarget(e, d), 0);
+		assert_same_mem(vm, fresh[d == &b], 2);
+		x2s_vcpu_set_gpr(vm, 0, X2S_REG_RCX, 0x830);
+		x2s_vcpu_set_gpr(vm, 0, X2S_REG_RAX, 0x30);
+		x2s_vcpu_set_gpr(vm, 0, X2S_REG_RDX, 1);
+		x2s_fuzz_engine_rebase(e);
+		x2s_fuzz_engine_exit(e, 0, &wrmsr, fn, &res);
+		x2s_fuzz_engine_undo(e);
+		assert_int_equal(x2s_fuzz_engine_stats(e)->cold_trips, 0);
+	}
+	/* The guard holds them (where guards work at all). */
+	x2s_fuzz_engine_reset(e);
+	bitmap = to_vmx(x2s_vm_vcpu(vm, 1))->nested.msr_bitmap;
+	bitmap[0x100] ^= 1;
+	assert_int_equal(x2s_fuzz_engine_stats(e)->cold_trips, guard ? 1 : 0);
+	x2s_fuzz_engine_undo(e);
+	assert_int_equal(x2s_fuzz_engine_retarget(e, &b), 0);
+	assert_same_mem(vm, fresh[1], 2);
+	x2s_vm_destroy(fresh[0]);
+	x2s_vm_destroy(fresh[1]);
+	x2s_fuzz_engine_free(e);
+}
+
+/*
  * A capture keeps the vCPUs an exit left alone as references to the base
  * it was taken against: the same state compares the same before the next
  * rebase, and after one the comparison is refused (a WARN, "differs")
@@ -355,6 +413,7 @@ int main(void)
 		cmocka_unit_test(retarget_equals_new_vm),
 		cmocka_unit_test(retarget_refuses_other_vm),
 		cmocka_unit_test(scribbles_caught_and_undone),
+		cmocka_unit_test(retarget_writes_bitmaps_around_guard),
 		cmocka_unit_test(capture_holds_until_rebase),
 	};
 
