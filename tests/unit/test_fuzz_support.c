@@ -218,6 +218,30 @@ static const struct x2s_fastpath scribble_fn = {
 };
 
 /*
+ * Two 2-vCPU configurations whose L1 MSR bitmaps differ (L1 intercepts
+ * the x2APIC MSRs of vCPU 0 in a, of vCPU 1 in b: neither all zero), a
+ * new VM of each, and an engine started on a.
+ */
+static struct x2s_fuzz_engine *nested_pair(struct x2s_vm_desc *a,
+					   struct x2s_vm_desc *b,
+					   struct x2s_vm *fresh[2])
+{
+	struct x2s_fuzz_engine *e;
+
+	x2s_vm_desc_init(a, "a", 2);
+	a->vcpu[0].guest_mode = true;
+	a->vcpu[0].l1_intercept = true;
+	x2s_vm_desc_init(b, "b", 2);
+	b->vcpu[1].guest_mode = true;
+	b->vcpu[1].l1_intercept = true;
+	assert_int_equal(x2s_vm_desc_create(a, &fresh[0]), 0);
+	assert_int_equal(x2s_vm_desc_create(b, &fresh[1]), 0);
+	e = x2s_fuzz_engine_new(a, 1);
+	assert_non_null(e);
+	return e;
+}
+
+/*
  * fuzz_diff's steps with such a fastpath: every exit a dirty decline,
  * the undo back to the start state byte for byte (bitmaps and page tails
  * too), and so are a reset and a retarget after it.
@@ -235,17 +259,7 @@ static void scribbles_caught_and_undone(void **state)
 	unsigned long gprs[NR_VCPU_REGS], *regs;
 
 	(void)state;
-	/* L1 intercepts the x2APIC MSRs of vCPU 0: a bitmap not all zero. */
-	x2s_vm_desc_init(&a, "a", 2);
-	a.vcpu[0].guest_mode = true;
-	a.vcpu[0].l1_intercept = true;
-	x2s_vm_desc_init(&b, "b", 2);
-	b.vcpu[1].guest_mode = true;
-	b.vcpu[1].l1_intercept = true;
-	assert_int_equal(x2s_vm_desc_create(&a, &fresh[0]), 0);
-	assert_int_equal(x2s_vm_desc_create(&b, &fresh[1]), 0);
-	e = x2s_fuzz_engine_new(&a, 1);
-	assert_non_null(e);
+	e = nested_pair(&a, &b, fresh);
 	vm = x2s_fuzz_engine_vm(e);
 	for (unsigned int n = 0; n < 12; n++) {
 		unsigned int s = n % 2 ? 0 : 1;
@@ -299,16 +313,7 @@ static void retarget_writes_bitmaps_around_guard(void **state)
 	u8 *bitmap;
 
 	(void)state;
-	x2s_vm_desc_init(&a, "a", 2);
-	a.vcpu[0].guest_mode = true;
-	a.vcpu[0].l1_intercept = true;
-	x2s_vm_desc_init(&b, "b", 2);
-	b.vcpu[1].guest_mode = true;
-	b.vcpu[1].l1_intercept = true;
-	assert_int_equal(x2s_vm_desc_create(&a, &fresh[0]), 0);
-	assert_int_equal(x2s_vm_desc_create(&b, &fresh[1]), 0);
-	e = x2s_fuzz_engine_new(&a, 1);
-	assert_non_null(e);
+	e = nested_pair(&a, &b, fresh);
 	vm = x2s_fuzz_engine_vm(e);
 	for (unsigned int n = 0; n < 6; n++) {
 		d = n % 2 ? &a : &b;
