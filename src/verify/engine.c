@@ -1404,25 +1404,18 @@ void x2s_engine_cold_case(struct x2s_engine *e, bool on)
 		e->cold_bitmaps = false;
 }
 
-static bool seal_wanted(void);
+static void map_alias(struct x2s_engine *e);
 
 void x2s_engine_cold_case_bitmaps(struct x2s_engine *e, bool on)
 {
-	size_t len;
-	char *mem;
-
 	if (!e->cold_case || e->cold_bitmaps == (on && e->cold_ranges))
 		return;
 	/* Lowered: armed again, over the new ranges, at the next rebase. */
 	cold_off(e);
 	e->cold_bitmaps = on && e->cold_ranges;
-	/* Mapped again while nothing is protected (X2SIM_GUARD=open: not). */
-	if (e->cold_bitmaps && !e->alias && seal_wanted()) {
-		mem = x2s_vm_mem(e->vm, &len);
-		e->alias = x2s_guard_alias(mem, len);
-		if (e->alias)
-			e->alias_off = e->alias - mem;
-	}
+	/* Mapped again while nothing is protected. */
+	if (e->cold_bitmaps)
+		map_alias(e);
 }
 
 void x2s_engine_setup_begin(struct x2s_engine *e)
@@ -1758,20 +1751,35 @@ static bool seal_wanted(void)
 }
 
 /*
- * The guard sealed where the VM's memory can be mapped a second time
- * (x2s_guard_alias()); else, or when told not to, open.
+ * The VM's memory mapped a second time (x2s_guard_alias()), once, where
+ * it can be and unless told not to; with nothing of it protected.
  */
-static void seal_init(struct x2s_engine *e, char *mem, size_t len)
+static void map_alias(struct x2s_engine *e)
+{
+	size_t len;
+	char *mem;
+
+	if (e->alias || !seal_wanted())
+		return;
+	mem = x2s_vm_mem(e->vm, &len);
+	e->alias = x2s_guard_alias(mem, len);
+	if (e->alias)
+		e->alias_off = e->alias - mem;
+}
+
+/*
+ * The guard sealed where the VM's memory can be mapped a second time;
+ * else, or when told not to, open.
+ */
+static void seal_init(struct x2s_engine *e)
 {
 	if (!e->spre) {
 		e->spre = zalloc64(e->nr * sizeof(*e->spre));
 		e->spre_in = calloc(e->nr, sizeof(*e->spre_in));
 		e->spre_ok = calloc(e->nr, sizeof(*e->spre_ok));
 	}
-	if (!e->alias && e->spre && e->spre_in && e->spre_ok && seal_wanted())
-		e->alias = x2s_guard_alias(mem, len);
-	if (e->alias)
-		e->alias_off = e->alias - mem;
+	if (e->spre && e->spre_in && e->spre_ok)
+		map_alias(e);
 	e->sealed = e->alias != NULL;
 	e->own_trips = 0;
 	e->seal_credit = SEAL_CREDIT_CAP;
@@ -1791,7 +1799,7 @@ void x2s_engine_guard(struct x2s_engine *e, bool on)
 		e->cold_on = false;
 		mem = x2s_vm_mem(e->vm, &len);
 		x2s_guard_init(&e->guard, mem, len);
-		seal_init(e, mem, len);
+		seal_init(e);
 	} else {
 		e->sealed = false;
 	}

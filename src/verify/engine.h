@@ -254,8 +254,9 @@ void x2s_engine_cold(struct x2s_engine *e, bool on);
 bool x2s_engine_cold_tripped(struct x2s_engine *e);
 /*
  * The cold guard in X2S_CHECK_CASE (the fuzz support's engines; off by
- * default, and where guards cannot work), over the APIC page tails alone
- * (past the registers; the bitmaps stay compared): armed at an
+ * default, and where guards cannot work), over the APIC page tails
+ * (past the registers; the MSR bitmaps too with
+ * x2s_engine_cold_case_bitmaps(), below): armed at an
  * x2s_engine_rebase().  While it has stayed armed since a snapshot was
  * taken, the snapshot's copy of the tails is known to be the VM's, so
  * the rebase, the undo, a decline's check and the captures look at the

@@ -280,14 +280,19 @@ static void check_reset(const struct x2s_vm_desc *d, struct x2s_vm *vm)
 	x2s_vm_destroy(fresh);
 }
 
-/* trips: the engine's cold guard trips before its reset or retarget. */
+/*
+ * trips (X2SIM_FUZZ_CHECK): the engine's cold guard trips before its
+ * reset or retarget.
+ */
 static struct x2s_fuzz_engine *get_engine(const struct x2s_vm_desc *d,
 					  const uint8_t *key,
 					  unsigned long *trips)
 {
 	struct cached_vm *c = &vm_cache[cache_index(d, key)];
 
-	*trips = c->e ? x2s_fuzz_engine_stats(c->e)->cold_trips : 0;
+	*trips = 0;
+	if (self_check && c->e)
+		*trips = x2s_fuzz_engine_stats(c->e)->cold_trips;
 	if (c->e && !memcmp(c->key, key, FUZZ_KEY_LEN)) {
 		x2s_fuzz_engine_reset(c->e);
 	} else if (c->e) {
