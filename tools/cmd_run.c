@@ -874,6 +874,8 @@ int cmd_run(int argc, char **argv)
 		cfg.trace_opaque = NULL;
 	}
 	cfg.console = console_write;
+	/* Exit and IPI host times only for the reports that show them. */
+	cfg.no_exit_times = diff || diff_plugin || (!stat && !json);
 	if (diff || diff_plugin) {
 		struct diff_prepare dp = { img, sets, nr_sets };
 

@@ -39,13 +39,20 @@ static struct x2s_guest_image *load(const char *name)
 	return img;
 }
 
-/* Best (shortest) of RUNS runs with `sym` patched to `val`. */
+/*
+ * Best (shortest) of RUNS runs with `sym` patched to `val`; timed: with
+ * the host time of every exit and IPI (`x2sim run --stat`), otherwise as
+ * a plain `x2sim run` runs.
+ */
 static struct x2s_guest_stats best_run(struct x2s_guest_image *img,
 				       unsigned int vcpus,
 				       const struct x2s_fastpath *fn,
-				       const char *sym, uint64_t val)
+				       const char *sym, uint64_t val,
+				       bool timed)
 {
-	struct x2s_guest_config cfg = { .nr_vcpus = vcpus, .fastpath = fn };
+	struct x2s_guest_config cfg = { .nr_vcpus = vcpus,
+					.fastpath = fn,
+					.no_exit_times = !timed };
 	struct x2s_guest_stats best = { 0 };
 	uint64_t addr = 0;
 
@@ -146,12 +153,14 @@ static void diff_cost(struct x2s_guest_image *img, unsigned int vcpus,
 	struct patch p = { img, sym, val };
 	struct x2s_guest_diff_config dc = {
 		.img = img,
-		.base = { .nr_vcpus = vcpus },
+		.base = { .nr_vcpus = vcpus, .no_exit_times = true },
 		.fastpath = fn,
 		.prepare = patch_guest,
 		.prepare_opaque = &p,
 	};
-	struct x2s_guest_config cfg = { .nr_vcpus = vcpus, .fastpath = fn };
+	struct x2s_guest_config cfg = { .nr_vcpus = vcpus,
+					.fastpath = fn,
+					.no_exit_times = true };
 	struct x2s_guest_diff_result *res = calloc(1, sizeof(*res));
 	char err[256];
 
@@ -200,30 +209,40 @@ int main(int argc, char **argv)
 	printf("exit rate: 1 vCPU, %" PRIu64 " WRMSR(ICR) to an absent "
 	       "APIC ID\n",
 	       iterations);
-	printf("%-14s %14s %12s %14s\n", "fastpath", "exits/s", "ns/exit",
-	       "MSR_WRITE avg");
+	printf("(plain: as `x2sim run`; timed: with each exit's host time, "
+	       "as --stat)\n");
+	printf("%-14s %14s %12s %14s %14s\n", "fastpath", "exits/s", "ns/exit",
+	       "timed ns/exit", "MSR_WRITE avg");
 	for (int i = 0; i < 2; i++) {
-		struct x2s_guest_stats st = best_run(loop, 1, i ? up->fn : NULL,
-						     "iterations", iterations);
+		struct x2s_guest_stats st =
+			best_run(loop, 1, i ? up->fn : NULL, "iterations",
+				 iterations, false);
+		struct x2s_guest_stats ts =
+			best_run(loop, 1, i ? up->fn : NULL, "iterations",
+				 iterations, true);
 		const struct x2s_exit_stat *w =
 			&st.reason[EXIT_REASON_MSR_WRITE];
+		const struct x2s_exit_stat *tw =
+			&ts.reason[EXIT_REASON_MSR_WRITE];
 
-		printf("%-14s %14.0f %12.1f %12.1fns\n",
+		printf("%-14s %14.0f %12.1f %14.1f %12.1fns\n",
 		       i ? "upstream" : "none",
 		       1e9 * (double)w->count / (double)st.cpu_ns,
 		       (double)st.cpu_ns / (double)w->count,
-		       (double)w->total_ns / (double)w->count);
+		       (double)ts.cpu_ns / (double)tw->count,
+		       (double)tw->total_ns / (double)tw->count);
 	}
 	{
 		struct bl_stats b = best_baseline(loop, 1, "iterations",
 						  iterations, "done", 1);
 
-		printf("%-14s %14.0f %12.1f %14s\n", "baseline",
+		printf("%-14s %14.0f %12.1f %14s %14s\n", "baseline",
 		       1e9 * (double)b.wrmsrs / (double)b.cpu_ns,
-		       (double)b.cpu_ns / (double)b.wrmsrs, "(hook)");
+		       (double)b.cpu_ns / (double)b.wrmsrs, "", "(hook)");
 	}
 
-	printf("\nIPI ping-pong: 2 vCPUs, %" PRIu64 " round trips\n", rounds);
+	printf("\nIPI ping-pong: 2 vCPUs, %" PRIu64 " round trips, timed\n",
+	       rounds);
 	printf("%-14s %14s %14s %14s %14s\n", "fastpath", "round trip us",
 	       "trips/s", "latency ns", "latency insns");
 	for (int i = -1; i < (int)x2s_fastpath_nr_variants; i++) {
@@ -231,7 +250,7 @@ int main(int argc, char **argv)
 			i < 0 ? "none" : x2s_fastpath_variants[i].name;
 		struct x2s_guest_stats st = best_run(
 			pingpong, 2, i < 0 ? NULL : x2s_fastpath_variants[i].fn,
-			"rounds", rounds);
+			"rounds", rounds, true);
 
 		printf("%-14s %14.2f %14.0f %14.0f %14.1f\n", name,
 		       (double)st.cpu_ns / (double)rounds / 1000.0,
@@ -242,7 +261,7 @@ int main(int argc, char **argv)
 
 	printf("\nIPI ping-pong against the minimal Unicorn runner (baseline."
 	       "c): 2 vCPUs,\n%" PRIu64 " round trips, %d interleaved rounds "
-	       "of %d runs each, the best of %d\n",
+	       "of %d runs each, the best of %d; x2sim as `x2sim run` runs\n",
 	       rounds, RUNS, RUNS, RUNS * RUNS);
 	printf("%-24s %12s %14s %10s\n", "runner", "round trip us", "CPU ms",
 	       "ratio");
@@ -254,7 +273,7 @@ int main(int argc, char **argv)
 			for (int i = 0; i < 2; i++) {
 				struct x2s_guest_stats st =
 					best_run(pingpong, 2, i ? up->fn : NULL,
-						 "rounds", rounds);
+						 "rounds", rounds, false);
 
 				if (!run || st.cpu_ns < xs[i].cpu_ns)
 					xs[i] = st;
@@ -289,8 +308,8 @@ int main(int argc, char **argv)
 		static const unsigned int vcpus[] = { 2, 16, 64 };
 
 		for (unsigned int i = 0; i < 3; i++) {
-			struct x2s_guest_stats st =
-				best_run(broadcast, vcpus[i], NULL, NULL, 0);
+			struct x2s_guest_stats st = best_run(
+				broadcast, vcpus[i], NULL, NULL, 0, false);
 
 			printf("%-10s %-10u %16.0f\n", "broadcast", vcpus[i],
 			       st.engine_bytes_per_vcpu / 1024.0);

@@ -178,6 +178,13 @@ struct x2s_guest_config {
 	 */
 	bool no_preemption_timer;
 	/*
+	 * No host time per exit and per IPI: the two TSC reads each exit
+	 * costs go.  The statistics keep every count; their _ns fields (an
+	 * exit's time, an IPI's host latency) stay 0.  `x2sim run` sets it
+	 * when neither --stat nor --json reports them.
+	 */
+	bool no_exit_times;
+	/*
 	 * The guest's CPUID (--cpu, x2s_guest_parse_cpu()): leave out the
 	 * x2APIC or the TSC-deadline bit of leaf 1; MAXPHYADDR (0: 46).  An
 	 * ELF64 guest starts in x2APIC mode and needs the x2APIC bit.

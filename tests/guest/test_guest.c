@@ -100,6 +100,7 @@ struct run_opts {
 	const char *patch_sym;
 	uint64_t patch_val;
 	bool no_preemption_timer;
+	bool no_exit_times;
 };
 
 static void run_guest(struct run *run, const char *image,
@@ -112,6 +113,7 @@ static void run_guest(struct run *run, const char *image,
 		.timeout_ms = o->timeout_ms,
 		.slice = o->slice,
 		.no_preemption_timer = o->no_preemption_timer,
+		.no_exit_times = o->no_exit_times,
 	};
 	char err[256];
 
@@ -962,6 +964,61 @@ static void test_pingpong_fastpath_handles_icr_writes(void **state)
 	run_free(&run);
 }
 
+static void assert_stat_counts(const struct x2s_exit_stat *a,
+			       const struct x2s_exit_stat *b)
+{
+	assert_int_equal(a->count, b->count);
+}
+
+static bool stat_untimed(const struct x2s_exit_stat *s)
+{
+	return !s->total_ns && !s->min_ns && !s->max_ns && !s->sumsq_ns;
+}
+
+/*
+ * Without exit times the run is the same, count for count; only the host
+ * times are left out, all of them.
+ */
+static void test_untimed_run_keeps_every_count(void **state)
+{
+	struct run_opts o = { .vcpus = 2,
+			      .fastpath = "upstream",
+			      .patch_sym = "rounds",
+			      .patch_val = 100 };
+	const struct x2s_guest_stats *t, *u;
+	struct run timed, untimed;
+
+	(void)state;
+	run_guest(&timed, "pingpong", &o);
+	o.no_exit_times = true;
+	run_guest(&untimed, "pingpong", &o);
+	assert_finished(&timed);
+	assert_finished(&untimed);
+	t = x2s_guest_get_stats(timed.g);
+	u = x2s_guest_get_stats(untimed.g);
+	assert_int_equal(t->exits, u->exits);
+	assert_int_equal(t->insns, u->insns);
+	assert_int_equal(t->injected_irqs, u->injected_irqs);
+	for (unsigned int i = 0; i < X2S_GUEST_NR_REASONS; i++) {
+		assert_stat_counts(&t->reason[i], &u->reason[i]);
+		assert_true(stat_untimed(&u->reason[i]));
+	}
+	assert_stat_counts(&t->msr_write_fastpath, &u->msr_write_fastpath);
+	assert_stat_counts(&t->msr_write_slow, &u->msr_write_slow);
+	assert_true(stat_untimed(&u->msr_write_fastpath));
+	assert_int_equal(t->ipi_count, 200);
+	assert_int_equal(u->ipi_count, 200);
+	assert_int_equal(t->ipi_insns_total, u->ipi_insns_total);
+	assert_int_equal(u->ipi_ns_total, 0);
+	assert_int_equal(u->ipi_ns_max, 0);
+	/* The timed run has them. */
+	assert_true(t->reason[EXIT_REASON_MSR_WRITE].total_ns > 0);
+	assert_true(t->ipi_ns_total > 0);
+	assert_true(u->run_ns > 0 && u->cpu_ns > 0);
+	run_free(&timed);
+	run_free(&untimed);
+}
+
 /* ---- failing guests ---- */
 
 static void expect_failure(uint64_t mode, const struct run_opts *base,
@@ -1022,6 +1079,31 @@ static void test_guest_endless_loop_hits_time_budget(void **state)
 
 	(void)state;
 	expect_failure(4, &o, "time budget");
+}
+
+/*
+ * The clock is read every few scheduling rounds only: the run must still
+ * stop soon after its budget, not many rounds later, and not before it.
+ */
+static void test_time_budget_stops_the_run_close_to_it(void **state)
+{
+	struct run_opts o = { .vcpus = 2,
+			      .max_insns = 1ULL << 40,
+			      .timeout_ms = 50,
+			      .patch_sym = "mode",
+			      .patch_val = 4 };
+	struct run run;
+	uint64_t ns;
+
+	(void)state;
+	run_guest(&run, "faults", &o);
+	assert_int_equal(run.result, 1);
+	assert_non_null(strstr(x2s_guest_error(run.g), "time budget"));
+	ns = x2s_guest_get_stats(run.g)->run_ns;
+	if (ns < 50000000ULL || ns > 2000000000ULL)
+		fail_msg("stopped after %llu ns of a 50 ms budget",
+			 (unsigned long long)ns);
+	run_free(&run);
 }
 
 static void test_guest_halted_with_interrupts_on_is_a_deadlock(void **state)
@@ -1094,7 +1176,6 @@ static void test_trace_has_kvm_trace_points(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[NR_PROGRAMS * NR_FASTPATHS + 32];
 	static char names[NR_PROGRAMS * NR_FASTPATHS][96];
 	unsigned int n = 0;
 	const struct CMUnitTest fixed[] = {
@@ -1119,6 +1200,7 @@ int main(void)
 		cmocka_unit_test(test_multiboot_kernel_passes),
 		cmocka_unit_test(test_parse_cpu),
 		cmocka_unit_test(test_pingpong_fastpath_handles_icr_writes),
+		cmocka_unit_test(test_untimed_run_keeps_every_count),
 		cmocka_unit_test(test_without_preemption_timer),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_guest_ud_fails_cleanly),
@@ -1127,12 +1209,15 @@ int main(void)
 		cmocka_unit_test(
 			test_guest_endless_loop_hits_instruction_budget),
 		cmocka_unit_test(test_guest_endless_loop_hits_time_budget),
+		cmocka_unit_test(test_time_budget_stops_the_run_close_to_it),
 		cmocka_unit_test(
 			test_guest_halted_with_interrupts_on_is_a_deadlock),
 		cmocka_unit_test(test_guest_that_finishes_at_once_succeeds),
 		cmocka_unit_test(test_same_image_same_exits_in_same_order),
 		cmocka_unit_test(test_trace_has_kvm_trace_points),
 	};
+	struct CMUnitTest tests[NR_PROGRAMS * NR_FASTPATHS +
+				sizeof(fixed) / sizeof(fixed[0])];
 
 	for (unsigned int i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		tests[n++] = fixed[i];
