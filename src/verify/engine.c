@@ -780,9 +780,9 @@ static u64 links_sig(u64 moved, unsigned int s)
 
 	if (moved >> 63)
 		sig |= X2S_SIG(X2S_PART_OTHER, true);
-	for (unsigned int i = 0; i < 63; i++)
-		if (moved >> i & 1)
-			sig |= X2S_SIG(X2S_PART_OTHER, i == s);
+	for (u64 m = moved & ~(1ULL << 63); m; m &= m - 1)
+		sig |= X2S_SIG(X2S_PART_OTHER,
+			       (unsigned int)__builtin_ctzll(m) == s);
 	return sig;
 }
 
