@@ -2521,9 +2521,9 @@ static void finish_stats(struct x2s_guest *g, uint64_t t0, uint64_t tsc0,
 }
 
 /*
- * The host time budget.  Reading the clock costs about what a short
- * scheduling round does (a ping-pong round trip is two), so it is read
- * every `stride` rounds: the stride doubles, up to 64, while reads come
+ * The host time budget.  Reading the clock every scheduling round was
+ * about 2% of a ping-pong run (docs/guest.md), so it is read every
+ * `stride` rounds: the stride doubles, up to 64, while reads come
  * less than 0.25 ms apart and halves when they come more than 1 ms
  * apart.  A run stops at most a few of its slowest rounds late.
  */
