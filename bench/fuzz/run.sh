@@ -22,7 +22,7 @@ flags() {
 		"tests/fuzz/${1/fuzz_floor/fuzz_icr}.options" 2>/dev/null || true
 }
 
-printf '%-12s %-10s %9s %9s %9s %11s %11s %8s\n' build target runs \
+printf '%-12s %-14s %9s %9s %9s %11s %11s %8s\n' build target runs \
 	"execs/s" "floor/s" "execs/CPU-s" "floor/CPU-s" "of floor" | tee "$out"
 for preset in fuzz fuzz-fast; do
 	case $preset in
@@ -30,22 +30,28 @@ for preset in fuzz fuzz-fast; do
 	*) dir=build/fuzz-fast label=no-sanitizer ;;
 	esac
 	floor=0 floor_eps=0
-	for t in fuzz_floor fuzz_icr fuzz_diff fuzz_elf; do
+	# fuzz_diff/none: X2SIM_FUZZ_FASTPATH=none, the slow path alone, the
+	# ceiling of fuzz_diff's harness without its differential part.
+	for row in fuzz_floor fuzz_icr fuzz_diff fuzz_diff/none fuzz_elf; do
+		t=${row%/*} fp=
+		[ "$row" = "$t" ] || fp=${row#*/}
 		bin=$dir/tests/fuzz/$t
 		corpus=tests/fuzz/corpus/$t
 		[ -d "$corpus" ] || corpus=
 		rm -rf "$scratch/c" && mkdir "$scratch/c"
 		TIMEFORMAT='%U %S'
 		status=0
-		# shellcheck disable=SC2086
-		{ time ASAN_OPTIONS=detect_leaks=0 "$bin" -seed=1 \
+		# shellcheck disable=SC2046,SC2086 # flags split into words
+		{ time X2SIM_FUZZ_FASTPATH=$fp ASAN_OPTIONS=detect_leaks=0 \
+			"$bin" -seed=1 \
 			-max_total_time="$secs" -print_final_stats=1 \
 			$(flags "$t") "$scratch/c" $corpus \
 			>"$scratch/log" 2>&1 || status=$?; } 2>"$scratch/time"
 		if [ "$status" != 0 ]; then
 			# A finding (docs/fuzzing.md): the figures stop there.
-			cp "$scratch/log" "build/fuzz-bench-$label-$t.log"
-			echo "$label $t: exit $status, see build/fuzz-bench-$label-$t.log" >&2
+			log=build/fuzz-bench-$label-${row/\//-}.log
+			cp "$scratch/log" "$log"
+			echo "$label $row: exit $status, see $log" >&2
 		fi
 		runs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' \
 			"$scratch/log")
@@ -59,7 +65,7 @@ for preset in fuzz fuzz-fast; do
 		fi
 		share=$(awk -v c="$cps" -v f="$floor" \
 			'BEGIN { printf "%.1f%%", (f > 0 ? 100 * c / f : 0) }')
-		printf '%-12s %-10s %9s %9s %9s %11s %11s %8s\n' "$label" "$t" \
+		printf '%-12s %-14s %9s %9s %9s %11s %11s %8s\n' "$label" "$row" \
 			"${runs:-?}" "${eps:-?}" "$floor_eps" "$cps" "$floor" \
 			"$share" | tee -a "$out"
 	done

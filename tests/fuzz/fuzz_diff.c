@@ -8,7 +8,8 @@
  *
  * X2SIM_FUZZ_FASTPATH (comma-separated variant names, or plugin paths:
  * any entry with a '/') replaces the default set "upstream,v6.12", e.g.
- * with v1-posted to show the oracle finds a known-bad variant.  Two
+ * with v1-posted to show the oracle finds a known-bad variant; "none"
+ * runs the slow path alone (the model's WARNs and invariants).  Two
  * differences are known findings in KVM (a stale RVI after INIT, a due
  * timer interrupt skipped by the re-entry; docs/fuzzing.md): each
  * reported once and the run goes on, unless X2SIM_FUZZ_STRICT=1.
@@ -61,6 +62,7 @@ static const char *const default_fns = "upstream,v6.12";
 static const struct x2s_fastpath *fns[FUZZ_MAX_FNS];
 static const char *fn_names[FUZZ_MAX_FNS];
 static unsigned int nr_fns;
+static bool configured;
 static bool plugins;
 
 /*
@@ -103,11 +105,20 @@ static void select_fastpaths(void)
 		fprintf(stderr, "fuzz_diff: X2SIM_FUZZ_FASTPATH is too long\n");
 		exit(2);
 	}
+	/* The slow path alone: the model's WARNs and invariants. */
+	if (!strcmp(buf, "none"))
+		return;
 	for (char *t = strtok_r(buf, ",", &save); t;
 	     t = strtok_r(NULL, ",", &save)) {
+		const struct x2s_fastpath *fn;
 		const char *name;
-		const struct x2s_fastpath *fn = find_fastpath(t, &name);
 
+		if (!strcmp(t, "none")) {
+			fprintf(stderr,
+				"fuzz_diff: X2SIM_FUZZ_FASTPATH: 'none' stands alone\n");
+			exit(2);
+		}
+		fn = find_fastpath(t, &name);
 		if (nr_fns < FUZZ_MAX_FNS) {
 			fn_names[nr_fns] = name;
 			fns[nr_fns++] = fn;
@@ -302,7 +313,7 @@ static struct x2s_fuzz_engine *get_engine(const struct x2s_vm_desc *d,
 			abort();
 		}
 	} else {
-		c->e = x2s_fuzz_engine_new(d, nr_fns);
+		c->e = x2s_fuzz_engine_new(d, nr_fns ? nr_fns : 1);
 		if (!c->e) {
 			fprintf(stderr,
 				"fuzz_diff: a decoded configuration failed\n");
@@ -565,8 +576,10 @@ static void diff_exit(struct fuzz_vm *f, unsigned int s,
 	struct x2s_exit_result res[FUZZ_MAX_FNS + 1];
 	bool ran[FUZZ_MAX_FNS];
 
-	x2s_fuzz_engine_rebase(f->e);
-	if (self_check) {
+	/* With no fastpath nothing is undone: no base to take. */
+	if (nr_fns)
+		x2s_fuzz_engine_rebase(f->e);
+	if (self_check && nr_fns) {
 		x2s_vm_save(f->vm, chk_a);
 		for (unsigned int i = 0; i < f->nr; i++)
 			memcpy(chk_bitmap[i],
@@ -919,7 +932,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_vm *f = &fvm;
 	unsigned long trips;
 
-	if (!nr_fns) {
+	if (!configured) {
 		const char *chk = getenv("X2SIM_FUZZ_CHECK");
 		const char *st = getenv("X2SIM_FUZZ_STRICT");
 		const char *tr = getenv("X2SIM_FUZZ_TRACE");
@@ -928,6 +941,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strict = st && *st && *st != '0';
 		trace = tr && *tr && *tr != '0';
 		select_fastpaths();
+		configured = true;
 	}
 	decode_config(&r, &d, key);
 	f->e = get_engine(&d, key, &trips);
