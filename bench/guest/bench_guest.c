@@ -13,6 +13,10 @@
  *               (baseline.c: hooks only at the WRMSR and HLT sites, IDT
  *               delivery, round-robin), runs interleaved with x2sim's:
  *               per round trip each, and x2sim's time over the baseline's.
+ *
+ * bench_guest [ITERATIONS [ROUNDS]] runs them all; bench_guest --pingpong
+ * RUNNER ROUNDS only the ping-pong on one runner (baseline, none or a
+ * fastpath variant), for a profiler: `perf record` of each side.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -195,7 +199,34 @@ static void diff_cost(struct x2s_guest_image *img, unsigned int vcpus,
 	free(res);
 }
 
-int main(int argc, char **argv)
+/* bench_guest --pingpong RUNNER ROUNDS: that one side, for a profiler. */
+static int pingpong_only(const char *runner, const char *arg)
+{
+	struct x2s_guest_image *img = load("pingpong");
+	const struct x2s_fastpath_variant *v = x2s_fastpath_find(runner);
+	char *end;
+	uint64_t rounds = strtoull(arg, &end, 0), ns;
+
+	if (*end || !rounds ||
+	    (!v && strcmp(runner, "none") && strcmp(runner, "baseline"))) {
+		fprintf(stderr, "bench_guest: --pingpong baseline|none|VARIANT "
+				"ROUNDS (ROUNDS > 0)\n");
+		return 2;
+	}
+	if (!strcmp(runner, "baseline"))
+		ns = best_baseline(img, 2, "rounds", rounds, "pongs", rounds)
+			     .cpu_ns;
+	else
+		ns = best_run(img, 2, v ? v->fn : NULL, "rounds", rounds, false)
+			     .cpu_ns;
+	printf("%s: %.2f us per round trip, %" PRIu64 " round trips, best "
+	       "of %d\n",
+	       runner, (double)ns / (double)rounds / 1000.0, rounds, RUNS);
+	x2s_guest_image_free(img);
+	return 0;
+}
+
+static int run_all(int argc, char **argv)
 {
 	uint64_t iterations = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000000;
 	uint64_t rounds = argc > 2 ? strtoull(argv[2], NULL, 0) : 100000;
@@ -334,4 +365,17 @@ int main(int argc, char **argv)
 	x2s_guest_image_free(pingpong);
 	x2s_guest_image_free(broadcast);
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--pingpong")) {
+		if (argc != 4) {
+			fprintf(stderr, "bench_guest: --pingpong "
+					"baseline|none|VARIANT ROUNDS\n");
+			return 2;
+		}
+		return pingpong_only(argv[2], argv[3]);
+	}
+	return run_all(argc, argv);
 }
