@@ -76,8 +76,8 @@ def norm(cell):
 
 readme = open(docs[0], encoding='utf-8').read()
 guest = open(os.path.join(top, 'docs', 'guest.md'), encoding='utf-8').read()
-r_rows = table_after(readme, 'Guests on Unicorn (')
-g_rows = table_after(guest, '## Performance')
+r_rows = table_after(readme, '### Guests on Unicorn')
+g_rows = table_after(guest, '### The latest figures')
 if len(r_rows) < 3:
     bad.append("README.md: no table of guests on Unicorn")
 for row in r_rows:
