@@ -207,7 +207,7 @@ static int pingpong_only(const char *runner, const char *arg)
 	char *end;
 	uint64_t rounds = strtoull(arg, &end, 0), ns;
 
-	if (*end || !rounds ||
+	if (*end || !rounds || *arg < '0' || *arg > '9' ||
 	    (!v && strcmp(runner, "none") && strcmp(runner, "baseline"))) {
 		fprintf(stderr, "bench_guest: --pingpong baseline|none|VARIANT "
 				"ROUNDS (ROUNDS > 0)\n");
