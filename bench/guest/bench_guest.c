@@ -199,20 +199,25 @@ static void diff_cost(struct x2s_guest_image *img, unsigned int vcpus,
 	free(res);
 }
 
+static int pingpong_usage(void)
+{
+	fprintf(stderr, "bench_guest: --pingpong baseline|none|VARIANT "
+			"ROUNDS (ROUNDS > 0)\n");
+	return 2;
+}
+
 /* bench_guest --pingpong RUNNER ROUNDS: that one side, for a profiler. */
 static int pingpong_only(const char *runner, const char *arg)
 {
-	struct x2s_guest_image *img = load("pingpong");
 	const struct x2s_fastpath_variant *v = x2s_fastpath_find(runner);
+	struct x2s_guest_image *img;
 	char *end;
 	uint64_t rounds = strtoull(arg, &end, 0), ns;
 
 	if (*end || !rounds || *arg < '0' || *arg > '9' ||
-	    (!v && strcmp(runner, "none") && strcmp(runner, "baseline"))) {
-		fprintf(stderr, "bench_guest: --pingpong baseline|none|VARIANT "
-				"ROUNDS (ROUNDS > 0)\n");
-		return 2;
-	}
+	    (!v && strcmp(runner, "none") && strcmp(runner, "baseline")))
+		return pingpong_usage();
+	img = load("pingpong");
 	if (!strcmp(runner, "baseline"))
 		ns = best_baseline(img, 2, "rounds", rounds, "pongs", rounds)
 			     .cpu_ns;
@@ -369,13 +374,8 @@ static int run_all(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "--pingpong")) {
-		if (argc != 4) {
-			fprintf(stderr, "bench_guest: --pingpong "
-					"baseline|none|VARIANT ROUNDS\n");
-			return 2;
-		}
-		return pingpong_only(argv[2], argv[3]);
-	}
+	if (argc > 1 && !strcmp(argv[1], "--pingpong"))
+		return argc == 4 ? pingpong_only(argv[2], argv[3]) :
+				   pingpong_usage();
 	return run_all(argc, argv);
 }
